@@ -1,0 +1,21 @@
+// Shim over FFmpeg 5.1 for Swift: FFmpeg's function-like and composite
+// macros do not import, so each one Swift needs gets a static inline twin.
+#ifndef RAFTCAST_CFFMPEG_SHIM_H
+#define RAFTCAST_CFFMPEG_SHIM_H
+
+#include <libavformat/avformat.h>
+#include <libavcodec/avcodec.h>
+#include <libavutil/avutil.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/error.h>
+#include <libavutil/opt.h>
+#include <libavutil/samplefmt.h>
+#include <libswresample/swresample.h>
+
+static inline int rc_averror(int e) { return AVERROR(e); }
+static inline int rc_averror_eof(void) { return AVERROR_EOF; }
+static inline int rc_averror_invaliddata(void) { return AVERROR_INVALIDDATA; }
+static inline int64_t rc_av_nopts_value(void) { return AV_NOPTS_VALUE; }
+static inline AVRational rc_av_time_base_q(void) { return AV_TIME_BASE_Q; }
+
+#endif

@@ -1,0 +1,1 @@
+// Module RaftStorage: see docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// Module RaftTesting: see docs/ARCHITECTURE.md.

@@ -1,0 +1,5 @@
+import XCTest
+
+final class CLITestsPlaceholder: XCTestCase {
+    func testPlaceholderBuilds() {}
+}
