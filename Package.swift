@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "raftcast", targets: ["raftcast"]),
         .executable(name: "raftcast-simulate", targets: ["RaftSimulate"]),
+        .executable(name: "raftcast-bench", targets: ["RaftcastBench"]),
         .library(name: "Raft", targets: ["Raft"]),
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Audio", targets: ["Audio"]),
@@ -52,6 +53,13 @@ let package = Package(
             name: "RaftSimulate",
             dependencies: [
                 "Raft", "RaftTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "RaftcastBench",
+            dependencies: [
+                "Media", "Audio", "Raft", "RaftStorage", "RaftTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
