@@ -1,1 +1,0 @@
-// Module RaftTesting: see docs/ARCHITECTURE.md.
