@@ -202,7 +202,8 @@ public struct RandomRun {
         sim.note("healing: links open, reliable network, all nodes restarted")
         sim.network.healLinks()
         sim.network.conditions = .reliable
-        for id in sim.nodeIDs where !sim.isUp(id) && (id <= UInt64(voters) || restartAt[Int(id)] != 0) {
+        for id in sim.nodeIDs where sim.hasPendingCrash(id) { sim.crash(id) }
+        for id in sim.nodeIDs where !sim.isUp(id) && sim.hasStarted(id) {
             try sim.start(id)
         }
         try sim.checkConvergence(maxTicks: p.convergenceTicks)

@@ -89,12 +89,15 @@ extension Simulation {
         isCommitted(ticket) && ids.allSatisfy { appliedIndex(of: $0) >= ticket.index }
     }
 
-    /// Members (voters and learners) by the state machine that applied the most.
-    public var members: [NodeID] {
+    /// The membership by the state machine that applied the most.
+    public var currentConfState: ConfState {
         var best = nodes[0]
         for n in nodes where n.app.appliedIndex > best.app.appliedIndex { best = n }
-        return best.app.confState.members.sorted()
+        return best.app.confState
     }
+
+    /// Members (voters and learners) by the state machine that applied the most.
+    public var members: [NodeID] { currentConfState.members.sorted() }
 
     /// Whether the cluster has converged: a leader whose whole log is
     /// committed, every running member has applied all of it, and every

@@ -171,6 +171,15 @@ public final class Simulation {
     public func start(_ id: NodeID) throws(SimulationFailure) {
         let i = slot(id)
         guard !nodes[i].isUp else { return }
+        if nodes[i].incarnation == 0 && nodes[i].bootstrap.members.isEmpty {
+            // A node joining a running cluster starts with the membership the
+            // cluster has now, as an operator would give it: the log it will
+            // receive does not hold the initial membership (that lives in the
+            // founders' storage), so replaying conf changes over an empty
+            // membership would give it a wrong one.
+            nodes[i].bootstrap = currentConfState
+            nodes[i].app = SimAppState(confState: nodes[i].bootstrap)
+        }
         let storage: any MutableLogStorage
         do {
             storage = try options.storage.open(node: id, bootstrap: nodes[i].bootstrap)
@@ -247,6 +256,12 @@ public final class Simulation {
 
     /// Whether node `id` is running.
     public func isUp(_ id: NodeID) -> Bool { nodes[slot(id)].isUp }
+
+    /// Whether node `id` was ever started.
+    public func hasStarted(_ id: NodeID) -> Bool { nodes[slot(id)].incarnation > 0 }
+
+    /// Whether node `id` is set to crash during its next Ready.
+    public func hasPendingCrash(_ id: NodeID) -> Bool { nodes[slot(id)].pendingCrash != nil }
 
     /// The node's status (nil while it is down).
     public func status(of id: NodeID) -> Status? { nodes[slot(id)].raft?.status }

@@ -70,8 +70,8 @@ final class ScenarioAgreementTests: XCTestCase {
         // Leader 1 is cut off and takes proposals it can never commit.
         sim.network.isolate(leader1)
         var stale: [ProposalTicket] = []
-        for k in 102...104 {
-            if let t = sim.propose(Array("\(k)".utf8), at: leader1).ticket { stale.append(t) }
+        for k in 102...104 {  // contents differ from what the other leader commits
+            if let t = sim.propose(Array("stale \(k)".utf8), at: leader1).ticket { stale.append(t) }
         }
         XCTAssertEqual(stale.count, 3)
         // The others elect leader 2 and commit.

@@ -4,29 +4,27 @@ import XCTest
 
 /// The paper's Figure 8 (leaders crash right after taking proposals, over and
 /// over) and churn with crashes and partitions: no committed entry is ever
-/// lost or replaced. Debug builds run 150 rounds per seed here; the release
-/// sweep (scripts/simulate.sh) runs the full 1000 rounds of both variants.
+/// lost or replaced. Full 1000 rounds per seed even in debug builds (about a
+/// second); the release sweep (scripts/simulate.sh) runs both variants again.
 final class ScenarioFigure8Tests: XCTestCase {
-    #if DEBUG
-    static let rounds = 150
-    #else
     static let rounds = 1000
-    #endif
 
     func testFigure8Reliable() throws {
         for seed: UInt64 in [61, 62] {
             let sim = try Figure8.run(seed: seed, rounds: Self.rounds, unreliable: false, trace: Scenario.tracing)
-            XCTAssertGreaterThan(sim.invariants.termsWithLeader, Self.rounds / 10, "seed \(seed): too few leaders to be a test")
-            XCTAssertGreaterThan(sim.invariants.committedIndex, UInt64(Self.rounds / 10))
-            XCTAssertGreaterThan(sim.crashes, Self.rounds / 2)
+            print("figure 8 seed \(seed): \(sim.invariants.termsWithLeader) terms with a leader, \(sim.invariants.committedIndex) committed, \(sim.crashes) crashes")
+            XCTAssertGreaterThan(sim.invariants.termsWithLeader, Self.rounds / 20, "seed \(seed): too few leaders to be a test")
+            XCTAssertGreaterThan(sim.invariants.committedIndex, UInt64(Self.rounds / 20))
+            XCTAssertGreaterThan(sim.crashes, Self.rounds / 20)
         }
     }
 
     func testFigure8Unreliable() throws {
         for seed: UInt64 in [63, 64] {
             let sim = try Figure8.run(seed: seed, rounds: Self.rounds, unreliable: true, trace: Scenario.tracing)
-            XCTAssertGreaterThan(sim.invariants.termsWithLeader, 5, "seed \(seed)")
-            XCTAssertGreaterThan(sim.invariants.committedIndex, UInt64(Self.rounds / 10))
+            print("figure 8 unreliable seed \(seed): \(sim.invariants.termsWithLeader) terms with a leader, \(sim.invariants.committedIndex) committed")
+            XCTAssertGreaterThan(sim.invariants.termsWithLeader, Self.rounds / 50, "seed \(seed): too few leaders to be a test")
+            XCTAssertGreaterThan(sim.invariants.committedIndex, UInt64(Self.rounds / 20))
         }
     }
 

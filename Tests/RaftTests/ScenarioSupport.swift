@@ -20,6 +20,11 @@ enum Scenario {
     }
 }
 
+/// Ends a scenario whose step failed (the failure is already recorded).
+struct ScenarioStopped: Error {
+    var reason: String
+}
+
 extension Simulation {
     /// Waits for a leader and returns it, failing the test if none comes.
     func electedLeader(within ticks: Int = 60, file: StaticString = #filePath, line: UInt = #line) throws -> NodeID {
@@ -33,26 +38,39 @@ extension Simulation {
     }
 
     /// Proposes `text` at the current leader (waiting for one) and waits until
-    /// every node in `nodes` (default: all running nodes) has applied it.
+    /// every node in `nodes` (default: all running nodes) has applied it; like
+    /// a client, proposes again (at whoever leads then) when it is not
+    /// committed within `retryTicks`, as the first leader may have been cut off.
     @discardableResult
     func commit(
-        _ text: String, on nodes: [NodeID]? = nil, within ticks: Int = 60,
+        _ text: String, on nodes: [NodeID]? = nil, within ticks: Int = 60, retryTicks: Int = 25,
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> ProposalTicket {
-        var ticket: ProposalTicket?
-        try run(maxTicks: ticks) { sim in
-            if let l = sim.leader, let t = sim.propose(Array(text.utf8), at: l).ticket {
-                ticket = t
-                return true
-            }
-            return false
-        }
-        let t = try XCTUnwrap(ticket, "no leader accepted '\(text)' within \(ticks) ticks (seed \(options.seed))", file: file, line: line)
+        let deadline = tick + UInt64(ticks)
         let targets = nodes ?? upNodes
-        let applied = try run(maxTicks: ticks) { $0.isApplied(t, by: targets) }
-        XCTAssertTrue(applied, "'\(text)' at \(t.index) not applied by \(targets) within \(ticks) ticks (seed \(options.seed))", file: file, line: line)
-        return t
+        var lastTicket: ProposalTicket?
+        while tick < deadline {
+            var ticket: ProposalTicket?
+            try run(maxTicks: Int(deadline - tick)) { sim in
+                if let l = sim.leader, let t = sim.propose(Array(text.utf8), at: l).ticket {
+                    ticket = t
+                    return true
+                }
+                return false
+            }
+            guard let t = ticket else { break }
+            lastTicket = t
+            let wait = min(retryTicks, Int(deadline - tick))
+            if try run(maxTicks: wait, until: { $0.isApplied(t, by: targets) }) { return t }
+        }
+        XCTFail(
+            "'\(text)' not applied by \(targets) within \(ticks) ticks (last proposed at \(lastTicket.map { "\($0.index) on node \($0.node)" } ?? "no leader")) (seed \(options.seed))\(traceForFailure)",
+            file: file, line: line)
+        throw ScenarioStopped(reason: "'\(text)' was never applied")
     }
+
+    /// The trace, when RAFTCAST_SIM_TRACE=1, to append to a failure message.
+    var traceForFailure: String { Scenario.tracing ? "\ntrace:\n" + traceText : "" }
 
     /// Ids of the running nodes other than `excluded`.
     func others(than excluded: NodeID...) -> [NodeID] {
