@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "Raft"),
         .target(name: "RaftStorage", dependencies: ["Raft"]),
         .target(name: "RaftTesting", dependencies: ["Raft", "RaftStorage"]),
+        // Counts malloc calls of the benchmark executable (allocations per proposal).
+        .target(name: "CAllocationCounter"),
 
         .executableTarget(
             name: "raftcast",
@@ -59,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "RaftcastBench",
             dependencies: [
-                "Media", "Audio", "Raft", "RaftStorage", "RaftTesting",
+                "Media", "Audio", "Raft", "RaftStorage", "RaftTesting", "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

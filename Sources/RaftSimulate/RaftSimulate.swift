@@ -28,7 +28,7 @@ struct RaftSimulate: ParsableCommand {
     var nodes: Int?
 
     @Option(help: "Ticks of faults per seed before healing.")
-    var faultTicks: Int = 300
+    var faultTicks: Int = 500
 
     @Option(help: "Ticks allowed to converge after healing.")
     var convergenceTicks: Int = 400
@@ -73,7 +73,7 @@ struct RaftSimulate: ParsableCommand {
     private func replayCommand(_ seed: UInt64) -> String {
         var cmd = "raftcast-simulate --seed \(seed) --trace"
         if let n = nodes { cmd += " --nodes \(n)" }
-        if faultTicks != 300 { cmd += " --fault-ticks \(faultTicks)" }
+        if faultTicks != 500 { cmd += " --fault-ticks \(faultTicks)" }
         if convergenceTicks != 400 { cmd += " --convergence-ticks \(convergenceTicks)" }
         return cmd
     }

@@ -23,7 +23,7 @@ public struct RandomRun {
         public var traceLimit: Int
 
         public init(
-            seed: UInt64, voters: Int? = nil, faultTicks: Int = 300, convergenceTicks: Int = 400,
+            seed: UInt64, voters: Int? = nil, faultTicks: Int = 500, convergenceTicks: Int = 400,
             trace: Bool = false, traceLimit: Int = 0
         ) {
             self.seed = seed
