@@ -178,10 +178,12 @@ extension RaftNode {
             }
             progress[member] = pr
         }
-        // No membership change until everything up to here is applied: this
-        // makes the new leader commit an entry of its own term first.
-        pendingConfIndex = lastIndex
         let empty = Entry(term: term, index: lastIndex + 1)
+        // No membership change until the empty entry is applied: the new leader
+        // commits an entry of its own term first (the fix to single-server
+        // changes in Ongaro's raft-dev post of 2015), and any change it
+        // inherited is applied by then.
+        pendingConfIndex = empty.index
         raftLog.append([empty][...])
         uncommittedSize = empty.accountedSize
         broadcastAppend()

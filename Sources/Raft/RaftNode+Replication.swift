@@ -136,7 +136,10 @@ extension RaftNode {
         }
         guard m.index <= raftLog.lastIndex else { return }
         let wasPaused = progress[peer]!.isPaused
-        guard progress[peer]!.maybeUpdate(m.index) else { return }
+        let updated = progress[peer]!.maybeUpdate(m.index)
+        // A probe answered at the known match also proves where the logs agree.
+        let probeConfirmed = progress[peer]!.state == .probe && progress[peer]!.match == m.index
+        guard updated || probeConfirmed else { return }
         switch progress[peer]!.state {
         case .probe:
             progress[peer]!.becomeReplicate()
