@@ -145,7 +145,10 @@ extension RaftNode {
         if let lastNew = raftLog.maybeAppend(
             index: m.index, logTerm: m.logTerm, committed: m.commit, entries: m.entries)
         {
-            send(Message(type: .appendResponse, from: id, to: m.from, index: lastNew))
+            // A commit-only append needs no answer: the leader knows our match.
+            if !(m.entries.isEmpty && m.context == Self.commitOnlyContext) {
+                send(Message(type: .appendResponse, from: id, to: m.from, index: lastNew))
+            }
             return
         }
         // Fast backtracking: point the leader at the last index whose term is

@@ -16,6 +16,23 @@ final class CoreReplicationTests: XCTestCase {
         }
     }
 
+    func testCommitReachesIdleFollowersWithoutExtraAnswers() throws {
+        var cluster = try CoreCluster(voters: [1, 2, 3])
+        cluster.elect(1)
+        cluster.tick(3)
+        cluster.sent = []
+        for i in 0..<10 { try cluster[1].propose(payload(UInt8(i))) }
+        cluster.stabilize()
+        for id: NodeID in [2, 3] { XCTAssertEqual(cluster.applied[id]?.count, 10, "node \(id) learned the commit") }
+        let appends = cluster.sent.filter { $0.type == .appendEntries }
+        let answers = cluster.sent.filter { $0.type == .appendResponse }
+        let commitOnly = appends.filter { $0.entries.isEmpty }
+        XCTAssertEqual(appends.count - commitOnly.count, 20, "one append per proposal per follower")
+        XCTAssertEqual(answers.count, 20, "commit-only appends are not answered")
+        XCTAssertLessThanOrEqual(cluster.sent.count, 44)
+        for m in commitOnly { XCTAssertEqual(m.commit, cluster[1].status.commit) }
+    }
+
     func testPayloadStorageIsSharedNotCopied() throws {
         var cluster = try CoreCluster(voters: [1, 2])
         cluster.elect(1)
