@@ -175,17 +175,15 @@ extension RaftNode {
         case .replicate:
             progress[peer]!.inflights.freeLE(m.index)
         }
-        if maybeCommit() {
-            sendCommitToIdleFollowers()
-        } else if wasPaused {
-            sendAppend(to: peer)
-        }
+        let committed = maybeCommit()
+        if wasPaused && !committed { sendAppend(to: peer) }
         // Pipelining: keep sending while the inflight limits allow.
         var rounds = 0
         while rounds < config.maxInflightMessages && maybeSendAppend(to: peer, sendIfEmpty: false) {
             rounds += 1
         }
-        sendCommitIfIdle(to: peer)
+        // After the entries, which carry the commit index themselves.
+        if committed { sendCommitToIdleFollowers() } else { sendCommitIfIdle(to: peer) }
         if peer == leadTransferee && progress[peer]!.match == raftLog.lastIndex {
             sendTimeoutNow(to: peer)
         }
