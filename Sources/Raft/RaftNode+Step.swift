@@ -128,9 +128,9 @@ extension RaftNode {
             electionElapsed = 0
             leader = m.from
             handleSnapshot(m)
-        case .timeoutNow:
-            // The leader hands over: campaign at once, skipping pre-vote and
-            // the followers' lease check.
+        case .timeoutNow where m.from == leader:
+            // Our leader hands over: campaign at once, skipping pre-vote and
+            // the followers' lease check. (Only the leader of this term may.)
             hup(transfer: true)
         default:
             break
