@@ -20,6 +20,8 @@ struct CoreCluster {
     var isolated: Set<NodeID> = []
     /// Returns false for messages to drop.
     var filter: ((Message) -> Bool)?
+    /// Rewrites messages on delivery (e.g. strips entries).
+    var rewrite: ((Message) -> Message)?
 
     init(voters: [NodeID], learners: [NodeID] = [], configure: (inout Config) -> Void = { _ in }) throws {
         for id in voters + learners {
@@ -101,7 +103,7 @@ struct CoreCluster {
                 let batch = queue
                 queue = []
                 for m in batch where isDelivered(m) {
-                    nodes[m.to]!.step(m)
+                    nodes[m.to]!.step(rewrite?(m) ?? m)
                     delivered += 1
                 }
             }
