@@ -16,7 +16,8 @@ public struct SimNetwork: Sendable {
         /// Upper bound of ordinary latency.
         public var maxDelay: UInt64
         /// Probability that a message takes the long path (which reorders it
-        /// behind later messages).
+        /// behind later messages). Messages on the ordinary path keep their
+        /// order per link, as on a TCP connection.
         public var reorderRate: Double
         /// Upper bound of the long path's latency.
         public var maxReorderDelay: UInt64

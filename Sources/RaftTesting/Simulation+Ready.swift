@@ -129,7 +129,17 @@ extension Simulation {
                     queue.push(.snapshotReport(leader: m.from, target: m.to, succeeded: false), at: now + 2 * options.tickMilliseconds)
                 }
             case .delivered(let delays):
-                for d in delays { queue.push(.deliver(m), at: now + d) }
+                for d in delays {
+                    // A link is FIFO (like a TCP connection) unless the
+                    // message took the long path, which reorders it on purpose.
+                    var at = now + d
+                    if d <= network.conditions.maxDelay {
+                        let link = Int(m.from) * (nodes.count + 1) + Int(m.to)
+                        at = max(at, linkLastDelivery[link])
+                        linkLastDelivery[link] = at
+                    }
+                    queue.push(.deliver(m), at: at)
+                }
             }
         }
     }

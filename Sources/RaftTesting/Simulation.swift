@@ -43,6 +43,8 @@ public final class Simulation {
     var queue = SimEventQueue()
     var trace: SimTrace
     var nodes: [SimNode] = []
+    /// Latest delivery time scheduled per link (`from * (capacity + 1) + to`), to keep links FIFO.
+    var linkLastDelivery: [UInt64] = []
 
     /// Builds the cluster and starts the voters `1 ... options.voters`
     /// (nodes above that exist but stay down until ``start(_:)``).
@@ -52,6 +54,7 @@ public final class Simulation {
         self.network = SimNetwork(capacity: options.capacity, conditions: options.conditions)
         self.random = SimRandom(seed: options.seed)
         self.trace = SimTrace(enabled: options.trace, limit: options.traceLimit)
+        self.linkLastDelivery = Array(repeating: 0, count: (options.capacity + 1) * (options.capacity + 1))
         let voters = ConfState(voters: (1...UInt64(options.voters)).map { $0 })
         for id in 1...UInt64(options.capacity) {
             let bootstrap = id <= UInt64(options.voters) ? voters : ConfState()

@@ -29,7 +29,7 @@ final class ScenarioRPCBudgetTests: XCTestCase {
         let heartbeats = sim.messages(of: .heartbeat) + sim.messages(of: .heartbeatResponse)
         XCTAssertLessThanOrEqual(
             sim.totalMessages, 42,
-            "10 entries took \(sim.totalMessages) messages (\(heartbeats) of them heartbeats) over \(sim.tick - ticks) ticks")
+            "10 entries took \(sim.totalMessages) messages (\(heartbeats) of them heartbeats) over \(sim.tick - ticks) ticks: \(MessageType.allCases.map { "\($0) \(sim.messages(of: $0))" })\(sim.traceForFailure)")
     }
 
     func testIdleHeartbeatsPerSecond() throws {
