@@ -88,8 +88,8 @@ public struct SegmentScanner {
             case let .success(h):
                 header = h
                 let recordSize = UInt64(WALFormat.recordSize(payloadLength: Int(h.length)))
-                if offset + UInt64(WALFormat.recordHeaderSize) + UInt64(h.length) > size {
-                    result.stop = try stop(at: offset, "record extends past the end of the file (payload \(h.length) bytes, \(size - offset - 32) present)")
+                if offset + recordSize > size {
+                    result.stop = try stop(at: offset, "record extends past the end of the file (\(recordSize) bytes with padding, \(size - offset) present)")
                     break
                 }
                 var record = ScannedRecord(offset: offset, header: header)
@@ -106,7 +106,7 @@ public struct SegmentScanner {
                     break
                 }
                 result.records.append(record)
-                offset = min(offset + recordSize, size)
+                offset += recordSize
                 result.validEnd = offset
                 continue
             }
@@ -132,7 +132,7 @@ public struct SegmentScanner {
                 let type = raw[at + 4]
                 guard type >= 1 && type <= 4 && raw[at + 6] == 0 && raw[at + 7] == 0 else { return false }
                 guard case let .success(h) = RecordHeader.decode(UnsafeRawBufferPointer(rebasing: raw[at..<at + 32])) else { return false }
-                return candidate + 32 + UInt64(h.length) <= size
+                return candidate + UInt64(WALFormat.recordSize(payloadLength: Int(h.length))) <= size
             }
             if plausible { return candidate }
             candidate += align
