@@ -32,7 +32,12 @@ extension DurableLogStorage {
             try checkWritable()
             guard index > 0 else { return }
             let newDummy = index - 1
-            if newDummy <= dummyIndex { return }
+            if newDummy <= dummyIndex {
+                // Nothing new to compact; finish a removal an earlier failure or crash left undone.
+                try syncActive()
+                try removeObsoleteSegments()
+                return
+            }
             if newDummy > lastIndexLocked { throw .unavailable }
             let term = try termLocked(newDummy)
             var buffer: [UInt8] = []
