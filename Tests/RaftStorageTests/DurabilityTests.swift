@@ -102,6 +102,26 @@ final class DurabilityTests: XCTestCase {
         XCTAssertEqual(try WALTest.all(try WALTest.open(fs)), WALTest.entries(1...6))
     }
 
+    func testFullDiskInTheMiddleOfLargeEntriesIsUndone() throws {
+        // Large payloads are written from the entries' memory, in several writes per call:
+        // a failure after some of them cuts back every byte of the call.
+        for after in 0..<4 {
+            let fs = SimulatedFileSystem()
+            let log = try WALTest.open(fs)
+            try log.append(WALTest.entries(1...2, size: 66_000))
+            try log.sync()
+            let size = fs.contents(of: WALTest.segmentPath(1))!.count
+            fs.inject(.init(.write, pathContains: ".seg", after: after, errno: ENOSPC, tornBytes: 1000))
+            XCTAssertThrowsError(try log.append(WALTest.entries(3...4, size: 66_000)), "after \(after)")
+            XCTAssertEqual(fs.contents(of: WALTest.segmentPath(1))!.count, size, "after \(after)")
+            XCTAssertEqual(try log.lastIndex(), 2)
+            try log.append(WALTest.entries(3...4, size: 65_600))
+            try log.sync()
+            fs.powerLoss()
+            XCTAssertEqual(try WALTest.all(try WALTest.open(fs)), WALTest.entries(1...2, size: 66_000) + WALTest.entries(3...4, size: 65_600))
+        }
+    }
+
     func testWriteThatCannotBeUndoneLatches() throws {
         let fs = SimulatedFileSystem()
         let log = try WALTest.open(fs)
