@@ -2,6 +2,7 @@
 # Release-mode simulation sweep of the Raft core (module RaftTesting).
 #
 #   scripts/simulate.sh --seeds N [--start S] [--nodes K] [--jobs J] [--chunk C] [--no-scenarios]
+#                       [--storage memory|durable|mixed] [--fault-ticks T]
 #
 # Builds raftcast-simulate in release, checks that a run replays identically in
 # a separate process, runs seeds S ... S+N-1 in chunks of at most C seeds on J
@@ -27,7 +28,7 @@ while [[ $# -gt 0 ]]; do
     --jobs) jobs="$2"; shift 2 ;;
     --chunk) chunk="$2"; shift 2 ;;
     --no-scenarios) scenarios=0; shift ;;
-    --fault-ticks|--convergence-ticks) extra+=("$1" "$2"); shift 2 ;;
+    --fault-ticks|--convergence-ticks|--storage) extra+=("$1" "$2"); shift 2 ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "error: simulate.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac

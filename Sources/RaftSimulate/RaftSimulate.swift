@@ -33,6 +33,9 @@ struct RaftSimulate: ParsableCommand {
     @Option(help: "Ticks allowed to converge after healing.")
     var convergenceTicks: Int = 400
 
+    @Option(help: "Storage of the nodes: memory, durable (the write-ahead log on a simulated disk) or mixed (durable every 8th seed).")
+    var storage: String = "mixed"
+
     @Option(help: "Print progress every this many seeds (0: never).")
     var progress: Int = 500
 
@@ -49,6 +52,9 @@ struct RaftSimulate: ParsableCommand {
         if let n = nodes, !(3...7).contains(n) { throw ValidationError("--nodes must be 3 ... 7, not \(n)") }
         if seeds < 1 { throw ValidationError("--seeds must be at least 1") }
         if faultTicks < 0 || convergenceTicks < 1 { throw ValidationError("--fault-ticks must be ≥ 0 and --convergence-ticks ≥ 1") }
+        if RandomRun.StorageChoice(rawValue: storage) == nil {
+            throw ValidationError("--storage must be memory, durable or mixed, not \(storage)")
+        }
         if let s = scenario, !["figure8", "figure8-unreliable"].contains(s) {
             throw ValidationError("--scenario must be figure8 or figure8-unreliable, not \(s)")
         }
@@ -67,7 +73,7 @@ struct RaftSimulate: ParsableCommand {
     private func parameters(_ seed: UInt64, trace: Bool) -> RandomRun.Parameters {
         RandomRun.Parameters(
             seed: seed, voters: nodes, faultTicks: faultTicks, convergenceTicks: convergenceTicks, trace: trace,
-            traceLimit: trace && self.seed == nil ? 300 : 0)
+            traceLimit: trace && self.seed == nil ? 300 : 0, storage: RandomRun.StorageChoice(rawValue: storage)!)
     }
 
     private func replayCommand(_ seed: UInt64) -> String {
@@ -75,6 +81,7 @@ struct RaftSimulate: ParsableCommand {
         if let n = nodes { cmd += " --nodes \(n)" }
         if faultTicks != 500 { cmd += " --fault-ticks \(faultTicks)" }
         if convergenceTicks != 400 { cmd += " --convergence-ticks \(convergenceTicks)" }
+        if storage != "mixed" { cmd += " --storage \(storage)" }
         return cmd
     }
 
@@ -99,6 +106,7 @@ struct RaftSimulate: ParsableCommand {
         var committed: UInt64 = 0
         var acknowledged = 0
         var snapshots = 0
+        var durableSeeds = 0
         for k in 0..<seeds {
             let seed = start + UInt64(k)
             do {
@@ -108,6 +116,7 @@ struct RaftSimulate: ParsableCommand {
                 committed += s.committed
                 acknowledged += s.acknowledged
                 snapshots += s.snapshotsInstalled
+                if s.durable { durableSeeds += 1 }
             } catch {
                 print("FAIL seed \(seed): \(error.reason) (tick \(error.tick))")
                 // The run is deterministic: run it again with the trace on to show how it got there.
@@ -126,7 +135,7 @@ struct RaftSimulate: ParsableCommand {
                 print("  \(k + 1)/\(seeds) seeds ok (\(elapsed(clock, began)))")
             }
         }
-        print("simulated \(seeds) seeds \(start)...\(start + UInt64(seeds) - 1): all invariants held; \(crashes) crashes, \(committed) entries committed, \(acknowledged) proposals acknowledged, \(snapshots) snapshots installed; fingerprint \(String(combined, radix: 16)); \(elapsed(clock, began))")
+        print("simulated \(seeds) seeds \(start)...\(start + UInt64(seeds) - 1): all invariants held (\(durableSeeds) on the durable log); \(crashes) crashes, \(committed) entries committed, \(acknowledged) proposals acknowledged, \(snapshots) snapshots installed; fingerprint \(String(combined, radix: 16)); \(elapsed(clock, began))")
     }
 
     private func runScenario(_ name: String) throws {

@@ -21,17 +21,39 @@ public struct RandomRun {
         public var trace: Bool
         /// Latest trace lines kept (0: all).
         public var traceLimit: Int
+        /// Which storage nodes keep their log in.
+        public var storage: StorageChoice
 
         public init(
             seed: UInt64, voters: Int? = nil, faultTicks: Int = 500, convergenceTicks: Int = 400,
-            trace: Bool = false, traceLimit: Int = 0
+            trace: Bool = false, traceLimit: Int = 0, storage: StorageChoice = .mixed
         ) {
+            self.storage = storage
             self.seed = seed
             self.voters = voters
             self.faultTicks = faultTicks
             self.convergenceTicks = convergenceTicks
             self.trace = trace
             self.traceLimit = traceLimit
+        }
+    }
+
+    /// Where simulated nodes keep their log.
+    public enum StorageChoice: String, Sendable, CaseIterable {
+        /// ``MemoryStorage`` (fast).
+        case memory
+        /// The durable write-ahead log (``DurableStorageProvider``).
+        case durable
+        /// Durable for every eighth seed, memory for the rest.
+        case mixed
+
+        /// Whether `seed` runs on the durable log.
+        public func usesDurable(seed: UInt64) -> Bool {
+            switch self {
+            case .memory: false
+            case .durable: true
+            case .mixed: seed % 8 == 0
+            }
         }
     }
 
@@ -47,9 +69,10 @@ public struct RandomRun {
         public var messages: Int
         public var snapshotsInstalled: Int
         public var fingerprint: UInt64
+        public var durable: Bool
 
         public var description: String {
-            "seed \(seed): \(voters) voters, \(ticks) ticks, \(termsWithLeader) terms with a leader, \(committed) committed, \(acknowledged) acknowledged, \(crashes) crashes, \(messages) messages, \(snapshotsInstalled) snapshots installed, fingerprint \(String(fingerprint, radix: 16))"
+            "seed \(seed): \(voters) voters\(durable ? " (durable log)" : ""), \(ticks) ticks, \(termsWithLeader) terms with a leader, \(committed) committed, \(acknowledged) acknowledged, \(crashes) crashes, \(messages) messages, \(snapshotsInstalled) snapshots installed, fingerprint \(String(fingerprint, radix: 16))"
         }
     }
 
@@ -71,6 +94,8 @@ public struct RandomRun {
                 reorderRate: r.pick([0, 0.05, 0.2]), maxReorderDelay: r.pick([100, 400]))
         }
         if plan.chance(0.6) { conditions = randomConditions(&plan) }
+        let durable = p.storage.usesDurable(seed: p.seed)
+        let storage: any SimStorageProvider = durable ? DurableStorageProvider() : MemoryStorageProvider()
 
         let options = SimulationOptions(
             seed: p.seed, voters: voters, capacity: voters + (membershipChanges ? 1 : 0),
@@ -83,9 +108,9 @@ public struct RandomRun {
                     c.maxInflightMessages = 4
                 }
             },
-            trace: p.trace, traceLimit: p.traceLimit)
+            storage: storage, trace: p.trace, traceLimit: p.traceLimit)
         let sim = try Simulation(options)
-        sim.note("random run: \(voters) voters, preVote \(preVote), checkQuorum \(checkQuorum), snapshots every \(snapshotInterval) (tail \(snapshotTail)), membership changes \(membershipChanges), small messages \(smallMessages), conditions \(conditions)")
+        sim.note("random run: \(voters) voters, \(durable ? "durable log" : "memory storage"), preVote \(preVote), checkQuorum \(checkQuorum), snapshots every \(snapshotInterval) (tail \(snapshotTail)), membership changes \(membershipChanges), small messages \(smallMessages), conditions \(conditions)")
 
         var restartAt: [UInt64] = Array(repeating: 0, count: sim.nodeIDs.count + 1)
         var healLinksAt: UInt64 = 0
@@ -210,7 +235,8 @@ public struct RandomRun {
         let summary = Summary(
             seed: p.seed, voters: voters, ticks: sim.tick, termsWithLeader: sim.invariants.termsWithLeader,
             committed: sim.invariants.committedIndex, acknowledged: sim.acknowledged.count, crashes: sim.crashes,
-            messages: sim.totalMessages, snapshotsInstalled: sim.snapshotsInstalled, fingerprint: sim.fingerprint)
+            messages: sim.totalMessages, snapshotsInstalled: sim.snapshotsInstalled, fingerprint: sim.fingerprint,
+            durable: durable)
         return (summary, sim)
     }
 }
