@@ -149,7 +149,7 @@ public struct RandomRun {
             }
             guard plan.chance(faultRate) else { continue }
             let up = sim.upNodes
-            switch plan.int(in: 0...11) {
+            switch plan.int(in: 0...12) {
             case 0, 1:
                 guard !up.isEmpty else { break }
                 let victim = plan.chance(0.5) ? (sim.leader ?? plan.pick(up)) : plan.pick(up)
@@ -218,6 +218,10 @@ public struct RandomRun {
                     change = ConfChange(.addLearner, node: plan.pick(conf.voters.filter { $0 != l } + [spare]))
                 }
                 sim.proposeConfChange(change, at: l)
+            case 12:
+                guard let l = sim.leader else { break }
+                sim.note("fault: leader \(l) reports a stalled disk")
+                sim.reportStorageStalled(l)
             default:
                 break
             }
