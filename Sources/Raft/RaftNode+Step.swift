@@ -183,7 +183,9 @@ extension RaftNode {
     mutating func restore(_ snapshot: Snapshot) -> Bool {
         let meta = snapshot.metadata
         if meta.index <= raftLog.committed { return false }
-        guard meta.confState.members.contains(id) else { return false }
+        // A snapshot may predate this node's own addition (taken before the
+        // entry that added it): it is installed all the same, and the node
+        // learns of its membership by applying the entries that follow.
         if raftLog.matchTerm(meta.index, meta.term) {
             raftLog.commitTo(meta.index)
             return false

@@ -195,6 +195,32 @@ final class CoreReplicationTests: XCTestCase {
         XCTAssertEqual(cluster[1].status.progress[2]?.inflightBytes, 0)
     }
 
+    func testLostAppendsInReplicateStateAreRecoveredByHeartbeats() throws {
+        var cluster = try CoreCluster(voters: [1, 2]) { $0.maxInflightMessages = 3 }
+        cluster.elect(1)
+        // Every append to 2 is lost: the inflight window fills up and replication stalls.
+        cluster.filter = { !($0.type == .appendEntries && $0.to == 2) }
+        for i in 0..<6 { _ = try? cluster[1].propose(payload(UInt8(i))) }
+        cluster.stabilize()
+        XCTAssertEqual(cluster[1].status.progress[2]?.inflightMessages, 3)
+        cluster.filter = nil
+        cluster.tick(3)
+        XCTAssertEqual(cluster.applied[2]?.count, cluster.applied[1]?.count)
+        XCTAssertEqual(cluster[2].status.lastIndex, cluster[1].status.lastIndex)
+    }
+
+    func testReportUnreachableFallsBackToProbing() throws {
+        var cluster = try CoreCluster(voters: [1, 2])
+        cluster.elect(1)
+        XCTAssertEqual(cluster[1].status.progress[2]?.state, .replicate)
+        cluster[1].reportUnreachable(2)
+        XCTAssertEqual(cluster[1].status.progress[2]?.state, .probe)
+        try cluster[1].propose(payload(1))
+        cluster.stabilize()
+        XCTAssertEqual(cluster[1].status.progress[2]?.state, .replicate, "the probe's answer restores pipelining")
+        XCTAssertEqual(cluster.applied[2], [payload(1)])
+    }
+
     func testUncommittedBytesCapRefusesProposalsUntilCommit() throws {
         var cluster = try CoreCluster(voters: [1, 2, 3]) { $0.maxUncommittedEntriesSize = 1_000 }
         cluster.elect(1)
