@@ -112,7 +112,8 @@ while [[ $next -lt $end || $running -gt 0 ]]; do
     next=$end
   else
     done_seeds=$((done_seeds + n))
-    echo "  seeds $s...$((s + n - 1)) ok ($done_seeds/$seeds, $(( $(date +%s) - began )) s)"
+    stats=$(grep -o 'all invariants held.*; fingerprint' "$work/chunk-$s" | sed -E 's/^all invariants held //; s/; fingerprint$//' || true)
+    echo "  seeds $s...$((s + n - 1)) ok ($done_seeds/$seeds, $(( $(date +%s) - began )) s): $stats"
   fi
 done
 pids=()
