@@ -11,6 +11,7 @@ final class ScenarioRPCBudgetTests: XCTestCase {
             let leader = try sim.electedLeader()
             // Until every node knows the leader.
             XCTAssertTrue(try sim.run(maxTicks: 5) { s in s.nodeIDs.allSatisfy { s.leaderKnown(by: $0) == leader } })
+            print("election, seed \(seed): \(sim.totalMessages) messages")
             XCTAssertLessThanOrEqual(sim.totalMessages, 30, "seed \(seed): election took \(sim.totalMessages) messages")
             XCTAssertGreaterThan(sim.totalMessages, 0)
         }
@@ -27,6 +28,7 @@ final class ScenarioRPCBudgetTests: XCTestCase {
         for k in 0..<10 { tickets.append(try XCTUnwrap(sim.propose(Array("entry \(k)".utf8), at: leader).ticket)) }
         XCTAssertTrue(try sim.run(maxTicks: 10) { s in tickets.allSatisfy { s.isApplied($0, by: s.nodeIDs) } })
         let heartbeats = sim.messages(of: .heartbeat) + sim.messages(of: .heartbeatResponse)
+        print("10 entries: \(sim.totalMessages) messages over \(sim.tick - ticks) ticks")
         XCTAssertLessThanOrEqual(
             sim.totalMessages, 42,
             "10 entries took \(sim.totalMessages) messages (\(heartbeats) of them heartbeats) over \(sim.tick - ticks) ticks: \(MessageType.allCases.map { "\($0) \(sim.messages(of: $0))" })\(sim.traceForFailure)")
@@ -48,6 +50,7 @@ final class ScenarioRPCBudgetTests: XCTestCase {
             XCTAssertEqual(sim.leader, leader)
             let followers = sim.nodeIDs.count - 1
             let heartbeats = sim.messages(of: .heartbeat)
+            print("idle, heartbeatTick \(heartbeatTick): \(Double(heartbeats) / Double(seconds * followers)) heartbeats per second per follower")
             XCTAssertLessThanOrEqual(heartbeats, perSecond * seconds * followers, "heartbeatTick \(heartbeatTick)")
             // And it does heartbeat: followers would otherwise campaign.
             XCTAssertGreaterThanOrEqual(heartbeats, (perSecond / 2) * seconds * followers)
