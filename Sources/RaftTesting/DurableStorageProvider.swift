@@ -22,10 +22,12 @@ public final class DurableStorageProvider: SimStorageProvider {
         return fs
     }
 
+    /// Opens (recovering) the log of `node` in `/raft/n<id>` on its file system.
     public func open(node: NodeID, bootstrap: ConfState) throws -> any MutableLogStorage {
         try DurableLogStorage(directory: "/raft/n\(node)", fileSystem: fileSystem(of: node), options: options, confState: bootstrap)
     }
 
+    /// Power loss of `node`'s file system: unsynced bytes are lost.
     public func crash(node: NodeID) {
         fileSystems[node]?.powerLoss()
     }

@@ -24,6 +24,7 @@ public struct RandomRun {
         /// Which storage nodes keep their log in.
         public var storage: StorageChoice
 
+        /// Parameters of the run of `seed`.
         public init(
             seed: UInt64, voters: Int? = nil, faultTicks: Int = 500, convergenceTicks: Int = 400,
             trace: Bool = false, traceLimit: Int = 0, storage: StorageChoice = .mixed
@@ -59,18 +60,30 @@ public struct RandomRun {
 
     /// What a successful run did.
     public struct Summary: Sendable, CustomStringConvertible {
+        /// The seed.
         public var seed: UInt64
+        /// Voters the cluster started with.
         public var voters: Int
+        /// Ticks simulated, faults and convergence.
         public var ticks: UInt64
+        /// Terms that had a leader.
         public var termsWithLeader: Int
+        /// Highest committed index.
         public var committed: UInt64
+        /// Proposals acknowledged to clients.
         public var acknowledged: Int
+        /// Node crashes.
         public var crashes: Int
+        /// Messages sent.
         public var messages: Int
+        /// Snapshots installed from a leader.
         public var snapshotsInstalled: Int
+        /// The run's fingerprint (equal for equal runs).
         public var fingerprint: UInt64
+        /// Whether nodes ran on the durable log.
         public var durable: Bool
 
+        /// One line describing the run.
         public var description: String {
             "seed \(seed): \(voters) voters\(durable ? " (durable log)" : ""), \(ticks) ticks, \(termsWithLeader) terms with a leader, \(committed) committed, \(acknowledged) acknowledged, \(crashes) crashes, \(messages) messages, \(snapshotsInstalled) snapshots installed, fingerprint \(String(fingerprint, radix: 16))"
         }

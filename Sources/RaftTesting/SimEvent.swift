@@ -27,6 +27,7 @@ public struct SimEventQueue: Sendable {
     private var heap: [Item] = []
     private var nextSequence: UInt64 = 0
 
+    /// An empty queue.
     public init() {}
 
     /// Number of pending events.

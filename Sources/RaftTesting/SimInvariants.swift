@@ -37,6 +37,7 @@ public struct SimInvariants: Sendable {
     private var logged: [IndexTerm: LoggedEntry] = [:]
     private var committed: [Committed] = []
 
+    /// A checker that has seen nothing.
     public init() {}
 
     /// Highest index known committed.

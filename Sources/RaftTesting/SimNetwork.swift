@@ -22,6 +22,7 @@ public struct SimNetwork: Sendable {
         /// Upper bound of the long path's latency.
         public var maxReorderDelay: UInt64
 
+        /// Conditions with the given rates (probabilities 0 ... 1) and delays (ms).
         public init(
             lossRate: Double = 0, duplicateRate: Double = 0, minDelay: UInt64 = 1, maxDelay: UInt64 = 5,
             reorderRate: Double = 0, maxReorderDelay: UInt64 = 200

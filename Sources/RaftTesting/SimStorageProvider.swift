@@ -20,8 +20,10 @@ public protocol SimStorageProvider: AnyObject {
 public final class MemoryStorageProvider: SimStorageProvider {
     private var stores: [NodeID: MemoryStorage] = [:]
 
+    /// A provider with no storage yet.
     public init() {}
 
+    /// The node's storage, created with `bootstrap` on first use.
     public func open(node: NodeID, bootstrap: ConfState) throws -> any MutableLogStorage {
         if let s = stores[node] { return s }
         let s = MemoryStorage(confState: bootstrap)
@@ -29,5 +31,6 @@ public final class MemoryStorageProvider: SimStorageProvider {
         return s
     }
 
+    /// Nothing to do: the storage only ever held synced state.
     public func crash(node: NodeID) {}
 }

@@ -14,6 +14,7 @@ public struct SimTrace: Sendable {
     public private(set) var fingerprint: UInt64 = 0
     private var dropped = 0
 
+    /// A trace recording lines when `enabled`, keeping the latest `limit` (0: all).
     public init(enabled: Bool, limit: Int = 0) {
         self.enabled = enabled
         self.limit = limit

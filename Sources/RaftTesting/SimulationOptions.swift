@@ -27,6 +27,7 @@ public struct SimulationOptions {
     /// Keep only the latest this many trace lines (0: all).
     public var traceLimit: Int
 
+    /// Options for a cluster of `voters` nodes (see each property).
     public init(
         seed: UInt64, voters: Int = 3, capacity: Int? = nil, tickMilliseconds: UInt64 = 50,
         conditions: SimNetwork.Conditions = .reliable, snapshotInterval: UInt64 = 0, snapshotTail: UInt64 = 0,
@@ -105,6 +106,7 @@ public struct SimulationFailure: Error, CustomStringConvertible {
     /// The latest trace lines, when tracing was on.
     public var trace: String
 
+    /// The failure as text: seed, tick, reason and trace.
     public var description: String {
         var s = "simulation failure (seed \(seed), tick \(tick), t=\(time) ms): \(reason)"
         if !trace.isEmpty { s += "\ntrace:\n" + trace }
