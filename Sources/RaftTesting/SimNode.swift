@@ -20,6 +20,8 @@ struct SimNode {
     var ledTerm: UInt64 = 0
     /// The hard state last synced to storage, kept across crashes.
     var persisted = HardState()
+    /// A hard state written but not synced when the node crashed: storage may hold it or `persisted`.
+    var unsyncedHardState: HardState?
     /// Proposals this node accepted and has not applied yet: index → digest.
     var proposals: [UInt64: UInt64] = [:]
 

@@ -17,7 +17,12 @@ extension Simulation {
                 powerOff(i, reason: "crash before persisting a Ready (\(ready.entries.count) entries lost)")
                 return
             }
-            persist(i, ready)
+            if nodes[i].pendingCrash == .duringPersist {
+                persist(i, ready, sync: false)
+                powerOff(i, reason: "crash after writing a Ready, before syncing it")
+                return
+            }
+            persist(i, ready, sync: true)
             if nodes[i].pendingCrash == .afterPersist {
                 powerOff(i, reason: "crash after persisting, before sending \(ready.messages.count) messages")
                 return
@@ -33,7 +38,9 @@ extension Simulation {
         checkNode(i)
     }
 
-    private func persist(_ i: Int, _ ready: Ready) {
+    /// Writes the Ready's snapshot, entries and hard state, then syncs
+    /// (unless the node is crashing before the sync).
+    private func persist(_ i: Int, _ ready: Ready, sync: Bool) {
         let id = nodes[i].id
         guard let storage = nodes[i].storage else { return }
         do {
@@ -62,6 +69,10 @@ extension Simulation {
                 }
                 if hs.commit < old.commit { fail("node \(id) commit went back from \(old.commit) to \(hs.commit)") }
                 try storage.setHardState(hs)
+            }
+            guard sync else {
+                nodes[i].unsyncedHardState = ready.hardState
+                return
             }
             try storage.sync()
         } catch {

@@ -41,7 +41,18 @@ final class ScenarioPersistenceTests: XCTestCase {
     }
 
     func testWholeClusterCrashesRepeatedlyAndKeepsEveryCommittedEntry() throws {
-        let sim = try Scenario.cluster(seed: 55, voters: 3, snapshotInterval: 7, snapshotTail: 2)
+        try wholeClusterCrashes(storage: MemoryStorageProvider())
+    }
+
+    func testWholeClusterCrashesRepeatedlyOnTheDurableLog() throws {
+        // The write-ahead log of module RaftStorage on a simulated disk: a crash is a power loss.
+        try wholeClusterCrashes(storage: DurableStorageProvider())
+    }
+
+    private func wholeClusterCrashes(storage: any SimStorageProvider) throws {
+        let sim = try Simulation(SimulationOptions(
+            seed: 55, voters: 3, snapshotInterval: 7, snapshotTail: 2, storage: storage,
+            trace: Scenario.tracing, traceLimit: 300))
         var tickets: [ProposalTicket] = []
         var plan = SimRandom(seed: 5555)
         for round in 0..<8 {
