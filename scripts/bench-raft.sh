@@ -15,7 +15,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== swift build -c release --product raftcast-bench"
-swift build -c release --product raftcast-bench 2>&1 | grep -E "error|warning: unre|Compiling Raft" || true
+log="${TMPDIR:-/tmp}/raftcast-bench-build.log"
+if ! swift build -c release --product raftcast-bench >"$log" 2>&1; then
+  grep -E "error" "$log" >&2 || tail -20 "$log" >&2
+  echo "error: release build of raftcast-bench failed (log: $log)" >&2
+  exit 1
+fi
 bench=.build/release/raftcast-bench
 
 echo "== small entries"
