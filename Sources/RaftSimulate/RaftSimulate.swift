@@ -157,6 +157,7 @@ struct RaftSimulate: ParsableCommand {
     private func elapsed(_ clock: ContinuousClock, _ began: ContinuousClock.Instant) -> String {
         let d = clock.now - began
         let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
-        return "\(ms / 1000).\((ms % 1000) / 100) s"
+        let hundredths = (ms % 1000) / 10
+        return "\(ms / 1000).\(hundredths < 10 ? "0" : "")\(hundredths) s"
     }
 }
