@@ -13,6 +13,15 @@ public struct PlaybackPosition: Hashable, Sendable {
     /// Frames queued in the device, not yet heard (0 for sinks that do not pace).
     public var delayFrames: Int
 
+    /// A position with the given counts.
+    public init(time: Duration, framesWritten: Int, framesHeard: Int, framesDue: Int, delayFrames: Int) {
+        self.time = time
+        self.framesWritten = framesWritten
+        self.framesHeard = framesHeard
+        self.framesDue = framesDue
+        self.delayFrames = delayFrames
+    }
+
     /// How far playback is ahead of the schedule, in frames (negative: behind).
     public var errorFrames: Int { framesHeard - framesDue }
 }
