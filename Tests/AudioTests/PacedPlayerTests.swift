@@ -1,4 +1,5 @@
 import Audio
+import Foundation
 import XCTest
 
 final class PacedPlayerTests: XCTestCase {
@@ -122,6 +123,24 @@ final class PacedPlayerTests: XCTestCase {
         try player.finish()
         XCTAssertEqual(clock.now, .seconds(3) + lead)
         XCTAssertEqual(sink.stats.framesWritten, 3 * rate)
+    }
+
+    /// The one wall-clock test: through the real `file` plugin with the system clock, 300 ms of audio
+    /// cannot finish sooner than 300 ms (a lower bound only, so a slow machine cannot fail it), and the
+    /// file holds the audio.
+    func testRealClockPacesTheFilePluginInRealTime() throws {
+        let directory = try makeTemporaryDirectory(self)
+        let output = directory.appendingPathComponent("paced.raw")
+        let sink = try ALSASink(device: "file:FILE=\(output.path),FORMAT=raw")
+        let clock = SystemMonotonicClock()
+        let player = PacedPlayer(sink: sink, clock: clock, configuration: .init(lead: .milliseconds(20)))
+        let signal = TestSignal.make(frames: rate * 3 / 10)
+        let begin = clock.now
+        try player.write(signal)
+        try player.finish()
+        XCTAssertGreaterThanOrEqual(clock.now - begin, .milliseconds(300))
+        try sink.close()
+        XCTAssertTrue(try Data(contentsOf: output) == TestSignal.bytes(signal))
     }
 
     func testSystemClockIsMonotonicAndSleepsUntilTheDeadline() {
