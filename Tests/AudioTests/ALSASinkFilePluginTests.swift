@@ -38,6 +38,20 @@ final class ALSASinkFilePluginTests: XCTestCase {
         XCTAssertThrowsError(try sink.write(signal)) { XCTAssertEqual($0 as? AudioError, .closed(device: sink.name)) }
     }
 
+    func testWritingContinuesAfterADrain() throws {
+        let directory = try makeTemporaryDirectory(self)
+        let output = directory.appendingPathComponent("twice.raw")
+        let first = TestSignal.make(frames: 10_000, seed: 21)
+        let second = TestSignal.make(frames: 7_000, seed: 22)
+        let sink = try ALSASink(device: "file:FILE=\(output.path),FORMAT=raw")
+        try sink.write(first)
+        try sink.drain()
+        try sink.write(second)
+        try sink.drain()
+        try sink.close()
+        XCTAssertTrue(try Data(contentsOf: output) == TestSignal.bytes(first + second))
+    }
+
     func testMonoAt44100IsCapturedExactly() throws {
         let directory = try makeTemporaryDirectory(self)
         let output = directory.appendingPathComponent("mono.raw")
@@ -81,18 +95,24 @@ final class ALSASinkFilePluginTests: XCTestCase {
         try TestSignal.bytes(signal).write(to: input)
 
         let previous = ProcessInfo.processInfo.environment["ALSA_CONFIG_PATH"]
-        setenv("ALSA_CONFIG_PATH", config.path, 1)
-        ALSALibrary.reloadConfiguration()
-        defer {
+        func restoreConfiguration() {
             if let previous { setenv("ALSA_CONFIG_PATH", previous, 1) } else { unsetenv("ALSA_CONFIG_PATH") }
             ALSALibrary.reloadConfiguration()
         }
-        let sink = try ALSASink(device: "capture", format: .standard)
-        XCTAssertEqual(sink.pcmTypeName, "FILE")
-        XCTAssertFalse(sink.pacesInRealTime)
-        try writeInChunks(signal, to: sink)
-        try sink.drain()
-        try sink.close()
+        setenv("ALSA_CONFIG_PATH", config.path, 1)
+        ALSALibrary.reloadConfiguration()
+        do {
+            defer { restoreConfiguration() }
+            let sink = try ALSASink(device: "capture", format: .standard)
+            XCTAssertEqual(sink.pcmTypeName, "FILE")
+            XCTAssertFalse(sink.pacesInRealTime)
+            try writeInChunks(signal, to: sink)
+            try sink.drain()
+            try sink.close()
+        }
+        XCTAssertThrowsError(try ALSASink(device: "capture"), "after the reload the temporary PCM is gone") {
+            XCTAssertTrue(($0 as? AudioError)?.description.contains("Unknown PCM capture") ?? false, "\($0)")
+        }
 
         let aplay = try runTool(
             "/usr/bin/aplay", ["-q", "-D", "reference", "-t", "raw", "-f", "S16_LE", "-r", "48000", "-c", "2", input.path],
