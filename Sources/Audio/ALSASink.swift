@@ -144,9 +144,11 @@ extension ALSASink {
                 device: name, reason: "device does not play \(format.sampleRate) Hz (nearest \(rate) Hz); try plughw:")
         }
         var bufferMicroseconds = configuration.bufferTime.alsaMicroseconds
+        direction = 0
         try check(snd_pcm_hw_params_set_buffer_time_near(pcm, hw, &bufferMicroseconds, &direction),
                   "buffer time \(bufferMicroseconds) us")
         var periodMicroseconds = configuration.periodTime.alsaMicroseconds
+        direction = 0
         try check(snd_pcm_hw_params_set_period_time_near(pcm, hw, &periodMicroseconds, &direction),
                   "period time \(periodMicroseconds) us")
         try check(snd_pcm_hw_params(pcm, hw), "hardware parameters")

@@ -40,3 +40,14 @@ final class ALSASinkErrorTests: XCTestCase {
         }
     }
 }
+
+final class ALSASinkConfigurationTests: XCTestCase {
+    func testPeriodAndBufferFollowTheConfiguration() throws {
+        let small = try ALSASink(device: "null", configuration: .init(periodTime: .milliseconds(10), bufferTime: .milliseconds(40)))
+        XCTAssertEqual(small.periodFrames, 480)
+        XCTAssertEqual(small.bufferFrames, 1_920)
+        let standard = try ALSASink(device: "null")
+        XCTAssertEqual(standard.periodFrames, 960)
+        XCTAssertEqual(standard.bufferFrames, 4_800)
+    }
+}
