@@ -10,7 +10,9 @@ import Foundation
 /// stream or after a gap: `reset()`, then `preroll(_:)` with the fragment(s)
 /// just before, then `decode(_:)`; the output then starts exactly at the first
 /// audio sample of the decoded fragment, bit-exact with whole-file decoding
-/// from that sample on.
+/// from that sample on. Without pre-roll the first tens of milliseconds are
+/// wrong (MP3 bit reservoir, codec overlap) and the output may begin up to one
+/// resampling period (e.g. 147 input samples for 44.1 → 48 kHz) late.
 ///
 ///     let decoder = try AudioDecoder(header: header)
 ///     for fragment in fragments { play(decoder.decode(fragment).samples) }
