@@ -1,1 +1,0 @@
-// Module RaftStorage: see docs/ARCHITECTURE.md.

@@ -1,5 +1,0 @@
-import XCTest
-
-final class RaftStorageTestsPlaceholder: XCTestCase {
-    func testPlaceholderBuilds() {}
-}

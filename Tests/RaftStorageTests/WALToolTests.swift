@@ -1,0 +1,102 @@
+import Foundation
+import Raft
+import RaftStorage
+import XCTest
+
+/// `raftcast wal dump` / `wal repair`: the library side and the command line.
+final class WALToolTests: XCTestCase {
+    private func writeLog(_ directory: String, fileSystem: any FileSystem = POSIXFileSystem.shared) throws {
+        let log = try DurableLogStorage(directory: directory, fileSystem: fileSystem, options: .init(segmentSize: 300), confState: ConfState(voters: [1, 2, 3]))
+        try log.setHardState(HardState(term: 2, vote: 3, commit: 4))
+        try log.append(WALTest.entries(1...3) + [Entry(term: 2, index: 4, kind: .confChange, data: ConfChange(.addLearner, node: 4).encoded)])
+        try log.sync()
+        _ = try log.createSnapshot(at: 2, confState: ConfState(voters: [1, 2, 3]), data: [1, 2])
+    }
+
+    func testInspectionListsRecordsHardStateAndSnapshot() throws {
+        let fs = SimulatedFileSystem()
+        try writeLog(WALTest.directory, fileSystem: fs)
+        let inspection = try WALInspection.inspect(directory: WALTest.directory, fileSystem: fs)
+        XCTAssertEqual(inspection.hardState, HardState(term: 2, vote: 3, commit: 4))
+        let entries = inspection.segments.flatMap(\.records).filter { $0.type == .entry }
+        XCTAssertEqual(entries.map(\.index), [1, 2, 3, 4])
+        XCTAssertEqual(entries.map(\.term), [1, 1, 1, 2])
+        XCTAssertEqual(entries.map(\.kind), [.normal, .normal, .normal, .confChange])
+        XCTAssertEqual(entries.map(\.size), [24, 24, 24, 9])
+        XCTAssertTrue(entries.allSatisfy(\.crcOK))
+        XCTAssertGreaterThan(inspection.segments.count, 1)
+        XCTAssertEqual(inspection.snapshots.count, 1)
+        let text = inspection.render()
+        XCTAssertTrue(text.contains("hard state: term 2 vote 3 commit 4"), text)
+        XCTAssertTrue(text.contains("snapshot snap-0000000000000002-0000000000000001.snap: index 2 term 1 voters [1, 2, 3]"), text)
+
+        // A damaged payload shows as BAD and the stop is explained.
+        let path = WALTest.segmentPath(1)
+        var bytes = fs.contents(of: path)!
+        let first = try XCTUnwrap(inspection.segments[0].records.first { $0.type == .entry })
+        bytes[Int(first.offset) + 33] ^= 1
+        fs.setContents(of: path, to: bytes)
+        let damaged = try WALInspection.inspect(directory: WALTest.directory, fileSystem: fs)
+        XCTAssertEqual(damaged.segments[0].stop?.offset, first.offset)
+        XCTAssertTrue(damaged.render().contains("STOP at offset \(first.offset): payload CRC mismatch"), damaged.render())
+    }
+
+    func testRepairCutsAtARecordBoundaryAndRemovesLaterSegments() throws {
+        let fs = SimulatedFileSystem()
+        try writeLog(WALTest.directory, fileSystem: fs)
+        let inspection = try WALInspection.inspect(directory: WALTest.directory, fileSystem: fs)
+        let seal = try XCTUnwrap(inspection.segments[0].records.last)
+        XCTAssertEqual(seal.type, .seal)
+        let name = inspection.segments[0].name
+        XCTAssertThrowsError(try WALRepair.truncate(directory: WALTest.directory, file: name, offset: seal.offset + 1, fileSystem: fs))
+        // Cutting the seal off and dropping the later segment leaves entries 1...2 (the snapshot is at 2).
+        let lines = try WALRepair.truncate(directory: WALTest.directory, file: name, offset: seal.offset, fileSystem: fs)
+        XCTAssertEqual(lines, ["\(WALTest.segmentPath(1)): truncated from \(inspection.segments[0].size) to \(seal.offset) bytes",
+                               "\(WALTest.segmentPath(2)): removed"])
+        fs.powerLoss()
+        let log = try WALTest.open(fs)
+        XCTAssertEqual(try WALTest.all(log), WALTest.entries(1...2))
+        XCTAssertTrue(log.recoveryReport.isClean, "\(log.recoveryReport)")
+    }
+
+    /// The built `raftcast` executable, next to the test bundle.
+    private var raftcast: URL {
+        let bundle = Bundle(for: WALToolTests.self).bundleURL
+        return (bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle).appendingPathComponent("raftcast")
+    }
+
+    private func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = raftcast
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    func testCommandLineDumpAndErrors() throws {
+        guard FileManager.default.isExecutableFile(atPath: raftcast.path) else {
+            return XCTFail("raftcast not built at \(raftcast.path): run swift build --build-tests")
+        }
+        let dir = try TemporaryDirectory()
+        try writeLog(dir.path + "/wal")
+        let dump = try run(["wal", "dump", dir.path + "/wal"])
+        XCTAssertEqual(dump.status, 0, dump.err)
+        XCTAssertTrue(dump.out.contains("hard state: term 2 vote 3 commit 4"), dump.out)
+        XCTAssertTrue(dump.out.contains("segment wal-0000000000000001.seg: sequence 1 version 1"), dump.out)
+        XCTAssertEqual(dump.out.components(separatedBy: "\n").filter { $0.contains(" entry ") && $0.hasSuffix("ok") }.count, 4, dump.out)
+
+        let missing = try run(["wal", "dump", dir.path + "/nope"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertEqual(missing.err, "error: \(dir.path)/nope: not a directory (or does not exist)\n")
+
+        let noConsent = try run(["wal", "repair", dir.path + "/wal", "--truncate-at", "wal-0000000000000001.seg:32"])
+        XCTAssertEqual(noConsent.status, 2)
+        XCTAssertTrue(noConsent.err.hasPrefix("error: --yes:"), noConsent.err)
+    }
+}
