@@ -128,9 +128,9 @@ extension RaftNode {
             electionElapsed = 0
             leader = m.from
             handleSnapshot(m)
-        case .timeoutNow:
-            // The leader hands over: campaign at once, skipping pre-vote and
-            // the followers' lease check.
+        case .timeoutNow where m.from == leader:
+            // Our leader hands over: campaign at once, skipping pre-vote and
+            // the followers' lease check. (Only the leader of this term may.)
             hup(transfer: true)
         default:
             break
@@ -145,7 +145,10 @@ extension RaftNode {
         if let lastNew = raftLog.maybeAppend(
             index: m.index, logTerm: m.logTerm, committed: m.commit, entries: m.entries)
         {
-            send(Message(type: .appendResponse, from: id, to: m.from, index: lastNew))
+            // A commit-only append needs no answer: the leader knows our match.
+            if !(m.entries.isEmpty && m.context == Self.commitOnlyContext) {
+                send(Message(type: .appendResponse, from: id, to: m.from, index: lastNew))
+            }
             return
         }
         // Fast backtracking: point the leader at the last index whose term is

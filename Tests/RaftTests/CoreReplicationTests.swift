@@ -5,14 +5,32 @@ final class CoreReplicationTests: XCTestCase {
     func testProposalsReplicateAndApplyInOrderEverywhere() throws {
         var cluster = try CoreCluster(voters: [1, 2, 3])
         cluster.elect(1)
+        let base = cluster[1].status.lastIndex
         for i in 0..<20 { try cluster[1].propose(payload(UInt8(i))) }
         cluster.stabilize()
         let expected = (0..<20).map { payload(UInt8($0)) }
         for id: NodeID in [1, 2, 3] {
             XCTAssertEqual(cluster.applied[id], expected, "node \(id)")
-            XCTAssertEqual(cluster[id].status.commit, 21)
-            XCTAssertEqual(cluster[id].status.applied, 21)
+            XCTAssertEqual(cluster[id].status.commit, base + 20)
+            XCTAssertEqual(cluster[id].status.applied, base + 20)
         }
+    }
+
+    func testCommitReachesIdleFollowersWithoutExtraAnswers() throws {
+        var cluster = try CoreCluster(voters: [1, 2, 3])
+        cluster.elect(1)
+        cluster.tick(3)
+        cluster.sent = []
+        for i in 0..<10 { try cluster[1].propose(payload(UInt8(i))) }
+        cluster.stabilize()
+        for id: NodeID in [2, 3] { XCTAssertEqual(cluster.applied[id]?.count, 10, "node \(id) learned the commit") }
+        let appends = cluster.sent.filter { $0.type == .appendEntries }
+        let answers = cluster.sent.filter { $0.type == .appendResponse }
+        let commitOnly = appends.filter { $0.entries.isEmpty }
+        XCTAssertEqual(appends.count - commitOnly.count, 20, "one append per proposal per follower")
+        XCTAssertEqual(answers.count, 20, "commit-only appends are not answered")
+        XCTAssertLessThanOrEqual(cluster.sent.count, 44)
+        for m in commitOnly { XCTAssertEqual(m.commit, cluster[1].status.commit) }
     }
 
     func testPayloadStorageIsSharedNotCopied() throws {
@@ -177,6 +195,32 @@ final class CoreReplicationTests: XCTestCase {
         XCTAssertEqual(cluster[1].status.progress[2]?.inflightBytes, 0)
     }
 
+    func testLostAppendsInReplicateStateAreRecoveredByHeartbeats() throws {
+        var cluster = try CoreCluster(voters: [1, 2]) { $0.maxInflightMessages = 3 }
+        cluster.elect(1)
+        // Every append to 2 is lost: the inflight window fills up and replication stalls.
+        cluster.filter = { !($0.type == .appendEntries && $0.to == 2) }
+        for i in 0..<6 { _ = try? cluster[1].propose(payload(UInt8(i))) }
+        cluster.stabilize()
+        XCTAssertEqual(cluster[1].status.progress[2]?.inflightMessages, 3)
+        cluster.filter = nil
+        cluster.tick(3)
+        XCTAssertEqual(cluster.applied[2]?.count, cluster.applied[1]?.count)
+        XCTAssertEqual(cluster[2].status.lastIndex, cluster[1].status.lastIndex)
+    }
+
+    func testReportUnreachableFallsBackToProbing() throws {
+        var cluster = try CoreCluster(voters: [1, 2])
+        cluster.elect(1)
+        XCTAssertEqual(cluster[1].status.progress[2]?.state, .replicate)
+        cluster[1].reportUnreachable(2)
+        XCTAssertEqual(cluster[1].status.progress[2]?.state, .probe)
+        try cluster[1].propose(payload(1))
+        cluster.stabilize()
+        XCTAssertEqual(cluster[1].status.progress[2]?.state, .replicate, "the probe's answer restores pipelining")
+        XCTAssertEqual(cluster.applied[2], [payload(1)])
+    }
+
     func testUncommittedBytesCapRefusesProposalsUntilCommit() throws {
         var cluster = try CoreCluster(voters: [1, 2, 3]) { $0.maxUncommittedEntriesSize = 1_000 }
         cluster.elect(1)
@@ -223,7 +267,7 @@ final class CoreReplicationTests: XCTestCase {
     func testReadyHandsOutWorkOnceAndAdvanceMarksItDone() throws {
         var cluster = try CoreCluster(voters: [1])
         cluster.elect(1)
-        try cluster[1].propose(payload(1))
+        let index = try cluster[1].propose(payload(1))
         let first = cluster[1].ready()
         XCTAssertEqual(first.entries.count, 1)
         XCTAssertTrue(first.mustSync)
@@ -233,11 +277,11 @@ final class CoreReplicationTests: XCTestCase {
         cluster[1].advance(first)
         let third = cluster[1].ready()
         XCTAssertEqual(third.committedEntries.map(\.data), [payload(1)])
-        XCTAssertEqual(third.hardState?.commit, 2)
+        XCTAssertEqual(third.hardState?.commit, index)
         XCTAssertFalse(third.mustSync, "a commit index change alone need not be synced")
         cluster[1].advance(third)
         XCTAssertFalse(cluster[1].hasReady)
-        XCTAssertEqual(cluster[1].status.applied, 2)
+        XCTAssertEqual(cluster[1].status.applied, index)
     }
 
     func testCommittedEntriesPerReadyAreBoundedInBytes() throws {
@@ -260,19 +304,20 @@ final class CoreReplicationTests: XCTestCase {
     func testRestartRestoresHardStateAndRedeliversUnappliedEntries() throws {
         var cluster = try CoreCluster(voters: [1])
         cluster.elect(1)
-        for i in 0..<3 { try cluster[1].propose(payload(UInt8(i))) }
+        var last: UInt64 = 0
+        for i in 0..<3 { last = try cluster[1].propose(payload(UInt8(i))) }
         cluster.stabilize()
         let storage = cluster.storages[1]!
         var config = Config(id: 1)
-        config.applied = 2
+        config.applied = last - 2
         var restarted = try RaftNode(config: config, storage: storage)
         XCTAssertEqual(restarted.term, 1)
-        XCTAssertEqual(restarted.status.commit, 4)
-        XCTAssertEqual(restarted.ready().committedEntries.map(\.index), [3, 4])
-        config.applied = 9
+        XCTAssertEqual(restarted.status.commit, last)
+        XCTAssertEqual(restarted.ready().committedEntries.map(\.index), [last - 1, last])
+        config.applied = 99
         XCTAssertThrowsError(try RaftNode(config: config, storage: storage)) { error in
             XCTAssertEqual(
-                "\(error)", "invalid Raft config: applied 9 is beyond the stored commit index 4")
+                "\(error)", "invalid Raft config: applied 99 is beyond the stored commit index \(last)")
         }
     }
 
