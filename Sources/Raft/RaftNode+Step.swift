@@ -183,7 +183,9 @@ extension RaftNode {
     mutating func restore(_ snapshot: Snapshot) -> Bool {
         let meta = snapshot.metadata
         if meta.index <= raftLog.committed { return false }
-        guard meta.confState.members.contains(id) else { return false }
+        // A snapshot need not list this node: a member added after the leader's
+        // latest snapshot learns of its own addition from the entries that follow
+        // it. Until then it is not a voter, so it cannot campaign.
         if raftLog.matchTerm(meta.index, meta.term) {
             raftLog.commitTo(meta.index)
             return false
