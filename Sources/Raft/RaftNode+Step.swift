@@ -183,9 +183,9 @@ extension RaftNode {
     mutating func restore(_ snapshot: Snapshot) -> Bool {
         let meta = snapshot.metadata
         if meta.index <= raftLog.committed { return false }
-        // A snapshot need not list this node: a member added after the leader's
-        // latest snapshot learns of its own addition from the entries that follow
-        // it. Until then it is not a voter, so it cannot campaign.
+        // A snapshot may predate this node's own addition (taken before the
+        // entry that added it): it is installed all the same, and the node
+        // learns of its membership by applying the entries that follow.
         if raftLog.matchTerm(meta.index, meta.term) {
             raftLog.commitTo(meta.index)
             return false
