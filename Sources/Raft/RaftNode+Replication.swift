@@ -26,7 +26,7 @@ extension RaftNode {
         }
         uncommittedSize += size
         raftLog.append([entry][...])
-        for peer in progress.keys where peer != id {
+        for peer in progress.keys.sorted() where peer != id {
             _ = maybeSendAppend(to: peer, sendIfEmpty: false)
         }
     }
