@@ -8,12 +8,7 @@ struct RaftSimulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftcast-simulate",
         abstract: "Deterministic simulation of the Raft core under random faults.",
-        discussion: """
-            Each seed runs a cluster through crashes, partitions, loss, reordering, leadership
-            transfers, membership changes and snapshots, checking Raft's invariants after every
-            event, then heals everything and requires convergence. The same seed always replays
-            the same run.
-            """)
+        discussion: "Each seed runs a cluster through crashes, partitions, loss, reordering, leadership transfers, membership changes and snapshots, checking Raft's invariants after every event, then heals everything and requires convergence. The same seed always replays the same run. Sweeps: scripts/simulate.sh.")
 
     @Option(help: "Run only this seed.")
     var seed: UInt64?
