@@ -39,36 +39,39 @@ struct DelayModel {
 }
 
 /// Several nodes with different raw clocks exchanging clock-sync probes with the leader over a
-/// simulated network, on a ``ManualClock`` of true time. Deterministic for a given seed.
+/// simulated network, through each node's ``ClockSyncClient``, on a ``ManualClock`` of true time.
+/// Messages in flight when the leader changes are still delivered (the clients must drop them).
+/// Deterministic for a given seed.
 struct ClockSyncSimulation {
     struct Node {
         var raw: RawClock
-        var clock = ClusterClock()
-        var schedule = ClockSyncSchedule()
+        var sync = ClockSyncClient()
         var delays = DelayModel()
+        var clock: ClusterClock { sync.clock }
     }
 
     private struct InFlight {
         var arrival: Duration
         var node: Int
         var server: Int
-        var sample: ClockSample
+        var response: ClockSyncResponse
     }
 
     var nodes: [Node]
-    var leader: Int
+    private(set) var leader: Int
     let truth = ManualClock()
     var random: SeededGenerator
     /// Server turnaround between receiving a probe and answering.
     var turnaround: Duration = .microseconds(50)
     private var inFlight: [InFlight] = []
-    private var nextID: UInt64 = 1
+
+    static func name(_ index: Int) -> String { "n\(index)" }
 
     init(raws: [RawClock], leader: Int, seed: UInt64) {
         nodes = raws.map { Node(raw: $0) }
         self.leader = leader
         random = SeededGenerator(seed: seed)
-        nodes[leader].clock.becomeLeader(at: raws[leader].local(at: .zero))
+        announceLeader()
     }
 
     /// Local time of node `index` now.
@@ -77,17 +80,15 @@ struct ClockSyncSimulation {
     /// Cluster time as node `index` sees it now.
     func clusterTime(_ index: Int) -> ClusterTime? { nodes[index].clock.clusterTime(at: local(index)) }
 
-    /// Node `newLeader` takes over; every other node restarts its filter and schedule against it.
+    /// Node `newLeader` takes over; every node hears of it at once.
     mutating func changeLeader(to newLeader: Int) {
         leader = newLeader
-        inFlight.removeAll()
+        announceLeader()
+    }
+
+    private mutating func announceLeader() {
         for index in nodes.indices {
-            if index == newLeader {
-                nodes[index].clock.becomeLeader(at: local(index))
-            } else {
-                nodes[index].clock.followNewLeader()
-                nodes[index].schedule.restart()
-            }
+            nodes[index].sync.leaderChanged(to: Self.name(leader), isSelf: index == leader, at: local(index))
         }
     }
 
@@ -97,29 +98,24 @@ struct ClockSyncSimulation {
         while truth.now < end {
             truth.advance(by: tick)
             let now = truth.now
-            for index in nodes.indices where index != leader {
-                let clientLocal = local(index)
-                guard nodes[index].schedule.isDue(at: clientLocal) else { continue }
-                nodes[index].schedule.probeSent(at: clientLocal)
-                let probe = ClockSyncProbe(id: nextID, clientSend: clientLocal)
-                nextID += 1
-                let outbound = nodes[index].delays.delay(inbound: false, using: &random)
-                let received = now + outbound
+            for index in nodes.indices {
+                guard let (serverName, probe) = nodes[index].sync.probeIfDue(at: local(index)) else { continue }
+                guard let server = nodes.indices.first(where: { Self.name($0) == serverName }) else { continue }
+                let received = now + nodes[index].delays.delay(inbound: false, using: &random)
                 let answered = received + turnaround
                 let arrival = answered + nodes[index].delays.delay(inbound: true, using: &random)
-                let server = nodes[leader]
                 guard
-                    let response = server.clock.answer(
-                        probe, receivedAt: server.raw.local(at: received), sentAt: server.raw.local(at: answered))
+                    let response = nodes[server].clock.answer(
+                        probe, receivedAt: nodes[server].raw.local(at: received),
+                        sentAt: nodes[server].raw.local(at: answered))
                 else { continue }
-                let sample = ClockSample(response: response, receivedAt: nodes[index].raw.local(at: arrival))
-                inFlight.append(InFlight(arrival: arrival, node: index, server: leader, sample: sample))
+                inFlight.append(InFlight(arrival: arrival, node: index, server: server, response: response))
             }
             let due = inFlight.filter { $0.arrival <= now }.sorted { $0.arrival < $1.arrival }
             inFlight.removeAll { $0.arrival <= now }
-            for message in due where message.server == leader {
-                if case .rejected = nodes[message.node].clock.add(message.sample) { continue }
-                nodes[message.node].schedule.sampleAccepted()
+            for message in due {
+                nodes[message.node].sync.receive(
+                    message.response, from: Self.name(message.server), at: nodes[message.node].raw.local(at: message.arrival))
             }
             observe(self)
         }
