@@ -6,7 +6,7 @@
 /// honest intervals): low-delay samples make them narrow, delay spikes make them wide and harmless.
 /// The point estimates come from a weighted least-squares line through the window (up to
 /// ``Configuration/windowSize`` samples and ``Configuration/windowDuration``; weight
-/// `1 / (delay / 2 + 50 µs)²`, so delay spikes hardly count); the intervals keep them honest:
+/// `1 / (delay / 2 + 0.5 ms)²`, so delay spikes hardly count); the intervals keep them honest:
 /// - **Drift**: each pair of samples at least ``Configuration/minimumPairSpacing`` apart bounds it to
 ///   `slope ± (delay₁ + delay₂) / 2 / Δt`; the line's slope is kept inside the intersection, whose
 ///   far end gives the uncertainty. If the intervals do not meet (the drift wandered), a Theil–Sen
@@ -217,7 +217,7 @@ public struct ClockSyncFilter: Sendable {
     }
 
     /// A weighted least-squares line of offset against local time through the window, each sample
-    /// weighted by `1 / (delay / 2 + 50 µs)²` (delay spikes count for almost nothing): its slope in ppm
+    /// weighted by `1 / (delay / 2 + 0.5 ms)²` (delay spikes count for almost nothing): its slope in ppm
     /// and its value at `reference`. Nil until the samples span ``Configuration/minimumDriftSpan``.
     private func weightedFit(reference: Duration) -> (slopePPM: Double, offsetAtReference: Double)? {
         guard samples.count >= 3, let first = samples.first, let last = samples.last,
