@@ -40,6 +40,7 @@ let package = Package(
         .target(name: "Media", dependencies: ["CFFmpeg"]),
         .target(name: "Audio", dependencies: ["CALSA"]),
         .target(name: "Broadcast", dependencies: ["Audio"]),
+        .target(name: "BroadcastTesting", dependencies: ["Broadcast", "Audio"]),
         .target(name: "Raft"),
         .target(name: "RaftStorage", dependencies: ["Raft"]),
         .target(name: "RaftTesting", dependencies: ["Raft", "RaftStorage"]),
@@ -61,14 +62,14 @@ let package = Package(
         .executableTarget(
             name: "RaftcastBench",
             dependencies: [
-                "Media", "Audio", "Raft", "RaftStorage", "RaftTesting",
+                "Media", "Audio", "Raft", "RaftStorage", "RaftTesting", "Broadcast", "BroadcastTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio"]),
-        .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "Audio"]),
+        .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "BroadcastTesting", "Audio"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["Raft", "RaftStorage", "RaftTesting"]),
         .testTarget(name: "CLITests", dependencies: ["Media"]),

@@ -1,5 +1,6 @@
 import Audio
 import Broadcast
+import BroadcastTesting
 import XCTest
 
 /// Three nodes whose raw clocks differ by seconds and drift by up to ±100 ppm synchronise with the

@@ -1,4 +1,5 @@
 import Broadcast
+import BroadcastTesting
 import XCTest
 
 final class ClockSyncScheduleTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Audio
 import Broadcast
+import BroadcastTesting
 import XCTest
 
 /// One node's player in the end-to-end simulation: a scheduler, a drifting sound card, and the

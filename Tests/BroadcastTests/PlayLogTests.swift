@@ -1,5 +1,6 @@
 import Audio
 import Broadcast
+import BroadcastTesting
 import Foundation
 import XCTest
 

@@ -6,25 +6,32 @@ import Broadcast
 /// stops when it runs dry (an underrun) until the next write. Every frame written carries a tag —
 /// the stream sample, ``silence`` or ``inserted`` — and its true heard time is kept, so a test can
 /// check when each sample was heard.
-final class SimulatedSoundCard {
-    static let silence: Int64 = -1
-    static let inserted: Int64 = -2
+public final class SimulatedSoundCard {
+    /// The tag of a frame of silence.
+    public static let silence: Int64 = -1
+    /// The tag of a frame inserted for drift.
+    public static let inserted: Int64 = -2
 
-    let rate: Double
-    private(set) var tags: [Int64] = []
+    /// Frames per true second.
+    public let rate: Double
+    /// Every frame written: a stream sample, ``silence`` or ``inserted``.
+    public private(set) var tags: [Int64] = []
     /// Runs of continuous playback: first frame index and the true time it was heard.
-    private(set) var runs: [(frame: Int, time: Duration)] = []
-    private(set) var consumed = 0.0
-    private(set) var underruns = 0
+    public private(set) var runs: [(frame: Int, time: Duration)] = []
+    /// Frames played so far (fractional).
+    public private(set) var consumed = 0.0
+    /// Times the card ran dry.
+    public private(set) var underruns = 0
     private var running = false
     private var lastUpdate: Duration = .zero
 
-    init(sampleRate: Int = 48_000, ppm: Double) {
+    /// A card playing `sampleRate` frames per second of its own clock, which runs `ppm` fast.
+    public init(sampleRate: Int = 48_000, ppm: Double) {
         rate = Double(sampleRate) * (1 + ppm * 1e-6)
     }
 
     /// Plays what the true time `now` allows.
-    func advance(to now: Duration) {
+    public func advance(to now: Duration) {
         defer { lastUpdate = now }
         guard running else { return }
         consumed += (now - lastUpdate).nanosecondsDouble / 1e9 * rate
@@ -36,10 +43,10 @@ final class SimulatedSoundCard {
     }
 
     /// Frames queued and not yet heard.
-    var delay: Int { tags.count - Int(consumed.rounded(.down)) }
+    public var delay: Int { tags.count - Int(consumed.rounded(.down)) }
 
     /// Appends frames at true time `now`; a stopped card starts playing them at once.
-    func write(_ frames: [Int64], at now: Duration) {
+    public func write(_ frames: [Int64], at now: Duration) {
         advance(to: now)
         guard !frames.isEmpty else { return }
         if !running {
@@ -51,7 +58,7 @@ final class SimulatedSoundCard {
     }
 
     /// The true time at which frame `index` is heard.
-    func heardTime(ofFrame index: Int) -> Duration {
+    public func heardTime(ofFrame index: Int) -> Duration {
         var low = 0
         var high = runs.count - 1
         while low < high {
@@ -65,26 +72,32 @@ final class SimulatedSoundCard {
 
 /// Drives a ``PlayoutScheduler`` against a ``SimulatedSoundCard`` on a manual clock of true time,
 /// with an injected view of cluster time and of what is committed.
-struct PlayoutSimulation {
-    var scheduler: PlayoutScheduler
-    let card: SimulatedSoundCard
-    let truth = ManualClock()
-    /// Cluster time as this node sees it at a true time.
-    var clusterTime: (Duration) -> ClusterTime = { ClusterTime(nanoseconds: $0.wholeNanoseconds) }
+public struct PlayoutSimulation {
+    /// The scheduler under test.
+    public var scheduler: PlayoutScheduler
+    /// The card it plays on.
+    public let card: SimulatedSoundCard
+    /// True time.
+    public let truth = ManualClock()
+    /// Cluster time as this node sees it at a true time (default: equal).
+    public var clusterTime: (Duration) -> ClusterTime = { ClusterTime.zero + $0 }
     /// What is committed and decoded at a true time.
-    var available: (Duration) -> Range<Int64> = { _ in 0..<Int64.max }
-    var streamEnd: Int64?
-    private(set) var actions: [(time: Duration, action: PlayoutAction, available: Range<Int64>)] = []
+    public var available: (Duration) -> Range<Int64> = { _ in 0..<Int64.max }
+    /// The stream's length, if known.
+    public var streamEnd: Int64?
+    /// Every action, with the true time and the committed range it was decided with.
+    public private(set) var actions: [(time: Duration, action: PlayoutAction, available: Range<Int64>)] = []
     /// Absolute sample positions of dropped frames.
-    private(set) var droppedSamples: [Int64] = []
+    public private(set) var droppedSamples: [Int64] = []
 
-    init(timeline: StreamTimeline, cardPPM: Double, configuration: PlayoutScheduler.Configuration = .init()) {
+    /// A scheduler for `timeline` over a card `cardPPM` fast.
+    public init(timeline: StreamTimeline, cardPPM: Double, configuration: PlayoutScheduler.Configuration = .init()) {
         scheduler = PlayoutScheduler(timeline: timeline, configuration: configuration)
         card = SimulatedSoundCard(sampleRate: timeline.sampleRate, ppm: cardPPM)
     }
 
     /// Runs until `end` (true time) or the stream is finished.
-    mutating func run(until end: Duration, onAction: (Duration, PlayoutAction) -> Void = { _, _ in }) {
+    public mutating func run(until end: Duration, onAction: (Duration, PlayoutAction) -> Void = { _, _ in }) {
         var steps = 0
         while truth.now < end, steps < 10_000_000 {
             steps += 1
@@ -116,7 +129,7 @@ struct PlayoutSimulation {
     }
 
     /// The tags of a chunk's output frames: its samples with the plan applied.
-    static func frames(of chunk: PlayoutChunk) -> [Int64] {
+    public static func frames(of chunk: PlayoutChunk) -> [Int64] {
         var output: [Int64] = []
         output.reserveCapacity(chunk.outputFrames)
         var next = 0
@@ -134,7 +147,7 @@ struct PlayoutSimulation {
     /// Calls `body` for every `stride`-th frame the card has played by true time `until` that carries
     /// a stream sample, with the error of its heard time against its due time in ms (cluster time of
     /// hearing minus the timeline's).
-    func forEachHeardSample(
+    public func forEachHeardSample(
         until: Duration, stride: Int = 1, _ body: (_ frame: Int, _ sample: Int64, _ errorMilliseconds: Double) -> Void
     ) {
         let timeline = scheduler.timeline
