@@ -21,8 +21,8 @@ public struct ClockSyncSchedule: Hashable, Sendable {
     public private(set) var samplesSinceRestart = 0
 
     /// A schedule that probes at once; defaults: 200 ms × 25 samples (5 s), then 1 s. The long burst
-    /// pins the drift early: with 0.1–2 ms jitter it brings the first 5 s error from about 1.1 ms
-    /// (10 samples) to about 0.8 ms (measured over 30 seeds of the simulation in BroadcastTests).
+    /// pins the drift early: with 0.1–2 ms jitter the worst error after 5 s goes from about 1.1 ms
+    /// (a burst of 10) to about 0.8 ms (docs/playback-sync.md, BENCHMARKS.md).
     public init(
         burstInterval: Duration = .milliseconds(200), burstSamples: Int = 25, steadyInterval: Duration = .seconds(1)
     ) {

@@ -1,8 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Glibc
 
 /// A node's play log: ``PlayLogRecord``s appended as JSON lines to `<data_dir>/play-log.jsonl`.
 ///

@@ -19,7 +19,7 @@ import Audio
 /// ```
 /// Soft correction is a proportional controller: 500 ppm per millisecond of error, so a 100 ppm
 /// drift between the sound card and the cluster clock settles at 0.2 ms of error, corrected by one
-/// frame every 10 ms or so, spread by ``DriftCorrector`` so no two touch.
+/// frame about every 200 ms (4.8 a second), spread by ``DriftCorrector`` so no two touch.
 public struct PlayoutScheduler: Sendable {
     /// Queue depth, chunk size, thresholds and gain.
     public struct Configuration: Hashable, Sendable {
