@@ -22,6 +22,9 @@ public final class SimulatedSoundCard {
     public private(set) var consumed = 0.0
     /// Times the card ran dry.
     public private(set) var underruns = 0
+    /// The hardware pointer moves in steps of this many frames (1: exact); the reported delay is
+    /// what was written minus the pointer, so it is too large by up to this much.
+    public var pointerGranularity = 1
     private var running = false
     private var lastUpdate: Duration = .zero
 
@@ -43,7 +46,10 @@ public final class SimulatedSoundCard {
     }
 
     /// Frames queued and not yet heard.
-    public var delay: Int { tags.count - Int(consumed.rounded(.down)) }
+    public var delay: Int {
+        let granularity = max(pointerGranularity, 1)
+        return tags.count - Int(consumed.rounded(.down)) / granularity * granularity
+    }
 
     /// Appends frames at true time `now`; a stopped card starts playing them at once.
     public func write(_ frames: [Int64], at now: Duration) {
