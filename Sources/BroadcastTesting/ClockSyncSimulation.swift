@@ -100,6 +100,10 @@ public struct ClockSyncSimulation {
     public var random: SeededGenerator
     /// Server turnaround between receiving a probe and answering.
     public var turnaround: Duration = .microseconds(50)
+    /// Nodes that are down: they neither probe nor answer.
+    public var down: Set<Int> = []
+    /// Whether a new leader is told its peers (so that one without a timeline adopts it from them).
+    public var tellsPeers = true
     /// Called with the node index and the sample whenever a node accepts a response (for comparing
     /// other filters on the same samples).
     public var onSample: ((Int, ClockSample) -> Void)?
@@ -113,7 +117,10 @@ public struct ClockSyncSimulation {
         nodes = raws.map { Node(raw: $0) }
         self.leader = leader
         random = SeededGenerator(seed: seed)
+        // The cluster's timeline begins here: the first leader defines it at once.
+        tellsPeers = false
         announceLeader()
+        tellsPeers = true
     }
 
     /// Local time of node `index` now.
@@ -129,8 +136,9 @@ public struct ClockSyncSimulation {
     }
 
     private mutating func announceLeader() {
-        for index in nodes.indices {
-            nodes[index].sync.leaderChanged(to: Self.name(leader), isSelf: index == leader, at: local(index))
+        for index in nodes.indices where !down.contains(index) {
+            let peers = tellsPeers ? nodes.indices.filter { $0 != index }.map(Self.name) : []
+            nodes[index].sync.leaderChanged(to: Self.name(leader), isSelf: index == leader, at: local(index), peers: peers)
         }
     }
 
@@ -140,9 +148,10 @@ public struct ClockSyncSimulation {
         while truth.now < end {
             truth.advance(by: tick)
             let now = truth.now
-            for index in nodes.indices {
+            for index in nodes.indices where !down.contains(index) {
                 guard let (serverName, probe) = nodes[index].sync.probeIfDue(at: local(index)) else { continue }
-                guard let server = nodes.indices.first(where: { Self.name($0) == serverName }) else { continue }
+                guard let server = nodes.indices.first(where: { Self.name($0) == serverName }), !down.contains(server)
+                else { continue }
                 let received = now + nodes[index].delays.delay(inbound: false, using: &random)
                 let answered = received + turnaround
                 let arrival = answered + nodes[index].delays.delay(inbound: true, using: &random)

@@ -162,3 +162,62 @@ final class ClockSyncConvergenceTests: XCTestCase {
         XCTAssertLessThan(cAgainstBAtEnd, 1.0, "ms, 30 s after the change")
     }
 }
+
+/// A node that restarted (no timeline) is elected right away: it adopts the timeline from a follower
+/// before serving, so nobody steps. Without its peers it would define a new one from its raw clock
+/// (3.7 s off) and every follower would step.
+final class TimelineAdoptionTests: XCTestCase {
+    func run(tellingPeers: Bool) throws -> (simulation: ClockSyncSimulation, worst: Double, serving: Duration?) {
+        var simulation = ClockSyncSimulation(raws: ClockSyncConvergenceTests.raws, leader: 0, seed: 21)
+        simulation.run(until: .seconds(30))
+        // B (raw clock 3.7 s off A's) restarts with nothing, A dies, and B (log up to date) is
+        // elected at once.
+        simulation.nodes[1].sync = ClockSyncClient()
+        simulation.down = [0]
+        simulation.tellsPeers = tellingPeers
+        simulation.changeLeader(to: 1)
+        var worst = 0.0
+        var serving: Duration?
+        simulation.run(until: .seconds(60)) { sim in
+            if serving == nil, sim.nodes[1].clock.isSynchronized { serving = sim.truth.now }
+            guard sim.truth.now >= .seconds(32) else { return }
+            for node in 1...2 {
+                worst = max(worst, abs(ClockSyncConvergenceTests.error(sim, node) ?? .infinity))
+            }
+        }
+        return (simulation, worst, serving)
+    }
+
+    func testARestartedLeaderAdoptsTheTimelineFromAFollower() throws {
+        let (simulation, worst, serving) = try run(tellingPeers: true)
+        let leader = simulation.nodes[1].sync
+        XCTAssertEqual(leader.adoptedFrom, "n2")
+        XCTAssertFalse(leader.isAdopting)
+        XCTAssertEqual(leader.clock.role, .leader)
+        XCTAssertLessThan(try XCTUnwrap(leader.clock.handoverErrorBound), .milliseconds(2))
+        XCTAssertEqual(simulation.nodes[2].clock.stepCount, 0, "the follower never steps")
+        XCTAssertLessThan(try XCTUnwrap(serving), .seconds(30.7), "it has the timeline within 0.7 s (its first probe went to the dead node)")
+        // A chain (A → C → B) of estimates: looser than a normal change, still no step.
+        XCTAssertLessThan(worst, 2.5, "both stay within 2.5 ms of the old timeline (ms)")
+    }
+
+    func testWithoutPeersItDefinesANewTimelineAndFollowersStep() throws {
+        let (simulation, worst, _) = try run(tellingPeers: false)
+        XCTAssertNil(simulation.nodes[1].sync.adoptedFrom)
+        XCTAssertEqual(simulation.nodes[2].clock.stepCount, 1, "the follower steps once, by seconds")
+        XCTAssertGreaterThan(worst, 1_000, "the timeline moved by seconds (ms)")
+    }
+
+    func testANewClusterDefinesItsTimelineAfterTheAdoptionTimeout() throws {
+        var sync = ClockSyncClient()
+        sync.leaderChanged(to: "n0", isSelf: true, at: .seconds(5), peers: ["n1", "n2"])
+        XCTAssertTrue(sync.isAdopting)
+        XCTAssertEqual(sync.probeIfDue(at: .seconds(5))?.server, "n1")
+        XCTAssertEqual(sync.probeIfDue(at: .seconds(5.2))?.server, "n2", "peers in turn until one answers")
+        XCTAssertNil(sync.clock.clusterTime(at: .seconds(5.5)))
+        XCTAssertNil(sync.probeIfDue(at: .seconds(6)), "nobody answered within 1 s")
+        XCTAssertFalse(sync.isAdopting)
+        XCTAssertEqual(sync.clock.role, .leader)
+        XCTAssertEqual(sync.clock.clusterTime(at: .seconds(7)), ClusterTime.zero + .seconds(7))
+    }
+}
