@@ -4,7 +4,7 @@
 ///
 /// ```swift
 /// var sync = ClockSyncClient()
-/// sync.leaderChanged(to: raft.leader, isSelf: raft.leader == myID, at: clock.now)   // on every change
+/// sync.leaderChanged(to: raft.leader, isSelf: raft.leader == myID, at: clock.now, peers: otherIDs)
 /// if let (server, probe) = sync.probeIfDue(at: clock.now) { transport.send(probe, to: server) }
 /// sync.receive(response, from: peer, at: clock.now)                               // on each answer
 /// let response = sync.clock.answer(probe, receivedAt: t1, sentAt: t2)             // serving others
