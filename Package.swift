@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Raft", targets: ["Raft"]),
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Audio", targets: ["Audio"]),
+        .library(name: "Broadcast", targets: ["Broadcast"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,6 +39,8 @@ let package = Package(
 
         .target(name: "Media", dependencies: ["CFFmpeg"]),
         .target(name: "Audio", dependencies: ["CALSA"]),
+        .target(name: "Broadcast", dependencies: ["Audio"]),
+        .target(name: "BroadcastTesting", dependencies: ["Broadcast", "Audio"]),
         .target(name: "Raft"),
         .target(name: "RaftStorage", dependencies: ["Raft"]),
         .target(name: "RaftTesting", dependencies: ["Raft", "RaftStorage"]),
@@ -59,13 +62,14 @@ let package = Package(
         .executableTarget(
             name: "RaftcastBench",
             dependencies: [
-                "Media", "Audio", "Raft", "RaftStorage", "RaftTesting",
+                "Media", "Audio", "Raft", "RaftStorage", "RaftTesting", "Broadcast", "BroadcastTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio"]),
+        .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "BroadcastTesting", "Audio"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["Raft", "RaftStorage", "RaftTesting"]),
         .testTarget(name: "CLITests", dependencies: ["Media"]),
