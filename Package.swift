@@ -39,7 +39,7 @@ let package = Package(
 
         .target(name: "Media", dependencies: ["CFFmpeg"]),
         .target(name: "Audio", dependencies: ["CALSA"]),
-        .target(name: "Broadcast", dependencies: ["Audio"]),
+        .target(name: "Broadcast", dependencies: ["Audio", "Media", "Raft"]),
         .target(name: "BroadcastTesting", dependencies: ["Broadcast", "Audio"]),
         .target(name: "Raft"),
         .target(name: "RaftStorage", dependencies: ["Raft"]),
@@ -69,7 +69,7 @@ let package = Package(
 
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio"]),
-        .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "BroadcastTesting", "Audio"]),
+        .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "BroadcastTesting", "Audio", "Media", "Raft"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["Raft", "RaftStorage", "RaftTesting"]),
         .testTarget(name: "CLITests", dependencies: ["Media"]),
