@@ -63,3 +63,21 @@ extension TrackInfo {
         }
     }
 }
+
+extension TrackInfo {
+    /// FFmpeg's name for the channel layout, e.g. "stereo", "mono", "5.1(side)";
+    /// empty for video.
+    public var channelLayoutName: String {
+        guard kind == .audio, channelCount > 0 else { return "" }
+        var layout = AVChannelLayout()
+        defer { av_channel_layout_uninit(&layout) }
+        if channelOrder == Int32(bitPattern: AV_CHANNEL_ORDER_NATIVE.rawValue) && channelMask != 0 {
+            av_channel_layout_from_mask(&layout, channelMask)
+        } else {
+            av_channel_layout_default(&layout, channelCount)
+        }
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard av_channel_layout_describe(&layout, &buffer, buffer.count) > 0 else { return "\(channelCount) channels" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -5,6 +5,7 @@ import ArgumentParser
 struct RaftcastCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftcast",
-        abstract: "A Raft-replicated audio/video broadcast cluster."
+        abstract: "A Raft-replicated audio/video broadcast cluster.",
+        subcommands: [ProbeCommand.self]
     )
 }

@@ -20,6 +20,7 @@ final class WireFormatTests: XCTestCase {
                 let bytes = f.encoded()
                 XCTAssertEqual(try Fragment(decoding: bytes), f, "\(kind) fragment \(f.index)")
                 XCTAssertGreaterThan(bytes.count, f.payloadBytes)
+                XCTAssertEqual(bytes.count, f.encodedByteCount)
             }
         }
     }
