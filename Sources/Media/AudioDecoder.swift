@@ -287,3 +287,8 @@ private func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 {
     let q = a / b
     return (a % b != 0 && (a > 0) == (b > 0)) ? q + 1 : q
 }
+
+/// Owns FFmpeg state that must not be shared across threads: use one `AudioDecoder` from
+/// one task at a time.
+@available(*, unavailable)
+extension AudioDecoder: Sendable {}

@@ -20,6 +20,7 @@ final class Demuxer {
     private var consecutiveErrors = 0
     private var audioEnd: Int64?
     private var endChecked = false
+    private var stopped = false
     /// Read errors in a row after which the rest of the file is given up.
     private static let maxConsecutiveErrors = 64
 
@@ -60,7 +61,7 @@ final class Demuxer {
 
     /// Reads the next packet of the audio or video track.
     func read() -> Read {
-        guard let ctx = context else { return .end }
+        guard let ctx = context, !stopped else { return .end }
         while true {
             av_packet_unref(packet)
             let status = av_read_frame(ctx, packet)
@@ -68,7 +69,7 @@ final class Demuxer {
             if status < 0 {
                 consecutiveErrors += 1
                 if consecutiveErrors >= Self.maxConsecutiveErrors || status == rc_averror(EIO) {
-                    endChecked = true
+                    stopped = true
                     return .warning("ends early: read error (\(FFmpegLog.message(status))), rest of file ignored")
                 }
                 return .warning("unreadable data skipped (\(FFmpegLog.message(status)))")

@@ -89,3 +89,8 @@ public final class Fragmenter {
         warningHandler?(warning)
     }
 }
+
+/// Owns FFmpeg state that must not be shared across threads: use one `Fragmenter` from
+/// one task at a time.
+@available(*, unavailable)
+extension Fragmenter: Sendable {}

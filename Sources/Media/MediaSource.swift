@@ -62,3 +62,8 @@ public final class MediaSource {
         }
     }
 }
+
+/// Owns FFmpeg state that must not be shared across threads: use one `MediaSource` from
+/// one task at a time.
+@available(*, unavailable)
+extension MediaSource: Sendable {}
