@@ -12,7 +12,7 @@ final class Demuxer {
     }
 
     let path: String
-    let header: StreamHeader
+    private(set) var header: StreamHeader
     private var context: UnsafeMutablePointer<AVFormatContext>?
     private let packet: UnsafeMutablePointer<AVPacket>
     private let audioIndex: Int32
@@ -21,6 +21,11 @@ final class Demuxer {
     private var audioEnd: Int64?
     private var endChecked = false
     private var stopped = false
+    /// Reads taken ahead while looking for the first audio packet, replayed first.
+    private var readAhead: [Read] = []
+    private var readAheadPosition = 0
+    /// Packets read ahead at most to find the first audio packet.
+    private static let maxReadAhead = 4096
     /// Read errors in a row after which the rest of the file is given up.
     private static let maxConsecutiveErrors = 64
 
@@ -31,7 +36,15 @@ final class Demuxer {
         self.path = path
         try Self.checkFile(path)
         var ctx: UnsafeMutablePointer<AVFormatContext>?
-        let openStatus = avformat_open_input(&ctx, path, nil, nil)
+        var openStatus: Int32 = -1
+        if let format = Self.recognisedFormat(path) {
+            openStatus = avformat_open_input(&ctx, path, format, nil)
+        }
+        if openStatus < 0 {
+            // Not recognisably MP3/MP4, or the guess was wrong: let FFmpeg probe
+            // every format (which also names foreign containers in the error).
+            openStatus = avformat_open_input(&ctx, path, nil, nil)
+        }
         guard openStatus >= 0, let ctx else {
             throw Self.openFailure(path: path, status: openStatus)
         }
@@ -51,6 +64,30 @@ final class Demuxer {
         self.context = ctx
         self.packet = packet
         (self.header, self.audioIndex, self.videoIndex) = described
+        header.audio.startPTS = findAudioStart() ?? header.audio.startPTS
+    }
+
+    /// The time of the first audible sample: the first audio packet's pts plus
+    /// the samples its side data says to skip (FFmpeg's `start_time`, found
+    /// without `avformat_find_stream_info`). The reads it takes are replayed.
+    private func findAudioStart() -> Int64? {
+        var start: Int64?
+        while readAhead.count < Self.maxReadAhead {
+            let read = readFromFile()
+            readAhead.append(read)
+            if case .end = read { break }
+            if case .packet(let p) = read, p.track == .audio {
+                if let time = p.time {
+                    let skip = Int64(p.skipSamples?.start ?? 0)
+                    let tb = header.audio.timeBase
+                    start = time + av_rescale_q(
+                        skip, AVRational(num: 1, den: max(header.audio.sampleRate, 1)),
+                        AVRational(num: tb.numerator, den: tb.denominator))
+                }
+                break
+            }
+        }
+        return start
     }
 
     deinit {
@@ -61,6 +98,20 @@ final class Demuxer {
 
     /// Reads the next packet of the audio or video track.
     func read() -> Read {
+        if readAheadPosition < readAhead.count {
+            defer {
+                readAheadPosition += 1
+                if readAheadPosition == readAhead.count {
+                    readAhead = []
+                    readAheadPosition = 0
+                }
+            }
+            return readAhead[readAheadPosition]
+        }
+        return readFromFile()
+    }
+
+    private func readFromFile() -> Read {
         guard let ctx = context, !stopped else { return .end }
         while true {
             av_packet_unref(packet)
@@ -155,6 +206,26 @@ final class Demuxer {
         }
     }
 
+    /// The demuxer for files that plainly are MP4 (an ISO BMFF box first) or MP3
+    /// (an ID3v2 tag or an MPEG-1/2 layer III frame header first), nil otherwise.
+    /// Skips FFmpeg's probe of every known format, which pages in megabytes of
+    /// library code for nothing.
+    private static func recognisedFormat(_ path: String) -> UnsafePointer<AVInputFormat>? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 12), head.count >= 12 else { return nil }
+        let b = [UInt8](head)
+        let box = String(decoding: b[4..<8], as: UTF8.self)
+        if ["ftyp", "moov", "mdat", "free", "wide", "skip"].contains(box) {
+            return av_find_input_format("mov")
+        }
+        let id3 = b[0] == 0x49 && b[1] == 0x44 && b[2] == 0x33
+        let layer3Frame =
+            b[0] == 0xff && b[1] & 0xe0 == 0xe0 && (b[1] >> 1) & 3 == 1 && b[2] >> 4 != 0 && b[2] >> 4 != 15
+            && (b[2] >> 2) & 3 != 3
+        return id3 || layer3Frame ? av_find_input_format("mp3") : nil
+    }
+
     private static func openFailure(path: String, status: Int32) -> MediaError {
         // An MP4 whose 'moov' box is missing (cut before it was written) still
         // starts with an 'ftyp' box.
@@ -185,7 +256,7 @@ final class Demuxer {
                 .unsupportedContainer, file: path,
                 reason: "unsupported container '\(containerName)' (raftcast reads MP3, MP4 and M4A)")
         }
-        let infoStatus = avformat_find_stream_info(ctx, nil)
+        let infoStatus = needsStreamInfo(ctx, containerName: containerName) ? findStreamInfo(ctx) : 0
         guard infoStatus >= 0 else {
             throw MediaError(
                 .unrecognisedFormat, file: path, reason: "cannot read stream info: \(FFmpegLog.message(infoStatus))")
@@ -220,6 +291,33 @@ final class Demuxer {
         try checkDecodable(audioInfo, path: path)
         let videoInfo = video.flatMap { ctx.pointee.streams[Int($0)] }.map { TrackInfo(kind: .video, stream: $0) }
         return (StreamHeader(containerName: containerName, audio: audioInfo, video: videoInfo), audio, video)
+    }
+
+    /// Whether `avformat_find_stream_info` is needed. An MP4's `moov` box already
+    /// gives every audio track's codec, rate, channels and extradata; probing
+    /// would decode video frames (megabytes of memory at 720p) for nothing.
+    /// MP3 needs it (frame header parsing, Xing/Info duration).
+    private static func needsStreamInfo(_ ctx: UnsafeMutablePointer<AVFormatContext>, containerName: String) -> Bool {
+        guard containerName.hasPrefix("mov,") else { return true }
+        for i in 0..<Int(ctx.pointee.nb_streams) {
+            guard let par = ctx.pointee.streams[i]?.pointee.codecpar.pointee, par.codec_type == AVMEDIA_TYPE_AUDIO
+            else { continue }
+            if par.codec_id == AV_CODEC_ID_NONE || par.sample_rate <= 0 || par.ch_layout.nb_channels <= 0 {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// `avformat_find_stream_info` with single-threaded probe decoders: the
+    /// probe decodes a few video frames, and FFmpeg's default frame threading
+    /// would allocate a frame context per core (megabytes at 720p) for nothing.
+    private static func findStreamInfo(_ ctx: UnsafeMutablePointer<AVFormatContext>) -> Int32 {
+        let count = Int(ctx.pointee.nb_streams)
+        var options = [OpaquePointer?](repeating: nil, count: count)
+        for i in 0..<count { av_dict_set(&options[i], "threads", "1", 0) }
+        defer { for i in 0..<count { av_dict_free(&options[i]) } }
+        return options.withUnsafeMutableBufferPointer { avformat_find_stream_info(ctx, $0.baseAddress) }
     }
 
     /// Opens (and closes) a decoder for the audio track, so that a file whose

@@ -28,7 +28,9 @@ struct MediaBenchCommand: ParsableCommand {
 
         func run() throws {
             let start = DispatchTime.now()
+            let baseline = ProcessMemory.current()
             let source = try MediaSource(path: file)
+            let opened = ProcessMemory.current()
             let fragmenter = try source.fragments(targetSeconds: fragmentSeconds)
             var count = 0
             var bytes = 0
@@ -46,6 +48,7 @@ struct MediaBenchCommand: ParsableCommand {
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             print(String(format: "fragment: %d fragments, %d packets, %d bytes in %.3f s", count, packets, bytes, seconds))
+            print("memory: before open \(baseline), after open \(opened), at end \(ProcessMemory.current())")
         }
     }
 
@@ -73,5 +76,33 @@ struct MediaBenchCommand: ParsableCommand {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             print(String(format: "decode: %d frames (%.1f s of audio) in %.3f s [%llu]", frames, Double(frames) / 48000, seconds, checksum))
         }
+    }
+}
+
+/// The process's memory figures from /proc/self/status (Linux), in MiB.
+struct ProcessMemory: CustomStringConvertible {
+    var rss = 0.0
+    var peakRSS = 0.0
+    var anonymous = 0.0
+
+    static func current() -> ProcessMemory {
+        var m = ProcessMemory()
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return m }
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let kib = Double(parts[1].trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") ?? 0
+            switch parts[0] {
+            case "VmRSS": m.rss = kib / 1024
+            case "VmHWM": m.peakRSS = kib / 1024
+            case "RssAnon": m.anonymous = kib / 1024
+            default: break
+            }
+        }
+        return m
+    }
+
+    var description: String {
+        String(format: "RSS %.1f MiB (peak %.1f, anonymous %.1f)", rss, peakRSS, anonymous)
     }
 }

@@ -152,6 +152,17 @@ final class FragmenterTests: XCTestCase {
         XCTAssertTrue(warnings.first?.message.hasPrefix("ends early") ?? false, "\(warnings)")
     }
 
+    func testAudioStartMatchesFFprobeStartTime() throws {
+        for kind in ["mp3-cbr", "mp3-vbr-mono", "m4a", "mp4-bframes", "mp4-moov-end"] {
+            let path = try MediaFixtures.path(kind)
+            let result = try Tool.run(
+                "ffprobe",
+                ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=start_pts", "-of", "csv=p=0", path])
+            let expected = Int64(result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
+            XCTAssertEqual(try MediaSource(path: path).header.audio.startPTS, expected, kind)
+        }
+    }
+
     func testSecondFragmenterStartsAgainFromTheBeginning() throws {
         let source = try MediaSource(path: try MediaFixtures.path("mp3-cbr"))
         let a = try source.fragments()
