@@ -84,12 +84,29 @@ public final class AudioDecoder {
 
     /// Decodes the audio packets of `fragment` (the next one in order).
     public func decode(_ fragment: Fragment) -> PCMBuffer {
-        decode(packets: fragment.packets)
+        var pcm = PCMBuffer(format: output)
+        let frames = Int(fragment.durationSeconds * Double(output.sampleRate) * 1.05) + 4096
+        pcm.samples.reserveCapacity(max(0, frames) * output.channels)
+        decode(packets: fragment.packets, into: &pcm)
+        return pcm
+    }
+
+    /// Decodes the audio packets of `fragment`, appending to `pcm` (whose format
+    /// must be `output`). Reusing one buffer (`removeAll(keepingCapacity: true)`)
+    /// saves an allocation per fragment.
+    public func decode(_ fragment: Fragment, into pcm: inout PCMBuffer) {
+        decode(packets: fragment.packets, into: &pcm)
     }
 
     /// Decodes audio packets in order; video packets are ignored.
     public func decode(packets: some Sequence<MediaPacket>) -> PCMBuffer {
         var pcm = PCMBuffer(format: output)
+        decode(packets: packets, into: &pcm)
+        return pcm
+    }
+
+    /// Decodes audio packets in order, appending to `pcm`; video packets are ignored.
+    public func decode(packets: some Sequence<MediaPacket>, into pcm: inout PCMBuffer) {
         for packet in packets where packet.track == .audio {
             if joinPending {
                 joinPending = false
@@ -99,7 +116,6 @@ public final class AudioDecoder {
             }
             decodeOne(packet, into: &pcm)
         }
-        return pcm
     }
 
     /// Feeds the last audio packets of `fragments` (the ones just before the
@@ -140,11 +156,16 @@ public final class AudioDecoder {
     /// samples they hold. Call `reset()` before decoding again.
     public func finish() -> PCMBuffer {
         var pcm = PCMBuffer(format: output)
-        guard !finished else { return pcm }
+        finish(into: &pcm)
+        return pcm
+    }
+
+    /// `finish()`, appending the last samples to `pcm`.
+    public func finish(into pcm: inout PCMBuffer) {
+        guard !finished else { return }
         finished = true
         if avcodec_send_packet(codec.pointer, nil) >= 0 { receiveFrames(into: &pcm, packetTime: nil) }
         resampler?.flush { emit($0, into: &pcm) }
-        return pcm
     }
 
     // MARK: - Internals

@@ -36,12 +36,10 @@ struct MediaBenchCommand: ParsableCommand {
             var bytes = 0
             var packets = 0
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let header = source.header.encoded()
-            try Data(header).write(to: URL(fileURLWithPath: out).appendingPathComponent("header.rcsh"))
+            try writeFile(out + "/header.rcsh", source.header.encoded())
             while let fragment = try fragmenter.next() {
                 let record = fragment.encoded()
-                let name = String(format: "fragment-%06d.rcfg", fragment.index)
-                try Data(record).write(to: URL(fileURLWithPath: out).appendingPathComponent(name))
+                try writeFile(out + "/" + String(format: "fragment-%06d.rcfg", fragment.index), record)
                 count += 1
                 bytes += record.count
                 packets += fragment.packets.count
@@ -67,8 +65,10 @@ struct MediaBenchCommand: ParsableCommand {
             let decoder = try AudioDecoder(header: source.header, file: file)
             var frames = 0
             var checksum: UInt64 = 0
+            var pcm = PCMBuffer(format: decoder.output)
             while let fragment = try fragmenter.next() {
-                let pcm = decoder.decode(fragment)
+                pcm.samples.removeAll(keepingCapacity: true)
+                decoder.decode(fragment, into: &pcm)
                 frames += pcm.frameCount
                 if let last = pcm.samples.last { checksum &+= UInt64(UInt16(bitPattern: last)) }
             }
@@ -76,6 +76,20 @@ struct MediaBenchCommand: ParsableCommand {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             print(String(format: "decode: %d frames (%.1f s of audio) in %.3f s [%llu]", frames, Double(frames) / 48000, seconds, checksum))
         }
+    }
+}
+
+/// Writes `bytes` to a new file with plain POSIX calls: no fsync, as the
+/// reference (`ffmpeg -f segment`) does not sync either.
+func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else { throw ValidationError("cannot create \(path): errno \(errno)") }
+    defer { close(fd) }
+    var written = 0
+    while written < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+        guard n > 0 else { throw ValidationError("cannot write \(path): errno \(errno)") }
+        written += n
     }
 }
 
