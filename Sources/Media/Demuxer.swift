@@ -80,9 +80,11 @@ final class Demuxer {
                 if let time = p.time {
                     let skip = Int64(p.skipSamples?.start ?? 0)
                     let tb = header.audio.timeBase
-                    start = time + av_rescale_q(
-                        skip, AVRational(num: 1, den: max(header.audio.sampleRate, 1)),
-                        AVRational(num: tb.numerator, den: tb.denominator))
+                    start =
+                        time
+                        + av_rescale_q(
+                            skip, AVRational(num: 1, den: max(header.audio.sampleRate, 1)),
+                            AVRational(num: tb.numerator, den: tb.denominator))
                 }
                 break
             }
@@ -182,7 +184,8 @@ final class Demuxer {
         if reached < declaredEnd - tolerance {
             let got = String(format: "%.2f", tb.seconds(reached))
             let want = String(format: "%.2f", tb.seconds(declaredEnd))
-            return .warning("ends early: audio stops at \(got) s of the \(want) s its header declares (truncated file?)")
+            return .warning(
+                "ends early: audio stops at \(got) s of the \(want) s its header declares (truncated file?)")
         }
         return .end
     }

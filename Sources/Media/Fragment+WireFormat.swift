@@ -25,7 +25,10 @@ extension Fragment {
 
     /// Size in bytes of `encoded()`, computed without encoding.
     public var encodedByteCount: Int {
-        let body = 8 + 1 + 8 + 16 + 4
+        // index, reference track, time base, start + duration, packet count; then per
+        // packet: track + flags, pts + dts + duration, skip samples, size, data.
+        let body =
+            8 + 1 + 8 + 16 + 4
             + packets.reduce(0) { $0 + 2 + 24 + ($1.skipSamples == nil ? 0 : 10) + 4 + $1.data.count }
         return WireFormat.headerSize + body + WireFormat.trailerSize
     }

@@ -22,7 +22,8 @@ extension TrackInfo {
             trailingPadding: par.trailing_padding, seekPreroll: par.seek_preroll, blockAlign: par.block_align,
             timeBase: TimeBase(stream.pointee.time_base.num, stream.pointee.time_base.den),
             startPTS: stream.pointee.start_time == nopts ? 0 : stream.pointee.start_time,
-            durationPTS: stream.pointee.duration == nopts || stream.pointee.duration <= 0 ? nil : stream.pointee.duration,
+            durationPTS: stream.pointee.duration == nopts || stream.pointee.duration <= 0
+                ? nil : stream.pointee.duration,
             extradata: extradata)
     }
 

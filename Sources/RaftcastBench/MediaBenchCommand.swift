@@ -45,7 +45,9 @@ struct MediaBenchCommand: ParsableCommand {
                 packets += fragment.packets.count
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-            print(String(format: "fragment: %d fragments, %d packets, %d bytes in %.3f s", count, packets, bytes, seconds))
+            print(
+                String(format: "fragment: %d fragments, %d packets, %d bytes in %.3f s", count, packets, bytes, seconds)
+            )
             print("memory: before open \(baseline), after open \(opened), at end \(ProcessMemory.current())")
         }
     }
@@ -74,7 +76,10 @@ struct MediaBenchCommand: ParsableCommand {
             }
             frames += decoder.finish().frameCount
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-            print(String(format: "decode: %d frames (%.1f s of audio) in %.3f s [%llu]", frames, Double(frames) / 48000, seconds, checksum))
+            print(
+                String(
+                    format: "decode: %d frames (%.1f s of audio) in %.3f s [%llu]", frames, Double(frames) / 48000,
+                    seconds, checksum))
         }
     }
 }

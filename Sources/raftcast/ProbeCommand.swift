@@ -32,7 +32,8 @@ struct ProbeCommand: ParsableCommand {
     @Option(
         name: .customLong("fragment-seconds"), parsing: .unconditional,
         help: ArgumentHelp(
-            "Target fragment duration in seconds (\(MediaSource.minimumFragmentSeconds)–\(MediaSource.maximumFragmentSeconds)).",
+            "Target fragment duration in seconds "
+                + "(\(MediaSource.minimumFragmentSeconds)–\(MediaSource.maximumFragmentSeconds)).",
             valueName: "S"))
     var fragmentSeconds: String = String(MediaSource.defaultFragmentSeconds)
 

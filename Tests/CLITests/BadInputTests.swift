@@ -48,7 +48,9 @@ final class BadInputTests: XCTestCase {
             let range = try XCTUnwrap(bytes.range(of: Data(tag.utf8)))
             bytes.replaceSubrange(range, with: Data("xxxx".utf8))
         }
-        try assertRefused(try CLIFixtures.write("unknown-codec.m4a", bytes), reason: "audio codec 'none' (tag 'xxxx') cannot be decoded")
+        try assertRefused(
+            try CLIFixtures.write("unknown-codec.m4a", bytes),
+            reason: "audio codec 'none' (tag 'xxxx') cannot be decoded")
     }
 
     func testUnsupportedContainer() throws {

@@ -13,7 +13,10 @@ final class ProbeCommandTests: XCTestCase {
     private func ffprobeKeyframeTimes(_ file: String) throws -> [Double] {
         let r = try Process.runBounded(
             "ffprobe",
-            ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", file],
+            [
+                "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0",
+                file,
+            ],
             timeout: 60)
         return String(decoding: r.stdout, as: UTF8.self).split(separator: "\n").compactMap { line in
             let parts = line.split(separator: ",")
@@ -25,7 +28,8 @@ final class ProbeCommandTests: XCTestCase {
         let file = try CLIFixtures.media("mp4-bframes", ext: "mp4")
         let doc = try json(["probe", file, "--json", "--fragment-seconds", "1"])
         XCTAssertEqual(
-            Set(doc.keys), ["file", "container", "duration_seconds", "fragment_seconds", "streams", "fragments", "warnings"])
+            Set(doc.keys),
+            ["file", "container", "duration_seconds", "fragment_seconds", "streams", "fragments", "warnings"])
         XCTAssertEqual(doc["file"] as? String, file)
         XCTAssertEqual(doc["fragment_seconds"] as? Double, 1)
         let streams = try XCTUnwrap(doc["streams"] as? [[String: Any]])
@@ -60,8 +64,11 @@ final class ProbeCommandTests: XCTestCase {
         let doc = try json(["probe", file, "--json"])
         let fragments = try XCTUnwrap(doc["fragments"] as? [[String: Any]])
         let r = try Process.runBounded(
-            "ffprobe", ["-v", "error", "-count_packets", "-select_streams", "a:0", "-show_entries",
-                        "stream=nb_read_packets", "-of", "csv=p=0", file], timeout: 60)
+            "ffprobe",
+            [
+                "-v", "error", "-count_packets", "-select_streams", "a:0", "-show_entries",
+                "stream=nb_read_packets", "-of", "csv=p=0", file,
+            ], timeout: 60)
         let count = Int(String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         XCTAssertEqual(fragments.reduce(0) { $0 + ($1["packets"] as? Int ?? 0) }, count)
         let durations = fragments.compactMap { $0["duration_seconds"] as? Double }

@@ -25,7 +25,9 @@ final class AudioDecoderTests: XCTestCase {
         return pcm.littleEndianBytes
     }
 
-    private func assertIdentical(_ actual: [UInt8], _ expected: [UInt8], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertIdentical(
+        _ actual: [UInt8], _ expected: [UInt8], _ what: String, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertGreaterThan(expected.count, 48000 * 4, what, file: file, line: line)
         XCTAssertEqual(actual.count, expected.count, "\(what): byte count", file: file, line: line)
         if let i = (0..<min(actual.count, expected.count)).first(where: { actual[$0] != expected[$0] }) {
@@ -141,7 +143,8 @@ final class AudioDecoderTests: XCTestCase {
 
     private func ffprobeStartPTS(_ path: String) throws -> Int64 {
         let result = try Tool.run(
-            "ffprobe", ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=start_pts", "-of", "csv=p=0", path])
+            "ffprobe",
+            ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=start_pts", "-of", "csv=p=0", path])
         return try XCTUnwrap(Int64(result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 }

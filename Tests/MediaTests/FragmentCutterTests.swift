@@ -1,5 +1,6 @@
-@testable import Media
 import XCTest
+
+@testable import Media
 
 /// The cutting rules on hand-made packet sequences.
 final class FragmentCutterTests: XCTestCase {

@@ -104,7 +104,8 @@ final class FragmenterTests: XCTestCase {
         try assertPacketsMatchFFprobe(path, fragments: fragments, track: .video, type: "video")
         try assertPacketsMatchFFprobe(path, fragments: fragments, track: .audio, type: "audio")
 
-        let videoPackets = try FFprobe.packets(path, streamIndex: try XCTUnwrap(FFprobe.streamIndex(path, type: "video")))
+        let videoPackets = try FFprobe.packets(
+            path, streamIndex: try XCTUnwrap(FFprobe.streamIndex(path, type: "video")))
         XCTAssertTrue(videoPackets.contains { ($0.pts ?? 0) != ($0.dts ?? 0) }, "B-frames reorder pts")
         let keyframes = videoPackets.filter(\.isKeyframe).compactMap(\.pts)
         let target = video.timeBase.ticks(seconds: 2.0)

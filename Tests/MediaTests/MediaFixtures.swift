@@ -78,7 +78,8 @@ enum Tool {
         try? outHandle.close()
         try? errHandle.close()
         return Result(
-            status: process.terminationStatus, stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL))
+            status: process.terminationStatus, stdout: try Data(contentsOf: outURL),
+            stderr: try Data(contentsOf: errURL))
     }
 }
 
@@ -122,7 +123,10 @@ enum FFprobe {
     static func streamIndex(_ path: String, type: String) throws -> Int? {
         let result = try Tool.run(
             "ffprobe",
-            ["-v", "error", "-show_entries", "stream=index,codec_type:stream_disposition=attached_pic", "-of", "json", path])
+            [
+                "-v", "error", "-show_entries", "stream=index,codec_type:stream_disposition=attached_pic", "-of",
+                "json", path,
+            ])
         let json = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
         for s in json?["streams"] as? [[String: Any]] ?? [] {
             let attached = ((s["disposition"] as? [String: Any])?["attached_pic"] as? NSNumber)?.intValue ?? 0
