@@ -19,6 +19,8 @@ final class Demuxer {
     private let videoIndex: Int32?
     private var consecutiveErrors = 0
     private var audioEnd: Int64?
+    /// Size and first four bytes of the last audio packet (to spot a cut-short MP3 frame).
+    private var lastAudioPacket: (size: Int, head: UInt32)?
     private var endChecked = false
     private var stopped = false
     /// Reads taken ahead while looking for the first audio packet, replayed first.
@@ -158,8 +160,11 @@ final class Demuxer {
                 track: track, pts: pts, dts: dts, duration: packet.pointee.duration,
                 isKeyframe: flags & AV_PKT_FLAG_KEY != 0, isDiscard: flags & AV_PKT_FLAG_DISCARD != 0,
                 skipSamples: skip, data: data)
-            if track == .audio, let t = media.time {
-                audioEnd = max(audioEnd ?? Int64.min, t + max(media.duration, 0))
+            if track == .audio {
+                if let t = media.time { audioEnd = max(audioEnd ?? Int64.min, t + max(media.duration, 0)) }
+                let head = data.count >= 4
+                    ? UInt32(data[0]) << 24 | UInt32(data[1]) << 16 | UInt32(data[2]) << 8 | UInt32(data[3]) : 0
+                lastAudioPacket = (data.count, head)
             }
             return .packet(media)
         }
@@ -174,18 +179,25 @@ final class Demuxer {
     private func endOfInput() -> Read {
         guard !endChecked else { return .end }
         endChecked = true
-        guard let ctx = context, ctx.pointee.duration_estimation_method != AVFMT_DURATION_FROM_BITRATE,
-            let declared = header.audio.durationPTS
-        else { return .end }
         let tb = header.audio.timeBase
-        let declaredEnd = header.audio.startPTS + declared
         let reached = audioEnd ?? header.audio.startPTS
-        let tolerance = tb.ticks(seconds: 0.5)
-        if reached < declaredEnd - tolerance {
+        if let ctx = context, ctx.pointee.duration_estimation_method != AVFMT_DURATION_FROM_BITRATE,
+            let declared = header.audio.durationPTS,
+            reached < header.audio.startPTS + declared - tb.ticks(seconds: 0.5)
+        {
             let got = String(format: "%.2f", tb.seconds(reached))
-            let want = String(format: "%.2f", tb.seconds(declaredEnd))
+            let want = String(format: "%.2f", tb.seconds(header.audio.startPTS + declared))
             return .warning(
                 "ends early: audio stops at \(got) s of the \(want) s its header declares (truncated file?)")
+        }
+        // Without a declared duration (an MP3 without Xing/Info header), a file cut
+        // mid-frame still shows: its last frame is shorter than its header says.
+        if header.audio.codecName == "mp3", let last = lastAudioPacket,
+            let expected = MPEGAudioFrame.layer3Length(header: last.head), last.size < expected
+        {
+            let at = String(format: "%.2f", tb.seconds(reached))
+            return .warning(
+                "ends early: last MP3 frame cut short (\(last.size) of \(expected) bytes) at \(at) s (truncated file?)")
         }
         return .end
     }
