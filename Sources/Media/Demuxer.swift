@@ -335,11 +335,12 @@ final class Demuxer {
         return options.withUnsafeMutableBufferPointer { avformat_find_stream_info(ctx, $0.baseAddress) }
     }
 
-    /// Opens (and closes) a decoder for the audio track, so that a file whose
-    /// audio cannot be decoded is refused up front.
+    /// Refuses a file whose audio codec FFmpeg has no decoder for (or whose audio
+    /// parameters are missing). Opening the decoder is left to `AudioDecoder`:
+    /// fragmenting does not need its tables in memory.
     private static func checkDecodable(_ info: TrackInfo, path: String) throws(MediaError) {
         do {
-            _ = try CodecContext(track: info)
+            _ = try CodecContext.decoder(for: info)
         } catch let failure {
             throw MediaError(.unsupportedCodec, file: path, reason: failure.reason)
         }

@@ -48,6 +48,8 @@ struct ProbeCommand: ParsableCommand {
         do {
             try MediaSource.validate(fragmentSeconds: seconds, file: file)
             let source = try MediaSource(path: file)
+            // Opening the decoder refuses audio FFmpeg knows but cannot decode.
+            _ = try AudioDecoder(header: source.header, file: file)
             let plan = try FragmentPlan(source: source, targetSeconds: seconds) { warning in
                 Diagnostics.warning(subject: warning.file, message: warning.message)
             }

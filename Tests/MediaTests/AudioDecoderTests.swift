@@ -141,6 +141,17 @@ final class AudioDecoderTests: XCTestCase {
         XCTAssertEqual(Double(pcm.samples.count * 2), Double(reference.count), accuracy: 1200 * 4)
     }
 
+    func testDecoderThatCannotOpenIsRefusedWithAOneLineReason() throws {
+        var header = try MediaSource(path: try MediaFixtures.path("m4a")).header
+        header.audio.extradata = [0xff, 0xff, 0xff, 0xff]  // not an AudioSpecificConfig
+        XCTAssertThrowsError(try AudioDecoder(header: header, file: "bad.m4a")) { error in
+            let media = error as? MediaError
+            XCTAssertEqual(media?.kind, .unsupportedCodec)
+            XCTAssertTrue(media?.reason.hasPrefix("audio codec 'aac'") ?? false, "\(String(describing: media))")
+            XCTAssertFalse(media?.reason.contains("\n") ?? true)
+        }
+    }
+
     private func ffprobeStartPTS(_ path: String) throws -> Int64 {
         let result = try Tool.run(
             "ffprobe",
