@@ -98,6 +98,7 @@ enum CLIFixtures {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("raftcast-cli-tests-\(ProcessInfo.processInfo.processIdentifier)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        XCTestObservationCenter.shared.addTestObserver(TemporaryDirectoryRemover(url: url))
         return url
     }()
 
@@ -123,4 +124,13 @@ enum CLIFixtures {
     }
 
     static func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+}
+
+/// Removes a test run's temp folder when the test bundle finishes.
+final class TemporaryDirectoryRemover: NSObject, XCTestObservation, @unchecked Sendable {
+    let url: URL
+    init(url: URL) { self.url = url }
+    func testBundleDidFinish(_ testBundle: Bundle) {
+        try? FileManager.default.removeItem(at: url)
+    }
 }

@@ -13,6 +13,7 @@ enum MediaFixtures {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("raftcast-media-tests-\(ProcessInfo.processInfo.processIdentifier)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        XCTestObservationCenter.shared.addTestObserver(TemporaryDirectoryRemover(url: url))
         return url
     }()
 
@@ -144,5 +145,14 @@ enum FFmpegReference {
             ["-nostdin", "-v", "error", "-i", path, "-map", "0:a:0", "-f", "s16le", "-ar", "48000", "-ac", "2", "-"])
         guard result.status == 0 else { throw NSError(domain: "ffmpeg", code: Int(result.status)) }
         return [UInt8](result.stdout)
+    }
+}
+
+/// Removes a test run's temp folder when the test bundle finishes.
+final class TemporaryDirectoryRemover: NSObject, XCTestObservation, @unchecked Sendable {
+    let url: URL
+    init(url: URL) { self.url = url }
+    func testBundleDidFinish(_ testBundle: Bundle) {
+        try? FileManager.default.removeItem(at: url)
     }
 }
