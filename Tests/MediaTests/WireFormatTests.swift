@@ -25,6 +25,16 @@ final class WireFormatTests: XCTestCase {
         }
     }
 
+    /// A new leader re-cuts the same file and must produce the very same records.
+    func testFragmentingIsDeterministic() throws {
+        for kind in ["mp4-bframes", "mp3-vbr-mono"] {
+            let first = try realStream(kind)
+            let second = try realStream(kind)
+            XCTAssertEqual(first.0.encoded(), second.0.encoded(), kind)
+            XCTAssertEqual(first.1.map { $0.encoded() }, second.1.map { $0.encoded() }, kind)
+        }
+    }
+
     func testRecordStartsWithMagicVersionAndLength() throws {
         let (header, fragments) = try realStream("mp3-cbr")
         let h = header.encoded()
