@@ -26,8 +26,8 @@ final class Demuxer {
     /// Reads taken ahead while looking for the first audio packet, replayed first.
     private var readAhead: [Read] = []
     private var readAheadPosition = 0
-    /// Packets read ahead at most to find the first audio packet.
-    private static let maxReadAhead = 4096
+    /// Packets and bytes read ahead at most to find the first audio packet.
+    private static let maxReadAhead = (packets: 4096, bytes: 8 << 20)
     /// Read errors in a row after which the rest of the file is given up.
     private static let maxConsecutiveErrors = 64
 
@@ -74,10 +74,12 @@ final class Demuxer {
     /// without `avformat_find_stream_info`). The reads it takes are replayed.
     private func findAudioStart() -> Int64? {
         var start: Int64?
-        while readAhead.count < Self.maxReadAhead {
+        var bytes = 0
+        while readAhead.count < Self.maxReadAhead.packets && bytes < Self.maxReadAhead.bytes {
             let read = readFromFile()
             readAhead.append(read)
             if case .end = read { break }
+            if case .packet(let p) = read { bytes += p.data.count }
             if case .packet(let p) = read, p.track == .audio {
                 if let time = p.time {
                     let skip = Int64(p.skipSamples?.start ?? 0)
