@@ -108,6 +108,7 @@ public final class AudioDecoder {
     /// Decodes audio packets in order, appending to `pcm`; video packets are ignored.
     public func decode(packets: some Sequence<MediaPacket>, into pcm: inout PCMBuffer) {
         for packet in packets where packet.track == .audio {
+            if finished { reset() }
             if joinPending {
                 joinPending = false
                 if let time = packet.time {
@@ -120,9 +121,10 @@ public final class AudioDecoder {
 
     /// Feeds the last audio packets of `fragments` (the ones just before the
     /// fragment to be decoded next) through the decoder and drops their output,
-    /// so that the next `decode(_:)` starts with correct samples. Call after
-    /// `reset()` or on a fresh decoder.
+    /// so that the next `decode(_:)` starts with correct samples. Pre-roll
+    /// starts a join: a decoder that has already decoded is `reset()` first.
     public func preroll(_ fragments: [Fragment]) {
+        if !joinPending || finished { reset() }
         let audio = fragments.flatMap { $0.packets(of: .audio) }
         let (minimumPackets, minimumBytes) = prerollNeeds
         var chosen: [MediaPacket] = []
@@ -153,7 +155,7 @@ public final class AudioDecoder {
     }
 
     /// Drains the decoder and the resampler at the end of the stream: the last
-    /// samples they hold. Call `reset()` before decoding again.
+    /// samples they hold. Decoding afterwards starts a new run (as after `reset()`).
     public func finish() -> PCMBuffer {
         var pcm = PCMBuffer(format: output)
         finish(into: &pcm)
@@ -190,7 +192,6 @@ public final class AudioDecoder {
     }
 
     private func decodeOne(_ media: MediaPacket, into pcm: inout PCMBuffer) {
-        if finished { reset() }
         av_packet_unref(packet)
         guard av_new_packet(packet, Int32(media.data.count)) >= 0 else {
             warn("audio packet of \(media.data.count) bytes skipped: out of memory")

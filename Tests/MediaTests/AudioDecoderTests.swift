@@ -124,6 +124,22 @@ final class AudioDecoderTests: XCTestCase {
         return Int((numerator + Int64(tb.denominator) - 1) / Int64(tb.denominator))
     }
 
+    /// After `finish()`, the same decoder plays the stream again from the start.
+    func testDecodingAfterFinishStartsANewRun() throws {
+        let path = try MediaFixtures.path("m4a")
+        let (header, fragments) = try received(path)
+        let decoder = try AudioDecoder(header: header)
+        let first = try decodeAll(header, fragments[...], decoder: decoder)
+        let second = try decodeAll(header, fragments[...], decoder: decoder)
+        XCTAssertTrue(first == second, "a second run gives the same samples")
+        // And a pre-roll on a decoder that has been decoding starts a clean join.
+        _ = decoder.decode(fragments[0])
+        decoder.preroll([fragments[1]])
+        let joined = try decodeAll(header, fragments[2...], decoder: decoder)
+        XCTAssertTrue(joined == Array(first.suffix(joined.count)), "join after pre-roll")
+        XCTAssertLessThan(joined.count, first.count)
+    }
+
     func testCorruptPacketInTheMiddleIsSkippedWithAWarning() throws {
         let path = try MediaFixtures.path("m4a")
         var (header, fragments) = try received(path)
