@@ -1,4 +1,4 @@
-import Media
+@testable import Media
 import XCTest
 
 /// Round trips of stream headers and fragments through their binary records,
@@ -33,6 +33,12 @@ final class WireFormatTests: XCTestCase {
             XCTAssertEqual(first.0.encoded(), second.0.encoded(), kind)
             XCTAssertEqual(first.1.map { $0.encoded() }, second.1.map { $0.encoded() }, kind)
         }
+    }
+
+    func testChecksumIsTheIEEECRC32OfZlib() {
+        // The standard check value of CRC-32/ISO-HDLC (zlib's crc32).
+        XCTAssertEqual(Array("123456789".utf8).withUnsafeBytes { WireFormat.crc32($0) }, 0xCBF4_3926)
+        XCTAssertEqual([UInt8]().withUnsafeBytes { WireFormat.crc32($0) }, 0)
     }
 
     func testRecordStartsWithMagicVersionAndLength() throws {
