@@ -24,7 +24,7 @@ ff=(ffmpeg -nostdin -hide_banner -loglevel error -y)
 audio_src() {
   local seconds=$1 rate=$2 channels=$3
   local layout=stereo; [[ $channels == 1 ]] && layout=mono
-  echo "sine=frequency=440:sample_rate=${rate}:duration=${seconds},aformat=channel_layouts=${layout}[s];anoisesrc=color=pink:amplitude=0.05:sample_rate=${rate}:duration=${seconds},aformat=channel_layouts=${layout}[n];[s][n]amix=inputs=2:normalize=0"
+  echo "sine=frequency=440:sample_rate=${rate}:duration=${seconds},aformat=channel_layouts=${layout}[s];anoisesrc=color=pink:amplitude=0.05:seed=1234:sample_rate=${rate}:duration=${seconds},aformat=channel_layouts=${layout}[n];[s][n]amix=inputs=2:normalize=0"
 }
 
 make() {
