@@ -217,7 +217,12 @@ final class Demuxer {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw MediaError(.unreadable, file: path, reason: "permission denied")
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        // A FIFO or device would block or never end: only regular files are media files.
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw MediaError(.unreadable, file: path, reason: "not a regular file")
+        }
+        let size = (attributes?[.size] as? NSNumber)?.int64Value
         guard let size, size > 0 else {
             throw MediaError(.emptyFile, file: path, reason: "file is empty")
         }

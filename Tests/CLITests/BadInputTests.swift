@@ -19,6 +19,13 @@ final class BadInputTests: XCTestCase {
         try assertRefused(CLIFixtures.directory.path, reason: "is a directory, not a media file")
     }
 
+    func testFIFOIsRefusedWithoutBlocking() throws {
+        let fifo = CLIFixtures.directory.appendingPathComponent("pipe.mp3").path
+        try? FileManager.default.removeItem(atPath: fifo)
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        try assertRefused(fifo, reason: "not a regular file")
+    }
+
     func testEmptyFile() throws {
         try assertRefused(try CLIFixtures.write("empty.mp3", Data()), reason: "file is empty")
     }
