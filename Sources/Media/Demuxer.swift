@@ -40,12 +40,12 @@ final class Demuxer {
         var ctx: UnsafeMutablePointer<AVFormatContext>?
         var openStatus: Int32 = -1
         if let format = Self.recognisedFormat(path) {
-            openStatus = avformat_open_input(&ctx, path, format, nil)
+            openStatus = Self.openLocal(&ctx, path: path, format: format)
         }
         if openStatus < 0 {
             // Not recognisably MP3/MP4, or the guess was wrong: let FFmpeg probe
             // every format (which also names foreign containers in the error).
-            openStatus = avformat_open_input(&ctx, path, nil, nil)
+            openStatus = Self.openLocal(&ctx, path: path, format: nil)
         }
         guard openStatus >= 0, let ctx else {
             throw Self.openFailure(path: path, status: openStatus)
@@ -226,6 +226,17 @@ final class Demuxer {
         guard let size, size > 0 else {
             throw MediaError(.emptyFile, file: path, reason: "file is empty")
         }
+    }
+
+    /// `avformat_open_input` on the local file `path` only: FFmpeg would otherwise
+    /// read "http:…" or "pipe:…" in a file name as a protocol.
+    private static func openLocal(
+        _ ctx: inout UnsafeMutablePointer<AVFormatContext>?, path: String, format: UnsafePointer<AVInputFormat>?
+    ) -> Int32 {
+        var options: OpaquePointer?
+        av_dict_set(&options, "protocol_whitelist", "file", 0)
+        defer { av_dict_free(&options) }
+        return avformat_open_input(&ctx, "file:" + path, format, &options)
     }
 
     /// The demuxer for files that plainly are MP4 (an ISO BMFF box first) or MP3

@@ -26,6 +26,19 @@ final class BadInputTests: XCTestCase {
         try assertRefused(fifo, reason: "not a regular file")
     }
 
+    func testFileNamesAreNotReadAsProtocols() throws {
+        // "http:tone.mp3" in the current directory is a file, not a URL.
+        let source = try CLIFixtures.media("mp3-cbr", ext: "mp3")
+        let odd = CLIFixtures.directory.appendingPathComponent("http:tone.mp3").path
+        try? FileManager.default.removeItem(atPath: odd)
+        try FileManager.default.copyItem(atPath: source, toPath: odd)
+        let result = try Process.runBounded(
+            try RaftcastBinary.url().path, ["probe", "http:tone.mp3", "--json"], timeout: 60,
+            currentDirectory: CLIFixtures.directory)
+        XCTAssertEqual(result.status, 0, String(decoding: result.stderr, as: UTF8.self))
+        XCTAssertTrue(String(decoding: result.stdout, as: UTF8.self).contains("\"file\" : \"http:tone.mp3\""))
+    }
+
     func testEmptyFile() throws {
         try assertRefused(try CLIFixtures.write("empty.mp3", Data()), reason: "file is empty")
     }

@@ -54,10 +54,11 @@ private final class BundleMarker {}
 extension Process {
     /// Runs `executable` (a path, or a name looked up in PATH) to completion,
     /// with output in temp files (no pipe can fill up); terminates it after `timeout`.
-    static func runBounded(_ executable: String, _ arguments: [String], timeout: TimeInterval)
-        throws -> (status: Int32, stdout: Data, stderr: Data)
-    {
+    static func runBounded(
+        _ executable: String, _ arguments: [String], timeout: TimeInterval, currentDirectory: URL? = nil
+    ) throws -> (status: Int32, stdout: Data, stderr: Data) {
         let process = Process()
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
         process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-cli-\(UUID().uuidString)")
