@@ -1,11 +1,34 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The `raftcast` command line tool.
+///
+/// Exit codes (DESIGN.md section 3): 0 success; 1 runtime failure; 2 bad input or bad usage.
+/// Every error is one line on stderr beginning `error:`.
 @main
 struct RaftcastCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftcast",
         abstract: "A Raft-replicated audio/video broadcast cluster.",
-        subcommands: [PlayCommand.self, WALCommand.self]
+        subcommands: [ProbeCommand.self, PlayCommand.self, WALCommand.self]
     )
+
+    /// Parses and runs a command; usage errors (ArgumentParser's exit 64) become one line and exit 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                let reason = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
+                Terminal.standardError.writeLine("error: usage: \(reason) (see 'raftcast --help')")
+                Glibc.exit(CLIFailure.Code.badInput.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -13,6 +13,7 @@ enum MediaFixtures {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("raftcast-media-tests-\(ProcessInfo.processInfo.processIdentifier)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        XCTestObservationCenter.shared.addTestObserver(TemporaryDirectoryRemover(url: url))
         return url
     }()
 
@@ -78,7 +79,8 @@ enum Tool {
         try? outHandle.close()
         try? errHandle.close()
         return Result(
-            status: process.terminationStatus, stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL))
+            status: process.terminationStatus, stdout: try Data(contentsOf: outURL),
+            stderr: try Data(contentsOf: errURL))
     }
 }
 
@@ -122,7 +124,10 @@ enum FFprobe {
     static func streamIndex(_ path: String, type: String) throws -> Int? {
         let result = try Tool.run(
             "ffprobe",
-            ["-v", "error", "-show_entries", "stream=index,codec_type:stream_disposition=attached_pic", "-of", "json", path])
+            [
+                "-v", "error", "-show_entries", "stream=index,codec_type:stream_disposition=attached_pic", "-of",
+                "json", path,
+            ])
         let json = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
         for s in json?["streams"] as? [[String: Any]] ?? [] {
             let attached = ((s["disposition"] as? [String: Any])?["attached_pic"] as? NSNumber)?.intValue ?? 0
@@ -140,5 +145,14 @@ enum FFmpegReference {
             ["-nostdin", "-v", "error", "-i", path, "-map", "0:a:0", "-f", "s16le", "-ar", "48000", "-ac", "2", "-"])
         guard result.status == 0 else { throw NSError(domain: "ffmpeg", code: Int(result.status)) }
         return [UInt8](result.stdout)
+    }
+}
+
+/// Removes a test run's temp folder when the test bundle finishes.
+final class TemporaryDirectoryRemover: NSObject, XCTestObservation, @unchecked Sendable {
+    let url: URL
+    init(url: URL) { self.url = url }
+    func testBundleDidFinish(_ testBundle: Bundle) {
+        try? FileManager.default.removeItem(at: url)
     }
 }
