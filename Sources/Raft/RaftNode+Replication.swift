@@ -26,6 +26,7 @@ extension RaftNode {
         }
         uncommittedSize += size
         raftLog.append([entry][...])
+        // Sorted: the order of messages in a Ready is deterministic.
         for peer in progress.keys.sorted() where peer != id {
             _ = maybeSendAppend(to: peer, sendIfEmpty: false)
         }
