@@ -11,6 +11,9 @@ extension DurableLogStorage {
                 if skip >= toAppend.count { return }
                 toAppend = toAppend.dropFirst(skip)
             }
+            if let huge = toAppend.first(where: { $0.data.count > Int(WALFormat.maxPayloadSize) }) {
+                throw .io("\(directory): entry \(huge.index) has \(huge.data.count) bytes, more than the record limit \(WALFormat.maxPayloadSize)")
+            }
             let start = toAppend.first!.index
             if start > lastIndexLocked + 1 {
                 throw .io("\(directory): append leaves a gap: last index \(lastIndexLocked), appending \(start)")

@@ -36,6 +36,7 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
         /// Keep failing every matching operation once fired (a full or dead disk).
         public var sticky: Bool
 
+        /// A fault on `operation` for paths containing `pathContains`, firing after `after` matching calls.
         public init(_ operation: Operation, pathContains: String = "", after: Int = 0,
                     errno: Int32 = EIO, tornBytes: Int = 0, sticky: Bool = false) {
             self.operation = operation
