@@ -216,6 +216,11 @@ final class DurabilityTests: XCTestCase {
         }
         // Retained: at most 60 entries of ~140 bytes, in 4 KiB segments, plus one snapshot.
         XCTAssertLessThan(peak, 4 * 4096)
+        let stats = log.stats
+        XCTAssertEqual(stats.entries, 10)
+        XCTAssertLessThanOrEqual(stats.segments, 2)
+        XCTAssertEqual(Int(stats.segmentBytes), try fs.list(WALTest.directory).filter { $0.hasPrefix("wal-") }
+            .reduce(0) { $0 + fs.contents(of: WALTest.directory + "/" + $1)!.count })
         XCTAssertEqual(try fs.list(WALTest.directory).filter { $0.hasPrefix("snap-") }.count, 1)
         fs.powerLoss()
         let reopened = try WALTest.open(fs, segmentSize: 4096)
@@ -235,6 +240,8 @@ final class DurabilityTests: XCTestCase {
         var bytes = fs.contents(of: path)!
         for record in scan.records where record.header.type == .entry { bytes[Int(record.offset) + 40] ^= 0xFF }
         fs.setContents(of: path, to: bytes)
+        XCTAssertEqual(log.stats.cachedEntries, 3)
+        XCTAssertEqual(log.stats.cachedBytes, 300)
         XCTAssertEqual(try log.entries(from: 8, to: 11, maxBytes: .max), WALTest.entries(8...10, size: 100))
         XCTAssertThrowsError(try log.entries(from: 7, to: 8, maxBytes: .max)) { error in
             guard case let .io(message) = error as? StorageError else { return XCTFail("\(error)") }
