@@ -168,7 +168,13 @@ extension DurableLogStorage {
         activeOffset = UInt64(WALFormat.segmentHeaderSize)
         activeEntries = 0
         unsynced = false
-        try writeHeadRecords()
+        do {
+            try writeHeadRecords()
+        } catch {
+            // A segment without its head records must not outlive the older ones: stop here.
+            failure = "segment rotation failed: \(error)"
+            throw error
+        }
     }
 
     /// The hard state and log start that begin every segment.

@@ -122,6 +122,23 @@ final class DurabilityTests: XCTestCase {
         }
     }
 
+    func testFailedSegmentRotationLatches() throws {
+        for fault in [SimulatedFileSystem.Fault(.create, pathContains: ".seg", errno: ENOSPC),
+                      SimulatedFileSystem.Fault(.syncDirectory, errno: EIO),
+                      SimulatedFileSystem.Fault(.sync, pathContains: WALFormat.segmentName(1), errno: EIO)] {
+            let fs = SimulatedFileSystem()
+            let log = try WALTest.open(fs, segmentSize: 256)
+            try log.append(WALTest.entries(1...2))
+            try log.sync()
+            fs.inject(fault)
+            XCTAssertThrowsError(try log.append(WALTest.entries(3...4)), "\(fault)")
+            XCTAssertTrue(log.hasFailed, "\(fault)")
+            fs.powerLoss()
+            let reopened = try WALTest.open(fs, segmentSize: 256)
+            XCTAssertEqual(try WALTest.all(reopened).prefix(2), WALTest.entries(1...2)[...], "\(fault)")
+        }
+    }
+
     func testWriteThatCannotBeUndoneLatches() throws {
         let fs = SimulatedFileSystem()
         let log = try WALTest.open(fs)
