@@ -108,6 +108,12 @@ struct WALRecovery {
             }
         }
 
+        // Segments are never all removed (the active one stays): none beside a real snapshot means they were lost.
+        if sequences.isEmpty && state.snapshot.metadata.index > 0 {
+            throw .corruption(file: path(WALFormat.segmentName(1)), offset: 0,
+                              reason: "no segment files, but a snapshot at index \(state.snapshot.metadata.index) exists: the log (and its hard state) is lost")
+        }
+
         // Scan every segment.
         var scans: [SegmentScan] = []
         for (position, sequence) in sequences.enumerated() {

@@ -195,4 +195,14 @@ final class RecoveryTests: XCTestCase {
         fs.setContents(of: path, to: bytes)
         assertCorruption(try WALTest.open(fs, segmentSize: 256), file: path, reason: "later segment")
     }
+
+    func testAllSegmentsLostBesideASnapshotIsCorruption() throws {
+        let fs = try segmentedLog()
+        let log = try WALTest.open(fs, segmentSize: 256)
+        _ = try log.createSnapshot(at: 5, confState: ConfState(voters: [1]), data: [5])
+        for name in try fs.list(WALTest.directory) where WALFormat.segmentSequence(name) != nil {
+            fs.removeDurably(WALTest.directory + "/" + name)
+        }
+        assertCorruption(try WALTest.open(fs, segmentSize: 256), file: WALTest.segmentPath(1), offset: 0, reason: "no segment files")
+    }
 }
