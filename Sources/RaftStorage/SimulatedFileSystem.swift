@@ -70,6 +70,9 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
     private var firedSticky: [Fault] = []
     private var generation = 0
     private var counters = Counters()
+    /// Held locks: path → the token of the holder.
+    private var locks: [String: Int] = [:]
+    private var nextLockToken = 0
 
     /// An empty file system holding only `/`.
     public init() {}
@@ -109,6 +112,7 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
                 inode.durable = result
             }
             generation += 1
+            locks.removeAll()  // the processes holding them are gone
             faults.removeAll()
             firedSticky.removeAll()
         }
@@ -209,6 +213,21 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
             for part in normalized(directory).split(separator: "/") {
                 path += "/" + part
                 directories.insert(path)
+            }
+        }
+    }
+
+    public func lockFile(_ path: String) throws(FileSystemError) -> FileLock {
+        try locked { () throws(FileSystemError) -> FileLock in
+            let path = normalized(path)
+            if locks[path] != nil {
+                throw FileSystemError(path: path, reason: "locked by another process (is a node running on this directory?)", errno: EWOULDBLOCK)
+            }
+            nextLockToken += 1
+            let token = nextLockToken
+            locks[path] = token
+            return FileLock { [weak self] in
+                self?.lock.withLock { if self?.locks[path] == token { self?.locks[path] = nil } }
             }
         }
     }

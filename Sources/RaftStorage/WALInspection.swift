@@ -80,7 +80,7 @@ public struct WALInspection: Sendable {
                     let bytes = try file.read(count: Int(size), at: 0)
                     let contents = SnapshotFile.decode(bytes).map { (metadata: $0.metadata, dataSize: $0.data.count) }
                     result.snapshots.append(SnapshotFileInfo(name: name, size: size, contents: contents))
-                } else {
+                } else if name != FileLock.fileName {
                     result.otherFiles.append(name)
                 }
             }

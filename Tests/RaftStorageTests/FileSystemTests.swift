@@ -102,4 +102,25 @@ final class FileSystemTests: XCTestCase {
             XCTAssertEqual(fsError.reason, "Not a directory")
         }
     }
+
+    func testOneStoragePerDirectory() throws {
+        let dir = try TemporaryDirectory()
+        let simulated = SimulatedFileSystem()
+        for (fs, path) in [(POSIXFileSystem.shared as any FileSystem, dir.path + "/wal"), (simulated, "/wal")] {
+            let first = try DurableLogStorage(directory: path, fileSystem: fs)
+            try first.append(WALTest.entries(1...2))
+            try first.sync()
+            XCTAssertThrowsError(try DurableLogStorage(directory: path, fileSystem: fs)) { error in
+                guard case let .io(fsError) = error as? WALError else { return XCTFail("\(error)") }
+                XCTAssertEqual(fsError.path, path + "/" + FileLock.fileName)
+                XCTAssertTrue(fsError.reason.hasPrefix("locked by another process"), fsError.reason)
+            }
+            XCTAssertThrowsError(try WALRepair.truncate(directory: path, file: WALFormat.segmentName(1), offset: 32, fileSystem: fs))
+            first.close()
+            XCTAssertThrowsError(try first.append(WALTest.entries(3...3)))
+            let second = try DurableLogStorage(directory: path, fileSystem: fs)
+            XCTAssertEqual(try second.lastIndex(), 2)
+            XCTAssertTrue(second.recoveryReport.isClean, "\(second.recoveryReport)")
+        }
+    }
 }

@@ -149,6 +149,7 @@ final class RecoveryTests: XCTestCase {
             XCTAssertTrue(message.contains("payload CRC mismatch for entry 2"), message)
         }
         // Verifying everything at open: open fails.
+        log.close()
         assertCorruption(try WALTest.open(fs, segmentSize: 256, verifyAll: true), file: WALTest.segmentPath(1), reason: "payload CRC")
     }
 
@@ -200,6 +201,7 @@ final class RecoveryTests: XCTestCase {
         let fs = try segmentedLog()
         let log = try WALTest.open(fs, segmentSize: 256)
         _ = try log.createSnapshot(at: 5, confState: ConfState(voters: [1]), data: [5])
+        log.close()
         for name in try fs.list(WALTest.directory) where WALFormat.segmentSequence(name) != nil {
             fs.removeDurably(WALTest.directory + "/" + name)
         }
