@@ -19,6 +19,24 @@ final class DurabilityTests: XCTestCase {
         XCTAssertEqual(fs.operationCounts.writes, before.writes + 2, "one write per call")
     }
 
+    func testManySmallEntriesAreWrittenInBoundedChunks() throws {
+        let fs = SimulatedFileSystem()
+        let log = try WALTest.open(fs)
+        let before = fs.operationCounts.writes
+        let batch = (1...12_000 as ClosedRange<UInt64>).map { Entry(term: 1, index: $0, data: [UInt8](repeating: UInt8($0 % 251), count: 100)) }
+        try log.append(batch)
+        XCTAssertEqual(fs.operationCounts.writes - before, 2, "12 000 records of 136 bytes: two writes of about 1 MiB")
+        try log.sync()
+        XCTAssertThrowsError(try log.append([WALTest.entry(12_001), WALTest.entry(12_003)])) { error in
+            guard case let .io(message) = error as? StorageError else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("non-consecutive"), message)
+        }
+        fs.powerLoss()
+        let reopened = try WALTest.open(fs)
+        XCTAssertEqual(try reopened.lastIndex(), 12_000)
+        XCTAssertEqual(try reopened.entries(from: 11_999, to: 12_001, maxBytes: .max), Array(batch[11_998...]))
+    }
+
     func testUnsyncedWritesVanishOnPowerLoss() throws {
         let fs = SimulatedFileSystem()
         let log = try WALTest.open(fs)
