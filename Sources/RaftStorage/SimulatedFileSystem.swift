@@ -53,6 +53,7 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
         public var writes = 0
         public var fileSyncs = 0
         public var directorySyncs = 0
+        public var bytesRead = 0
     }
 
     final class Inode {
@@ -274,6 +275,8 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
     }
 
     func bump(_ keyPath: WritableKeyPath<Counters, Int>) { counters[keyPath: keyPath] += 1 }
+
+    func count(bytesRead n: Int) { counters.bytesRead += n }
 
     func normalized(_ path: String) -> String {
         var p = path

@@ -207,4 +207,31 @@ final class RecoveryTests: XCTestCase {
         }
         assertCorruption(try WALTest.open(fs, segmentSize: 256), file: WALTest.segmentPath(1), offset: 0, reason: "no segment files")
     }
+
+    func testOpenReadsHeadersNotPayloadsOfSealedSegments() throws {
+        let fs = SimulatedFileSystem()
+        var log: DurableLogStorage? = try WALTest.open(fs, segmentSize: 1 << 20)
+        for i in 1...16 as ClosedRange<UInt64> {
+            try log!.append([Entry(term: 1, index: i, data: [UInt8](repeating: UInt8(i), count: 200_000))])
+            try log!.sync()
+        }
+        XCTAssertGreaterThanOrEqual(log!.segmentCount, 4)
+        log = nil
+        let files = try fs.list(WALTest.directory).filter { $0.hasPrefix("wal-") }
+        let total = files.reduce(0) { $0 + fs.contents(of: WALTest.directory + "/" + $1)!.count }
+        let last = fs.contents(of: WALTest.directory + "/" + files.last!)!.count
+
+        var before = fs.operationCounts.bytesRead
+        let lazy = try WALTest.open(fs, segmentSize: 1 << 20)
+        let lazyRead = fs.operationCounts.bytesRead - before
+        XCTAssertEqual(try lazy.lastIndex(), 16)
+        lazy.close()
+        before = fs.operationCounts.bytesRead
+        _ = try WALTest.open(fs, segmentSize: 1 << 20, verifyAll: true)
+        let fullRead = fs.operationCounts.bytesRead - before
+
+        XCTAssertGreaterThanOrEqual(fullRead, total, "verifying everything reads every byte")
+        // Lazy: the last segment in full, then 16 KiB per record header of the sealed ones.
+        XCTAssertLessThan(lazyRead, last + (total - last) / 5, "lazy open read \(lazyRead) of \(total) bytes")
+    }
 }
