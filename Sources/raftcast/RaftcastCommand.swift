@@ -6,6 +6,6 @@ struct RaftcastCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftcast",
         abstract: "A Raft-replicated audio/video broadcast cluster.",
-        subcommands: [WALCommand.self]
+        subcommands: [PlayCommand.self, WALCommand.self]
     )
 }

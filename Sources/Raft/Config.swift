@@ -1,0 +1,96 @@
+/// The settings of one Raft node. Every field but ``id`` has a default that
+/// suits a LAN with a 50 ms tick (see docs/raft.md for the tick ↔ ms mapping).
+///
+/// Call ``validate()`` (``RaftNode/init(config:storage:)`` does) to reject
+/// inconsistent settings with a readable reason.
+public struct Config: Sendable, Hashable {
+    /// This node's id; must not be ``NodeID/none``.
+    public var id: NodeID
+    /// Ticks without hearing from a leader before a follower campaigns. The
+    /// effective timeout is randomized in `[electionTick, 2 * electionTick)`.
+    /// A leader with ``checkQuorum`` steps down after this many ticks without
+    /// hearing from a quorum.
+    public var electionTick: Int = 10
+    /// Ticks between heartbeats sent by a leader; must be below ``electionTick``.
+    public var heartbeatTick: Int = 1
+    /// Run a pre-vote round (which does not raise terms) before a real election.
+    public var preVote: Bool = true
+    /// A leader steps down when it has not heard from a quorum for an election
+    /// timeout; followers that heard from a leader within the election timeout
+    /// refuse (pre-)votes (the lease check).
+    public var checkQuorum: Bool = true
+    /// Maximum bytes (``Entry/accountedSize``) of entries in one append message;
+    /// a single larger entry is still sent alone.
+    public var maxSizePerMessage: UInt64 = 1 << 20
+    /// Maximum append messages in flight (unacknowledged) per follower in the
+    /// replicate state.
+    public var maxInflightMessages: Int = 256
+    /// Maximum bytes of entries in flight per follower; 0 means no byte limit.
+    public var maxInflightBytes: UInt64 = 32 << 20
+    /// Maximum bytes of proposed but not yet committed entries at the leader;
+    /// beyond it proposals fail with ``ProposalError/uncommittedSizeExceeded``.
+    /// 0 means no limit.
+    public var maxUncommittedEntriesSize: UInt64 = 64 << 20
+    /// Maximum bytes of committed entries handed out in one ``Ready``
+    /// (at least one entry is always handed out).
+    public var maxCommittedSizePerReady: UInt64 = 64 << 20
+    /// Last applied index when restarting (entries up to it are not handed out
+    /// again); must not exceed the stored commit index.
+    public var applied: UInt64 = 0
+    /// Seed of the deterministic generator that randomizes election timeouts.
+    /// Give each node a different seed.
+    public var randomSeed: UInt64 = 0
+
+    /// Defaults for every setting, with the given node id.
+    public init(id: NodeID) {
+        self.id = id
+    }
+
+    /// Checks that the settings are consistent.
+    /// - Throws: ``ConfigError`` naming the first setting that is wrong and why.
+    public func validate() throws(ConfigError) {
+        if id == .none { throw .invalid(setting: "id", reason: "must not be 0 (0 means \"no node\")") }
+        if heartbeatTick <= 0 {
+            throw .invalid(setting: "heartbeatTick", reason: "must be at least 1, got \(heartbeatTick)")
+        }
+        if electionTick <= heartbeatTick {
+            throw .invalid(
+                setting: "electionTick",
+                reason: "must be greater than heartbeatTick (\(heartbeatTick)), got \(electionTick)")
+        }
+        if electionTick > 1 << 30 {
+            throw .invalid(setting: "electionTick", reason: "must be at most 2^30, got \(electionTick)")
+        }
+        if maxSizePerMessage == 0 {
+            throw .invalid(setting: "maxSizePerMessage", reason: "must be at least 1 byte")
+        }
+        if maxInflightMessages <= 0 {
+            throw .invalid(
+                setting: "maxInflightMessages", reason: "must be at least 1, got \(maxInflightMessages)")
+        }
+        if maxInflightBytes != 0 && maxInflightBytes < maxSizePerMessage {
+            throw .invalid(
+                setting: "maxInflightBytes",
+                reason: "must be 0 (no limit) or at least maxSizePerMessage (\(maxSizePerMessage)), got \(maxInflightBytes)")
+        }
+        if maxCommittedSizePerReady == 0 {
+            throw .invalid(setting: "maxCommittedSizePerReady", reason: "must be at least 1 byte")
+        }
+    }
+}
+
+/// Why a ``Config`` (or the state it is used with) is unusable.
+public enum ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A setting has an unusable value.
+    case invalid(setting: String, reason: String)
+    /// The storage could not be read at start-up.
+    case storage(StorageError)
+
+    /// One line naming the setting and the reason.
+    public var description: String {
+        switch self {
+        case .invalid(let setting, let reason): "invalid Raft config: \(setting) \(reason)"
+        case .storage(let error): "cannot read Raft storage at start-up: \(error)"
+        }
+    }
+}

@@ -1,0 +1,56 @@
+/// Single-server membership changes, applied when the caller applies the
+/// committed entry (etcd-io/raft's design; see docs/raft.md).
+extension RaftNode {
+    /// Why `change` cannot be proposed against the membership in force, or nil.
+    func confChangeProblem(_ change: ConfChange) -> String? {
+        let node = change.node
+        if node == .none { return "node id 0 is reserved for \"no node\"" }
+        let isVoter = confState.voters.contains(node)
+        let isLearner = confState.learners.contains(node)
+        switch change.operation {
+        case .addVoter:
+            if isVoter { return "node \(node) is already a voter" }
+        case .addLearner:
+            if isLearner { return "node \(node) is already a learner" }
+            if node == id { return "the leader cannot demote itself; transfer leadership first" }
+        case .remove:
+            if !isVoter && !isLearner { return "node \(node) is not a member" }
+            if isVoter && confState.voters.count == 1 { return "cannot remove the last voter \(node)" }
+        }
+        return nil
+    }
+
+    /// Brings the leader's progress tracking in line with a new membership.
+    mutating func membershipChanged() {
+        if role == .follower || role == .learner { role = isLearner ? .learner : .follower }
+        guard role == .leader else { return }
+        let members = Set(confState.members)
+        for peer in progress.keys where !members.contains(peer) { progress[peer] = nil }
+        let lastIndex = raftLog.lastIndex
+        for member in confState.members {
+            let learner = confState.learners.contains(member)
+            if progress[member] == nil {
+                var pr = Progress(
+                    next: lastIndex + 1, maxInflightMessages: config.maxInflightMessages,
+                    maxInflightBytes: config.maxInflightBytes, isLearner: learner)
+                // A new member counts as active, or check-quorum could depose
+                // the leader before the member has had a chance to answer.
+                pr.recentActive = true
+                progress[member] = pr
+            } else {
+                progress[member]!.isLearner = learner
+            }
+        }
+        if !confState.voters.contains(id) {
+            // Removed (or demoted): step down; the remaining voters elect a leader.
+            becomeFollower(term: term, leader: .none)
+            return
+        }
+        if leadTransferee != .none && !confState.voters.contains(leadTransferee) { leadTransferee = .none }
+        if maybeCommit() {
+            sendCommitToIdleFollowers()
+        } else {
+            for peer in progress.keys.sorted() where peer != id { _ = maybeSendAppend(to: peer, sendIfEmpty: false) }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+/// The leader side of log replication (Raft §5.3) with etcd-io/raft's flow
+/// control: probe / replicate / snapshot states, inflight limits in messages
+/// and bytes, and a cap on uncommitted bytes.
+extension RaftNode {
+    /// Queues a message, stamping the current term unless one is set.
+    mutating func send(_ message: Message) {
+        var m = message
+        if m.term == 0 { m.term = term }
+        outbox.append(m)
+    }
+
+    func checkCanPropose() throws(ProposalError) {
+        guard role == .leader else { throw .notLeader(leader: leader == .none ? nil : leader) }
+        // A leader removed by a membership change it applied no longer leads.
+        guard progress[id] != nil else { throw .notLeader(leader: nil) }
+        guard leadTransferee == .none else { throw .leadershipTransferInProgress }
+    }
+
+    mutating func appendProposal(_ entry: Entry) throws(ProposalError) {
+        let size = entry.accountedSize
+        let limit = config.maxUncommittedEntriesSize
+        // An entry larger than the limit is still accepted when nothing is
+        // uncommitted, or it could never be proposed.
+        if limit > 0 && uncommittedSize > 0 && uncommittedSize + size > limit {
+            throw .uncommittedSizeExceeded
+        }
+        uncommittedSize += size
+        raftLog.append([entry][...])
+        for peer in progress.keys.sorted() where peer != id {
+            _ = maybeSendAppend(to: peer, sendIfEmpty: false)
+        }
+    }
+
+    /// Sends an append (or a snapshot) to `peer` if its progress allows.
+    mutating func sendAppend(to peer: NodeID) {
+        _ = maybeSendAppend(to: peer, sendIfEmpty: true)
+    }
+
+    /// Sends the next batch of entries to `peer`, at most ``Config/maxSizePerMessage``
+    /// bytes, unless its progress is paused. Falls back to the storage's
+    /// snapshot when the entries it needs were compacted away.
+    /// - Returns: whether a message was sent.
+    mutating func maybeSendAppend(to peer: NodeID, sendIfEmpty: Bool) -> Bool {
+        guard peer != id, let pr = progress[peer], !pr.isPaused else { return false }
+        let prevIndex = pr.next - 1
+        guard let prevTerm = try? raftLog.term(at: prevIndex) else { return maybeSendSnapshot(to: peer) }
+        var entries: [Entry] = []
+        if pr.next <= raftLog.lastIndex {
+            do {
+                entries = try raftLog.entries(from: pr.next, maxBytes: config.maxSizePerMessage)
+            } catch {
+                return maybeSendSnapshot(to: peer)
+            }
+        }
+        if entries.isEmpty && !sendIfEmpty { return false }
+        var bytes: UInt64 = 0
+        for entry in entries { bytes += entry.accountedSize }
+        let lastIndex = entries.last?.index ?? prevIndex
+        send(
+            Message(
+                type: .appendEntries, from: id, to: peer, logTerm: prevTerm, index: prevIndex, entries: entries,
+                commit: raftLog.committed))
+        progress[peer]!.sentEntries(count: entries.count, bytes: bytes, lastIndex: lastIndex)
+        progress[peer]!.commitSent = max(progress[peer]!.commitSent, raftLog.committed)
+        return true
+    }
+
+    /// Tells every idle follower (see ``sendCommitIfIdle(to:)``) a new commit index.
+    mutating func sendCommitToIdleFollowers() {
+        for peer in progress.keys.sorted() where peer != id { sendCommitIfIdle(to: peer) }
+    }
+
+    /// Sends the commit index to `peer` if it has not been told it and has no
+    /// append in flight that would carry it; followers behind or in flight
+    /// learn it from their next append's answer round or the next heartbeat.
+    /// This replaces etcd-io/raft's append broadcast on every commit advance,
+    /// which costs two messages per follower per acknowledgement.
+    mutating func sendCommitIfIdle(to peer: NodeID) {
+        guard let pr = progress[peer], pr.state == .replicate, pr.inflights.count == 0,
+            pr.commitSent < raftLog.committed, pr.next == pr.match + 1,
+            let prevTerm = try? raftLog.term(at: pr.match)
+        else { return }
+        send(
+            Message(
+                type: .appendEntries, from: id, to: peer, logTerm: prevTerm, index: pr.match,
+                commit: raftLog.committed, context: Self.commitOnlyContext))
+        progress[peer]!.commitSent = raftLog.committed
+    }
+
+    mutating func maybeSendSnapshot(to peer: NodeID) -> Bool {
+        // A snapshot is expensive: send it only to a member known to be alive.
+        guard progress[peer]?.recentActive == true else { return false }
+        guard let snapshot = try? raftLog.storage.snapshot(), !snapshot.isEmpty else { return false }
+        progress[peer]!.becomeSnapshot(index: snapshot.metadata.index)
+        send(Message(type: .installSnapshot, from: id, to: peer, snapshot: snapshot))
+        return true
+    }
+
+    mutating func broadcastAppend() {
+        for peer in progress.keys.sorted() where peer != id { sendAppend(to: peer) }
+    }
+
+    mutating func broadcastHeartbeat() {
+        for peer in progress.keys.sorted() where peer != id {
+            // Never more than the follower is known to hold: it may lack
+            // (or hold conflicting) entries beyond its match.
+            let commit = min(progress[peer]!.match, raftLog.committed)
+            send(Message(type: .heartbeat, from: id, to: peer, commit: commit))
+            progress[peer]!.commitSent = max(progress[peer]!.commitSent, commit)
+        }
+    }
+
+    mutating func sendTimeoutNow(to peer: NodeID) {
+        send(Message(type: .timeoutNow, from: id, to: peer))
+    }
+
+    /// Raises the commit index to the highest index a quorum of voters holds,
+    /// if that entry is of the current term (Raft §5.4.2: older entries commit
+    /// only indirectly). The leader's own match counts only persisted entries.
+    mutating func maybeCommit() -> Bool {
+        let voters = confState.voters
+        guard !voters.isEmpty else { return false }
+        let matches = voters.map { progress[$0]?.match ?? 0 }.sorted(by: >)
+        return raftLog.maybeCommit(index: matches[quorum - 1], term: term)
+    }
+
+    mutating func stepLeader(_ m: Message) {
+        guard progress[m.from] != nil else { return }
+        switch m.type {
+        case .appendResponse:
+            handleAppendResponse(m)
+        case .heartbeatResponse:
+            progress[m.from]!.recentActive = true
+            progress[m.from]!.probeSent = false
+            // An append or its answer may have been lost: let one more go out.
+            if progress[m.from]!.state == .replicate && progress[m.from]!.inflights.isFull {
+                progress[m.from]!.inflights.freeFirstOne()
+            }
+            if progress[m.from]!.match < raftLog.lastIndex { sendAppend(to: m.from) }
+        default:
+            break
+        }
+    }
+
+    mutating func handleAppendResponse(_ m: Message) {
+        let peer = m.from
+        progress[peer]!.recentActive = true
+        if m.reject {
+            // Fast backtracking: jump to the follower's hint, and past a whole
+            // term of ours that it lacks when it told us its term there.
+            var nextProbe = min(m.rejectHint, raftLog.lastIndex)
+            if m.logTerm > 0 {
+                nextProbe = raftLog.findConflictByTerm(index: nextProbe, term: m.logTerm).index
+            }
+            if progress[peer]!.maybeDecrTo(rejected: m.index, matchHint: nextProbe) {
+                if progress[peer]!.state == .replicate { progress[peer]!.becomeProbe() }
+                sendAppend(to: peer)
+            }
+            return
+        }
+        guard m.index <= raftLog.lastIndex else { return }
+        let wasPaused = progress[peer]!.isPaused
+        let updated = progress[peer]!.maybeUpdate(m.index)
+        // A probe answered at the known match also proves where the logs agree.
+        let probeConfirmed = progress[peer]!.state == .probe && progress[peer]!.match == m.index
+        guard updated || probeConfirmed else { return }
+        switch progress[peer]!.state {
+        case .probe:
+            progress[peer]!.becomeReplicate()
+        case .snapshot:
+            if progress[peer]!.match + 1 >= raftLog.firstIndex {
+                progress[peer]!.becomeProbe()
+                progress[peer]!.becomeReplicate()
+            }
+        case .replicate:
+            progress[peer]!.inflights.freeLE(m.index)
+        }
+        let committed = maybeCommit()
+        if wasPaused && !committed { sendAppend(to: peer) }
+        // Pipelining: keep sending while the inflight limits allow.
+        var rounds = 0
+        while rounds < config.maxInflightMessages && maybeSendAppend(to: peer, sendIfEmpty: false) {
+            rounds += 1
+        }
+        // After the entries, which carry the commit index themselves.
+        if committed { sendCommitToIdleFollowers() } else { sendCommitIfIdle(to: peer) }
+        if peer == leadTransferee && progress[peer]!.match == raftLog.lastIndex {
+            sendTimeoutNow(to: peer)
+        }
+    }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class AudioTestsPlaceholder: XCTestCase {
-    func testPlaceholderBuilds() {}
-}

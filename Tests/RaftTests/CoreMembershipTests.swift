@@ -1,0 +1,173 @@
+import Raft
+import XCTest
+
+final class CoreMembershipTests: XCTestCase {
+    func testLearnerReceivesTheLogButNeverCountsOrCampaigns() throws {
+        var cluster = try CoreCluster(voters: [1, 2], learners: [3])
+        XCTAssertEqual(cluster[3].role, .learner)
+        cluster.elect(1)
+        try cluster[1].propose(payload(1))
+        cluster.stabilize()
+        XCTAssertEqual(cluster.applied[3], [payload(1)])
+        XCTAssertEqual(cluster[1].status.progress[3]?.isLearner, true)
+        // Without voter 2, the learner's acknowledgement does not make a quorum.
+        cluster.isolated = [2]
+        let index = try cluster[1].propose(payload(2))
+        cluster.stabilize()
+        XCTAssertEqual(cluster[1].status.progress[3]?.match, index)
+        XCTAssertLessThan(cluster[1].status.commit, index)
+        // A learner never campaigns, however long it hears nothing.
+        cluster.isolated = [1, 2]
+        cluster.sent = []
+        cluster.tick(100, only: [3])
+        XCTAssertEqual(cluster[3].role, .learner)
+        XCTAssertEqual(cluster[3].term, 1)
+        XCTAssertTrue(cluster.sent.allSatisfy { $0.from != 3 })
+        // Its (pre-)vote answers do not count either.
+        cluster[1].campaign()
+        XCTAssertEqual(cluster[1].role, .leader, "campaign is a no-op on the leader")
+    }
+
+    func testLearnerVoteIsNotCountedByACandidate() throws {
+        var cluster = try CoreCluster(voters: [1, 2, 3], learners: [4])
+        cluster.filter = { m in m.from != 3 && m.to != 3 && m.from != 2 && m.to != 2 }
+        cluster.elect(1)
+        XCTAssertEqual(cluster[1].role, .preCandidate, "1 and learner 4 are not a quorum of 3 voters")
+        XCTAssertTrue(cluster.sent.allSatisfy { $0.to != 4 }, "no vote requests to learners")
+    }
+
+    func testAddLearnerThenPromoteOneChangeAtATime() throws {
+        var cluster = try CoreCluster(voters: [1, 2, 3])
+        cluster.elect(1)
+        try cluster[1].propose(payload(1))
+        cluster.stabilize()
+        // A joining node starts with the membership it joins.
+        try cluster.addNode(4, confState: ConfState(voters: [1, 2, 3]))
+        try cluster[1].proposeConfChange(ConfChange(.addLearner, node: 4))
+        XCTAssertThrowsError(try cluster[1].proposeConfChange(ConfChange(.addVoter, node: 4))) { error in
+            XCTAssertEqual(error as? ProposalError, .confChangePending)
+        }
+        cluster.stabilize()
+        XCTAssertEqual(cluster[1].status.confState, ConfState(voters: [1, 2, 3], learners: [4]))
+        cluster.tick(1)
+        XCTAssertEqual(cluster.applied[4], [payload(1)], "the learner caught up")
+        XCTAssertEqual(cluster[4].role, .learner)
+        try cluster[1].proposeConfChange(ConfChange(.addVoter, node: 4))
+        cluster.stabilize()
+        cluster.tick(1)
+        for id: NodeID in 1...4 {
+            XCTAssertEqual(cluster[id].status.confState, ConfState(voters: [1, 2, 3, 4]), "node \(id)")
+        }
+        XCTAssertEqual(cluster[4].role, .follower)
+        XCTAssertEqual(cluster[1].status.progress[4]?.isLearner, false)
+        // Now 4 counts: with 2 and 3 gone, 1 and 4 are not a quorum of 4; with 3 gone they and 2 are.
+        cluster.isolated = [3]
+        let index = try cluster[1].propose(payload(2))
+        cluster.stabilize()
+        XCTAssertEqual(cluster[1].status.commit, index)
+    }
+
+    func testFirstLeaderRecordsTheInitialMembershipSoAnEmptyJoinerLearnsIt() throws {
+        var cluster = try CoreCluster(voters: [1, 2, 3], learners: [5])
+        cluster.elect(1)
+        let bootstrap = try cluster.storages[2]!.entries(from: 1, to: 5, maxBytes: .max)
+        XCTAssertEqual(
+            bootstrap.map { ConfChange(encoded: $0.data) },
+            [ConfChange(.addVoter, node: 1), ConfChange(.addVoter, node: 2), ConfChange(.addVoter, node: 3),
+             ConfChange(.addLearner, node: 5)])
+        XCTAssertEqual(cluster[2].status.confState, ConfState(voters: [1, 2, 3], learners: [5]), "a no-op here")
+        // Node 4 starts knowing nothing of the cluster; it cannot campaign.
+        try cluster.addNode(4, confState: ConfState())
+        cluster.tick(30, only: [4])
+        XCTAssertEqual(cluster[4].term, 0)
+        try cluster[1].proposeConfChange(ConfChange(.addLearner, node: 4))
+        cluster.stabilize()
+        cluster.tick(1)
+        XCTAssertEqual(cluster[4].status.confState, ConfState(voters: [1, 2, 3], learners: [4, 5]))
+        XCTAssertEqual(cluster[4].role, .learner)
+    }
+
+    func testInvalidConfChangesAreRefusedWithAReason() throws {
+        var cluster = try CoreCluster(voters: [1, 2], learners: [3])
+        cluster.elect(1)
+        cluster.stabilize()
+        let cases: [(ConfChange, String)] = [
+            (ConfChange(.addVoter, node: 2), "node 2 is already a voter"),
+            (ConfChange(.addLearner, node: 3), "node 3 is already a learner"),
+            (ConfChange(.remove, node: 9), "node 9 is not a member"),
+            (ConfChange(.addVoter, node: 0), "node id 0 is reserved for \"no node\""),
+            (ConfChange(.addLearner, node: 1), "the leader cannot demote itself; transfer leadership first"),
+        ]
+        for (change, reason) in cases {
+            XCTAssertThrowsError(try cluster[1].proposeConfChange(change)) { error in
+                XCTAssertEqual(error as? ProposalError, .invalidConfChange(reason))
+            }
+        }
+        var single = try CoreCluster(voters: [1])
+        single.elect(1)
+        single.stabilize()
+        XCTAssertThrowsError(try single[1].proposeConfChange(ConfChange(.remove, node: 1))) { error in
+            XCTAssertEqual(error as? ProposalError, .invalidConfChange("cannot remove the last voter 1"))
+        }
+    }
+
+    func testNewLeaderRefusesConfChangeUntilItsTermHasAnAppliedEntry() throws {
+        var fresh = try CoreCluster(voters: [1, 2, 3])
+        fresh.nodes[1]!.campaign()
+        for _ in 0..<4 {
+            for id: NodeID in [1, 2, 3] where fresh[id].hasReady {
+                let ready = fresh[id].ready()
+                fresh.persist(id, ready)
+                fresh.send(ready.messages)
+                fresh[id].advance(ready)
+            }
+            let batch = fresh.queue
+            fresh.queue = []
+            for m in batch { fresh[m.to].step(m) }
+            if fresh[1].role == .leader { break }
+        }
+        XCTAssertEqual(fresh[1].role, .leader)
+        XCTAssertThrowsError(try fresh[1].proposeConfChange(ConfChange(.addLearner, node: 4))) { error in
+            XCTAssertEqual(error as? ProposalError, .confChangePending)
+        }
+        fresh.stabilize()
+        XCTAssertNoThrow(try fresh[1].proposeConfChange(ConfChange(.addLearner, node: 4)))
+    }
+
+    func testRemovedNodeGetsNoMessagesAndCannotDisruptTheCluster() throws {
+        var cluster = try CoreCluster(voters: [1, 2, 3])
+        cluster.elect(1)
+        // 3 never hears of its removal.
+        cluster.isolated = [3]
+        try cluster[1].proposeConfChange(ConfChange(.remove, node: 3))
+        cluster.stabilize()
+        XCTAssertEqual(cluster[1].status.confState, ConfState(voters: [1, 2]))
+        XCTAssertNil(cluster[1].status.progress[3])
+        XCTAssertEqual(cluster[3].status.confState.voters, [1, 2, 3])
+        cluster.isolated = []
+        cluster.sent = []
+        cluster.tick(100)
+        XCTAssertFalse(cluster.sent.contains { $0.to == 3 && $0.from == 1 && $0.type != .preVoteResponse })
+        XCTAssertTrue(cluster.sent.contains { $0.from == 3 && $0.type == .requestPreVote }, "it does try")
+        XCTAssertEqual(cluster.leaders, [1])
+        XCTAssertEqual(cluster[1].term, 1)
+        XCTAssertEqual(cluster[2].term, 1)
+        try cluster[1].propose(payload(5))
+        cluster.stabilize()
+        XCTAssertEqual(cluster.applied[2]?.last, payload(5))
+    }
+
+    func testRemovingTheLeaderMakesItStepDownAndTheRestElect() throws {
+        var cluster = try CoreCluster(voters: [1, 2, 3])
+        cluster.elect(1)
+        try cluster[1].proposeConfChange(ConfChange(.remove, node: 1))
+        cluster.stabilize()
+        XCTAssertEqual(cluster[1].role, .follower)
+        XCTAssertThrowsError(try cluster[1].propose(payload(1)))
+        cluster.tick(1)  // no heartbeat from 1 any more: 2 and 3 learn the commit on the next append
+        for _ in 0..<100 where cluster.leaders.isEmpty { cluster.tick(1) }
+        XCTAssertEqual(cluster.leaders.count, 1)
+        XCTAssertNotEqual(cluster.leaders.first, 1)
+        XCTAssertEqual(cluster[cluster.leaders[0]].status.confState, ConfState(voters: [2, 3]))
+    }
+}

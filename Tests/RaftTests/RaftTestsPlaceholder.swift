@@ -1,5 +1,0 @@
-import XCTest
-
-final class RaftTestsPlaceholder: XCTestCase {
-    func testPlaceholderBuilds() {}
-}
