@@ -197,6 +197,28 @@ final class DurabilityTests: XCTestCase {
         XCTAssertEqual(try WALTest.all(try WALTest.open(fs, segmentSize: 256)), WALTest.entries(9...12))
     }
 
+    func testAFailedSegmentRemovalIsRetriedWithoutLeavingAGap() throws {
+        let fs = SimulatedFileSystem()
+        let log = try WALTest.open(fs, segmentSize: 256)
+        for i in 1...12 as ClosedRange<UInt64> {
+            try log.append([WALTest.entry(i)])
+            try log.sync()
+        }
+        fs.inject(.init(.remove, pathContains: WALFormat.segmentName(1), errno: EIO))
+        XCTAssertThrowsError(try log.compact(upTo: 5))
+        XCTAssertFalse(log.hasFailed)
+        for i in 13...20 as ClosedRange<UInt64> {
+            try log.append([WALTest.entry(i)])
+            try log.sync()
+        }
+        try log.compact(upTo: 15)  // removes segment 1 too, then the later ones
+        let left = try fs.list(WALTest.directory).compactMap(WALFormat.segmentSequence)
+        XCTAssertEqual(left, Array(left.first!...left.last!), "consecutive")
+        XCTAssertFalse(left.contains(1))
+        fs.powerLoss()
+        XCTAssertEqual(try WALTest.all(try WALTest.open(fs, segmentSize: 256)), WALTest.entries(15...20))
+    }
+
     func testCrashWhileWritingASnapshotKeepsTheOldOne() throws {
         let fs = SimulatedFileSystem()
         let log = try WALTest.open(fs)
