@@ -1,3 +1,4 @@
+import Foundation
 import Raft
 import RaftStorage
 import XCTest
@@ -30,8 +31,11 @@ final class RandomCrashTests: XCTestCase {
         return m
     }
 
+    /// Seeds per test: 12, or RAFTSTORAGE_SEEDS for a longer sweep.
+    private var seeds: UInt64 { UInt64(ProcessInfo.processInfo.environment["RAFTSTORAGE_SEEDS"] ?? "") ?? 12 }
+
     func testRandomOperationsAndPowerLosses() throws {
-        for seed in 1...12 as ClosedRange<UInt64> {
+        for seed in 1...seeds {
             try runSeed(seed, faults: false)
         }
     }
@@ -39,7 +43,7 @@ final class RandomCrashTests: XCTestCase {
     /// The same with disk faults (ENOSPC, EIO, torn writes) on any operation: a failed
     /// call is followed by a restart, which must land on a state since the last sync.
     func testRandomOperationsWithDiskFaults() throws {
-        for seed in 101...112 as ClosedRange<UInt64> {
+        for seed in (100_001)...(100_000 + seeds) {
             try runSeed(seed, faults: true)
         }
     }
@@ -85,7 +89,10 @@ final class RandomCrashTests: XCTestCase {
                 switch rng.next() % 20 {
                 case 0..<8:  // append a batch, sometimes over a conflicting suffix
                     // Entries up to the snapshot are committed: a conflict starts after it (as in Raft).
-                    let last = try memory.lastIndex(), first = max(try memory.firstIndex(), try log.snapshot().metadata.index + 1)
+                    // (A snapshot file may be on disk even if createSnapshot reported a failure.)
+                    let snapshotOnDisk = try fs.list(directory).compactMap { WALFormat.snapshotPosition($0)?.index }.max() ?? 0
+                    let committed = max(try log.snapshot().metadata.index, snapshotOnDisk)
+                    let last = try memory.lastIndex(), first = max(try memory.firstIndex(), committed + 1)
                     var start = last + 1
                     if rng.next() % 4 == 0 && last >= first {
                         start = first + rng.next() % (last - first + 1)
