@@ -61,6 +61,8 @@ let package = Package(
             name: "Node",
             dependencies: [
                 "Raft", "Transport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -102,6 +104,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "Raft"]),
+        .testTarget(
+            name: "NodeTests",
+            dependencies: ["Node", "Raft", "Transport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
     ]
 )
