@@ -45,7 +45,12 @@ extension RaftMessageCodec {
         mutating func readBytes(_ count: Int) throws(RaftMessageCodecError) -> [UInt8] {
             try need(count)
             defer { offset += count }
-            return count == 0 ? [] : Array(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
+            guard count > 0 else { return [] }
+            let source = bytes.baseAddress! + offset
+            return [UInt8](unsafeUninitializedCapacity: count) { destination, initialized in
+                UnsafeMutableRawPointer(destination.baseAddress!).copyMemory(from: source, byteCount: count)
+                initialized = count
+            }
         }
     }
 }

@@ -117,11 +117,9 @@ final class RaftMessageCodecTests: XCTestCase {
         let seeds = (0..<64).map { _ in Array(RaftMessageCodec.encode(Self.randomMessage(using: &rng, maxData: 12)).readableBytesView) }
         var decodedCount = 0
         var reencodingMismatches = 0
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(1024)
+        var bytes: [UInt8]
         for iteration in 0..<1_000_000 {
-            bytes.removeAll(keepingCapacity: true)
-            bytes.append(contentsOf: seeds[iteration & 63])
+            bytes = seeds[iteration & 63]
             switch UInt8.random(in: 0...4, using: &rng) {
             case 0:
                 let at = Int.random(in: 0..<bytes.count, using: &rng)
