@@ -16,6 +16,9 @@ final class InboundLane: NIOAsyncSequenceProducerDelegate, @unchecked Sendable {
     private var source: Producer.Source?
     private var paused: [ObjectIdentifier: Channel] = [:]
     private var producer: Producer?
+    /// Messages handed to the sequence so far.
+    var deliveredCount: Int { lock.withLock { delivered } }
+    private var delivered = 0
 
     init(highWatermark: Int) {
         let strategy = Strategy(lowWatermark: max(1, highWatermark / 2), highWatermark: max(2, highWatermark))
@@ -36,6 +39,7 @@ final class InboundLane: NIOAsyncSequenceProducerDelegate, @unchecked Sendable {
     func deliver(_ message: InboundMessage, from channel: Channel) {
         lock.withLock {
             guard let source else { return }
+            delivered += 1
             if source.yield(message) == .stopProducing {
                 paused[ObjectIdentifier(channel)] = channel
                 channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
