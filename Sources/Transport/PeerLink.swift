@@ -162,7 +162,7 @@ final class PeerLink: @unchecked Sendable {
         let timeout = config.handshakeTimeout
         ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(timeout))
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

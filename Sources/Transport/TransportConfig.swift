@@ -38,7 +38,7 @@ public struct TransportConfig: Sendable {
     public var inboundHighWatermark: Int
     /// Redial policy.
     public var backoff: BackoffPolicy
-    /// Time allowed for connecting plus the whole handshake.
+    /// Time allowed for the TCP connect, and then for the handshake.
     public var handshakeTimeout: Duration
     /// Uniform random numbers in [0, 1) for backoff jitter (injected for tests).
     public var random: @Sendable () -> Double
