@@ -54,7 +54,7 @@ public final class Transport: Sendable {
         }
         self.links = links
         var lanes: [Lane: InboundLane] = [:]
-        for lane in Lane.allCases { lanes[lane] = InboundLane(highWatermark: config.inboundHighWatermark) }
+        for lane in Lane.allCases { lanes[lane] = InboundLane(highWatermark: config.inboundHighWatermark(for: lane)) }
         self.lanes = lanes
     }
 

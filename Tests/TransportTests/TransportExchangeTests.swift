@@ -66,7 +66,7 @@ final class TransportExchangeTests: XCTestCase {
         let bulkCount = 16
         let cluster = try await TestCluster.start(["a", "b"], collect: false) { config in
             config.bulkQueue = .init(maxBytes: 80 << 20, maxMessages: 64)
-            config.inboundHighWatermark = 2
+            config.inboundBulkHighWatermark = 2
         }
         let control = cluster["b"].messages(on: .control)!
         let bulk = cluster["b"].messages(on: .bulk)!
