@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import XCTest
@@ -187,5 +188,39 @@ extension TestCluster {
 
     func linkStatusesAreNeverConnected() -> Bool {
         transports.values.allSatisfy { $0.linkStatuses.allSatisfy { $0.connects == 0 } }
+    }
+}
+
+final class TransportShutdownTests: XCTestCase {
+    /// A peer that accepts TCP but never answers the hello: shutting the
+    /// transport down closes that half-open attempt at once, not after the
+    /// handshake timeout.
+    func testShutdownClosesAConnectionStillInHandshake() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let accepted = NIOLockedValueBox<[Channel]>([])
+        let silentServer = try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                accepted.withLockedValue { $0.append(channel) }
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let transport = Transport(config: TransportConfig(
+            clusterName: "test", secret: Array("correct horse battery staple".utf8), localID: "a",
+            listenAddress: PeerAddress(host: "127.0.0.1", port: 0),
+            peers: ["b": PeerAddress(host: "127.0.0.1", port: silentServer.localAddress!.port!)],
+            handshakeTimeout: .seconds(30)), group: group)
+        try await transport.start()
+        let dialed = await waitUntil { accepted.withLockedValue { $0.count } == Lane.allCases.count }
+        XCTAssertTrue(dialed)
+        XCTAssertEqual(transport.linkStatus(peer: "b", lane: .control)?.state, .connecting)
+        let clock = ContinuousClock()
+        let start = clock.now
+        await transport.shutdown()
+        let closed = await waitUntil(timeout: .seconds(5)) { accepted.withLockedValue { $0.allSatisfy { !$0.isActive } } }
+        XCTAssertTrue(closed)
+        XCTAssertLessThan(clock.now - start, .seconds(5))
+        XCTAssertEqual(transport.linkStatus(peer: "b", lane: .control)?.state, .stopped)
+        try await silentServer.close()
+        try await group.shutdownGracefully()
     }
 }
