@@ -159,6 +159,11 @@ public final class Transport: Sendable {
         links.keys.sorted().flatMap { peer in Lane.allCases.compactMap { links[peer]?[$0]?.status } }
     }
 
+    /// Peers that have an authenticated inbound connection on `lane`.
+    public func inboundPeers(on lane: Lane) -> [String] {
+        lanes[lane]?.connectedPeers ?? []
+    }
+
     /// The status of one lane to one peer.
     public func linkStatus(peer: String, lane: Lane) -> LinkStatus? {
         links[peer]?[lane]?.status

@@ -1,3 +1,4 @@
+import Crypto
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -222,5 +223,42 @@ final class TransportShutdownTests: XCTestCase {
         XCTAssertEqual(transport.linkStatus(peer: "b", lane: .control)?.state, .stopped)
         try await silentServer.close()
         try await group.shutdownGracefully()
+    }
+}
+
+final class InboundConnectionTests: XCTestCase {
+    /// A peer that dials again (say after a reboot that left its old socket
+    /// half-open) replaces its older connection on that lane, which is closed.
+    func testNewerConnectionFromTheSamePeerReplacesTheOlder() async throws {
+        let cluster = try await TestCluster.start(["a", "b"])
+        let connected = await waitUntil { cluster.allConnected() && cluster["b"].inboundPeers(on: .control) == ["a"] }
+        XCTAssertTrue(connected)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        // An impostor-free second "a": it knows the secret and completes the handshake.
+        let second = try await RawClient.connect(to: cluster["b"].listeningAddress!, group: group)
+        var handshake = ClientHandshake(
+            hello: ClientHello(lane: .control, nonce: Array(repeating: 4, count: 32), clusterName: "test", from: "a", to: "b"),
+            secret: SymmetricKey(data: Array("correct horse battery staple".utf8)))
+        try await second.write(handshake.helloFrame)
+        var challenge: Frame?
+        _ = await waitUntil(timeout: .seconds(5)) { challenge = second.nextFrame(); return challenge != nil }
+        guard let challenge, case .send(let proof) = handshake.receive(challenge) else { return XCTFail("no challenge") }
+        try await second.write(proof)
+        var accept: Frame?
+        _ = await waitUntil(timeout: .seconds(5)) { accept = second.nextFrame(); return accept != nil }
+        XCTAssertEqual(accept?.kind, .accept)
+        // a's original control connection was closed by b; a notices and redials, replacing ours in turn.
+        let redialed = await waitUntil {
+            (cluster["a"].linkStatus(peer: "b", lane: .control)?.connects ?? 0) >= 2
+        }
+        XCTAssertTrue(redialed)
+        let ourClosed = await waitUntil { second.isClosed }
+        XCTAssertTrue(ourClosed)
+        XCTAssertTrue(cluster.logs["b"]!.contains("older connection", atLeast: .info))
+        XCTAssertEqual(cluster["a"].send([5], to: "b", lane: .control), .queued)
+        let delivered = await waitUntil { cluster.collectors["b"]![.control]!.payloads(from: "a").contains([5]) }
+        XCTAssertTrue(delivered)
+        try await group.shutdownGracefully()
+        await cluster.shutdown()
     }
 }
