@@ -2,14 +2,18 @@ import NIOCore
 
 /// The client's first frame (see ``Handshake``).
 public struct ClientHello: Sendable, Hashable {
+    /// The lane this connection will carry.
     public var lane: Lane
+    /// The client's 32 random bytes.
     public var nonce: [UInt8]
+    /// The cluster the client belongs to.
     public var clusterName: String
     /// The dialing node's id.
     public var from: String
     /// The id the dialing node expects to reach.
     public var to: String
 
+    /// A hello with these fields (strings longer than 255 bytes are cut when encoded).
     public init(lane: Lane, nonce: [UInt8], clusterName: String, from: String, to: String) {
         self.lane = lane
         self.nonce = nonce

@@ -36,9 +36,12 @@ public struct Frame: Sendable, Hashable {
     /// Largest body accepted before a connection is authenticated.
     public static let maxHandshakeBodySize = 1024
 
+    /// What the frame carries.
     public var kind: Kind
+    /// The bytes after the header.
     public var body: ByteBuffer
 
+    /// A frame of `kind` carrying `body`.
     public init(kind: Kind, body: ByteBuffer) {
         self.kind = kind
         self.body = body

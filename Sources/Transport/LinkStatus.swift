@@ -1,7 +1,10 @@
 /// Status and counters of one lane to one peer, for `raftcast status` and metrics.
 public struct LinkStatus: Sendable, Hashable {
+    /// The peer's id.
     public var peer: String
+    /// The lane.
     public var lane: Lane
+    /// Where the link is in its life cycle.
     public var state: LinkState
     /// Failed attempts since the last successful handshake.
     public var consecutiveFailures: Int

@@ -12,6 +12,7 @@ public struct TransportConfig: Sendable {
         /// Messages queued or being written.
         public var maxMessages: Int
 
+        /// Limits of `maxBytes` payload bytes and `maxMessages` messages.
         public init(maxBytes: Int, maxMessages: Int) {
             self.maxBytes = maxBytes
             self.maxMessages = maxMessages
@@ -48,6 +49,7 @@ public struct TransportConfig: Sendable {
     /// Where refusals, connection changes and errors are logged.
     public var logger: Logger
 
+    /// A configuration; everything but identity, secret and addresses has a default.
     public init(
         clusterName: String, secret: [UInt8], localID: String, listenAddress: PeerAddress,
         peers: [String: PeerAddress], maxFrameSize: Int = 32 << 20,
