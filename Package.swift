@@ -85,7 +85,9 @@ let package = Package(
         .executableTarget(
             name: "RaftcastBench",
             dependencies: [
-                "Media", "Audio", "Raft", "RaftStorage", "RaftTesting",
+                "Media", "Audio", "Raft", "RaftStorage", "RaftTesting", "Transport", "Node",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
