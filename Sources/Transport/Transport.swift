@@ -45,12 +45,18 @@ public final class Transport: Sendable {
             self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
             ownsGroup = true
         }
+        // Control links share the first loop; bulk links take the others in turn (all on the one
+        // loop of a single-threaded group), so bulk writes never occupy the control links' thread.
+        let loops = Array(self.group.makeIterator())
+        let controlLoop = loops[0]
+        let bulkLoops = loops.count > 1 ? Array(loops.dropFirst()) : loops
         var links: [String: [Lane: PeerLink]] = [:]
-        for (peer, address) in config.peers where peer != config.localID {
-            for lane in Lane.allCases {
-                links[peer, default: [:]][lane] = PeerLink(peer: peer, lane: lane, address: address,
-                                                          eventLoop: self.group.next(), config: config)
-            }
+        for (index, (peer, address)) in config.peers.sorted(by: { $0.key < $1.key }).enumerated()
+        where peer != config.localID {
+            links[peer, default: [:]][.control] = PeerLink(peer: peer, lane: .control, address: address,
+                                                           eventLoop: controlLoop, config: config)
+            links[peer, default: [:]][.bulk] = PeerLink(peer: peer, lane: .bulk, address: address,
+                                                        eventLoop: bulkLoops[index % bulkLoops.count], config: config)
         }
         self.links = links
         var lanes: [Lane: InboundLane] = [:]
