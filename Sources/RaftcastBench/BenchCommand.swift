@@ -8,6 +8,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftcast-bench",
         abstract: "Benchmarks of raftcast's modules (run in release builds).",
-        subcommands: [ClockSyncBenchCommand.self, MediaBenchCommand.self, RaftCoreBench.self, StorageBench.self]
+        subcommands: [ClockSyncBenchCommand.self, MediaBenchCommand.self, RaftCoreBench.self, StorageBench.self, TransportBench.self]
     )
 }
