@@ -66,3 +66,18 @@ public enum CatalogueRejection: Sendable, Hashable, CustomStringConvertible {
         return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }
+
+extension CatalogueRejection {
+    /// The stream the rejection is about (nil for bytes that are not an entry or an old log index).
+    public var stream: CatalogueStreamID? {
+        switch self {
+        case .undecodable, .alreadyApplied: return nil
+        case .duplicateStart(let s), .conflictingStart(let s), .invalidStart(let s, _), .removedStream(let s),
+            .unknownStream(let s), .streamEnded(let s), .duplicateEnd(let s):
+            return s
+        case .duplicateFragment(let s, _), .conflictingFragment(let s, _, _, _), .fragmentOutOfOrder(let s, _, _),
+            .invalidFragment(let s, _, _), .endCountMismatch(let s, _, _):
+            return s
+        }
+    }
+}
