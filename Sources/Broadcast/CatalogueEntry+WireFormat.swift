@@ -13,7 +13,8 @@
 ///       str  name                   u64  index                   u64  fragment count
 ///       str  source file name       u32  record length N         f64  duration, seconds
 ///       u64  source size            N    Media fragment record
-///       32   source SHA-256              ("RCFG"), untouched;     4 stream removed
+///       u8   hash length (32)            ("RCFG"), untouched;     4 stream removed
+///       32   source SHA-256
 ///       i64  start, cluster ns           always at offset 28       (no body)
 ///       f64  fragment seconds
 ///       u64  expected fragments (2^64−1 = unknown)
@@ -56,7 +57,8 @@ extension CatalogueEntry {
             w.string(start.name)
             w.string(start.source.fileName)
             w.u64(start.source.size)
-            w.bytes(start.source.sha256.count == 32 ? start.source.sha256 : [UInt8](repeating: 0, count: 32))
+            w.u8(UInt8(min(start.source.sha256.count, Int(UInt8.max))))
+            w.bytes(start.source.sha256.prefix(Int(UInt8.max)))
             w.i64(start.startClusterTime.nanoseconds)
             w.f64(start.fragmentSeconds)
             w.u64(start.expectedFragmentCount.map { UInt64($0) } ?? Self.unknownCount)
@@ -108,7 +110,9 @@ extension CatalogueEntry {
             let name = try r.string("name")
             let fileName = try r.string("source file name")
             let size = try r.u64()
-            let hash = Array(try r.slice(32))
+            let hashLength = Int(try r.u8())
+            guard hashLength == 32 else { throw .invalidField(Self.what, "source SHA-256 of \(hashLength) bytes") }
+            let hash = Array(try r.slice(hashLength))
             let start = try r.i64()
             let fragmentSeconds = try r.f64()
             guard fragmentSeconds.isFinite, fragmentSeconds > 0 else {

@@ -20,6 +20,8 @@ import Media
 ///   first missing fragment from the catalogue; proposals of the old leader that commit later are seen in the
 ///   catalogue and skipped. Fragments are identified by (stream, index), so nothing is duplicated or skipped.
 /// - Losing leadership (or a `notLeader` refusal) stops the session: `.failed(.leadershipLost(leader:))`.
+///
+/// Not `Sendable` on purpose: it holds and consumes its fragment source (a reference); one task drives it.
 public struct IngestSession {
     private enum Phase {
         case needsStart

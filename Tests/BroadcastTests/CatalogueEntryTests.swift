@@ -195,6 +195,11 @@ final class CatalogueEntryTests: XCTestCase {
         XCTAssertThrowsError(try CatalogueEntry(decoding: unknownType)) { error in
             XCTAssertEqual(error as? CatalogueDecodingError, .unknownType("catalogue entry", 9))
         }
+        var shortHash = CatalogueFixtures.start(1)
+        shortHash.source.sha256.removeLast()
+        XCTAssertThrowsError(try CatalogueEntry(decoding: CatalogueEntry.streamStarted(shortHash).encoded())) { error in
+            XCTAssertEqual(error as? CatalogueDecodingError, .invalidField("catalogue entry", "source SHA-256 of 31 bytes"))
+        }
         var badFlags = CatalogueEntry.streamStarted(CatalogueFixtures.start(1)).encoded()
         let flagsOffset = badFlags.count - 4 - CatalogueFixtures.header.encoded().count - 1
         XCTAssertEqual(badFlags[flagsOffset], 1)

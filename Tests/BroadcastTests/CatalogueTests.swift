@@ -73,6 +73,8 @@ final class CatalogueTests: XCTestCase {
         renamed.name = "other"
         var badHeader = F.start(2)
         badHeader.headerRecord = [1, 2, 3]
+        var shortHash = F.start(3)
+        shortHash.source.sha256 = [1, 2]
         let wrongIndexInside = CatalogueEntry.fragment(stream: 1, index: 2, record: F.fragment(5).encoded()[...])
         var corrupted = F.fragment(2).encoded()
         corrupted[40] ^= 0xff
@@ -81,6 +83,7 @@ final class CatalogueTests: XCTestCase {
             (.streamStarted(restarted), .duplicateStart(1)),
             (.streamStarted(renamed), .conflictingStart(1)),
             (.streamStarted(badHeader), .invalidStart(2, reason: "stream header: truncated record: needs 16 bytes, has 3")),
+            (.streamStarted(shortHash), .invalidStart(3, reason: "source SHA-256 has 2 bytes, not 32")),
             (F.fragmentEntry(1, 1), .duplicateFragment(stream: 1, index: 1)),
             (F.fragmentEntry(1, 1, seed: 99),
              .conflictingFragment(
