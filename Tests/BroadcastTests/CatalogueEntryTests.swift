@@ -109,6 +109,17 @@ final class CatalogueEntryTests: XCTestCase {
         }
         XCTAssertEqual(at, 1000)
         XCTAssertEqual(hasher.finalize(), CatalogueHash.sha256(message))
+        // A collection without contiguous storage hashes the same.
+        XCTAssertEqual(CatalogueHash.sha256((0..<1000).lazy.map { UInt8(truncatingIfNeeded: $0 &* 7) }), CatalogueHash.sha256(message))
+        // Message lengths around the padding boundary (55, 56, 63, 64 bytes) against sha256sum.
+        for length in [55, 56, 63, 64, 119, 120] {
+            let bytes = Array(message.prefix(length))
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("catalogue-sha-\(UUID().uuidString)")
+            XCTAssertNoThrow(try Data(bytes).write(to: url))
+            defer { try? FileManager.default.removeItem(at: url) }
+            let expected = try? CatalogueTool.run("sha256sum", [url.path]).stdoutText.prefix(64)
+            XCTAssertEqual(expected.map(String.init), hex(CatalogueHash.sha256(bytes)), "length \(length)")
+        }
     }
 
     func testSHA256MatchesSha256sum() throws {
