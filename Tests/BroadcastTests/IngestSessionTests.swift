@@ -310,6 +310,44 @@ final class IngestSessionTests: XCTestCase {
         try assertComplete(log, count: 12)
     }
 
+    func testPacedResumeKeepsTheCommittedTimeline() throws {
+        let lead = Duration.seconds(3)
+        var log = IngestTestLog()
+        var now = ClusterTime(nanoseconds: 20_000_000_000)
+        var sessionA = Self.session(IngestListSource(Self.fragments(8)), catalogue: log.catalogue, lead: lead)
+        // A: the start and fragments 0–2 commit, then A is deposed.
+        for _ in 0..<200 where (log.catalogue.firstMissingFragment(of: 77) ?? 0) < 3 {
+            switch sessionA.next(now: now) {
+            case .propose(let payload, _): log.uncommitted.append(payload)
+            case .wait(let until):
+                if log.uncommitted.isEmpty, let until { now = until; continue }
+                if let event = log.commitOne() { sessionA.handle(.applied(event, catalogue: log.catalogue), at: now) }
+            default: return XCTFail("leader A stopped")
+            }
+        }
+        sessionA.handle(.leadershipLost(leader: nil), at: now)
+        XCTAssertEqual(sessionA.next(now: now), .failed(.leadershipLost(leader: nil)))
+        log.uncommitted.removeAll()
+        let start = try XCTUnwrap(log.catalogue.stream(77)?.start.startClusterTime)
+        XCTAssertEqual(start, ClusterTime(nanoseconds: 21_500_000_000))
+
+        // B is elected 700 ms later and paces against A's timeline.
+        now = now + .milliseconds(700)
+        var sessionB = Self.session(IngestListSource(Self.fragments(8)), catalogue: log.catalogue, lead: lead)
+        XCTAssertEqual(sessionB.startClusterTime, start)
+        var proposedAt: [Int: ClusterTime] = [:]
+        let final = Self.run(&sessionB, log: &log, now: &now, budget: 1 << 20, proposed: { what, at in
+            if case .fragment(let index, _) = what { proposedAt[index] = at }
+        })
+        XCTAssertEqual(final, .done)
+        XCTAssertEqual(proposedAt.keys.sorted(), Array(3..<8))
+        for (index, at) in proposedAt {
+            let playout = start + .nanoseconds(Int64((F.fragment(index).startSeconds * 1e9).rounded()))
+            XCTAssertGreaterThanOrEqual(at, playout - lead, "fragment \(index)")
+        }
+        try assertComplete(log, count: 8)
+    }
+
     func testProgressReportsRateAndTotal() throws {
         var log = IngestTestLog()
         let source = IngestListSource(Self.fragments(4))
