@@ -45,7 +45,10 @@ let package = Package(
 
         .target(name: "Media", dependencies: ["CFFmpeg"]),
         .target(name: "Audio", dependencies: ["CALSA"]),
-        .target(name: "Broadcast", dependencies: ["Audio", "Media", "Raft"]),
+        .target(
+            name: "Broadcast",
+            dependencies: ["Audio", "Media", "Raft", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "BroadcastTesting", dependencies: ["Broadcast", "Audio"]),
         .target(name: "Raft"),
         .target(name: "RaftStorage", dependencies: ["Raft"]),

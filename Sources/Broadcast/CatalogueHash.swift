@@ -1,3 +1,5 @@
+import Crypto
+
 /// The hashes the catalogue uses (docs/catalogue.md, "Hashes"):
 /// - `sha256` for a source file's content hash (the identity of what is broadcast; a strong hash, 32 bytes);
 /// - `fnv1a64` for a fragment's bytes (the duplicate/conflict check every node runs at apply time; fast,
@@ -14,10 +16,8 @@ public enum CatalogueHash {
         return hash
     }
 
-    /// The SHA-256 digest of `bytes` (FIPS 180-4), 32 bytes.
+    /// The SHA-256 digest of `bytes` (FIPS 180-4, through swift-crypto), 32 bytes.
     public static func sha256<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
-        var hasher = CatalogueSHA256()
-        hasher.update(bytes)
-        return hasher.finalize()
+        Array(SHA256.hash(data: Array(bytes)))
     }
 }
