@@ -242,22 +242,16 @@ final class SimulatedCardSink: AudioSink {
     func close() throws {}
 }
 
-/// A sink that plays instantly and keeps only counts (for long streams).
+/// A sink that plays instantly and keeps only a count (for long streams).
 final class CountingSink: AudioSink {
     let format = AudioFormat.standard
     let name = "counting"
     private(set) var framesWritten = 0
-    private(set) var nonSilentFrames = 0
     var pacesInRealTime: Bool { false }
     var delayFrames: Int { 0 }
 
     func write(_ samples: UnsafeBufferPointer<Int16>) throws {
         framesWritten += samples.count / 2
-        var frame = 0
-        while frame < samples.count / 2 {
-            if samples[2 * frame] != 0 || samples[2 * frame + 1] != 0 { nonSilentFrames += 1 }
-            frame += 1
-        }
     }
 
     func drain() throws {}
