@@ -9,7 +9,8 @@
 ///        └ everything before the playhead is dropped
 /// ```
 /// Memory is what lies between the playhead and the last decoded sample: taken samples are dropped
-/// (the storage of a run is compacted once half of it is consumed).
+/// (a run's storage is compacted before it grows and whenever a quarter second, or half of it, is
+/// consumed).
 struct PlaybackBuffer {
     /// A run of decoded samples starting at stream sample ``start``.
     private struct Run {
@@ -56,6 +57,7 @@ struct PlaybackBuffer {
             guard !slice.isEmpty else { return }
         }
         if let last = runs.indices.last, runs[last].end(channels: channels) == start {
+            compact(last)
             runs[last].samples.append(contentsOf: slice)
         } else {
             runs.append(Run(start: start, samples: Array(slice), consumed: 0))
@@ -90,11 +92,21 @@ struct PlaybackBuffer {
         while let run = runs.first, run.end(channels: channels) <= position { runs.removeFirst() }
         guard let run = runs.first, run.first(channels: channels) < position else { return }
         runs[0].consumed = Int(position - run.start)
-        if runs[0].consumed * channels * 2 >= runs[0].samples.count {
-            runs[0].samples.removeFirst(runs[0].consumed * channels)
-            runs[0].start += Int64(runs[0].consumed)
-            runs[0].consumed = 0
+        if runs[0].consumed * channels * 2 >= runs[0].samples.count || runs[0].consumed >= Self.compactionFrames {
+            compact(0)
         }
+    }
+
+    /// Consumed frames kept in storage before it is compacted (a quarter of a second at 48 kHz):
+    /// storage holds at most this much beyond what is still to be played.
+    static let compactionFrames = 12_000
+
+    /// Removes a run's consumed frames from its storage.
+    private mutating func compact(_ index: Int) {
+        guard runs[index].consumed > 0 else { return }
+        runs[index].samples.removeFirst(runs[index].consumed * channels)
+        runs[index].start += Int64(runs[index].consumed)
+        runs[index].consumed = 0
     }
 
     /// Drops every sample from `position` on (a new decoder run replaces them).
