@@ -72,11 +72,15 @@ final class PlaybackStream {
     /// Committed fragments held and not yet decoded.
     var heldFragmentCount: Int { held.count }
 
-    /// The stream's length in samples once its last fragment is decoded and the decoder drained.
-    var end: Int64? { run?.finished == true ? run?.end : nil }
-
-    /// Whether every fragment is decoded (the decoder drained at the end).
-    var isFullyDecoded: Bool { run?.finished == true }
+    /// Where playback of the stream ends: its length in samples once the last fragment is decoded
+    /// and the decoder drained. If the stream has ended and its last fragment can no longer come
+    /// (nothing is held and the run cannot reach it), the end of the last fragment seen: playback
+    /// stops there rather than stalling for ever. Nil while more may come.
+    var end: Int64? {
+        if let run, run.finished { return run.end }
+        guard let count = fragmentCount, held.isEmpty, (run?.last ?? -1) < count - 1 else { return nil }
+        return spans.last?.samples.upperBound ?? 0
+    }
 
     /// Takes a committed fragment. Fragments already decoded past, or repeated, are ignored.
     func add(index: Int, fragment: Fragment) {

@@ -40,6 +40,25 @@ final class PlaybackInputTests: XCTestCase {
         XCTAssertEqual(harness.engine.status.hardResyncs, 0)
     }
 
+    /// A stream that ended without its last fragment ever committed stops at the end of the last
+    /// fragment it has, rather than stalling for ever; nothing past it is written.
+    func testAStreamWhoseLastFragmentNeverCameStopsAtTheEndOfWhatItHas() throws {
+        let media = try PlaybackMedia.stream("mp3-cbr")
+        let sink = MemorySink()
+        let harness = try PlaybackHarness(media: media, sink: sink, startIn: .seconds(2))
+        let last = media.fragments.count - 1
+        harness.deliver(0..<last)
+        harness.engine.streamEnded(streamID: "s1", fragmentCount: media.fragments.count)
+        try harness.engine.run(until: harness.afterTheEnd + .seconds(5))
+        XCTAssertEqual(harness.engine.status.state, .idle, "finished")
+        let lastStart = try harness.firstSample(ofFragment: last)
+        let output = sink.samples.dropFirst(2_400 * 2)
+        XCTAssertEqual(output.count / 2, lastStart, "up to the end of fragment \(last - 1), no further")
+        let tail = 200
+        assertSamplesEqual(output.prefix((lastStart - tail) * 2), media.reference.prefix((lastStart - tail) * 2), "all it had")
+        XCTAssertTrue(output.suffix(16 * 2).allSatisfy { $0 == 0 }, "the resampler's undrained tail is silence")
+    }
+
     /// Until clock sync has made its first map, cluster time is unknown and nothing is written.
     func testNothingIsPlayedBeforeTheClockIsSynchronized() throws {
         let media = try PlaybackMedia.stream("mp3-cbr")
