@@ -60,7 +60,6 @@ public final class PlaybackEngine {
     private var finishedCorrections = 0
     private var finishedStalled: Int64 = 0
     private var lastError: Duration?
-    private var lastQueuedFrames = 0
 
     /// Counters of what the engine did, for tests and metrics.
     public struct Counters: Hashable, Sendable {
@@ -174,7 +173,6 @@ public final class PlaybackEngine {
             guard let now = clusterClock.clusterTime(at: observedAt) else {
                 return local + configuration.unsynchronizedRetry
             }
-            lastQueuedFrames = queued
             let heard = now + stream.timeline.duration(ofSamples: Int64(queued))
             let next = stream.scheduler.nextSample
             let need = next ?? max(0, stream.timeline.nearestSample(at: heard))
@@ -234,10 +232,18 @@ public final class PlaybackEngine {
         let stream = activeStream
         let next = stream?.scheduler.nextSample
         let stats = stream?.scheduler.stats ?? PlayoutStats()
-        let state: PlaybackStatus.State =
-            if stream == nil { .idle } else if !clusterClock.isSynchronized { .unsynchronized } else if next == nil
-            || !streamsWritten.contains(stream!.id)
-            { .waiting } else { .playing }
+        let state: PlaybackStatus.State
+        if let stream {
+            if !clusterClock.isSynchronized {
+                state = .unsynchronized
+            } else if stats.playedSamples == 0 && stats.stalledSamples == 0 {
+                state = .waiting
+            } else {
+                state = .playing
+            }
+        } else {
+            state = .idle
+        }
         return PlaybackStatus(
             state: state, stream: stream?.id, fragment: next.flatMap { stream?.fragment(containing: $0)?.index },
             positionSeconds: next.map { Double($0) / rate },

@@ -120,8 +120,10 @@ final class PlaybackStream {
     /// One decoding step; false when nothing can be decoded now.
     private func step(need: Int64) -> Bool {
         if let run, !run.finished {
-            if let next = held[run.last + 1], let span = spans.first(where: { $0.index == run.last + 1 }),
-                span.samples.upperBound > need
+            // The run goes on with the next fragment unless the playhead has passed all of it (a
+            // fragment without audio has no span and adds nothing, but keeps the run going).
+            if let next = held[run.last + 1],
+                spans.first(where: { $0.index == run.last + 1 }).map({ $0.samples.upperBound > need }) ?? true
             {
                 held[run.last + 1] = nil
                 let pcm = decoder.decode(next)
