@@ -233,7 +233,7 @@ public final class PlaybackEngine {
         let next = stream?.scheduler.nextSample
         let stats = stream?.scheduler.stats ?? PlayoutStats()
         let state: PlaybackStatus.State
-        if let stream {
+        if stream != nil {
             if !clusterClock.isSynchronized {
                 state = .unsynchronized
             } else if stats.playedSamples == 0 && stats.stalledSamples == 0 {
