@@ -17,5 +17,7 @@ extension PlaybackEngine {
         public var framesWritten: Int64 = 0
         /// Play-log records written.
         public var playLogRecords = 0
+        /// Corrupt audio packets the decoders skipped (each a `MediaWarning`).
+        public var decoderWarnings = 0
     }
 }

@@ -68,6 +68,7 @@ public final class PlaybackEngine {
             counters.fragmentsDecoded += stream.fragmentsDecoded
             counters.fragmentsSkipped += stream.fragmentsSkipped
             counters.decoderResets += stream.decoderResets
+            counters.decoderWarnings += stream.decoderWarnings
         }
         return counters
     }
@@ -276,6 +277,7 @@ public final class PlaybackEngine {
         totals.fragmentsDecoded += stream.fragmentsDecoded
         totals.fragmentsSkipped += stream.fragmentsSkipped
         totals.decoderResets += stream.decoderResets
+        totals.decoderWarnings += stream.decoderWarnings
         streamsWritten.remove(stream.id)
     }
 

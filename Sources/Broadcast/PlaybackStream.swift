@@ -69,6 +69,9 @@ final class PlaybackStream {
         tracker = FragmentPlayTracker(node: node, stream: id)
     }
 
+    /// Corrupt audio packets the decoder skipped.
+    var decoderWarnings: Int { decoder.warnings.count }
+
     /// Committed fragments held and not yet decoded.
     var heldFragmentCount: Int { held.count }
 
@@ -122,9 +125,14 @@ final class PlaybackStream {
         if let run, !run.finished {
             // The run goes on with the next fragment unless the playhead has passed all of it (a
             // fragment without audio has no span and adds nothing, but keeps the run going).
-            if let next = held[run.last + 1],
-                spans.first(where: { $0.index == run.last + 1 }).map({ $0.samples.upperBound > need }) ?? true
-            {
+            let nextSpan = spans.first { $0.index == run.last + 1 }
+            if let next = held[run.last + 1], nextSpan.map({ $0.samples.upperBound > need }) ?? true {
+                if let nextSpan, abs(nextSpan.firstSample - run.end) > Self.slipTolerance {
+                    // The run's output no longer lines up with the fragments' timestamps (the
+                    // decoder skipped a corrupt packet): start again on this fragment's position.
+                    startRun(at: nextSpan)
+                    return true
+                }
                 held[run.last + 1] = nil
                 let pcm = decoder.decode(next)
                 append(pcm.samples, lastFragment: run.last + 1)
@@ -150,6 +158,10 @@ final class PlaybackStream {
         startRun(at: span)
         return true
     }
+
+    /// How far a decoder run's end may lie from the next fragment's first sample: the resampler
+    /// holds back a few samples (17 for 44.1 → 48 kHz); a skipped packet is a thousand or more.
+    static let slipTolerance: Int64 = 256
 
     /// How far ahead of the playhead a run past a missing fragment is started (its pre-roll and
     /// decode must be done before its first sample is due).
