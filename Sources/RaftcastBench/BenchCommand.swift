@@ -8,6 +8,9 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftcast-bench",
         abstract: "Benchmarks of raftcast's modules (run in release builds).",
-        subcommands: [ClockSyncBenchCommand.self, MediaBenchCommand.self, RaftCoreBench.self, StorageBench.self, TransportBench.self]
+        subcommands: [
+            ClockSyncBenchCommand.self, MediaBenchCommand.self, PlaybackBenchCommand.self, RaftCoreBench.self,
+            StorageBench.self, TransportBench.self,
+        ]
     )
 }
