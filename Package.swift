@@ -101,12 +101,15 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        // Helpers shared by the test suites (running tools and the built binary); not shipped.
+        .target(name: "TestSupport", path: "Sources/TestSupport"),
+
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio"]),
-        .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "BroadcastTesting", "Audio", "Media", "Raft"]),
+        .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "BroadcastTesting", "Audio", "Media", "Raft", "TestSupport"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["Raft", "RaftStorage", "RaftTesting"]),
-        .testTarget(name: "CLITests", dependencies: ["Media"]),
+        .testTarget(name: "CLITests", dependencies: ["Media", "TestSupport"]),
         .testTarget(
             name: "TransportTests",
             dependencies: [

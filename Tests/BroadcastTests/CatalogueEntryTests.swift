@@ -3,6 +3,7 @@ import Broadcast
 import BroadcastTesting
 import Media
 import XCTest
+import TestSupport
 
 /// Synthetic streams and fragments for the catalogue and ingest tests (real media is in
 /// `CatalogueRealMediaTests`).
@@ -108,7 +109,7 @@ final class CatalogueEntryTests: XCTestCase {
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("catalogue-sha-\(UUID().uuidString)")
             XCTAssertNoThrow(try Data(bytes).write(to: url))
             defer { try? FileManager.default.removeItem(at: url) }
-            let expected = try? CatalogueTool.run("sha256sum", [url.path]).stdoutText.prefix(64)
+            let expected = try? ToolProcess.run("sha256sum", [url.path]).stdoutText.prefix(64)
             XCTAssertEqual(expected.map(String.init), hex(CatalogueHash.sha256(bytes)), "length \(length)")
         }
     }
@@ -118,7 +119,7 @@ final class CatalogueEntryTests: XCTestCase {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("catalogue-sha-\(UUID().uuidString)")
         try Data(bytes).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
-        let result = try CatalogueTool.run("sha256sum", [url.path])
+        let result = try ToolProcess.run("sha256sum", [url.path])
         XCTAssertEqual(result.status, 0)
         XCTAssertEqual(String(result.stdoutText.prefix(64)), hex(CatalogueHash.sha256(bytes)))
     }
@@ -212,43 +213,3 @@ final class CatalogueEntryTests: XCTestCase {
     }
 }
 
-/// Runs a program to completion (bounded by a timeout), capturing its output in temp files.
-enum CatalogueTool {
-    struct Result {
-        var status: Int32
-        var stdout: Data
-        var stderr: Data
-        var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
-    }
-
-    static func run(_ name: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [name] + arguments
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("catalogue-tool-\(UUID().uuidString)")
-        let outURL = base.appendingPathExtension("out")
-        let errURL = base.appendingPathExtension("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        try process.run()
-        if finished.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
-            finished.wait()
-        }
-        try out.close()
-        try err.close()
-        return Result(
-            status: process.terminationStatus, stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL))
-    }
-}

@@ -3,6 +3,7 @@ import Foundation
 import Media
 import Raft
 import XCTest
+import TestSupport
 
 /// A real MP3 (made with the ffmpeg CLI) cut by Media, ingested through `IngestSession` (with a leadership
 /// loss half-way), committed into a Raft `MemoryStorage` log and applied to a `Catalogue`; the fragments
@@ -21,7 +22,7 @@ final class CatalogueRealMediaTests: XCTestCase {
 
     private func makeMP3(seconds: Int) throws -> String {
         let path = directory.appendingPathComponent("sine.mp3").path
-        let result = try CatalogueTool.run(
+        let result = try ToolProcess.run(
             "ffmpeg",
             ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
              "sine=frequency=440:sample_rate=44100:duration=\(seconds)", "-ac", "2", "-c:a", "libmp3lame", "-b:a", "128k",
@@ -31,7 +32,7 @@ final class CatalogueRealMediaTests: XCTestCase {
     }
 
     private func sha256Hex(_ path: String) throws -> String {
-        let result = try CatalogueTool.run("sha256sum", [path])
+        let result = try ToolProcess.run("sha256sum", [path])
         XCTAssertEqual(result.status, 0)
         return String(result.stdoutText.prefix(64))
     }
@@ -130,7 +131,7 @@ final class CatalogueRealMediaTests: XCTestCase {
         }
         pcm.append(decoder.finish())
         XCTAssertEqual(decoder.warnings, [])
-        let reference = try CatalogueTool.run(
+        let reference = try ToolProcess.run(
             "ffmpeg", ["-nostdin", "-v", "error", "-i", path, "-f", "s16le", "-ar", "48000", "-ac", "2", "-"])
         XCTAssertEqual(reference.status, 0)
         let expectedPCM = [UInt8](reference.stdout)

@@ -4,6 +4,7 @@ import BroadcastTesting
 import Foundation
 import Media
 import XCTest
+import TestSupport
 
 /// A sound card whose clock runs fast, and a long stream's memory.
 final class PlaybackDriftAndMemoryTests: XCTestCase {
@@ -64,7 +65,7 @@ final class PlaybackDriftAndMemoryTests: XCTestCase {
     func testATenMinuteStreamKeepsMemoryBounded() throws {
         let path = PlaybackMedia.scratch("ten-minutes.mp3")
         if !FileManager.default.fileExists(atPath: path) {
-            let made = try PlaybackTool.run(
+            let made = try ToolProcess.run(
                 "ffmpeg",
                 ["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050:duration=600",
                  "-ac", "1", "-c:a", "libmp3lame", "-b:a", "32k", path])

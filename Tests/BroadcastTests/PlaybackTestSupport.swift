@@ -4,6 +4,7 @@ import BroadcastTesting
 import Foundation
 import Media
 import XCTest
+import TestSupport
 
 /// Media for the playback-engine tests, made with the ffmpeg CLI (through scripts/make-media.sh)
 /// into a temp folder once per test process, cut by Media's fragmenter and passed through the wire
@@ -41,7 +42,7 @@ enum PlaybackMedia {
         if let stream = cache[key] { return stream }
         let url = directory.appendingPathComponent("\(key).\(kind == "m4a" ? "m4a" : "mp3")")
         if !FileManager.default.fileExists(atPath: url.path) {
-            let result = try PlaybackTool.run(
+            let result = try ToolProcess.run(
                 repositoryRoot.appendingPathComponent("scripts/make-media.sh").path, [kind, String(seconds), url.path])
             guard result.status == 0 else { throw XCTSkip("make-media.sh \(kind) failed: \(result.stderrText)") }
         }
@@ -59,7 +60,7 @@ enum PlaybackMedia {
         let header = try StreamHeader(decoding: source.header.encoded())
         var reference: [Int16] = []
         if withReference {
-            let result = try PlaybackTool.run(
+            let result = try ToolProcess.run(
                 "ffmpeg", ["-nostdin", "-v", "error", "-i", path, "-map", "0:a:0", "-f", "s16le", "-ar", "48000", "-ac", "2", "-"])
             guard result.status == 0 else { throw NSError(domain: "ffmpeg", code: Int(result.status)) }
             reference = littleEndianSamples(result.stdout)
@@ -76,48 +77,6 @@ enum PlaybackMedia {
 
     /// A scratch path in the temp folder.
     static func scratch(_ name: String) -> String { directory.appendingPathComponent(name).path }
-}
-
-/// Runs a program to completion (bounded by a timeout), output through temp files.
-enum PlaybackTool {
-    struct Result {
-        var status: Int32
-        var stdout: Data
-        var stderr: Data
-        var stderrText: String { String(decoding: stderr, as: UTF8.self) }
-    }
-
-    static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
-        process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-        let base = PlaybackMedia.directory.appendingPathComponent("tool-\(UUID().uuidString)")
-        let outURL = base.appendingPathExtension("out")
-        let errURL = base.appendingPathExtension("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let outHandle = try FileHandle(forWritingTo: outURL)
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        try process.run()
-        if exited.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
-            exited.wait()
-            throw NSError(domain: "PlaybackTool", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(executable) timed out"])
-        }
-        try? outHandle.close()
-        try? errHandle.close()
-        return Result(
-            status: process.terminationStatus, stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL))
-    }
 }
 
 /// An engine on a manual clock with a perfect cluster clock (cluster time = local time: this node

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Every kind of bad input gives exit status 2 and exactly one line
@@ -32,8 +33,8 @@ final class BadInputTests: XCTestCase {
         let odd = CLIFixtures.directory.appendingPathComponent("http:tone.mp3").path
         try? FileManager.default.removeItem(atPath: odd)
         try FileManager.default.copyItem(atPath: source, toPath: odd)
-        let result = try Process.runBounded(
-            try RaftcastBinary.url().path, ["probe", "http:tone.mp3", "--json"], timeout: 60,
+        let result = try ToolProcess.run(
+            try RaftcastExecutable.path(), ["probe", "http:tone.mp3", "--json"], timeout: 60,
             currentDirectory: CLIFixtures.directory)
         XCTAssertEqual(result.status, 0, String(decoding: result.stderr, as: UTF8.self))
         XCTAssertTrue(String(decoding: result.stdout, as: UTF8.self).contains("\"file\" : \"http:tone.mp3\""))
@@ -75,7 +76,7 @@ final class BadInputTests: XCTestCase {
 
     func testUnsupportedContainer() throws {
         let wav = CLIFixtures.directory.appendingPathComponent("tone.wav").path
-        let made = try Process.runBounded(
+        let made = try ToolProcess.run(
             "ffmpeg", ["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=1", wav], timeout: 60)
         XCTAssertEqual(made.status, 0)
         try assertRefused(wav, reason: "unsupported container 'wav' (raftcast reads MP3, MP4 and M4A)")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `raftcast probe` output against ffprobe's view of the same file.
@@ -11,7 +12,7 @@ final class ProbeCommandTests: XCTestCase {
     }
 
     private func ffprobeKeyframeTimes(_ file: String) throws -> [Double] {
-        let r = try Process.runBounded(
+        let r = try ToolProcess.run(
             "ffprobe",
             [
                 "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0",
@@ -63,7 +64,7 @@ final class ProbeCommandTests: XCTestCase {
         let file = try CLIFixtures.media("mp3-cbr", ext: "mp3")
         let doc = try json(["probe", file, "--json"])
         let fragments = try XCTUnwrap(doc["fragments"] as? [[String: Any]])
-        let r = try Process.runBounded(
+        let r = try ToolProcess.run(
             "ffprobe",
             [
                 "-v", "error", "-count_packets", "-select_streams", "a:0", "-show_entries",

@@ -1,6 +1,7 @@
 import Foundation
 import Media
 import XCTest
+import TestSupport
 
 /// Decoding fragments (after a round trip through their binary records) against
 /// `ffmpeg -i F -f s16le -ar 48000 -ac 2 -` of the whole file.
@@ -169,7 +170,7 @@ final class AudioDecoderTests: XCTestCase {
     }
 
     private func ffprobeStartPTS(_ path: String) throws -> Int64 {
-        let result = try Tool.run(
+        let result = try ToolProcess.run(
             "ffprobe",
             ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=start_pts", "-of", "csv=p=0", path])
         return try XCTUnwrap(Int64(result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)))

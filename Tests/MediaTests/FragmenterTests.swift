@@ -1,5 +1,6 @@
 @testable import Media
 import XCTest
+import TestSupport
 
 /// Demuxing and fragmenting real files, checked against `ffprobe -show_packets`.
 final class FragmenterTests: XCTestCase {
@@ -156,7 +157,7 @@ final class FragmenterTests: XCTestCase {
     func testAudioStartMatchesFFprobeStartTime() throws {
         for kind in ["mp3-cbr", "mp3-vbr-mono", "m4a", "mp4-bframes", "mp4-moov-end"] {
             let path = try MediaFixtures.path(kind)
-            let result = try Tool.run(
+            let result = try ToolProcess.run(
                 "ffprobe",
                 ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=start_pts", "-of", "csv=p=0", path])
             let expected = Int64(result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
