@@ -178,14 +178,28 @@ extension RaftNode {
             }
             progress[member] = pr
         }
-        let empty = Entry(term: term, index: lastIndex + 1)
+        var bootstrap: [Entry] = []
+        if lastIndex == 0 && raftLog.firstIndex == 1 {
+            // The first leader of a new cluster writes the initial membership
+            // into the log (as etcd-io/raft's bootstrap does), so that a node
+            // that joins later with an empty membership learns it by applying
+            // the log from index 1. Applying them is a no-op everywhere else.
+            let changes =
+                confState.voters.map { ConfChange(.addVoter, node: $0) }
+                + confState.learners.map { ConfChange(.addLearner, node: $0) }
+            for (offset, change) in changes.enumerated() {
+                bootstrap.append(
+                    Entry(term: term, index: UInt64(offset) + 1, kind: .confChange, data: change.encoded))
+            }
+        }
+        let empty = Entry(term: term, index: lastIndex + UInt64(bootstrap.count) + 1)
         // No membership change until the empty entry is applied: the new leader
         // commits an entry of its own term first (the fix to single-server
         // changes in Ongaro's raft-dev post of 2015), and any change it
         // inherited is applied by then.
         pendingConfIndex = empty.index
-        raftLog.append([empty][...])
-        uncommittedSize = empty.accountedSize
+        raftLog.append((bootstrap + [empty])[...])
+        uncommittedSize = (bootstrap + [empty]).reduce(0) { $0 + $1.accountedSize }
         broadcastAppend()
     }
 }

@@ -29,9 +29,9 @@ final class CoreElectionTests: XCTestCase {
             XCTAssertEqual(cluster[id].leader, leader)
             XCTAssertEqual(cluster[id].term, cluster[leader].term)
         }
-        // The new leader's empty entry commits everywhere.
-        XCTAssertEqual(cluster[leader].status.commit, 1)
-        XCTAssertEqual(cluster[2].status.commit, 1)
+        // The initial membership (3 entries) and the new leader's empty entry commit everywhere.
+        XCTAssertEqual(cluster[leader].status.commit, 4)
+        XCTAssertEqual(cluster[2].status.commit, 4)
     }
 
     func testRandomizedElectionTimeoutStaysInRangeAndFollowsTheSeed() throws {
@@ -147,7 +147,8 @@ final class CoreElectionTests: XCTestCase {
         var cluster = try CoreCluster(voters: [1, 2, 3])
         cluster.elect(1)
         cluster.tick(10, only: [2])
-        cluster[2].step(Message(type: .requestPreVote, from: 3, to: 2, term: 9, logTerm: 1, index: 1))
+        let lastIndex = cluster[2].status.lastIndex
+        cluster[2].step(Message(type: .requestPreVote, from: 3, to: 2, term: 9, logTerm: 1, index: lastIndex))
         let ready = cluster[2].ready()
         XCTAssertEqual(cluster[2].term, 1)
         XCTAssertEqual(ready.messages.first?.type, .preVoteResponse)

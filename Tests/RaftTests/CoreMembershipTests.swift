@@ -67,6 +67,26 @@ final class CoreMembershipTests: XCTestCase {
         XCTAssertEqual(cluster[1].status.commit, index)
     }
 
+    func testFirstLeaderRecordsTheInitialMembershipSoAnEmptyJoinerLearnsIt() throws {
+        var cluster = try CoreCluster(voters: [1, 2, 3], learners: [5])
+        cluster.elect(1)
+        let bootstrap = try cluster.storages[2]!.entries(from: 1, to: 5, maxBytes: .max)
+        XCTAssertEqual(
+            bootstrap.map { ConfChange(encoded: $0.data) },
+            [ConfChange(.addVoter, node: 1), ConfChange(.addVoter, node: 2), ConfChange(.addVoter, node: 3),
+             ConfChange(.addLearner, node: 5)])
+        XCTAssertEqual(cluster[2].status.confState, ConfState(voters: [1, 2, 3], learners: [5]), "a no-op here")
+        // Node 4 starts knowing nothing of the cluster; it cannot campaign.
+        try cluster.addNode(4, confState: ConfState())
+        cluster.tick(30, only: [4])
+        XCTAssertEqual(cluster[4].term, 0)
+        try cluster[1].proposeConfChange(ConfChange(.addLearner, node: 4))
+        cluster.stabilize()
+        cluster.tick(1)
+        XCTAssertEqual(cluster[4].status.confState, ConfState(voters: [1, 2, 3], learners: [4, 5]))
+        XCTAssertEqual(cluster[4].role, .learner)
+    }
+
     func testInvalidConfChangesAreRefusedWithAReason() throws {
         var cluster = try CoreCluster(voters: [1, 2], learners: [3])
         cluster.elect(1)

@@ -5,13 +5,14 @@ final class CoreReplicationTests: XCTestCase {
     func testProposalsReplicateAndApplyInOrderEverywhere() throws {
         var cluster = try CoreCluster(voters: [1, 2, 3])
         cluster.elect(1)
+        let base = cluster[1].status.lastIndex
         for i in 0..<20 { try cluster[1].propose(payload(UInt8(i))) }
         cluster.stabilize()
         let expected = (0..<20).map { payload(UInt8($0)) }
         for id: NodeID in [1, 2, 3] {
             XCTAssertEqual(cluster.applied[id], expected, "node \(id)")
-            XCTAssertEqual(cluster[id].status.commit, 21)
-            XCTAssertEqual(cluster[id].status.applied, 21)
+            XCTAssertEqual(cluster[id].status.commit, base + 20)
+            XCTAssertEqual(cluster[id].status.applied, base + 20)
         }
     }
 
@@ -223,7 +224,7 @@ final class CoreReplicationTests: XCTestCase {
     func testReadyHandsOutWorkOnceAndAdvanceMarksItDone() throws {
         var cluster = try CoreCluster(voters: [1])
         cluster.elect(1)
-        try cluster[1].propose(payload(1))
+        let index = try cluster[1].propose(payload(1))
         let first = cluster[1].ready()
         XCTAssertEqual(first.entries.count, 1)
         XCTAssertTrue(first.mustSync)
@@ -233,11 +234,11 @@ final class CoreReplicationTests: XCTestCase {
         cluster[1].advance(first)
         let third = cluster[1].ready()
         XCTAssertEqual(third.committedEntries.map(\.data), [payload(1)])
-        XCTAssertEqual(third.hardState?.commit, 2)
+        XCTAssertEqual(third.hardState?.commit, index)
         XCTAssertFalse(third.mustSync, "a commit index change alone need not be synced")
         cluster[1].advance(third)
         XCTAssertFalse(cluster[1].hasReady)
-        XCTAssertEqual(cluster[1].status.applied, 2)
+        XCTAssertEqual(cluster[1].status.applied, index)
     }
 
     func testCommittedEntriesPerReadyAreBoundedInBytes() throws {
@@ -260,19 +261,20 @@ final class CoreReplicationTests: XCTestCase {
     func testRestartRestoresHardStateAndRedeliversUnappliedEntries() throws {
         var cluster = try CoreCluster(voters: [1])
         cluster.elect(1)
-        for i in 0..<3 { try cluster[1].propose(payload(UInt8(i))) }
+        var last: UInt64 = 0
+        for i in 0..<3 { last = try cluster[1].propose(payload(UInt8(i))) }
         cluster.stabilize()
         let storage = cluster.storages[1]!
         var config = Config(id: 1)
-        config.applied = 2
+        config.applied = last - 2
         var restarted = try RaftNode(config: config, storage: storage)
         XCTAssertEqual(restarted.term, 1)
-        XCTAssertEqual(restarted.status.commit, 4)
-        XCTAssertEqual(restarted.ready().committedEntries.map(\.index), [3, 4])
-        config.applied = 9
+        XCTAssertEqual(restarted.status.commit, last)
+        XCTAssertEqual(restarted.ready().committedEntries.map(\.index), [last - 1, last])
+        config.applied = 99
         XCTAssertThrowsError(try RaftNode(config: config, storage: storage)) { error in
             XCTAssertEqual(
-                "\(error)", "invalid Raft config: applied 9 is beyond the stored commit index 4")
+                "\(error)", "invalid Raft config: applied 99 is beyond the stored commit index \(last)")
         }
     }
 
