@@ -13,6 +13,7 @@ BUILD_PACKAGES=(
   libasound2-dev
   ffmpeg          # ffprobe/ffmpeg: reference tools for tests and the media script
   alsa-utils      # aplay: listening to captured WAV files
+  prometheus      # promtool: NodeTests check GET /metrics with `promtool check metrics`
 )
 RUNTIME_PACKAGES=(
   ffmpeg alsa-utils

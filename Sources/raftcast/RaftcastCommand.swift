@@ -2,10 +2,10 @@ import ArgumentParser
 
 /// The `raftcast` command line tool.
 @main
-struct RaftcastCommand: ParsableCommand {
+struct RaftcastCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftcast",
         abstract: "A Raft-replicated audio/video broadcast cluster.",
-        subcommands: [PlayCommand.self, WALCommand.self]
+        subcommands: [PlayCommand.self, WALCommand.self, NodeCommand.self, StatusCommand.self]
     )
 }
