@@ -11,6 +11,8 @@ struct Progress {
     var probeSent = false
     var inflights: Inflights
     var isLearner: Bool
+    /// The highest commit index told to the member (in an append or heartbeat).
+    var commitSent: UInt64 = 0
 
     init(next: UInt64, maxInflightMessages: Int, maxInflightBytes: UInt64, isLearner: Bool) {
         self.next = next

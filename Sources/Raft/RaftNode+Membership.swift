@@ -48,7 +48,7 @@ extension RaftNode {
         }
         if leadTransferee != .none && !confState.voters.contains(leadTransferee) { leadTransferee = .none }
         if maybeCommit() {
-            broadcastAppend()
+            sendCommitToIdleFollowers()
         } else {
             for peer in progress.keys.sorted() where peer != id { _ = maybeSendAppend(to: peer, sendIfEmpty: false) }
         }

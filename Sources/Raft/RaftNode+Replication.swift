@@ -61,7 +61,30 @@ extension RaftNode {
                 type: .appendEntries, from: id, to: peer, logTerm: prevTerm, index: prevIndex, entries: entries,
                 commit: raftLog.committed))
         progress[peer]!.sentEntries(count: entries.count, bytes: bytes, lastIndex: lastIndex)
+        progress[peer]!.commitSent = max(progress[peer]!.commitSent, raftLog.committed)
         return true
+    }
+
+    /// Tells every idle follower (see ``sendCommitIfIdle(to:)``) a new commit index.
+    mutating func sendCommitToIdleFollowers() {
+        for peer in progress.keys.sorted() where peer != id { sendCommitIfIdle(to: peer) }
+    }
+
+    /// Sends the commit index to `peer` if it has not been told it and has no
+    /// append in flight that would carry it; followers behind or in flight
+    /// learn it from their next append's answer round or the next heartbeat.
+    /// This replaces etcd-io/raft's append broadcast on every commit advance,
+    /// which costs two messages per follower per acknowledgement.
+    mutating func sendCommitIfIdle(to peer: NodeID) {
+        guard let pr = progress[peer], pr.state == .replicate, pr.inflights.count == 0,
+            pr.commitSent < raftLog.committed, pr.next == pr.match + 1,
+            let prevTerm = try? raftLog.term(at: pr.match)
+        else { return }
+        send(
+            Message(
+                type: .appendEntries, from: id, to: peer, logTerm: prevTerm, index: pr.match,
+                commit: raftLog.committed, context: Self.commitOnlyContext))
+        progress[peer]!.commitSent = raftLog.committed
     }
 
     mutating func maybeSendSnapshot(to peer: NodeID) -> Bool {
@@ -83,6 +106,7 @@ extension RaftNode {
             // (or hold conflicting) entries beyond its match.
             let commit = min(progress[peer]!.match, raftLog.committed)
             send(Message(type: .heartbeat, from: id, to: peer, commit: commit))
+            progress[peer]!.commitSent = max(progress[peer]!.commitSent, commit)
         }
     }
 
@@ -151,16 +175,15 @@ extension RaftNode {
         case .replicate:
             progress[peer]!.inflights.freeLE(m.index)
         }
-        if maybeCommit() {
-            broadcastAppend()
-        } else if wasPaused {
-            sendAppend(to: peer)
-        }
+        let committed = maybeCommit()
+        if wasPaused && !committed { sendAppend(to: peer) }
         // Pipelining: keep sending while the inflight limits allow.
         var rounds = 0
         while rounds < config.maxInflightMessages && maybeSendAppend(to: peer, sendIfEmpty: false) {
             rounds += 1
         }
+        // After the entries, which carry the commit index themselves.
+        if committed { sendCommitToIdleFollowers() } else { sendCommitIfIdle(to: peer) }
         if peer == leadTransferee && progress[peer]!.match == raftLog.lastIndex {
             sendTimeoutNow(to: peer)
         }

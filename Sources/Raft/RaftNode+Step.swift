@@ -128,9 +128,9 @@ extension RaftNode {
             electionElapsed = 0
             leader = m.from
             handleSnapshot(m)
-        case .timeoutNow:
-            // The leader hands over: campaign at once, skipping pre-vote and
-            // the followers' lease check.
+        case .timeoutNow where m.from == leader:
+            // Our leader hands over: campaign at once, skipping pre-vote and
+            // the followers' lease check. (Only the leader of this term may.)
             hup(transfer: true)
         default:
             break
@@ -145,7 +145,10 @@ extension RaftNode {
         if let lastNew = raftLog.maybeAppend(
             index: m.index, logTerm: m.logTerm, committed: m.commit, entries: m.entries)
         {
-            send(Message(type: .appendResponse, from: id, to: m.from, index: lastNew))
+            // A commit-only append needs no answer: the leader knows our match.
+            if !(m.entries.isEmpty && m.context == Self.commitOnlyContext) {
+                send(Message(type: .appendResponse, from: id, to: m.from, index: lastNew))
+            }
             return
         }
         // Fast backtracking: point the leader at the last index whose term is
@@ -180,7 +183,9 @@ extension RaftNode {
     mutating func restore(_ snapshot: Snapshot) -> Bool {
         let meta = snapshot.metadata
         if meta.index <= raftLog.committed { return false }
-        guard meta.confState.members.contains(id) else { return false }
+        // A snapshot may predate this node's own addition (taken before the
+        // entry that added it): it is installed all the same, and the node
+        // learns of its membership by applying the entries that follow.
         if raftLog.matchTerm(meta.index, meta.term) {
             raftLog.commitTo(meta.index)
             return false

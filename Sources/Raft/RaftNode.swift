@@ -58,6 +58,9 @@ public struct RaftNode {
     /// Context value of vote requests sent for a leadership transfer: they
     /// bypass the lease check of followers.
     static let transferContext: UInt64 = 1
+    /// Context value of an append that only carries a new commit index to a
+    /// follower known to hold everything before it: a success is not answered.
+    static let commitOnlyContext: UInt64 = 2
     /// Messages with terms above this are invalid (keeps `term + 1` from overflowing).
     static let maxValidTerm: UInt64 = 1 << 62
 
@@ -286,7 +289,7 @@ public struct RaftNode {
             raftLog.unstable.stableTo(index: last.index, term: last.term)
             if stillInLog && role == .leader && progress[id] != nil {
                 _ = progress[id]!.maybeUpdate(last.index)
-                if maybeCommit() { broadcastAppend() }
+                if maybeCommit() { sendCommitToIdleFollowers() }
             }
         }
         if let last = ready.committedEntries.last {

@@ -11,29 +11,46 @@ extension DurableLogStorage {
                 if skip >= toAppend.count { return }
                 toAppend = toAppend.dropFirst(skip)
             }
+            if let huge = toAppend.first(where: { $0.data.count > Int(WALFormat.maxPayloadSize) }) {
+                throw .io("\(directory): entry \(huge.index) has \(huge.data.count) bytes, more than the record limit \(WALFormat.maxPayloadSize)")
+            }
             let start = toAppend.first!.index
             if start > lastIndexLocked + 1 {
                 throw .io("\(directory): append leaves a gap: last index \(lastIndexLocked), appending \(start)")
             }
+            // Small payloads are copied into one buffer (one write per call); large
+            // ones are written straight from the entry's memory (no copy).
             var buffer: [UInt8] = []
+            buffer.reserveCapacity(min(1 << 20, toAppend.reduce(0) { $0 + WALFormat.recordSize(payloadLength: $1.data.count) }))
             var pending: [(Entry, Location)] = []
+            var cursor = activeOffset
             for entry in toAppend {
                 let recordSize = WALFormat.recordSize(payloadLength: entry.data.count)
-                if activeEntries > 0 && activeOffset + UInt64(buffer.count + recordSize) > options.segmentSize {
-                    try flush(&buffer, &pending)
+                if activeEntries > 0 && cursor + UInt64(buffer.count + recordSize) > options.segmentSize {
+                    try writeBuffer(&buffer, &cursor)
+                    commit(cursor, &pending)
                     try rotate()
+                    cursor = activeOffset
                 }
                 let crc = CRC32C.checksum(entry.data)
-                let payloadOffset = activeOffset + UInt64(buffer.count + WALFormat.recordHeaderSize)
                 RecordHeader(length: UInt32(entry.data.count), type: .entry, kind: entry.kind.rawValue,
                              index: entry.index, term: entry.term, payloadCRC: crc).encode(into: &buffer)
-                buffer.append(contentsOf: entry.data)
-                pad(&buffer)
+                let payloadOffset = cursor + UInt64(buffer.count)
+                if entry.data.count >= DurableLogStorage.directWriteThreshold {
+                    try writeBuffer(&buffer, &cursor)
+                    try entry.data.withUnsafeBytes { raw in
+                        Result { () throws(StorageError) in try writeAt(raw, &cursor) }
+                    }.get()
+                } else {
+                    buffer.append(contentsOf: entry.data)
+                }
+                padRecord(&buffer, payloadLength: entry.data.count)
                 pending.append((entry, Location(term: entry.term, segment: activeSequence, offset: payloadOffset,
                                                 length: UInt32(entry.data.count), crc: crc, kind: entry.kind)))
                 activeEntries += 1
             }
-            try flush(&buffer, &pending)
+            try writeBuffer(&buffer, &cursor)
+            commit(cursor, &pending)
         }
     }
 
@@ -73,26 +90,38 @@ extension DurableLogStorage {
         unsynced = false
     }
 
-    /// Writes `buffer` at the end of the active segment, then records `pending` in the index.
-    func flush(_ buffer: inout [UInt8], _ pending: inout [(Entry, Location)]) throws(StorageError) {
-        guard !buffer.isEmpty else { return }
-        try write(buffer)
+    /// Payloads of at least this many bytes are written from the entry's own memory.
+    static let directWriteThreshold = 64 << 10
+
+    /// Marks `[activeOffset, cursor)` as written, and records `pending` in the index and cache.
+    func commit(_ cursor: UInt64, _ pending: inout [(Entry, Location)]) {
+        if cursor != activeOffset { unsynced = true }
+        activeOffset = cursor
         for (entry, location) in pending {
             let position = Int(entry.index - dummyIndex - 1)
             if position < locations.count { locations.removeSubrange(position...) }
             locations.append(location)
             cache.append(entry)
         }
-        buffer.removeAll(keepingCapacity: true)
         pending.removeAll(keepingCapacity: true)
     }
 
-    /// Writes at the end of the active segment. A failed write is cut back off the
-    /// file (so the log stays well-formed); if even that fails, the storage latches.
-    func write(_ buffer: [UInt8]) throws(StorageError) {
+    /// Writes `buffer` at `cursor` (then empties it and advances the cursor).
+    func writeBuffer(_ buffer: inout [UInt8], _ cursor: inout UInt64) throws(StorageError) {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBytes { raw in
+            Result { () throws(StorageError) in try writeAt(raw, &cursor) }
+        }.get()
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes at `cursor` in the active segment. On failure, everything written
+    /// since `activeOffset` (the last committed end) is cut back off the file, so
+    /// the log stays well-formed; if even that fails, the storage latches.
+    func writeAt(_ bytes: UnsafeRawBufferPointer, _ cursor: inout UInt64) throws(StorageError) {
         guard let file = segmentFiles[activeSequence] else { throw .io("\(segmentPath(activeSequence)): segment not open") }
         do {
-            try file.write(buffer, at: activeOffset)
+            try file.write(bytes, at: cursor)
         } catch {
             do {
                 try file.truncate(to: activeOffset)
@@ -101,8 +130,17 @@ extension DurableLogStorage {
             }
             throw error.storageError
         }
-        activeOffset += UInt64(buffer.count)
-        unsynced = true
+        cursor += UInt64(bytes.count)
+    }
+
+    /// Writes whole records at the end of the active segment.
+    func write(_ buffer: [UInt8]) throws(StorageError) {
+        var cursor = activeOffset
+        var pending: [(Entry, Location)] = []
+        try buffer.withUnsafeBytes { raw in
+            Result { () throws(StorageError) in try writeAt(raw, &cursor) }
+        }.get()
+        commit(cursor, &pending)
     }
 
     /// Starts segment `active + 1`: created with its header and synced, the
@@ -130,7 +168,13 @@ extension DurableLogStorage {
         activeOffset = UInt64(WALFormat.segmentHeaderSize)
         activeEntries = 0
         unsynced = false
-        try writeHeadRecords()
+        do {
+            try writeHeadRecords()
+        } catch {
+            // A segment without its head records must not outlive the older ones: stop here.
+            failure = "segment rotation failed: \(error)"
+            throw error
+        }
     }
 
     /// The hard state and log start that begin every segment.
@@ -148,15 +192,16 @@ extension DurableLogStorage {
         payload.appendLE(state.commit)
         RecordHeader(length: UInt32(payload.count), type: .hardState, payloadCRC: CRC32C.checksum(payload)).encode(into: &buffer)
         buffer.append(contentsOf: payload)
-        pad(&buffer)
+        padRecord(&buffer, payloadLength: payload.count)
     }
 
     func encodeLogStart(index: UInt64, term: UInt64, into buffer: inout [UInt8]) {
         RecordHeader(length: 0, type: .logStart, index: index, term: term, payloadCRC: CRC32C.checksum([UInt8]())).encode(into: &buffer)
     }
 
-    func pad(_ buffer: inout [UInt8]) {
-        let extra = buffer.count % WALFormat.recordAlignment
-        if extra != 0 { buffer.append(contentsOf: repeatElement(0, count: WALFormat.recordAlignment - extra)) }
+    /// Appends the zero padding that follows a payload of `payloadLength` bytes.
+    func padRecord(_ buffer: inout [UInt8], payloadLength: Int) {
+        let padding = WALFormat.recordSize(payloadLength: payloadLength) - WALFormat.recordHeaderSize - payloadLength
+        if padding > 0 { buffer.append(contentsOf: repeatElement(0, count: padding)) }
     }
 }

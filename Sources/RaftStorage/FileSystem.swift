@@ -10,6 +10,7 @@ public struct FileSystemError: Error, Sendable, Hashable, CustomStringConvertibl
     /// The POSIX errno, when the error came from (or models) a system call.
     public var errno: Int32?
 
+    /// An error about `path`.
     public init(path: String, reason: String, errno: Int32? = nil) {
         self.path = path
         self.reason = reason

@@ -36,6 +36,7 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
         /// Keep failing every matching operation once fired (a full or dead disk).
         public var sticky: Bool
 
+        /// A fault on `operation` for paths containing `pathContains`, firing after `after` matching calls.
         public init(_ operation: Operation, pathContains: String = "", after: Int = 0,
                     errno: Int32 = EIO, tornBytes: Int = 0, sticky: Bool = false) {
             self.operation = operation
@@ -96,10 +97,10 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
             let keepMap = Dictionary(keepUnsyncedBytes.map { (normalized($0.key), $0.value) }, uniquingKeysWith: max)
             names = durableNames
             for (path, inode) in names {
-                let common = zip(inode.data, inode.durable).prefix(while: { $0 == $1 }).count
-                let keep = min(keepMap[path] ?? 0, max(0, inode.data.count - common))
                 var result = inode.durable
-                if keep > 0 {
+                if let wanted = keepMap[path], wanted > 0 {
+                    let common = zip(inode.data, inode.durable).prefix(while: { $0 == $1 }).count
+                    let keep = min(wanted, max(0, inode.data.count - common))
                     let end = common + keep
                     if result.count < end { result += [UInt8](repeating: 0, count: end - result.count) }
                     result.replaceSubrange(common..<end, with: inode.data[common..<end])

@@ -102,6 +102,43 @@ final class DurabilityTests: XCTestCase {
         XCTAssertEqual(try WALTest.all(try WALTest.open(fs)), WALTest.entries(1...6))
     }
 
+    func testFullDiskInTheMiddleOfLargeEntriesIsUndone() throws {
+        // Large payloads are written from the entries' memory, in several writes per call:
+        // a failure after some of them cuts back every byte of the call.
+        for after in 0..<4 {
+            let fs = SimulatedFileSystem()
+            let log = try WALTest.open(fs)
+            try log.append(WALTest.entries(1...2, size: 66_000))
+            try log.sync()
+            let size = fs.contents(of: WALTest.segmentPath(1))!.count
+            fs.inject(.init(.write, pathContains: ".seg", after: after, errno: ENOSPC, tornBytes: 1000))
+            XCTAssertThrowsError(try log.append(WALTest.entries(3...4, size: 66_000)), "after \(after)")
+            XCTAssertEqual(fs.contents(of: WALTest.segmentPath(1))!.count, size, "after \(after)")
+            XCTAssertEqual(try log.lastIndex(), 2)
+            try log.append(WALTest.entries(3...4, size: 65_600))
+            try log.sync()
+            fs.powerLoss()
+            XCTAssertEqual(try WALTest.all(try WALTest.open(fs)), WALTest.entries(1...2, size: 66_000) + WALTest.entries(3...4, size: 65_600))
+        }
+    }
+
+    func testFailedSegmentRotationLatches() throws {
+        for fault in [SimulatedFileSystem.Fault(.create, pathContains: ".seg", errno: ENOSPC),
+                      SimulatedFileSystem.Fault(.syncDirectory, errno: EIO),
+                      SimulatedFileSystem.Fault(.sync, pathContains: WALFormat.segmentName(1), errno: EIO)] {
+            let fs = SimulatedFileSystem()
+            let log = try WALTest.open(fs, segmentSize: 256)
+            try log.append(WALTest.entries(1...2))
+            try log.sync()
+            fs.inject(fault)
+            XCTAssertThrowsError(try log.append(WALTest.entries(3...4)), "\(fault)")
+            XCTAssertTrue(log.hasFailed, "\(fault)")
+            fs.powerLoss()
+            let reopened = try WALTest.open(fs, segmentSize: 256)
+            XCTAssertEqual(try WALTest.all(reopened).prefix(2), WALTest.entries(1...2)[...], "\(fault)")
+        }
+    }
+
     func testWriteThatCannotBeUndoneLatches() throws {
         let fs = SimulatedFileSystem()
         let log = try WALTest.open(fs)
@@ -196,6 +233,11 @@ final class DurabilityTests: XCTestCase {
         }
         // Retained: at most 60 entries of ~140 bytes, in 4 KiB segments, plus one snapshot.
         XCTAssertLessThan(peak, 4 * 4096)
+        let stats = log.stats
+        XCTAssertEqual(stats.entries, 10)
+        XCTAssertLessThanOrEqual(stats.segments, 2)
+        XCTAssertEqual(Int(stats.segmentBytes), try fs.list(WALTest.directory).filter { $0.hasPrefix("wal-") }
+            .reduce(0) { $0 + fs.contents(of: WALTest.directory + "/" + $1)!.count })
         XCTAssertEqual(try fs.list(WALTest.directory).filter { $0.hasPrefix("snap-") }.count, 1)
         fs.powerLoss()
         let reopened = try WALTest.open(fs, segmentSize: 4096)
@@ -215,6 +257,8 @@ final class DurabilityTests: XCTestCase {
         var bytes = fs.contents(of: path)!
         for record in scan.records where record.header.type == .entry { bytes[Int(record.offset) + 40] ^= 0xFF }
         fs.setContents(of: path, to: bytes)
+        XCTAssertEqual(log.stats.cachedEntries, 3)
+        XCTAssertEqual(log.stats.cachedBytes, 300)
         XCTAssertEqual(try log.entries(from: 8, to: 11, maxBytes: .max), WALTest.entries(8...10, size: 100))
         XCTAssertThrowsError(try log.entries(from: 7, to: 8, maxBytes: .max)) { error in
             guard case let .io(message) = error as? StorageError else { return XCTFail("\(error)") }

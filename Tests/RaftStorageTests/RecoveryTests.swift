@@ -162,4 +162,37 @@ final class RecoveryTests: XCTestCase {
         XCTAssertTrue(log.recoveryReport.warnings.contains { $0.contains("unfinished segment") }, "\(log.recoveryReport)")
         XCTAssertNil(fs.contents(of: WALTest.segmentPath(last + 1)))
     }
+
+    func testCrashWhileSealingASegmentIsATornTail() throws {
+        let fs = try segmentedLog()
+        let last = try fs.list(WALTest.directory).compactMap(WALFormat.segmentSequence).max()!
+        let previous = WALTest.segmentPath(last - 1)
+        let inspection = try WALInspection.inspect(directory: WALTest.directory, fileSystem: fs)
+        let expected = inspection.segments.dropLast().flatMap(\.records).filter { $0.type == .entry }.map(\.index)
+        // The crash state: the new segment holds only its header, the seal of the previous one is half written.
+        var bytes = fs.contents(of: previous)!
+        XCTAssertEqual(inspection.segments[inspection.segments.count - 2].records.last?.type, .seal)
+        bytes.removeLast(32 - 10)
+        fs.setContents(of: previous, to: bytes)
+        fs.setContents(of: WALTest.segmentPath(last), to: SegmentHeader(sequence: last).encoded)
+        let log = try WALTest.open(fs, segmentSize: 256)
+        XCTAssertEqual(try WALTest.all(log).map(\.index), expected)
+        XCTAssertEqual(log.recoveryReport.truncatedTails.map(\.file), [previous])
+        // The log goes on in the new segment, and a later open is clean.
+        try log.append([WALTest.entry(UInt64(expected.count + 1))])
+        try log.sync()
+        fs.powerLoss()
+        let reopened = try WALTest.open(fs, segmentSize: 256)
+        XCTAssertEqual(try reopened.lastIndex(), UInt64(expected.count + 1))
+        XCTAssertTrue(reopened.recoveryReport.isClean, "\(reopened.recoveryReport)")
+    }
+
+    func testTornTailBeforeASegmentWithRecordsIsCorruption() throws {
+        let fs = try segmentedLog()
+        let path = WALTest.segmentPath(2)
+        var bytes = fs.contents(of: path)!
+        bytes.removeLast(20)  // cut into the seal of segment 2; segment 3 holds entries
+        fs.setContents(of: path, to: bytes)
+        assertCorruption(try WALTest.open(fs, segmentSize: 256), file: path, reason: "later segment")
+    }
 }

@@ -16,6 +16,23 @@ final class CoreReplicationTests: XCTestCase {
         }
     }
 
+    func testCommitReachesIdleFollowersWithoutExtraAnswers() throws {
+        var cluster = try CoreCluster(voters: [1, 2, 3])
+        cluster.elect(1)
+        cluster.tick(3)
+        cluster.sent = []
+        for i in 0..<10 { try cluster[1].propose(payload(UInt8(i))) }
+        cluster.stabilize()
+        for id: NodeID in [2, 3] { XCTAssertEqual(cluster.applied[id]?.count, 10, "node \(id) learned the commit") }
+        let appends = cluster.sent.filter { $0.type == .appendEntries }
+        let answers = cluster.sent.filter { $0.type == .appendResponse }
+        let commitOnly = appends.filter { $0.entries.isEmpty }
+        XCTAssertEqual(appends.count - commitOnly.count, 20, "one append per proposal per follower")
+        XCTAssertEqual(answers.count, 20, "commit-only appends are not answered")
+        XCTAssertLessThanOrEqual(cluster.sent.count, 44)
+        for m in commitOnly { XCTAssertEqual(m.commit, cluster[1].status.commit) }
+    }
+
     func testPayloadStorageIsSharedNotCopied() throws {
         var cluster = try CoreCluster(voters: [1, 2])
         cluster.elect(1)
@@ -176,6 +193,32 @@ final class CoreReplicationTests: XCTestCase {
         cluster.stabilize()
         XCTAssertEqual(cluster.applied[2]?.count, 6, "acks free the budget and the rest follows")
         XCTAssertEqual(cluster[1].status.progress[2]?.inflightBytes, 0)
+    }
+
+    func testLostAppendsInReplicateStateAreRecoveredByHeartbeats() throws {
+        var cluster = try CoreCluster(voters: [1, 2]) { $0.maxInflightMessages = 3 }
+        cluster.elect(1)
+        // Every append to 2 is lost: the inflight window fills up and replication stalls.
+        cluster.filter = { !($0.type == .appendEntries && $0.to == 2) }
+        for i in 0..<6 { _ = try? cluster[1].propose(payload(UInt8(i))) }
+        cluster.stabilize()
+        XCTAssertEqual(cluster[1].status.progress[2]?.inflightMessages, 3)
+        cluster.filter = nil
+        cluster.tick(3)
+        XCTAssertEqual(cluster.applied[2]?.count, cluster.applied[1]?.count)
+        XCTAssertEqual(cluster[2].status.lastIndex, cluster[1].status.lastIndex)
+    }
+
+    func testReportUnreachableFallsBackToProbing() throws {
+        var cluster = try CoreCluster(voters: [1, 2])
+        cluster.elect(1)
+        XCTAssertEqual(cluster[1].status.progress[2]?.state, .replicate)
+        cluster[1].reportUnreachable(2)
+        XCTAssertEqual(cluster[1].status.progress[2]?.state, .probe)
+        try cluster[1].propose(payload(1))
+        cluster.stabilize()
+        XCTAssertEqual(cluster[1].status.progress[2]?.state, .replicate, "the probe's answer restores pipelining")
+        XCTAssertEqual(cluster.applied[2], [payload(1)])
     }
 
     func testUncommittedBytesCapRefusesProposalsUntilCommit() throws {

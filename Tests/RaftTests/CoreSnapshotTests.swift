@@ -63,6 +63,25 @@ final class CoreSnapshotTests: XCTestCase {
         XCTAssertEqual(cluster.sent.filter { $0.type == .installSnapshot }.count, 0)
     }
 
+    func testJoiningNodeInstallsASnapshotThatPredatesItsAddition() throws {
+        var cluster = try CoreCluster(voters: [1, 2, 3])
+        cluster.elect(1)
+        for i in 0..<5 { try cluster[1].propose(payload(UInt8(i))) }
+        cluster.stabilize()
+        let applied = cluster[1].status.applied
+        let storage = cluster.storages[1]!
+        _ = try storage.createSnapshot(at: applied, confState: cluster[1].status.confState, data: payload(0xCD))
+        try storage.compact(upTo: applied)
+        try cluster.addNode(4, confState: ConfState())
+        try cluster[1].proposeConfChange(ConfChange(.addLearner, node: 4))
+        cluster.stabilize()
+        cluster.tick(2)
+        XCTAssertEqual(cluster.appliedSnapshots[4]?.map(\.metadata.index), [applied])
+        XCTAssertEqual(cluster[4].status.confState, ConfState(voters: [1, 2, 3], learners: [4]))
+        XCTAssertEqual(cluster[4].role, .learner)
+        XCTAssertEqual(cluster[4].status.applied, cluster[1].status.applied)
+    }
+
     func testFollowerIgnoresSnapshotNotNewerThanItsCommit() throws {
         var cluster = try CoreCluster(voters: [1, 2])
         cluster.elect(1)
