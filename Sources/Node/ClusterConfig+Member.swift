@@ -17,6 +17,7 @@ extension ClusterConfig {
         /// Where the node keeps its log, snapshots and play log.
         public var dataDirectory: String
 
+        /// A member; its ``raftID`` is derived from `id`.
         public init(id: String, raft: PeerAddress, http: PeerAddress, audioDevice: String?, dataDirectory: String) {
             self.id = id
             self.raftID = ClusterConfig.raftID(for: id)

@@ -56,6 +56,7 @@ public struct ClusterConfig: Sendable, Hashable {
     /// Largest fragment length accepted, in seconds.
     public static let maximumFragmentSeconds = 30.0
 
+    /// A configuration from already validated values (``load(path:)`` is the validating way in).
     public init(name: String, secretFile: String, secret: [UInt8], heartbeatMilliseconds: Int,
                 electionTimeoutMilliseconds: ClosedRange<Int>, fragmentSeconds: Double,
                 playoutDelayMilliseconds: Int, nodes: [Member]) {

@@ -8,10 +8,14 @@ public struct ClusterConfigError: Error, Sendable, Hashable, CustomStringConvert
     /// One problem: where (a key path such as `nodes[1].raft`, empty for the
     /// whole file), what, and the line in the file when known.
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        /// Key path such as `nodes[1].raft`; empty for the whole file.
         public var path: String
+        /// What is wrong.
         public var message: String
+        /// Line in the file, when known.
         public var line: Int?
 
+        /// A problem at `path` (a key path), optionally with its line.
         public init(path: String, message: String, line: Int? = nil) {
             self.path = path
             self.message = message
@@ -28,6 +32,7 @@ public struct ClusterConfigError: Error, Sendable, Hashable, CustomStringConvert
     /// Every problem found, in file order.
     public var problems: [Problem]
 
+    /// The problems found in `file`.
     public init(file: String, problems: [Problem]) {
         self.file = file
         self.problems = problems

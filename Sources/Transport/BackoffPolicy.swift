@@ -17,6 +17,7 @@ public struct BackoffPolicy: Sendable, Hashable {
     /// Growth factor per failure (≥ 1).
     public var multiplier: Double
 
+    /// A policy; `maximum` is raised to `initial` and `multiplier` to 1 when below.
     public init(initial: Duration = .milliseconds(50), maximum: Duration = .seconds(2), multiplier: Double = 2) {
         self.initial = initial
         self.maximum = max(maximum, initial)

@@ -36,9 +36,12 @@ public struct Frame: Sendable, Hashable {
     /// Largest body accepted before a connection is authenticated.
     public static let maxHandshakeBodySize = 1024
 
+    /// What the frame carries.
     public var kind: Kind
+    /// The bytes after the header.
     public var body: ByteBuffer
 
+    /// A frame of `kind` carrying `body`.
     public init(kind: Kind, body: ByteBuffer) {
         self.kind = kind
         self.body = body
@@ -69,51 +72,5 @@ public struct Frame: Sendable, Hashable {
         var out = allocator.buffer(capacity: Frame.headerSize + body.readableBytes)
         write(to: &out)
         return out
-    }
-}
-
-/// Why bytes on a connection are not a valid frame. Any of these closes the connection.
-public enum FrameError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The length prefix is below the 2 bytes of version and kind.
-    case lengthTooSmall(UInt32)
-    /// The length prefix announces a body above the limit in force.
-    case frameTooLarge(bodySize: UInt64, limit: Int)
-    /// A version this build does not speak.
-    case unsupportedVersion(UInt8)
-    /// A kind byte that names no frame kind.
-    case unknownKind(UInt8)
-
-    public var description: String {
-        switch self {
-        case .lengthTooSmall(let n): "frame length \(n) is below the 2-byte minimum"
-        case .frameTooLarge(let size, let limit): "frame body of \(size) bytes exceeds the limit of \(limit)"
-        case .unsupportedVersion(let v): "unsupported protocol version \(v) (this build speaks \(Frame.currentVersion))"
-        case .unknownKind(let k): "unknown frame kind \(k)"
-        }
-    }
-}
-
-extension Frame {
-    /// Decodes one frame from the front of `buffer`, a pure function over its
-    /// readable bytes: returns nil (consuming nothing) when the frame is not
-    /// complete yet, throws as soon as the header is invalid (an oversized
-    /// length is rejected from its 4 bytes alone, before any body is buffered),
-    /// and otherwise consumes the frame and returns it; the body is a slice of
-    /// `buffer`, not a copy.
-    public static func decode(from buffer: inout ByteBuffer, maxBodySize: Int) throws(FrameError) -> Frame? {
-        guard let length = buffer.getInteger(at: buffer.readerIndex, endianness: .little, as: UInt32.self) else {
-            return nil
-        }
-        guard length >= 2 else { throw .lengthTooSmall(length) }
-        let bodySize = UInt64(length) - 2
-        guard bodySize <= UInt64(maxBodySize) else { throw .frameTooLarge(bodySize: bodySize, limit: maxBodySize) }
-        guard let version = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt8.self) else { return nil }
-        guard version == Frame.currentVersion else { throw .unsupportedVersion(version) }
-        guard let kindByte = buffer.getInteger(at: buffer.readerIndex + 5, as: UInt8.self) else { return nil }
-        guard let kind = Kind(rawValue: kindByte) else { throw .unknownKind(kindByte) }
-        guard buffer.readableBytes >= Frame.headerSize + Int(bodySize) else { return nil }
-        buffer.moveReaderIndex(forwardBy: Frame.headerSize)
-        let body = buffer.readSlice(length: Int(bodySize))!
-        return Frame(kind: kind, body: body)
     }
 }

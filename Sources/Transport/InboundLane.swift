@@ -16,6 +16,11 @@ final class InboundLane: NIOAsyncSequenceProducerDelegate, @unchecked Sendable {
     private var source: Producer.Source?
     private var paused: [ObjectIdentifier: Channel] = [:]
     private var producer: Producer?
+    /// Messages handed to the sequence so far.
+    var deliveredCount: Int { lock.withLock { delivered } }
+    private var delivered = 0
+    /// The authenticated connection of each peer on this lane.
+    private var connections: [String: Channel] = [:]
 
     init(highWatermark: Int) {
         let strategy = Strategy(lowWatermark: max(1, highWatermark / 2), highWatermark: max(2, highWatermark))
@@ -32,10 +37,33 @@ final class InboundLane: NIOAsyncSequenceProducerDelegate, @unchecked Sendable {
         }
     }
 
+    /// Records `channel` as `peer`'s connection on this lane and returns the
+    /// one it replaces, which the caller closes: the newest connection wins,
+    /// so a peer that rebooted without closing its sockets leaves no
+    /// half-open connection behind.
+    func register(peer: String, channel: Channel) -> Channel? {
+        lock.withLock {
+            defer { connections[peer] = channel }
+            return connections[peer]
+        }
+    }
+
+    /// Forgets `channel` (closed) if it is still `peer`'s current connection.
+    func unregister(peer: String, channel: Channel) {
+        lock.withLock {
+            if connections[peer] === channel { connections[peer] = nil }
+            paused[ObjectIdentifier(channel)] = nil
+        }
+    }
+
+    /// Peers with an authenticated connection on this lane.
+    var connectedPeers: [String] { lock.withLock { connections.keys.sorted() } }
+
     /// Delivers one message from `channel` (called on the channel's event loop).
     func deliver(_ message: InboundMessage, from channel: Channel) {
         lock.withLock {
             guard let source else { return }
+            delivered += 1
             if source.yield(message) == .stopProducing {
                 paused[ObjectIdentifier(channel)] = channel
                 channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }

@@ -8,14 +8,17 @@ public struct InboundMessages: AsyncSequence, Sendable {
 
     let producer: InboundLane.Producer
 
+    /// Iterates the lane's messages; nil once the transport is shut down.
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: InboundLane.Producer.AsyncIterator
 
+        /// The next message, waiting for one; nil at the end.
         public mutating func next() async -> InboundMessage? {
             await base.next()
         }
     }
 
+    /// The iterator (make only one: the sequence has a single consumer).
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: producer.makeAsyncIterator())
     }

@@ -1,19 +1,10 @@
-/// The state of the outbound connection of one lane to one peer.
-public enum LinkState: String, Sendable, Hashable {
-    /// Dialing or authenticating; sends are queued (bounded).
-    case connecting
-    /// Authenticated; sends are written.
-    case connected
-    /// The last attempt failed; waiting to redial. Sends are dropped.
-    case backingOff = "backing_off"
-    /// The transport is shut down.
-    case stopped
-}
-
 /// Status and counters of one lane to one peer, for `raftcast status` and metrics.
 public struct LinkStatus: Sendable, Hashable {
+    /// The peer's id.
     public var peer: String
+    /// The lane.
     public var lane: Lane
+    /// Where the link is in its life cycle.
     public var state: LinkState
     /// Failed attempts since the last successful handshake.
     public var consecutiveFailures: Int

@@ -63,7 +63,10 @@ final class PeerLink: @unchecked Sendable {
 
     // Event-loop confined.
     private var address: PeerAddress
+    /// The authenticated connection, once the handshake succeeded.
     private var channel: Channel?
+    /// The connection being dialed or authenticated, if any.
+    private var attempt: Channel?
     private var pending = CircularBuffer<ByteBuffer>()
     private var redial: Scheduled<Void>?
     private var stopped = false
@@ -140,12 +143,13 @@ final class PeerLink: @unchecked Sendable {
             self.redial?.cancel()
             self.redial = nil
             self.dropPending()
-            let channel = self.channel
+            let channels = [self.channel, self.attempt].compactMap { $0 }
             self.channel = nil
-            return channel
-        }.flatMap { channel in
-            guard let channel else { return self.eventLoop.makeSucceededVoidFuture() }
-            return channel.close().recover { _ in }
+            self.attempt = nil
+            return channels
+        }.flatMap { channels in
+            let closes = channels.map { $0.close().recover { _ in } }
+            return EventLoopFuture.andAllComplete(closes, on: self.eventLoop)
         }
     }
 
@@ -162,10 +166,11 @@ final class PeerLink: @unchecked Sendable {
         let timeout = config.handshakeTimeout
         ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(timeout))
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    self.attempt = channel  // runs on this link's event loop
                     let limit = FrameSizeLimit(maxBodySize: Frame.maxHandshakeBodySize)
                     try channel.pipeline.syncOperations.addHandlers(
                         ByteToMessageHandler(FrameDecoder(limit: limit)),
@@ -176,6 +181,7 @@ final class PeerLink: @unchecked Sendable {
             }
             .connect(host: address.host, port: address.port)
             .whenFailure { error in
+                self.attempt = nil
                 self.failed(.connectFailed("\(error)"))
             }
     }
@@ -188,6 +194,7 @@ final class PeerLink: @unchecked Sendable {
             return
         }
         self.channel = channel
+        attempt = nil
         let connects = shared.withLockedValue { s in
             s.state = .connected
             s.consecutiveFailures = 0
@@ -204,6 +211,7 @@ final class PeerLink: @unchecked Sendable {
     func connectionEnded(_ channel: Channel, reason: EndReason) {
         eventLoop.preconditionInEventLoop()
         if self.channel === channel { self.channel = nil }
+        if attempt === channel { attempt = nil }
         failed(reason)
     }
 

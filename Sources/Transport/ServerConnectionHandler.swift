@@ -41,6 +41,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         timeoutTask?.cancel()
         if let peer {
+            lanes[peer.lane]?.unregister(peer: peer.id, channel: context.channel)
             logger.info("inbound connection closed", metadata: ["peer": "\(peer.id)", "lane": "\(peer.lane)"])
         } else if !closing {
             logger.info("connection closed before authentication (the client refused us?)")
@@ -71,6 +72,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             limit.maxBodySize = maxFrameSize
             context.writeAndFlush(wrapOutboundOut(reply.encoded(allocator: context.channel.allocator)), promise: nil)
             logger.info("accepted authenticated peer", metadata: ["peer": "\(id)", "lane": "\(lane)"])
+            if let replaced = lanes[lane]?.register(peer: id, channel: context.channel) {
+                logger.info("closing the peer's older connection on this lane", metadata: ["peer": "\(id)", "lane": "\(lane)"])
+                replaced.close(promise: nil)
+            }
         case .refuse(let reason):
             refuse(context: context, reason)
         }

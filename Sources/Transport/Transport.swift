@@ -54,7 +54,7 @@ public final class Transport: Sendable {
         }
         self.links = links
         var lanes: [Lane: InboundLane] = [:]
-        for lane in Lane.allCases { lanes[lane] = InboundLane(highWatermark: config.inboundHighWatermark) }
+        for lane in Lane.allCases { lanes[lane] = InboundLane(highWatermark: config.inboundHighWatermark(for: lane)) }
         self.lanes = lanes
     }
 
@@ -85,7 +85,7 @@ public final class Transport: Sendable {
         let secret = config.secretKey
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
             .childChannelInitializer { [state] channel in
                 let registered = state.withLockedValue { s in
@@ -157,6 +157,11 @@ public final class Transport: Sendable {
     /// State and counters of every lane to every peer, sorted by peer then lane.
     public var linkStatuses: [LinkStatus] {
         links.keys.sorted().flatMap { peer in Lane.allCases.compactMap { links[peer]?[$0]?.status } }
+    }
+
+    /// Peers that have an authenticated inbound connection on `lane`.
+    public func inboundPeers(on lane: Lane) -> [String] {
+        lanes[lane]?.connectedPeers ?? []
     }
 
     /// The status of one lane to one peer.

@@ -12,6 +12,7 @@ public struct TransportConfig: Sendable {
         /// Messages queued or being written.
         public var maxMessages: Int
 
+        /// Limits of `maxBytes` payload bytes and `maxMessages` messages.
         public init(maxBytes: Int, maxMessages: Int) {
             self.maxBytes = maxBytes
             self.maxMessages = maxMessages
@@ -34,23 +35,28 @@ public struct TransportConfig: Sendable {
     public var controlQueue: QueueLimits
     /// Outbound queue limits of the bulk lane (per peer).
     public var bulkQueue: QueueLimits
-    /// Inbound messages buffered per lane before reading from sockets pauses (back-pressure).
-    public var inboundHighWatermark: Int
+    /// Inbound control messages buffered before reading from control sockets pauses (back-pressure).
+    public var inboundControlHighWatermark: Int
+    /// Inbound bulk messages buffered before reading from bulk sockets pauses. Bulk messages can be
+    /// `maxFrameSize` each, so this bounds the memory a slow consumer costs.
+    public var inboundBulkHighWatermark: Int
     /// Redial policy.
     public var backoff: BackoffPolicy
-    /// Time allowed for connecting plus the whole handshake.
+    /// Time allowed for the TCP connect, and then for the handshake.
     public var handshakeTimeout: Duration
     /// Uniform random numbers in [0, 1) for backoff jitter (injected for tests).
     public var random: @Sendable () -> Double
     /// Where refusals, connection changes and errors are logged.
     public var logger: Logger
 
+    /// A configuration; everything but identity, secret and addresses has a default.
     public init(
         clusterName: String, secret: [UInt8], localID: String, listenAddress: PeerAddress,
         peers: [String: PeerAddress], maxFrameSize: Int = 32 << 20,
         controlQueue: QueueLimits = QueueLimits(maxBytes: 1 << 20, maxMessages: 1024),
         bulkQueue: QueueLimits = QueueLimits(maxBytes: 64 << 20, maxMessages: 1024),
-        inboundHighWatermark: Int = 64,
+        inboundControlHighWatermark: Int = 256,
+        inboundBulkHighWatermark: Int = 8,
         backoff: BackoffPolicy = BackoffPolicy(),
         handshakeTimeout: Duration = .seconds(2),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
@@ -64,11 +70,17 @@ public struct TransportConfig: Sendable {
         self.maxFrameSize = maxFrameSize
         self.controlQueue = controlQueue
         self.bulkQueue = bulkQueue
-        self.inboundHighWatermark = inboundHighWatermark
+        self.inboundControlHighWatermark = inboundControlHighWatermark
+        self.inboundBulkHighWatermark = inboundBulkHighWatermark
         self.backoff = backoff
         self.handshakeTimeout = handshakeTimeout
         self.random = random
         self.logger = logger
+    }
+
+    /// Inbound high watermark of `lane`.
+    public func inboundHighWatermark(for lane: Lane) -> Int {
+        lane == .control ? inboundControlHighWatermark : inboundBulkHighWatermark
     }
 
     /// Queue limits of `lane`.

@@ -65,6 +65,11 @@ final class ClusterConfigTests: XCTestCase {
         XCTAssertNil(config.nodes[2].audioDevice, "\"none\" disables audio")
         XCTAssertEqual(config.nodes[0].dataDirectory, "/var/lib/raftcast/n1")
         XCTAssertEqual(config.nodes[0].raftID, ClusterConfig.raftID(for: "n1"))
+        // Printing a configuration never shows the secret.
+        for text in ["\(config)", String(reflecting: config), "\(config.transportConfig(for: config.nodes[0]))"] {
+            XCTAssertFalse(text.contains("0123456789abcdef"), text)
+            XCTAssertTrue(text.contains("<32 bytes"), text)
+        }
     }
 
     func testDefaultsAndRelativePaths() throws {

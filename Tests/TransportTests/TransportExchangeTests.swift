@@ -66,7 +66,7 @@ final class TransportExchangeTests: XCTestCase {
         let bulkCount = 16
         let cluster = try await TestCluster.start(["a", "b"], collect: false) { config in
             config.bulkQueue = .init(maxBytes: 80 << 20, maxMessages: 64)
-            config.inboundHighWatermark = 2
+            config.inboundBulkHighWatermark = 2
         }
         let control = cluster["b"].messages(on: .control)!
         let bulk = cluster["b"].messages(on: .bulk)!
@@ -90,14 +90,26 @@ final class TransportExchangeTests: XCTestCase {
         let stillQueued = cluster["a"].linkStatus(peer: "b", lane: .bulk)!.queuedBytes
         XCTAssertGreaterThan(stillQueued, 8 << 20, "bulk data was not in flight when the control message arrived")
 
+        // The stalled lane's queue is bounded: further bulk sends are dropped, not queued.
+        var extraQueued = 0
+        var firstDrop: SendResult?
+        for _ in 0..<64 {  // bounded: the queue's message limit (64) stops it at the latest
+            let result = cluster["a"].send(chunk, to: "b", lane: .bulk)
+            if result == .queued { extraQueued += 1 } else { firstDrop = result; break }
+        }
+        XCTAssertEqual(firstDrop, .dropped(.queueFull))
+        let bulkStatus = cluster["a"].linkStatus(peer: "b", lane: .bulk)!
+        XCTAssertLessThanOrEqual(bulkStatus.queuedBytes, 80 << 20)
+        XCTAssertEqual(bulkStatus.dropped[.queueFull], 1)
+
         // Resume the bulk consumer: everything arrives, intact.
         var bulkReceived = 1
-        while bulkReceived < bulkCount, let message = await bulkIterator.next() {
+        while bulkReceived < bulkCount + extraQueued, let message = await bulkIterator.next() {
             XCTAssertEqual(message.payload.readableBytes, 4 << 20)
             XCTAssertEqual(message.payload, chunk)
             bulkReceived += 1
         }
-        XCTAssertEqual(bulkReceived, bulkCount)
+        XCTAssertEqual(bulkReceived, bulkCount + extraQueued)
         await cluster.shutdown()
     }
 

@@ -1,3 +1,5 @@
+import Crypto
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import XCTest
@@ -187,5 +189,76 @@ extension TestCluster {
 
     func linkStatusesAreNeverConnected() -> Bool {
         transports.values.allSatisfy { $0.linkStatuses.allSatisfy { $0.connects == 0 } }
+    }
+}
+
+final class TransportShutdownTests: XCTestCase {
+    /// A peer that accepts TCP but never answers the hello: shutting the
+    /// transport down closes that half-open attempt at once, not after the
+    /// handshake timeout.
+    func testShutdownClosesAConnectionStillInHandshake() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let accepted = NIOLockedValueBox<[Channel]>([])
+        let silentServer = try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                accepted.withLockedValue { $0.append(channel) }
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let transport = Transport(config: TransportConfig(
+            clusterName: "test", secret: Array("correct horse battery staple".utf8), localID: "a",
+            listenAddress: PeerAddress(host: "127.0.0.1", port: 0),
+            peers: ["b": PeerAddress(host: "127.0.0.1", port: silentServer.localAddress!.port!)],
+            handshakeTimeout: .seconds(30)), group: group)
+        try await transport.start()
+        let dialed = await waitUntil { accepted.withLockedValue { $0.count } == Lane.allCases.count }
+        XCTAssertTrue(dialed)
+        XCTAssertEqual(transport.linkStatus(peer: "b", lane: .control)?.state, .connecting)
+        let clock = ContinuousClock()
+        let start = clock.now
+        await transport.shutdown()
+        let closed = await waitUntil(timeout: .seconds(5)) { accepted.withLockedValue { $0.allSatisfy { !$0.isActive } } }
+        XCTAssertTrue(closed)
+        XCTAssertLessThan(clock.now - start, .seconds(5))
+        XCTAssertEqual(transport.linkStatus(peer: "b", lane: .control)?.state, .stopped)
+        try await silentServer.close()
+        try await group.shutdownGracefully()
+    }
+}
+
+final class InboundConnectionTests: XCTestCase {
+    /// A peer that dials again (say after a reboot that left its old socket
+    /// half-open) replaces its older connection on that lane, which is closed.
+    func testNewerConnectionFromTheSamePeerReplacesTheOlder() async throws {
+        let cluster = try await TestCluster.start(["a", "b"])
+        let connected = await waitUntil { cluster.allConnected() && cluster["b"].inboundPeers(on: .control) == ["a"] }
+        XCTAssertTrue(connected)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        // An impostor-free second "a": it knows the secret and completes the handshake.
+        let second = try await RawClient.connect(to: cluster["b"].listeningAddress!, group: group)
+        var handshake = ClientHandshake(
+            hello: ClientHello(lane: .control, nonce: Array(repeating: 4, count: 32), clusterName: "test", from: "a", to: "b"),
+            secret: SymmetricKey(data: Array("correct horse battery staple".utf8)))
+        try await second.write(handshake.helloFrame)
+        var challenge: Frame?
+        _ = await waitUntil(timeout: .seconds(5)) { challenge = second.nextFrame(); return challenge != nil }
+        guard let challenge, case .send(let proof) = handshake.receive(challenge) else { return XCTFail("no challenge") }
+        try await second.write(proof)
+        var accept: Frame?
+        _ = await waitUntil(timeout: .seconds(5)) { accept = second.nextFrame(); return accept != nil }
+        XCTAssertEqual(accept?.kind, .accept)
+        // a's original control connection was closed by b; a notices and redials, replacing ours in turn.
+        let redialed = await waitUntil {
+            (cluster["a"].linkStatus(peer: "b", lane: .control)?.connects ?? 0) >= 2
+        }
+        XCTAssertTrue(redialed)
+        let ourClosed = await waitUntil { second.isClosed }
+        XCTAssertTrue(ourClosed)
+        XCTAssertTrue(cluster.logs["b"]!.contains("older connection", atLeast: .info))
+        XCTAssertEqual(cluster["a"].send([5], to: "b", lane: .control), .queued)
+        let delivered = await waitUntil { cluster.collectors["b"]![.control]!.payloads(from: "a").contains([5]) }
+        XCTAssertTrue(delivered)
+        try await group.shutdownGracefully()
+        await cluster.shutdown()
     }
 }
