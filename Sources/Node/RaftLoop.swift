@@ -51,6 +51,7 @@ public final class RaftLoop: @unchecked Sendable {
     private var driver: NodeDriver
     private var pending: [UInt64: PendingProposal] = [:]
     private var lastContact: [NodeID: ContinuousClock.Instant] = [:]
+    private var lastKnownLeader: NodeID = .none
     private var logger: Logger
 
     private let cluster: ClusterConfig
@@ -269,7 +270,8 @@ public final class RaftLoop: @unchecked Sendable {
         if soft.role == .candidate { metrics.electionsStarted.increment() }
         let leaderName = soft.leader == .none ? "none" : cluster.member(raftID: soft.leader)?.id ?? "\(soft.leader)"
         logger.info("role or leader changed", metadata: ["leader": "\(leaderName)"])
-        if soft.leader != .none { metrics.leaderChanges.increment() }
+        if soft.leader != .none && soft.leader != lastKnownLeader { metrics.leaderChanges.increment() }
+        if soft.leader != .none { lastKnownLeader = soft.leader }
         if soft.role != .leader && !pending.isEmpty {
             for proposal in pending.values { proposal.completion(.timedOut) }
             pending = [:]
