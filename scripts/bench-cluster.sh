@@ -18,10 +18,15 @@ if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends etcd-server etcd-client >/dev/null
 fi
 
-SCRATCH=(--scratch-path "${SCRATCH_PATH:-.build}")
-swift build -c release "${SCRATCH[@]}" --product raftcast >/dev/null
-swift build -c release "${SCRATCH[@]}" --product raftcast-bench >/dev/null
-BIN=$(swift build -c release "${SCRATCH[@]}" --show-bin-path)
+# BIN_DIR=<folder with raftcast and raftcast-bench> skips the build (e.g. to try the script on debug builds).
+if [[ -n "${BIN_DIR:-}" ]]; then
+  BIN=$BIN_DIR
+else
+  SCRATCH=(--scratch-path "${SCRATCH_PATH:-.build}")
+  swift build -c release "${SCRATCH[@]}" --product raftcast >/dev/null
+  swift build -c release "${SCRATCH[@]}" --product raftcast-bench >/dev/null
+  BIN=$(swift build -c release "${SCRATCH[@]}" --show-bin-path)
+fi
 RAFTCAST="$BIN/raftcast"
 BENCH="$BIN/raftcast-bench"
 
@@ -121,8 +126,8 @@ for round in $(seq "$ROUNDS"); do
   wait_commit >/dev/null
   leader=$(leader_id)
   [[ -n "$leader" ]] || { echo "error: no leader before round $round" >&2; exit 1; }
-  kill -9 "${NODE_PID[$leader]}"
-  t=$(wait_commit 10000)
+  t=$("$BENCH" commit-wait --endpoints "$RC_ENDPOINTS" --secret-file "$WORK/cluster.secret" --timeout-ms 10000 \
+      --kill-pid "${NODE_PID[$leader]}")
   TIMES+=("$t")
   wait "${NODE_PID[$leader]}" 2>/dev/null || true
   start_node "$leader"

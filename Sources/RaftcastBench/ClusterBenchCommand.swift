@@ -80,7 +80,7 @@ struct ClusterBenchCommand: ParsableCommand {
 
 /// `raftcast-bench commit-wait`: proposes a small value to every raftcast
 /// member in turn until one commits it; prints the milliseconds that took
-/// (the failover benchmark runs it right after killing the leader).
+/// (with `--kill-pid`, from the SIGKILL of the leader it sends first).
 struct CommitWaitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "commit-wait", abstract: "Milliseconds until a raftcast cluster commits a value.")
@@ -94,10 +94,16 @@ struct CommitWaitCommand: ParsableCommand {
     @Option(name: .customLong("timeout-ms"), help: "Give up after this long.")
     var timeoutMs: Int = 10_000
 
+    @Option(name: .customLong("kill-pid"), help: "SIGKILL this process first and time from the kill (failover).")
+    var killPID: Int32?
+
     func run() throws {
         let client = try BenchClient(target: .raftcast, endpoints: endpoints.split(separator: ",").map { String($0) },
                                      secretFile: secretFile)
         let start = ContinuousClock.now
+        if let killPID, kill(killPID, SIGKILL) != 0 {
+            throw ValidationError("cannot kill process \(killPID)")
+        }
         let deadline = start + .milliseconds(timeoutMs)
         while ContinuousClock.now < deadline {
             if client.commitAnywhere(value: Array("failover-probe".utf8)) {
