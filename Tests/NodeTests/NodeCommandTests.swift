@@ -44,6 +44,17 @@ final class NodeCommandTests: XCTestCase {
         XCTAssertTrue(run.stderr.hasPrefix("error: \(cluster.configPath): --id n9"), run.stderr)
     }
 
+    func testStatusMarksSilentNodesAndFailsWhenNoneAnswers() throws {
+        let cluster = try LocalCluster(size: 3)
+        defer { cluster.shutdown() }
+        let run = try runRaftcast(["status", "--config", cluster.configPath, "--timeout-ms", "300"])
+        XCTAssertEqual(run.status, 1)
+        let rows = run.stdout.split(separator: "\n")
+        XCTAssertEqual(rows.count, 4, run.stdout)
+        XCTAssertEqual(rows.dropFirst().filter { $0.contains("UNREACHABLE") }.count, 3, run.stdout)
+        XCTAssertTrue(run.stderr.hasPrefix("error: \(cluster.configPath): no node answered"), run.stderr)
+    }
+
     func testMetricsPassPromtool() throws {
         let cluster = try LocalCluster(size: 3)
         addTeardownBlock { cluster.shutdown() }
