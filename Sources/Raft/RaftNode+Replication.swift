@@ -26,7 +26,8 @@ extension RaftNode {
         }
         uncommittedSize += size
         raftLog.append([entry][...])
-        for peer in progress.keys where peer != id {
+        // Sorted: the order of messages in a Ready is deterministic.
+        for peer in progress.keys.sorted() where peer != id {
             _ = maybeSendAppend(to: peer, sendIfEmpty: false)
         }
     }

@@ -12,6 +12,9 @@
 /// The node reads persisted entries through `storage` (which the caller writes
 /// to while handling a ``Ready``); entries not yet persisted live inside the
 /// core. Payloads (`[UInt8]`) are shared, never copied.
+///
+/// Deliberately not `Sendable`: it holds the caller's storage object. Keep a
+/// node inside one isolation domain (the actor or task that runs its Ready loop).
 public struct RaftNode {
     let config: Config
     var raftLog: RaftLog

@@ -8,6 +8,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftcast-bench",
         abstract: "Benchmarks of raftcast's modules (run in release builds).",
-        subcommands: [StorageBench.self, TransportBench.self, ClusterBenchCommand.self, CommitWaitCommand.self]
+        subcommands: [RaftCoreBench.self, StorageBench.self, TransportBench.self, ClusterBenchCommand.self, CommitWaitCommand.self]
     )
 }

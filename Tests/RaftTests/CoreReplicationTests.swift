@@ -209,6 +209,39 @@ final class CoreReplicationTests: XCTestCase {
         XCTAssertEqual(cluster[2].status.lastIndex, cluster[1].status.lastIndex)
     }
 
+    func testHeartbeatCarriesNoCommitBeyondTheFollowersMatch() throws {
+        var cluster = try CoreCluster(voters: [1, 2, 3])
+        cluster.elect(1)
+        let match3 = cluster[3].status.lastIndex
+        cluster.isolated = [3]
+        for i in 0..<5 { try cluster[1].propose(payload(UInt8(i))) }
+        cluster.stabilize()
+        cluster.isolated = []
+        cluster.sent = []
+        cluster[1].tick()
+        let ready = cluster[1].ready()
+        let heartbeats = ready.messages.filter { $0.type == .heartbeat }
+        XCTAssertEqual(heartbeats.first { $0.to == 2 }?.commit, cluster[1].status.commit)
+        XCTAssertEqual(heartbeats.first { $0.to == 3 }?.commit, match3, "3 may hold other entries beyond its match")
+        XCTAssertLessThan(match3, cluster[1].status.commit)
+    }
+
+    func testCandidateStepsDownForALeaderOfItsTerm() throws {
+        var cluster = try CoreCluster(voters: [1, 2, 3]) { $0.preVote = false }
+        cluster.elect(1)
+        cluster.isolated = [2]
+        cluster[2].campaign()
+        XCTAssertEqual(cluster[2].role, .candidate)
+        let term = cluster[2].term
+        cluster[2].step(
+            Message(
+                type: .appendEntries, from: 3, to: 2, term: term, logTerm: 1, index: cluster[2].status.lastIndex,
+                commit: 0))
+        XCTAssertEqual(cluster[2].role, .follower)
+        XCTAssertEqual(cluster[2].leader, 3)
+        XCTAssertEqual(cluster[2].term, term)
+    }
+
     func testReportUnreachableFallsBackToProbing() throws {
         var cluster = try CoreCluster(voters: [1, 2])
         cluster.elect(1)
