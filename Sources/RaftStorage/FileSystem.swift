@@ -68,6 +68,9 @@ public protocol FileSystem: AnyObject, Sendable {
     func makeDirectory(_ directory: String) throws(FileSystemError)
     /// True when `path` exists and is a directory.
     func isDirectory(_ path: String) -> Bool
+    /// Takes an exclusive lock on `path` (a lock file, created if missing), or fails
+    /// at once if someone holds it.
+    func lockFile(_ path: String) throws(FileSystemError) -> FileLock
 }
 
 extension StorageFile {

@@ -19,6 +19,24 @@ final class DurabilityTests: XCTestCase {
         XCTAssertEqual(fs.operationCounts.writes, before.writes + 2, "one write per call")
     }
 
+    func testManySmallEntriesAreWrittenInBoundedChunks() throws {
+        let fs = SimulatedFileSystem()
+        let log = try WALTest.open(fs)
+        let before = fs.operationCounts.writes
+        let batch = (1...12_000 as ClosedRange<UInt64>).map { Entry(term: 1, index: $0, data: [UInt8](repeating: UInt8($0 % 251), count: 100)) }
+        try log.append(batch)
+        XCTAssertEqual(fs.operationCounts.writes - before, 2, "12 000 records of 136 bytes: two writes of about 1 MiB")
+        try log.sync()
+        XCTAssertThrowsError(try log.append([WALTest.entry(12_001), WALTest.entry(12_003)])) { error in
+            guard case let .io(message) = error as? StorageError else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("non-consecutive"), message)
+        }
+        fs.powerLoss()
+        let reopened = try WALTest.open(fs)
+        XCTAssertEqual(try reopened.lastIndex(), 12_000)
+        XCTAssertEqual(try reopened.entries(from: 11_999, to: 12_001, maxBytes: .max), Array(batch[11_998...]))
+    }
+
     func testUnsyncedWritesVanishOnPowerLoss() throws {
         let fs = SimulatedFileSystem()
         let log = try WALTest.open(fs)
@@ -177,6 +195,28 @@ final class DurabilityTests: XCTestCase {
         XCTAssertLessThan(again.segmentCount, segmentsBefore)
         fs.powerLoss()
         XCTAssertEqual(try WALTest.all(try WALTest.open(fs, segmentSize: 256)), WALTest.entries(9...12))
+    }
+
+    func testAFailedSegmentRemovalIsRetriedWithoutLeavingAGap() throws {
+        let fs = SimulatedFileSystem()
+        let log = try WALTest.open(fs, segmentSize: 256)
+        for i in 1...12 as ClosedRange<UInt64> {
+            try log.append([WALTest.entry(i)])
+            try log.sync()
+        }
+        fs.inject(.init(.remove, pathContains: WALFormat.segmentName(1), errno: EIO))
+        XCTAssertThrowsError(try log.compact(upTo: 5))
+        XCTAssertFalse(log.hasFailed)
+        for i in 13...20 as ClosedRange<UInt64> {
+            try log.append([WALTest.entry(i)])
+            try log.sync()
+        }
+        try log.compact(upTo: 15)  // removes segment 1 too, then the later ones
+        let left = try fs.list(WALTest.directory).compactMap(WALFormat.segmentSequence)
+        XCTAssertEqual(left, Array(left.first!...left.last!), "consecutive")
+        XCTAssertFalse(left.contains(1))
+        fs.powerLoss()
+        XCTAssertEqual(try WALTest.all(try WALTest.open(fs, segmentSize: 256)), WALTest.entries(15...20))
     }
 
     func testCrashWhileWritingASnapshotKeepsTheOldOne() throws {

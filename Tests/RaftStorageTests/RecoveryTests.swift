@@ -149,6 +149,7 @@ final class RecoveryTests: XCTestCase {
             XCTAssertTrue(message.contains("payload CRC mismatch for entry 2"), message)
         }
         // Verifying everything at open: open fails.
+        log.close()
         assertCorruption(try WALTest.open(fs, segmentSize: 256, verifyAll: true), file: WALTest.segmentPath(1), reason: "payload CRC")
     }
 
@@ -194,5 +195,43 @@ final class RecoveryTests: XCTestCase {
         bytes.removeLast(20)  // cut into the seal of segment 2; segment 3 holds entries
         fs.setContents(of: path, to: bytes)
         assertCorruption(try WALTest.open(fs, segmentSize: 256), file: path, reason: "later segment")
+    }
+
+    func testAllSegmentsLostBesideASnapshotIsCorruption() throws {
+        let fs = try segmentedLog()
+        let log = try WALTest.open(fs, segmentSize: 256)
+        _ = try log.createSnapshot(at: 5, confState: ConfState(voters: [1]), data: [5])
+        log.close()
+        for name in try fs.list(WALTest.directory) where WALFormat.segmentSequence(name) != nil {
+            fs.removeDurably(WALTest.directory + "/" + name)
+        }
+        assertCorruption(try WALTest.open(fs, segmentSize: 256), file: WALTest.segmentPath(1), offset: 0, reason: "no segment files")
+    }
+
+    func testOpenReadsHeadersNotPayloadsOfSealedSegments() throws {
+        let fs = SimulatedFileSystem()
+        var log: DurableLogStorage? = try WALTest.open(fs, segmentSize: 1 << 20)
+        for i in 1...16 as ClosedRange<UInt64> {
+            try log!.append([Entry(term: 1, index: i, data: [UInt8](repeating: UInt8(i), count: 200_000))])
+            try log!.sync()
+        }
+        XCTAssertGreaterThanOrEqual(log!.segmentCount, 4)
+        log = nil
+        let files = try fs.list(WALTest.directory).filter { $0.hasPrefix("wal-") }
+        let total = files.reduce(0) { $0 + fs.contents(of: WALTest.directory + "/" + $1)!.count }
+        let last = fs.contents(of: WALTest.directory + "/" + files.last!)!.count
+
+        var before = fs.operationCounts.bytesRead
+        let lazy = try WALTest.open(fs, segmentSize: 1 << 20)
+        let lazyRead = fs.operationCounts.bytesRead - before
+        XCTAssertEqual(try lazy.lastIndex(), 16)
+        lazy.close()
+        before = fs.operationCounts.bytesRead
+        _ = try WALTest.open(fs, segmentSize: 1 << 20, verifyAll: true)
+        let fullRead = fs.operationCounts.bytesRead - before
+
+        XCTAssertGreaterThanOrEqual(fullRead, total, "verifying everything reads every byte")
+        // Lazy: the last segment in full, then 16 KiB per record header of the sealed ones.
+        XCTAssertLessThan(lazyRead, last + (total - last) / 5, "lazy open read \(lazyRead) of \(total) bytes")
     }
 }
