@@ -5,6 +5,8 @@
 //   CFFmpeg ← Media ← Audio? (no: Audio has its own PCM types)
 //   CALSA   ← Audio
 //   Raft ← RaftStorage, Raft ← RaftTesting
+//   Transport (SwiftNIO, swift-crypto; knows nothing of Raft)
+//   Raft, Transport ← Node (composition root: cluster.yaml, Raft message codec, …)
 //   raftcast (CLI) ← everything above
 import PackageDescription
 

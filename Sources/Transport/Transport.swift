@@ -36,7 +36,7 @@ public final class Transport: Sendable {
 
     /// A transport for `config`. It runs on `group` when given (and does not
     /// shut it down), or on a group of its own with `threads` threads.
-    public init(config: TransportConfig, group: EventLoopGroup? = nil, threads: Int = 1) {
+    public init(config: TransportConfig, group: EventLoopGroup? = nil, threads: Int = 2) {
         self.config = config
         if let group {
             self.group = group
@@ -45,12 +45,18 @@ public final class Transport: Sendable {
             self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
             ownsGroup = true
         }
+        // Control links share the first loop; bulk links take the others in turn (all on the one
+        // loop of a single-threaded group), so bulk writes never occupy the control links' thread.
+        let loops = Array(self.group.makeIterator())
+        let controlLoop = loops[0]
+        let bulkLoops = loops.count > 1 ? Array(loops.dropFirst()) : loops
         var links: [String: [Lane: PeerLink]] = [:]
-        for (peer, address) in config.peers where peer != config.localID {
-            for lane in Lane.allCases {
-                links[peer, default: [:]][lane] = PeerLink(peer: peer, lane: lane, address: address,
-                                                          eventLoop: self.group.next(), config: config)
-            }
+        for (index, (peer, address)) in config.peers.sorted(by: { $0.key < $1.key }).enumerated()
+        where peer != config.localID {
+            links[peer, default: [:]][.control] = PeerLink(peer: peer, lane: .control, address: address,
+                                                           eventLoop: controlLoop, config: config)
+            links[peer, default: [:]][.bulk] = PeerLink(peer: peer, lane: .bulk, address: address,
+                                                        eventLoop: bulkLoops[index % bulkLoops.count], config: config)
         }
         self.links = links
         var lanes: [Lane: InboundLane] = [:]
@@ -87,6 +93,9 @@ public final class Transport: Sendable {
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
+            // Bulk frames are megabytes: read up to 1 MiB per syscall rather than NIO's default 64 KiB.
+            .childChannelOption(ChannelOptions.recvAllocator,
+                                value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 1 << 20))
             .childChannelInitializer { [state] channel in
                 let registered = state.withLockedValue { s in
                     guard !s.stopped else { return false }

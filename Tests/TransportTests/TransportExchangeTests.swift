@@ -8,7 +8,6 @@ import XCTest
 final class TransportExchangeTests: XCTestCase {
     func testTwoTransportsExchangeBothWaysOnBothLanes() async throws {
         let cluster = try await TestCluster.start(["a", "b"])
-        defer { Task { await cluster.shutdown() } }
         for lane in Lane.allCases {
             for i in 0..<20 {
                 XCTAssertEqual(cluster["a"].send(Array("a\(lane)\(i)".utf8), to: "b", lane: lane), .queued)
