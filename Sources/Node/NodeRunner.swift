@@ -49,7 +49,7 @@ public struct NodeRunner: Sendable {
             config: Self.raftConfig(cluster: cluster, member: member, seed: seed), storage: storage,
             snapshotPolicy: snapshotPolicy)
         let metrics = NodeMetrics()
-        let transport = Transport(config: cluster.transportConfig(for: member, logger: logger), threads: 1)
+        let transport = Transport(config: cluster.transportConfig(for: member, logger: logger))
         let cluster = self.cluster
         let loop = RaftLoop(
             driver: driver, cluster: cluster, member: member,
