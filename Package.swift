@@ -28,6 +28,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries: a modulemap and a shim header each. Only Media
@@ -64,22 +68,29 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Composition root (so far: cluster.yaml and the Raft message wire codec).
+        // Composition root: cluster.yaml, the Raft message codec, the Ready loop,
+        // the HTTP API (Hummingbird), metrics (Prometheus) and the service group.
         .target(
             name: "Node",
             dependencies: [
-                "Raft", "Transport",
+                "Raft", "RaftStorage", "Transport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
         .executableTarget(
             name: "raftcast",
             dependencies: [
-                "Media", "Audio", "Raft", "RaftStorage",
+                "Media", "Audio", "Raft", "RaftStorage", "Node",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -124,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["Node", "Raft", "Transport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["Node", "Raft", "RaftStorage", "Transport", .product(name: "NIOCore", package: "swift-nio")]
         ),
     ]
 )

@@ -9,18 +9,22 @@ import Glibc
 /// Exit codes (DESIGN.md section 3): 0 success; 1 runtime failure; 2 bad input or bad usage.
 /// Every error is one line on stderr beginning `error:`.
 @main
-struct RaftcastCommand: ParsableCommand {
+struct RaftcastCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftcast",
         abstract: "A Raft-replicated audio/video broadcast cluster.",
-        subcommands: [ProbeCommand.self, PlayCommand.self, WALCommand.self]
+        subcommands: [NodeCommand.self, StatusCommand.self, ProbeCommand.self, PlayCommand.self, WALCommand.self]
     )
 
     /// Parses and runs a command; usage errors (ArgumentParser's exit 64) become one line and exit 2.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
