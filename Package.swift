@@ -5,6 +5,8 @@
 //   CFFmpeg ← Media ← Audio? (no: Audio has its own PCM types)
 //   CALSA   ← Audio
 //   Raft ← RaftStorage, Raft ← RaftTesting
+//   Transport (SwiftNIO, swift-crypto; knows nothing of Raft)
+//   Raft, Transport ← Node (composition root: cluster.yaml, Raft message codec, …)
 //   raftcast (CLI) ← everything above
 import PackageDescription
 
@@ -18,9 +20,18 @@ let package = Package(
         .library(name: "Raft", targets: ["Raft"]),
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Audio", targets: ["Audio"]),
+        .library(name: "Broadcast", targets: ["Broadcast"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries: a modulemap and a shim header each. Only Media
@@ -38,16 +49,50 @@ let package = Package(
 
         .target(name: "Media", dependencies: ["CFFmpeg"]),
         .target(name: "Audio", dependencies: ["CALSA"]),
+        .target(
+            name: "Broadcast",
+            dependencies: ["Audio", "Media", "Raft", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(name: "BroadcastTesting", dependencies: ["Broadcast", "Audio"]),
         .target(name: "Raft"),
         .target(name: "RaftStorage", dependencies: ["Raft"]),
         .target(name: "RaftTesting", dependencies: ["Raft", "RaftStorage"]),
         // Counts malloc calls of the benchmark executable (allocations per proposal).
         .target(name: "CAllocationCounter"),
+        // Node-to-node TCP: framing, authentication, lanes, reconnection. Knows nothing of Raft.
+        .target(
+            name: "Transport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Composition root: cluster.yaml, the Raft message codec, the Ready loop,
+        // the HTTP API (Hummingbird), metrics (Prometheus) and the service group.
+        .target(
+            name: "Node",
+            dependencies: [
+                "Raft", "RaftStorage", "Transport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
 
         .executableTarget(
             name: "raftcast",
             dependencies: [
-                "Media", "Audio", "Raft", "RaftStorage",
+                "Media", "Audio", "Raft", "RaftStorage", "Node",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,15 +106,38 @@ let package = Package(
         .executableTarget(
             name: "RaftcastBench",
             dependencies: [
-                "Media", "Audio", "Raft", "RaftStorage", "RaftTesting", "CAllocationCounter",
+                "Media", "Audio", "Raft", "RaftStorage", "RaftTesting", "Broadcast", "BroadcastTesting",
+                "Transport", "Node", "CAllocationCounter",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        // Helpers shared by the test suites (running tools and the built binary); not shipped.
+        .target(name: "TestSupport", path: "Sources/TestSupport"),
+
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio"]),
+        .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "BroadcastTesting", "Audio", "Media", "Raft", "TestSupport"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["Raft", "RaftStorage", "RaftTesting"]),
-        .testTarget(name: "CLITests", dependencies: ["Media"]),
+        .testTarget(name: "CLITests", dependencies: ["Media", "TestSupport"]),
+        .testTarget(
+            name: "TransportTests",
+            dependencies: [
+                "Transport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "NodeTests",
+            dependencies: ["Node", "Raft", "RaftStorage", "Transport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
     ]
 )

@@ -13,6 +13,8 @@ BUILD_PACKAGES=(
   libasound2-dev
   ffmpeg          # ffprobe/ffmpeg: reference tools for tests and the media script
   alsa-utils      # aplay: listening to captured WAV files
+  time            # /usr/bin/time -v: peak memory in scripts/bench-media.sh
+  prometheus      # promtool: NodeTests check GET /metrics with `promtool check metrics`
 )
 RUNTIME_PACKAGES=(
   ffmpeg alsa-utils

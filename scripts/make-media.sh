@@ -7,6 +7,7 @@
 #   scripts/make-media.sh KIND SECONDS OUT        one file; KIND is one of:
 #     mp3-cbr        MP3 CBR 128k, 44.1 kHz stereo (sine + noise)
 #     mp3-vbr-mono   MP3 VBR (-q:a 4), 22.05 kHz mono
+#     mp3-no-xing    MP3 CBR 128k without a Xing/Info header (duration unknown up front)
 #     mp3-cover      MP3 with an ID3v2 cover picture (attached PNG)
 #     m4a            AAC-only M4A, 44.1 kHz stereo, -aac_pns 0 (bit-exact decoding)
 #     mp4-bframes    H.264 (B-frames, keyframes at irregular times) + AAC, faststart
@@ -23,7 +24,7 @@ ff=(ffmpeg -nostdin -hide_banner -loglevel error -y)
 audio_src() {
   local seconds=$1 rate=$2 channels=$3
   local layout=stereo; [[ $channels == 1 ]] && layout=mono
-  echo "sine=frequency=440:sample_rate=${rate}:duration=${seconds},aformat=channel_layouts=${layout}[s];anoisesrc=color=pink:amplitude=0.05:sample_rate=${rate}:duration=${seconds},aformat=channel_layouts=${layout}[n];[s][n]amix=inputs=2:normalize=0"
+  echo "sine=frequency=440:sample_rate=${rate}:duration=${seconds},aformat=channel_layouts=${layout}[s];anoisesrc=color=pink:amplitude=0.05:seed=1234:sample_rate=${rate}:duration=${seconds},aformat=channel_layouts=${layout}[n];[s][n]amix=inputs=2:normalize=0"
 }
 
 make() {
@@ -31,6 +32,8 @@ make() {
   case "$kind" in
     mp3-cbr)
       "${ff[@]}" -filter_complex "$(audio_src "$seconds" 44100 2)" -c:a libmp3lame -b:a 128k "$out" ;;
+    mp3-no-xing)
+      "${ff[@]}" -filter_complex "$(audio_src "$seconds" 44100 2)" -c:a libmp3lame -b:a 128k -write_xing 0 "$out" ;;
     mp3-vbr-mono)
       "${ff[@]}" -filter_complex "$(audio_src "$seconds" 22050 1)" -c:a libmp3lame -q:a 4 "$out" ;;
     mp3-cover)

@@ -84,13 +84,31 @@ public final class AudioDecoder {
 
     /// Decodes the audio packets of `fragment` (the next one in order).
     public func decode(_ fragment: Fragment) -> PCMBuffer {
-        decode(packets: fragment.packets)
+        var pcm = PCMBuffer(format: output)
+        let frames = Int(fragment.durationSeconds * Double(output.sampleRate) * 1.05) + 4096
+        pcm.samples.reserveCapacity(max(0, frames) * output.channels)
+        decode(packets: fragment.packets, into: &pcm)
+        return pcm
+    }
+
+    /// Decodes the audio packets of `fragment`, appending to `pcm` (whose format
+    /// must be `output`). Reusing one buffer (`removeAll(keepingCapacity: true)`)
+    /// saves an allocation per fragment.
+    public func decode(_ fragment: Fragment, into pcm: inout PCMBuffer) {
+        decode(packets: fragment.packets, into: &pcm)
     }
 
     /// Decodes audio packets in order; video packets are ignored.
     public func decode(packets: some Sequence<MediaPacket>) -> PCMBuffer {
         var pcm = PCMBuffer(format: output)
+        decode(packets: packets, into: &pcm)
+        return pcm
+    }
+
+    /// Decodes audio packets in order, appending to `pcm`; video packets are ignored.
+    public func decode(packets: some Sequence<MediaPacket>, into pcm: inout PCMBuffer) {
         for packet in packets where packet.track == .audio {
+            if finished { reset() }
             if joinPending {
                 joinPending = false
                 if let time = packet.time {
@@ -99,14 +117,14 @@ public final class AudioDecoder {
             }
             decodeOne(packet, into: &pcm)
         }
-        return pcm
     }
 
     /// Feeds the last audio packets of `fragments` (the ones just before the
     /// fragment to be decoded next) through the decoder and drops their output,
-    /// so that the next `decode(_:)` starts with correct samples. Call after
-    /// `reset()` or on a fresh decoder.
+    /// so that the next `decode(_:)` starts with correct samples. Pre-roll
+    /// starts a join: a decoder that has already decoded is `reset()` first.
     public func preroll(_ fragments: [Fragment]) {
+        if !joinPending || finished { reset() }
         let audio = fragments.flatMap { $0.packets(of: .audio) }
         let (minimumPackets, minimumBytes) = prerollNeeds
         var chosen: [MediaPacket] = []
@@ -137,14 +155,19 @@ public final class AudioDecoder {
     }
 
     /// Drains the decoder and the resampler at the end of the stream: the last
-    /// samples they hold. Call `reset()` before decoding again.
+    /// samples they hold. Decoding afterwards starts a new run (as after `reset()`).
     public func finish() -> PCMBuffer {
         var pcm = PCMBuffer(format: output)
-        guard !finished else { return pcm }
+        finish(into: &pcm)
+        return pcm
+    }
+
+    /// `finish()`, appending the last samples to `pcm`.
+    public func finish(into pcm: inout PCMBuffer) {
+        guard !finished else { return }
         finished = true
         if avcodec_send_packet(codec.pointer, nil) >= 0 { receiveFrames(into: &pcm, packetTime: nil) }
         resampler?.flush { emit($0, into: &pcm) }
-        return pcm
     }
 
     // MARK: - Internals
@@ -169,7 +192,6 @@ public final class AudioDecoder {
     }
 
     private func decodeOne(_ media: MediaPacket, into pcm: inout PCMBuffer) {
-        if finished { reset() }
         av_packet_unref(packet)
         guard av_new_packet(packet, Int32(media.data.count)) >= 0 else {
             warn("audio packet of \(media.data.count) bytes skipped: out of memory")
@@ -287,3 +309,8 @@ private func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 {
     let q = a / b
     return (a % b != 0 && (a > 0) == (b > 0)) ? q + 1 : q
 }
+
+/// Owns FFmpeg state that must not be shared across threads: use one `AudioDecoder` from
+/// one task at a time.
+@available(*, unavailable)
+extension AudioDecoder: Sendable {}

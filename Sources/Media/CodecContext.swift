@@ -10,13 +10,25 @@ struct CodecFailure: Error {
 final class CodecContext {
     let pointer: UnsafeMutablePointer<AVCodecContext>
 
-    /// Creates and opens a decoder from the track's codec parameters.
-    init(track: TrackInfo) throws(CodecFailure) {
-        FFmpegLog.silence()
+    /// The decoder FFmpeg has for `track`, after checking that the audio
+    /// parameters a decoder needs are there. Cheap: opens nothing.
+    static func decoder(for track: TrackInfo) throws(CodecFailure) -> UnsafePointer<AVCodec> {
         let id = AVCodecID(rawValue: UInt32(bitPattern: track.codecID))
         guard id != AV_CODEC_ID_NONE, let codec = avcodec_find_decoder(id) else {
             throw CodecFailure(reason: "\(track.kind) codec \(Self.describe(track)) cannot be decoded")
         }
+        if track.kind == .audio && (track.sampleRate <= 0 || track.channelCount <= 0) {
+            throw CodecFailure(
+                reason: "audio codec \(Self.describe(track)) cannot be decoded "
+                    + "(\(track.sampleRate) Hz, \(track.channelCount) channels)")
+        }
+        return codec
+    }
+
+    /// Creates and opens a decoder from the track's codec parameters.
+    init(track: TrackInfo) throws(CodecFailure) {
+        FFmpegLog.silence()
+        let codec = try Self.decoder(for: track)
         guard let ctx = avcodec_alloc_context3(codec) else { throw CodecFailure(reason: "out of memory") }
         var owned: UnsafeMutablePointer<AVCodecContext>? = ctx
         guard let par = avcodec_parameters_alloc() else {

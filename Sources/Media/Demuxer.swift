@@ -12,14 +12,22 @@ final class Demuxer {
     }
 
     let path: String
-    let header: StreamHeader
+    private(set) var header: StreamHeader
     private var context: UnsafeMutablePointer<AVFormatContext>?
     private let packet: UnsafeMutablePointer<AVPacket>
     private let audioIndex: Int32
     private let videoIndex: Int32?
     private var consecutiveErrors = 0
     private var audioEnd: Int64?
+    /// Size and first four bytes of the last audio packet (to spot a cut-short MP3 frame).
+    private var lastAudioPacket: (size: Int, head: UInt32)?
     private var endChecked = false
+    private var stopped = false
+    /// Reads taken ahead while looking for the first audio packet, replayed first.
+    private var readAhead: [Read] = []
+    private var readAheadPosition = 0
+    /// Packets and bytes read ahead at most to find the first audio packet.
+    private static let maxReadAhead = (packets: 4096, bytes: 8 << 20)
     /// Read errors in a row after which the rest of the file is given up.
     private static let maxConsecutiveErrors = 64
 
@@ -30,7 +38,15 @@ final class Demuxer {
         self.path = path
         try Self.checkFile(path)
         var ctx: UnsafeMutablePointer<AVFormatContext>?
-        let openStatus = avformat_open_input(&ctx, path, nil, nil)
+        var openStatus: Int32 = -1
+        if let format = Self.recognisedFormat(path) {
+            openStatus = Self.openLocal(&ctx, path: path, format: format)
+        }
+        if openStatus < 0 {
+            // Not recognisably MP3/MP4, or the guess was wrong: let FFmpeg probe
+            // every format (which also names foreign containers in the error).
+            openStatus = Self.openLocal(&ctx, path: path, format: nil)
+        }
         guard openStatus >= 0, let ctx else {
             throw Self.openFailure(path: path, status: openStatus)
         }
@@ -50,6 +66,34 @@ final class Demuxer {
         self.context = ctx
         self.packet = packet
         (self.header, self.audioIndex, self.videoIndex) = described
+        header.audio.startPTS = findAudioStart() ?? header.audio.startPTS
+    }
+
+    /// The time of the first audible sample: the first audio packet's pts plus
+    /// the samples its side data says to skip (FFmpeg's `start_time`, found
+    /// without `avformat_find_stream_info`). The reads it takes are replayed.
+    private func findAudioStart() -> Int64? {
+        var start: Int64?
+        var bytes = 0
+        while readAhead.count < Self.maxReadAhead.packets && bytes < Self.maxReadAhead.bytes {
+            let read = readFromFile()
+            readAhead.append(read)
+            if case .end = read { break }
+            if case .packet(let p) = read { bytes += p.data.count }
+            if case .packet(let p) = read, p.track == .audio {
+                if let time = p.time {
+                    let skip = Int64(p.skipSamples?.start ?? 0)
+                    let tb = header.audio.timeBase
+                    start =
+                        time
+                        + av_rescale_q(
+                            skip, AVRational(num: 1, den: max(header.audio.sampleRate, 1)),
+                            AVRational(num: tb.numerator, den: tb.denominator))
+                }
+                break
+            }
+        }
+        return start
     }
 
     deinit {
@@ -60,7 +104,21 @@ final class Demuxer {
 
     /// Reads the next packet of the audio or video track.
     func read() -> Read {
-        guard let ctx = context else { return .end }
+        if readAheadPosition < readAhead.count {
+            defer {
+                readAheadPosition += 1
+                if readAheadPosition == readAhead.count {
+                    readAhead = []
+                    readAheadPosition = 0
+                }
+            }
+            return readAhead[readAheadPosition]
+        }
+        return readFromFile()
+    }
+
+    private func readFromFile() -> Read {
+        guard let ctx = context, !stopped else { return .end }
         while true {
             av_packet_unref(packet)
             let status = av_read_frame(ctx, packet)
@@ -68,7 +126,7 @@ final class Demuxer {
             if status < 0 {
                 consecutiveErrors += 1
                 if consecutiveErrors >= Self.maxConsecutiveErrors || status == rc_averror(EIO) {
-                    endChecked = true
+                    stopped = true
                     return .warning("ends early: read error (\(FFmpegLog.message(status))), rest of file ignored")
                 }
                 return .warning("unreadable data skipped (\(FFmpegLog.message(status)))")
@@ -104,8 +162,11 @@ final class Demuxer {
                 track: track, pts: pts, dts: dts, duration: packet.pointee.duration,
                 isKeyframe: flags & AV_PKT_FLAG_KEY != 0, isDiscard: flags & AV_PKT_FLAG_DISCARD != 0,
                 skipSamples: skip, data: data)
-            if track == .audio, let t = media.time {
-                audioEnd = max(audioEnd ?? Int64.min, t + max(media.duration, 0))
+            if track == .audio {
+                if let t = media.time { audioEnd = max(audioEnd ?? Int64.min, t + max(media.duration, 0)) }
+                let head = data.count >= 4
+                    ? UInt32(data[0]) << 24 | UInt32(data[1]) << 16 | UInt32(data[2]) << 8 | UInt32(data[3]) : 0
+                lastAudioPacket = (data.count, head)
             }
             return .packet(media)
         }
@@ -120,17 +181,25 @@ final class Demuxer {
     private func endOfInput() -> Read {
         guard !endChecked else { return .end }
         endChecked = true
-        guard let ctx = context, ctx.pointee.duration_estimation_method != AVFMT_DURATION_FROM_BITRATE,
-            let declared = header.audio.durationPTS
-        else { return .end }
         let tb = header.audio.timeBase
-        let declaredEnd = header.audio.startPTS + declared
         let reached = audioEnd ?? header.audio.startPTS
-        let tolerance = tb.ticks(seconds: 0.5)
-        if reached < declaredEnd - tolerance {
+        if let ctx = context, ctx.pointee.duration_estimation_method != AVFMT_DURATION_FROM_BITRATE,
+            let declared = header.audio.durationPTS,
+            reached < header.audio.startPTS + declared - tb.ticks(seconds: 0.5)
+        {
             let got = String(format: "%.2f", tb.seconds(reached))
-            let want = String(format: "%.2f", tb.seconds(declaredEnd))
-            return .warning("ends early: audio stops at \(got) s of the \(want) s its header declares (truncated file?)")
+            let want = String(format: "%.2f", tb.seconds(header.audio.startPTS + declared))
+            return .warning(
+                "ends early: audio stops at \(got) s of the \(want) s its header declares (truncated file?)")
+        }
+        // Without a declared duration (an MP3 without Xing/Info header), a file cut
+        // mid-frame still shows: its last frame is shorter than its header says.
+        if header.audio.codecName == "mp3", let last = lastAudioPacket,
+            let expected = MPEGAudioFrame.layer3Length(header: last.head), last.size < expected
+        {
+            let at = String(format: "%.2f", tb.seconds(reached))
+            return .warning(
+                "ends early: last MP3 frame cut short (\(last.size) of \(expected) bytes) at \(at) s (truncated file?)")
         }
         return .end
     }
@@ -148,10 +217,46 @@ final class Demuxer {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw MediaError(.unreadable, file: path, reason: "permission denied")
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        // A FIFO or device would block or never end: only regular files are media files.
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw MediaError(.unreadable, file: path, reason: "not a regular file")
+        }
+        let size = (attributes?[.size] as? NSNumber)?.int64Value
         guard let size, size > 0 else {
             throw MediaError(.emptyFile, file: path, reason: "file is empty")
         }
+    }
+
+    /// `avformat_open_input` on the local file `path` only: FFmpeg would otherwise
+    /// read "http:…" or "pipe:…" in a file name as a protocol.
+    private static func openLocal(
+        _ ctx: inout UnsafeMutablePointer<AVFormatContext>?, path: String, format: UnsafePointer<AVInputFormat>?
+    ) -> Int32 {
+        var options: OpaquePointer?
+        av_dict_set(&options, "protocol_whitelist", "file", 0)
+        defer { av_dict_free(&options) }
+        return avformat_open_input(&ctx, "file:" + path, format, &options)
+    }
+
+    /// The demuxer for files that plainly are MP4 (an ISO BMFF box first) or MP3
+    /// (an ID3v2 tag or an MPEG-1/2 layer III frame header first), nil otherwise.
+    /// Skips FFmpeg's probe of every known format, which pages in megabytes of
+    /// library code for nothing.
+    private static func recognisedFormat(_ path: String) -> UnsafePointer<AVInputFormat>? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 12), head.count >= 12 else { return nil }
+        let b = [UInt8](head)
+        let box = String(decoding: b[4..<8], as: UTF8.self)
+        if ["ftyp", "moov", "mdat", "free", "wide", "skip"].contains(box) {
+            return av_find_input_format("mov")
+        }
+        let id3 = b[0] == 0x49 && b[1] == 0x44 && b[2] == 0x33
+        let layer3Frame =
+            b[0] == 0xff && b[1] & 0xe0 == 0xe0 && (b[1] >> 1) & 3 == 1 && b[2] >> 4 != 0 && b[2] >> 4 != 15
+            && (b[2] >> 2) & 3 != 3
+        return id3 || layer3Frame ? av_find_input_format("mp3") : nil
     }
 
     private static func openFailure(path: String, status: Int32) -> MediaError {
@@ -184,7 +289,7 @@ final class Demuxer {
                 .unsupportedContainer, file: path,
                 reason: "unsupported container '\(containerName)' (raftcast reads MP3, MP4 and M4A)")
         }
-        let infoStatus = avformat_find_stream_info(ctx, nil)
+        let infoStatus = needsStreamInfo(ctx, containerName: containerName) ? findStreamInfo(ctx) : 0
         guard infoStatus >= 0 else {
             throw MediaError(
                 .unrecognisedFormat, file: path, reason: "cannot read stream info: \(FFmpegLog.message(infoStatus))")
@@ -221,11 +326,39 @@ final class Demuxer {
         return (StreamHeader(containerName: containerName, audio: audioInfo, video: videoInfo), audio, video)
     }
 
-    /// Opens (and closes) a decoder for the audio track, so that a file whose
-    /// audio cannot be decoded is refused up front.
+    /// Whether `avformat_find_stream_info` is needed. An MP4's `moov` box already
+    /// gives every audio track's codec, rate, channels and extradata; probing
+    /// would decode video frames (megabytes of memory at 720p) for nothing.
+    /// MP3 needs it (frame header parsing, Xing/Info duration).
+    private static func needsStreamInfo(_ ctx: UnsafeMutablePointer<AVFormatContext>, containerName: String) -> Bool {
+        guard containerName.hasPrefix("mov,") else { return true }
+        for i in 0..<Int(ctx.pointee.nb_streams) {
+            guard let par = ctx.pointee.streams[i]?.pointee.codecpar.pointee, par.codec_type == AVMEDIA_TYPE_AUDIO
+            else { continue }
+            if par.codec_id == AV_CODEC_ID_NONE || par.sample_rate <= 0 || par.ch_layout.nb_channels <= 0 {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// `avformat_find_stream_info` with single-threaded probe decoders: the
+    /// probe decodes a few video frames, and FFmpeg's default frame threading
+    /// would allocate a frame context per core (megabytes at 720p) for nothing.
+    private static func findStreamInfo(_ ctx: UnsafeMutablePointer<AVFormatContext>) -> Int32 {
+        let count = Int(ctx.pointee.nb_streams)
+        var options = [OpaquePointer?](repeating: nil, count: count)
+        for i in 0..<count { av_dict_set(&options[i], "threads", "1", 0) }
+        defer { for i in 0..<count { av_dict_free(&options[i]) } }
+        return options.withUnsafeMutableBufferPointer { avformat_find_stream_info(ctx, $0.baseAddress) }
+    }
+
+    /// Refuses a file whose audio codec FFmpeg has no decoder for (or whose audio
+    /// parameters are missing). Opening the decoder is left to `AudioDecoder`:
+    /// fragmenting does not need its tables in memory.
     private static func checkDecodable(_ info: TrackInfo, path: String) throws(MediaError) {
         do {
-            _ = try CodecContext(track: info)
+            _ = try CodecContext.decoder(for: info)
         } catch let failure {
             throw MediaError(.unsupportedCodec, file: path, reason: failure.reason)
         }

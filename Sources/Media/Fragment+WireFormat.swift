@@ -23,6 +23,16 @@ extension Fragment {
         static let known: UInt8 = 0x1f
     }
 
+    /// Size in bytes of `encoded()`, computed without encoding.
+    public var encodedByteCount: Int {
+        // index, reference track, time base, start + duration, packet count; then per
+        // packet: track + flags, pts + dts + duration, skip samples, size, data.
+        let body =
+            8 + 1 + 8 + 16 + 4
+            + packets.reduce(0) { $0 + 2 + 24 + ($1.skipSamples == nil ? 0 : 10) + 4 + $1.data.count }
+        return WireFormat.headerSize + body + WireFormat.trailerSize
+    }
+
     /// The fragment as a version-1 record ("RCFG").
     public func encoded() -> [UInt8] {
         let capacity = 40 + payloadBytes + packets.count * 40

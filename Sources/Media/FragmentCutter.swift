@@ -4,6 +4,10 @@
 /// - With video: a fragment begins at the first video keyframe whose pts is at
 ///   least `target` after the current fragment's start; audio packets never cut.
 ///   Video packets before the first keyframe cannot be decoded and are dropped.
+///   A video track without keyframes for `limit` (the larger of 30 s and four
+///   targets) is cut at the next video packet anyway, so that a broken file
+///   cannot grow one fragment without bound; such a fragment does not start
+///   with a keyframe (`Fragment.startsWithKeyframe` is false).
 /// - Audio-only: a fragment begins before the audio packet whose start is the
 ///   packet boundary nearest to `target` after the current fragment's start,
 ///   i.e. when `time - start >= target - duration / 2`.
@@ -24,6 +28,8 @@ struct FragmentCutter: Sendable {
     let target: Int64
     /// Slack for rounding (1 ms), in the same ticks.
     let tolerance: Int64
+    /// Longest fragment before a video cut is forced without a keyframe, in ticks.
+    let limit: Int64
     /// Start of the current fragment, nil before the first reference point.
     private(set) var start: Int64?
 
@@ -31,6 +37,7 @@ struct FragmentCutter: Sendable {
         self.reference = reference
         self.target = max(1, timeBase.ticks(seconds: targetSeconds))
         self.tolerance = timeBase.ticks(seconds: 0.001)
+        self.limit = timeBase.ticks(seconds: max(30, 4 * targetSeconds))
     }
 
     mutating func decide(_ packet: MediaPacket) -> Decision {
@@ -38,10 +45,15 @@ struct FragmentCutter: Sendable {
         guard let time = packet.time else { return reference == .video && start == nil ? .drop : .append }
         switch reference {
         case .video:
-            guard packet.isKeyframe else { return start == nil ? .drop : .append }
             guard let current = start else {
+                guard packet.isKeyframe else { return .drop }
                 start = time
                 return .append
+            }
+            guard packet.isKeyframe else {
+                guard time - current >= limit else { return .append }
+                start = time
+                return .cut(start: time)
             }
             guard time - current >= target - tolerance else { return .append }
             start = time

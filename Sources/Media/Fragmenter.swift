@@ -25,7 +25,8 @@ public final class Fragmenter {
         self.header = demuxer.header
         self.targetSeconds = targetSeconds
         let reference = demuxer.header.referenceTrack
-        self.cutter = FragmentCutter(reference: reference.kind, targetSeconds: targetSeconds, timeBase: reference.timeBase)
+        self.cutter = FragmentCutter(
+            reference: reference.kind, targetSeconds: targetSeconds, timeBase: reference.timeBase)
     }
 
     /// The next fragment, nil after the last.
@@ -89,3 +90,8 @@ public final class Fragmenter {
         warningHandler?(warning)
     }
 }
+
+/// Owns FFmpeg state that must not be shared across threads: use one `Fragmenter` from
+/// one task at a time.
+@available(*, unavailable)
+extension Fragmenter: Sendable {}

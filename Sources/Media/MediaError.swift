@@ -3,17 +3,29 @@
 public struct MediaError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, as a category callers can switch over.
     public enum Kind: Sendable, Equatable {
+        /// The path does not exist.
         case fileNotFound
+        /// The path is a directory.
         case isDirectory
+        /// The file has no bytes.
         case emptyFile
+        /// The file cannot be read (permissions, I/O).
         case unreadable
+        /// FFmpeg recognises no media format in it.
         case unrecognisedFormat
+        /// A media container other than MP3/MP4/M4A.
         case unsupportedContainer
+        /// An MP4 without a usable `moov` box (truncated before it).
         case missingMP4Header
+        /// No audio track (e.g. video only).
         case noAudioStream
+        /// The audio codec cannot be decoded.
         case unsupportedCodec
+        /// An audio track without packets.
         case noAudioData
+        /// A setting out of range (e.g. the fragment duration).
         case invalidSetting
+        /// A runtime failure (out of memory); not the file's fault.
         case decoderFailure
     }
 

@@ -1,5 +1,6 @@
 /// A media file opened for broadcasting: MP3, MP4 or M4A, checked on open
-/// (readable, recognised container, an audio track FFmpeg can decode).
+/// (readable, recognised container, an audio track FFmpeg has a decoder for;
+/// creating an `AudioDecoder` from `header` opens that decoder).
 ///
 ///     let source = try MediaSource(path: "talk.mp3")
 ///     let fragmenter = try source.fragments(targetSeconds: 2)
@@ -62,3 +63,8 @@ public final class MediaSource {
         }
     }
 }
+
+/// Owns FFmpeg state that must not be shared across threads: use one `MediaSource` from
+/// one task at a time.
+@available(*, unavailable)
+extension MediaSource: Sendable {}

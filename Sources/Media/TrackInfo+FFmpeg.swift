@@ -22,7 +22,8 @@ extension TrackInfo {
             trailingPadding: par.trailing_padding, seekPreroll: par.seek_preroll, blockAlign: par.block_align,
             timeBase: TimeBase(stream.pointee.time_base.num, stream.pointee.time_base.den),
             startPTS: stream.pointee.start_time == nopts ? 0 : stream.pointee.start_time,
-            durationPTS: stream.pointee.duration == nopts || stream.pointee.duration <= 0 ? nil : stream.pointee.duration,
+            durationPTS: stream.pointee.duration == nopts || stream.pointee.duration <= 0
+                ? nil : stream.pointee.duration,
             extradata: extradata)
     }
 
@@ -61,5 +62,23 @@ extension TrackInfo {
             par.pointee.extradata = buffer
             par.pointee.extradata_size = Int32(extradata.count)
         }
+    }
+}
+
+extension TrackInfo {
+    /// FFmpeg's name for the channel layout, e.g. "stereo", "mono", "5.1(side)";
+    /// empty for video.
+    public var channelLayoutName: String {
+        guard kind == .audio, channelCount > 0 else { return "" }
+        var layout = AVChannelLayout()
+        defer { av_channel_layout_uninit(&layout) }
+        if channelOrder == Int32(bitPattern: AV_CHANNEL_ORDER_NATIVE.rawValue) && channelMask != 0 {
+            av_channel_layout_from_mask(&layout, channelMask)
+        } else {
+            av_channel_layout_default(&layout, channelCount)
+        }
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard av_channel_layout_describe(&layout, &buffer, buffer.count) > 0 else { return "\(channelCount) channels" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -15,16 +15,16 @@ public enum WireFormatError: Error, Sendable, Equatable, CustomStringConvertible
     /// One line describing the problem.
     public var description: String {
         switch self {
-        case let .truncated(needed, available):
+        case .truncated(let needed, let available):
             return "truncated record: needs \(needed) bytes, has \(available)"
-        case let .badMagic(expected, found):
+        case .badMagic(let expected, let found):
             let hex = found.map { String($0, radix: 16) }.joined(separator: " ")
             return "not a raftcast \(expected) record (magic bytes: \(hex))"
-        case let .unsupportedVersion(v):
+        case .unsupportedVersion(let v):
             return "unsupported record version \(v) (this build reads version \(WireFormat.version))"
-        case let .checksumMismatch(stored, computed):
+        case .checksumMismatch(let stored, let computed):
             return "damaged record: CRC-32 \(String(stored, radix: 16)) stored, \(String(computed, radix: 16)) computed"
-        case let .invalidField(what):
+        case .invalidField(let what):
             return "invalid record field: \(what)"
         }
     }

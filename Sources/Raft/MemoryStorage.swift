@@ -137,6 +137,8 @@ public final class MemoryStorage: MutableLogStorage, @unchecked Sendable {
             if let e = _injected { throw e }
             if index <= snap.metadata.index { throw .snapshotOutOfDate }
             if index > last { throw .unavailable }
+            // Below the compaction point the term is gone (and a snapshot there is stale).
+            if index < offset { throw .compacted }
             let term = entriesStore[Int(index - offset)].term
             snap = Snapshot(metadata: SnapshotMetadata(index: index, term: term, confState: confState), data: data)
             return snap
@@ -147,8 +149,8 @@ public final class MemoryStorage: MutableLogStorage, @unchecked Sendable {
         try guarded { () throws(StorageError) in
             if let e = _injected { throw e }
             // `index` becomes firstIndex: the entry at index-1 becomes the dummy.
+            if index <= offset + 1 { return }
             let newDummy = index - 1
-            if newDummy <= offset { return }
             if newDummy > last { throw .unavailable }
             let term = entriesStore[Int(newDummy - offset)].term
             entriesStore.removeFirst(Int(newDummy - offset))

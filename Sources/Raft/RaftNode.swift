@@ -108,7 +108,12 @@ public struct RaftNode {
         -> (HardState, ConfState, RaftLog)
     {
         let result: Result<(HardState, ConfState, RaftLog), StorageError> = Result { () throws(StorageError) in
-            let (hardState, confState) = try storage.initialState()
+            var (hardState, confState) = try storage.initialState()
+            // Everything up to the compaction point (a snapshot) is committed by definition. A crash after
+            // a received snapshot became durable but before the hard state that follows it was synced
+            // leaves the stored commit below it: a legal state, so raise the commit instead of refusing.
+            let compactionPoint = try storage.firstIndex() - 1
+            if hardState.commit < compactionPoint { hardState.commit = compactionPoint }
             let log = try RaftLog(storage: storage, committed: hardState.commit, applied: applied)
             return (hardState, confState, log)
         }

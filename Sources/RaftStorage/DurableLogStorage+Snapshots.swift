@@ -65,15 +65,18 @@ extension DurableLogStorage {
         dummyTerm = term
     }
 
-    /// Removes the segments before the one holding the first retained entry.
+    /// Removes the segments before the one holding the first retained entry, oldest
+    /// first (so a failure half-way leaves no gap). The directory listing decides, so
+    /// that a removal that failed earlier is retried.
     func removeObsoleteSegments() throws(StorageError) {
         let keepFrom = locations.first?.segment ?? activeSequence
-        let obsolete = segmentFiles.keys.filter { $0 < keepFrom && $0 != activeSequence }.sorted()
-        guard !obsolete.isEmpty else { return }
         do {
+            let obsolete = try fileSystem.list(directory).compactMap(WALFormat.segmentSequence)
+                .filter { $0 < keepFrom && $0 != activeSequence }.sorted()
+            guard !obsolete.isEmpty else { return }
             for sequence in obsolete {
-                segmentFiles.removeValue(forKey: sequence)?.close()
                 try fileSystem.remove(segmentPath(sequence))
+                segmentFiles.removeValue(forKey: sequence)?.close()
             }
             try fileSystem.syncDirectory(directory)
         } catch {

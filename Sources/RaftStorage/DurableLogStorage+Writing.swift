@@ -11,7 +11,13 @@ extension DurableLogStorage {
                 if skip >= toAppend.count { return }
                 toAppend = toAppend.dropFirst(skip)
             }
+            if let huge = toAppend.first(where: { $0.data.count > Int(WALFormat.maxPayloadSize) }) {
+                throw .io("\(directory): entry \(huge.index) has \(huge.data.count) bytes, more than the record limit \(WALFormat.maxPayloadSize)")
+            }
             let start = toAppend.first!.index
+            for (offset, entry) in toAppend.enumerated() where entry.index != start + UInt64(offset) {
+                throw .io("\(directory): append of non-consecutive entries (\(entry.index) after \(start + UInt64(offset) - 1))")
+            }
             if start > lastIndexLocked + 1 {
                 throw .io("\(directory): append leaves a gap: last index \(lastIndexLocked), appending \(start)")
             }
@@ -42,6 +48,7 @@ extension DurableLogStorage {
                     buffer.append(contentsOf: entry.data)
                 }
                 padRecord(&buffer, payloadLength: entry.data.count)
+                if buffer.count >= DurableLogStorage.writeBufferSize { try writeBuffer(&buffer, &cursor) }
                 pending.append((entry, Location(term: entry.term, segment: activeSequence, offset: payloadOffset,
                                                 length: UInt32(entry.data.count), crc: crc, kind: entry.kind)))
                 activeEntries += 1
@@ -89,6 +96,8 @@ extension DurableLogStorage {
 
     /// Payloads of at least this many bytes are written from the entry's own memory.
     static let directWriteThreshold = 64 << 10
+    /// Smaller records are gathered into writes of about this size.
+    static let writeBufferSize = 1 << 20
 
     /// Marks `[activeOffset, cursor)` as written, and records `pending` in the index and cache.
     func commit(_ cursor: UInt64, _ pending: inout [(Entry, Location)]) {
@@ -165,7 +174,13 @@ extension DurableLogStorage {
         activeOffset = UInt64(WALFormat.segmentHeaderSize)
         activeEntries = 0
         unsynced = false
-        try writeHeadRecords()
+        do {
+            try writeHeadRecords()
+        } catch {
+            // A segment without its head records must not outlive the older ones: stop here.
+            failure = "segment rotation failed: \(error)"
+            throw error
+        }
     }
 
     /// The hard state and log start that begin every segment.

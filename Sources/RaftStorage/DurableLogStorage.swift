@@ -51,6 +51,8 @@ public final class DurableLogStorage: MutableLogStorage, @unchecked Sendable {
     var unsynced = false
     /// Set after a failure that leaves the disk state unknown; every write then fails.
     var failure: String?
+    /// The directory lock, held while the storage is open.
+    let directoryLock: FileLock?
 
     /// Opens (creating if needed) the log in `directory`, recovering from a crash:
     /// a torn record at the tail is cut off and reported in ``recoveryReport``;
@@ -74,6 +76,7 @@ public final class DurableLogStorage: MutableLogStorage, @unchecked Sendable {
         self.activeSequence = state.activeSequence
         self.activeOffset = state.activeOffset
         self.activeEntries = state.activeEntries
+        self.directoryLock = state.directoryLock
         if !state.activeHasRecords {
             // A fresh segment (new log, or a crash right after a rotation): it must
             // start with the hard state and log start, like every segment.
@@ -83,6 +86,17 @@ public final class DurableLogStorage: MutableLogStorage, @unchecked Sendable {
 
     deinit {
         for file in segmentFiles.values { file.close() }
+    }
+
+    /// Closes the files and releases the directory lock; every later write fails.
+    /// (Dropping the storage does the same.)
+    public func close() {
+        lock.withLock {
+            for file in segmentFiles.values { file.close() }
+            segmentFiles.removeAll()
+            failure = failure ?? "closed"
+            directoryLock?.unlock()
+        }
     }
 
     /// Path of segment `sequence`.

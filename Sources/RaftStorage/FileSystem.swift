@@ -10,6 +10,7 @@ public struct FileSystemError: Error, Sendable, Hashable, CustomStringConvertibl
     /// The POSIX errno, when the error came from (or models) a system call.
     public var errno: Int32?
 
+    /// An error about `path`.
     public init(path: String, reason: String, errno: Int32? = nil) {
         self.path = path
         self.reason = reason
@@ -67,6 +68,9 @@ public protocol FileSystem: AnyObject, Sendable {
     func makeDirectory(_ directory: String) throws(FileSystemError)
     /// True when `path` exists and is a directory.
     func isDirectory(_ path: String) -> Bool
+    /// Takes an exclusive lock on `path` (a lock file, created if missing), or fails
+    /// at once if someone holds it.
+    func lockFile(_ path: String) throws(FileSystemError) -> FileLock
 }
 
 extension StorageFile {

@@ -57,6 +57,20 @@ public final class POSIXFileSystem: FileSystem {
         if !isDirectory(directory) { throw FileSystemError(path: directory, reason: "not a directory") }
     }
 
+    public func lockFile(_ path: String) throws(FileSystemError) -> FileLock {
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 { throw posixError(path) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = Glibc.errno
+            Glibc.close(fd)
+            if code == EWOULDBLOCK {
+                throw FileSystemError(path: path, reason: "locked by another process (is a node running on this directory?)", errno: code)
+            }
+            throw posixError(path, code)
+        }
+        return FileLock { Glibc.close(fd) }
+    }
+
     public func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

@@ -77,7 +77,9 @@ public struct SegmentScanner {
                 result.stop = try stop(at: offset, "partial record header (\(size - offset) of 32 bytes)")
                 break
             }
-            _ = try load(offset, WALFormat.recordHeaderSize)
+            // Without payload verification, read only a little past a header: for
+            // large records the next header is far away and the payload is skipped.
+            _ = try load(offset, WALFormat.recordHeaderSize, readSize: verifyPayloads ? window.count : SegmentScanner.headerReadSize)
             let decoded = window.withUnsafeBytes { raw in
                 RecordHeader.decode(UnsafeRawBufferPointer(rebasing: raw[Int(offset - windowStart)..<Int(offset - windowStart) + 32]))
             }
@@ -140,11 +142,15 @@ public struct SegmentScanner {
         return nil
     }
 
-    /// Makes `[offset, offset + count)` present in the window (count ≤ window size).
-    private mutating func load(_ offset: UInt64, _ count: Int) throws(FileSystemError) -> Bool {
+    /// Bytes read at a header when payloads are not verified.
+    static let headerReadSize = 16 << 10
+
+    /// Makes `[offset, offset + count)` present in the window (count ≤ window size),
+    /// reading `readSize` bytes from `offset` when it is not.
+    private mutating func load(_ offset: UInt64, _ count: Int, readSize: Int? = nil) throws(FileSystemError) -> Bool {
         if offset >= windowStart && offset + UInt64(count) <= windowStart + UInt64(windowLength) { return true }
         windowStart = offset
-        let capacity = window.count
+        let capacity = max(count, min(readSize ?? window.count, window.count))
         windowLength = try window.withUnsafeMutableBytes { raw in
             Result { () throws(FileSystemError) -> Int in
                 try file.readFully(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<capacity]), at: offset)

@@ -36,6 +36,7 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
             let start = Int(offset)
             guard start < inode.data.count else { return 0 }
             let n = min(buffer.count, inode.data.count - start)
+            fs.count(bytesRead: n)
             inode.data.withUnsafeBytes { src in
                 buffer.baseAddress!.copyMemory(from: src.baseAddress!.advanced(by: start), byteCount: n)
             }

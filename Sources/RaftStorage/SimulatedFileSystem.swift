@@ -36,6 +36,7 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
         /// Keep failing every matching operation once fired (a full or dead disk).
         public var sticky: Bool
 
+        /// A fault on `operation` for paths containing `pathContains`, firing after `after` matching calls.
         public init(_ operation: Operation, pathContains: String = "", after: Int = 0,
                     errno: Int32 = EIO, tornBytes: Int = 0, sticky: Bool = false) {
             self.operation = operation
@@ -52,6 +53,7 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
         public var writes = 0
         public var fileSyncs = 0
         public var directorySyncs = 0
+        public var bytesRead = 0
     }
 
     final class Inode {
@@ -69,6 +71,9 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
     private var firedSticky: [Fault] = []
     private var generation = 0
     private var counters = Counters()
+    /// Held locks: path → the token of the holder.
+    private var locks: [String: Int] = [:]
+    private var nextLockToken = 0
 
     /// An empty file system holding only `/`.
     public init() {}
@@ -108,6 +113,7 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
                 inode.durable = result
             }
             generation += 1
+            locks.removeAll()  // the processes holding them are gone
             faults.removeAll()
             firedSticky.removeAll()
         }
@@ -212,6 +218,21 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
         }
     }
 
+    public func lockFile(_ path: String) throws(FileSystemError) -> FileLock {
+        try locked { () throws(FileSystemError) -> FileLock in
+            let path = normalized(path)
+            if locks[path] != nil {
+                throw FileSystemError(path: path, reason: "locked by another process (is a node running on this directory?)", errno: EWOULDBLOCK)
+            }
+            nextLockToken += 1
+            let token = nextLockToken
+            locks[path] = token
+            return FileLock { [weak self] in
+                self?.lock.withLock { if self?.locks[path] == token { self?.locks[path] = nil } }
+            }
+        }
+    }
+
     public func isDirectory(_ path: String) -> Bool {
         lock.withLock { directories.contains(normalized(path)) }
     }
@@ -254,6 +275,8 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
     }
 
     func bump(_ keyPath: WritableKeyPath<Counters, Int>) { counters[keyPath: keyPath] += 1 }
+
+    func count(bytesRead n: Int) { counters.bytesRead += n }
 
     func normalized(_ path: String) -> String {
         var p = path

@@ -41,7 +41,7 @@ public enum SnapshotFile {
     }
 
     /// Writes a snapshot file durably: a temporary name, sync, rename, directory
-    /// sync; then removes older snapshot files (and syncs the directory again).
+    /// sync; then removes older snapshot files (best-effort) and syncs the directory again.
     public static func save(_ snapshot: Snapshot, in directory: String, fileSystem: any FileSystem) throws(FileSystemError) {
         let name = WALFormat.snapshotName(index: snapshot.metadata.index, term: snapshot.metadata.term)
         let path = joinPath(directory, name)
@@ -53,11 +53,14 @@ public enum SnapshotFile {
         try file.sync()
         try fileSystem.rename(temporary, to: path)
         try fileSystem.syncDirectory(directory)
-        let older = try fileSystem.list(directory).filter { n in
+        // The new snapshot is in place. Removing older ones is best-effort: one left
+        // behind is harmless (the newest counts) and goes with the next snapshot.
+        let older = ((try? fileSystem.list(directory)) ?? []).filter { n in
             WALFormat.snapshotPosition(n).map { $0.index < snapshot.metadata.index } ?? false
         }
-        for n in older { try fileSystem.remove(joinPath(directory, n)) }
-        if !older.isEmpty { try fileSystem.syncDirectory(directory) }
+        var removed = false
+        for n in older where (try? fileSystem.remove(joinPath(directory, n))) != nil { removed = true }
+        if removed { try? fileSystem.syncDirectory(directory) }
     }
 
     /// Decodes a snapshot file; the error names the offset and what is wrong.

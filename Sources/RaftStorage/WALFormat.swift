@@ -132,6 +132,7 @@ public struct RecordHeader: Sendable, Hashable {
     public var term: UInt64
     public var payloadCRC: UInt32
 
+    /// A header with the given fields (its own CRC is computed by ``encode(into:)``).
     public init(length: UInt32, type: RecordType, kind: UInt8 = 0, index: UInt64 = 0, term: UInt64 = 0, payloadCRC: UInt32) {
         self.length = length
         self.type = type
@@ -194,6 +195,7 @@ public struct SegmentHeader: Sendable, Hashable {
     public var version: UInt32
     public var sequence: UInt64
 
+    /// The header of segment `sequence`.
     public init(sequence: UInt64, version: UInt32 = WALFormat.version) {
         self.version = version
         self.sequence = sequence

@@ -80,7 +80,7 @@ public struct WALInspection: Sendable {
                     let bytes = try file.read(count: Int(size), at: 0)
                     let contents = SnapshotFile.decode(bytes).map { (metadata: $0.metadata, dataSize: $0.data.count) }
                     result.snapshots.append(SnapshotFileInfo(name: name, size: size, contents: contents))
-                } else {
+                } else if name != FileLock.fileName {
                     result.otherFiles.append(name)
                 }
             }
@@ -93,6 +93,11 @@ public struct WALInspection: Sendable {
     /// The listing as text, one line per record.
     public func render() -> String {
         var lines: [String] = ["directory \(directory)"]
+        let entryRecords = segments.flatMap(\.records).filter { $0.type == .entry }
+        let bad = segments.filter { $0.stop != nil || (try? $0.header.get()) == nil }.map(\.name)
+        lines.append("segments \(segments.count), entry records \(entryRecords.count)"
+            + (entryRecords.isEmpty ? "" : " (indices \(entryRecords.map(\.index).min()!)...\(entryRecords.map(\.index).max()!))")
+            + (bad.isEmpty ? ", all records valid" : ", damaged: \(bad.joined(separator: ", "))"))
         if let hs = hardState {
             lines.append("hard state: term \(hs.term) vote \(hs.vote) commit \(hs.commit)")
         } else {

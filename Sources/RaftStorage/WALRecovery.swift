@@ -12,6 +12,7 @@ struct RecoveredState {
     var activeOffset: UInt64 = 0
     var activeEntries = 0
     var activeHasRecords = false
+    var directoryLock: FileLock?
 }
 
 /// Opens a log directory: loads the newest snapshot, scans the segments in
@@ -50,8 +51,9 @@ struct WALRecovery {
 
     mutating func run() throws(WALError) -> RecoveredState {
         if !fileSystem.isDirectory(directory) { try io { try fileSystem.makeDirectory(directory) } }
-        var names = try io { try fileSystem.list(directory) }
         var state = RecoveredState(snapshot: Snapshot(metadata: SnapshotMetadata(confState: initialConfState)))
+        state.directoryLock = try io { try fileSystem.lockFile(path(FileLock.fileName)) }
+        var names = try io { try fileSystem.list(directory) }.filter { $0 != FileLock.fileName }
 
         // Unfinished files of a crash.
         let temporaries = names.filter { $0.hasSuffix(".tmp") }
@@ -106,6 +108,12 @@ struct WALRecovery {
                 report.warnings.append("\(file.path): removed unfinished segment (\(problem))")
                 sequences.removeLast()
             }
+        }
+
+        // Segments are never all removed (the active one stays): none beside a real snapshot means they were lost.
+        if sequences.isEmpty && state.snapshot.metadata.index > 0 {
+            throw .corruption(file: path(WALFormat.segmentName(1)), offset: 0,
+                              reason: "no segment files, but a snapshot at index \(state.snapshot.metadata.index) exists: the log (and its hard state) is lost")
         }
 
         // Scan every segment.

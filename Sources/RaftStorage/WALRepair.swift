@@ -11,6 +11,8 @@ public enum WALRepair {
             throw .io(FileSystemError(path: joinPath(directory, file), reason: "not a segment name (wal-<16 hex>.seg)"))
         }
         do {
+            let lock = try fileSystem.lockFile(joinPath(directory, FileLock.fileName))
+            defer { lock.unlock() }
             let names = try fileSystem.list(directory)
             guard names.contains(file) else { throw FileSystemError(path: joinPath(directory, file), reason: "No such file") }
             let handle = try fileSystem.open(joinPath(directory, file))

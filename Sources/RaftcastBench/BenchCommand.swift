@@ -8,6 +8,9 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftcast-bench",
         abstract: "Benchmarks of raftcast's modules (run in release builds).",
-        subcommands: [StorageBench.self, RaftCoreBench.self, RaftBenchCommand.self]
+        subcommands: [
+            ClockSyncBenchCommand.self, ClusterBenchCommand.self, CommitWaitCommand.self, MediaBenchCommand.self,
+            PlaybackBenchCommand.self, RaftBenchCommand.self, RaftCoreBench.self, StorageBench.self, TransportBench.self,
+        ]
     )
 }

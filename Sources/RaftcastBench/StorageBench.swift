@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Raft
 import RaftStorage
 
@@ -26,6 +29,9 @@ struct StorageBench: ParsableCommand {
 
     @Option(help: "MiB of log to write for the recovery measurement (0 skips it).")
     var recoveryMib: Int = 1024
+
+    @Option(help: "Entry size in bytes of the recovery log.")
+    var recoveryEntryBytes: Int = 1 << 20
 
     func run() throws {
         let root = dir + "/raftcast-storage-bench"
@@ -69,37 +75,53 @@ struct StorageBench: ParsableCommand {
 
         if recoveryMib > 0 {
             let path = root + "/recovery"
-            let entrySize = 1 << 20
+            let entrySize = recoveryEntryBytes
+            let count = UInt64(recoveryMib) * (1 << 20) / UInt64(entrySize)
+            let batch = UInt64(max(1, (16 << 20) / entrySize))
             do {
                 let log = try open(path)
                 let payload = (0..<entrySize).map { UInt8(truncatingIfNeeded: $0 &* 13) }
                 var index: UInt64 = 1
-                while index <= UInt64(recoveryMib) {
-                    try log.append((0..<16).map { Entry(term: 1, index: index + UInt64($0), data: payload) }.filter { $0.index <= UInt64(recoveryMib) })
+                while index <= count {
+                    try log.append((0..<batch).map { Entry(term: 1, index: index + $0, data: payload) }.filter { $0.index <= count })
                     try log.sync()
-                    index += 16
+                    index += batch
                 }
             }
-            for verifyAll in [false, true] {
+            // Cold: the files evicted from the page cache (posix_fadvise DONTNEED), as after a reboot.
+            for (verifyAll, cold) in [(false, true), (true, true), (false, false), (true, false)] {
+                if cold { try evictFromPageCache(path) }
                 let clock = ContinuousClock()
                 let start = clock.now
                 let log = try DurableLogStorage(directory: path, options: .init(verifyAllPayloadsAtOpen: verifyAll))
                 let seconds = ms(clock.now - start) / 1000
-                guard try log.lastIndex() == UInt64(recoveryMib) else { throw ValidationError("recovered \(try log.lastIndex()) entries, wrote \(recoveryMib)") }
+                guard try log.lastIndex() == count else { throw ValidationError("recovered \(try log.lastIndex()) entries, wrote \(count)") }
                 let report = log.recoveryReport
-                print("recovery: MiB \(recoveryMib) entries \(report.entries) segments \(report.segments) verify_all \(verifyAll) payloads_verified \(report.payloadsVerified) seconds \(String(format: "%.3f", seconds))")
+                print("recovery: MiB \(recoveryMib) entry_bytes \(entrySize) entries \(report.entries) segments \(report.segments) page_cache \(cold ? "cold" : "warm") verify_all \(verifyAll) payloads_verified \(report.payloadsVerified) seconds \(String(format: "%.3f", seconds))")
             }
+            try evictFromPageCache(path)
             // A read of an old entry from disk, CRC checked.
             let log = try DurableLogStorage(directory: path, options: .init(cacheBytes: 0))
             let clock = ContinuousClock()
             let start = clock.now
-            let read = try log.entries(from: 1, to: 65, maxBytes: .max)
-            print("read: 64 entries of 1 MiB from disk (cold cache, CRC checked) in \(f1(ms(clock.now - start))) ms, \(read.count) entries")
+            let read = try log.entries(from: 1, to: min(count, 64) + 1, maxBytes: .max)
+            print("read: \(read.count) entries of \(entrySize) bytes from disk (page cache cold, CRC checked) in \(f1(ms(clock.now - start))) ms")
         }
     }
 
     private func open(_ path: String) throws -> DurableLogStorage {
         do { return try DurableLogStorage(directory: path) } catch { throw ValidationError("\(error)") }
+    }
+
+    /// Drops the pages of every file in `path` from the page cache.
+    private func evictFromPageCache(_ path: String) throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: path) {
+            let fd = Glibc.open(path + "/" + name, O_RDONLY)
+            guard fd >= 0 else { continue }
+            fdatasync(fd)
+            posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
+            Glibc.close(fd)
+        }
     }
 
     private func crcThroughput() -> Double {

@@ -73,3 +73,11 @@ extension CLIFailure {
         }
     }
 }
+
+extension CLIFailure {
+    /// Prints the one-line error to stderr and returns the exit that carries its code.
+    static func reportingExit(_ failure: CLIFailure) -> ExitCode {
+        Terminal.standardError.writeLine(failure.description)
+        return ExitCode(failure.code.rawValue)
+    }
+}

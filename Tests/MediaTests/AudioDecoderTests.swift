@@ -1,6 +1,7 @@
 import Foundation
 import Media
 import XCTest
+import TestSupport
 
 /// Decoding fragments (after a round trip through their binary records) against
 /// `ffmpeg -i F -f s16le -ar 48000 -ac 2 -` of the whole file.
@@ -25,7 +26,9 @@ final class AudioDecoderTests: XCTestCase {
         return pcm.littleEndianBytes
     }
 
-    private func assertIdentical(_ actual: [UInt8], _ expected: [UInt8], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertIdentical(
+        _ actual: [UInt8], _ expected: [UInt8], _ what: String, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertGreaterThan(expected.count, 48000 * 4, what, file: file, line: line)
         XCTAssertEqual(actual.count, expected.count, "\(what): byte count", file: file, line: line)
         if let i = (0..<min(actual.count, expected.count)).first(where: { actual[$0] != expected[$0] }) {
@@ -122,6 +125,22 @@ final class AudioDecoderTests: XCTestCase {
         return Int((numerator + Int64(tb.denominator) - 1) / Int64(tb.denominator))
     }
 
+    /// After `finish()`, the same decoder plays the stream again from the start.
+    func testDecodingAfterFinishStartsANewRun() throws {
+        let path = try MediaFixtures.path("m4a")
+        let (header, fragments) = try received(path)
+        let decoder = try AudioDecoder(header: header)
+        let first = try decodeAll(header, fragments[...], decoder: decoder)
+        let second = try decodeAll(header, fragments[...], decoder: decoder)
+        XCTAssertTrue(first == second, "a second run gives the same samples")
+        // And a pre-roll on a decoder that has been decoding starts a clean join.
+        _ = decoder.decode(fragments[0])
+        decoder.preroll([fragments[1]])
+        let joined = try decodeAll(header, fragments[2...], decoder: decoder)
+        XCTAssertTrue(joined == Array(first.suffix(joined.count)), "join after pre-roll")
+        XCTAssertLessThan(joined.count, first.count)
+    }
+
     func testCorruptPacketInTheMiddleIsSkippedWithAWarning() throws {
         let path = try MediaFixtures.path("m4a")
         var (header, fragments) = try received(path)
@@ -139,9 +158,21 @@ final class AudioDecoderTests: XCTestCase {
         XCTAssertEqual(Double(pcm.samples.count * 2), Double(reference.count), accuracy: 1200 * 4)
     }
 
+    func testDecoderThatCannotOpenIsRefusedWithAOneLineReason() throws {
+        var header = try MediaSource(path: try MediaFixtures.path("m4a")).header
+        header.audio.extradata = [0xff, 0xff, 0xff, 0xff]  // not an AudioSpecificConfig
+        XCTAssertThrowsError(try AudioDecoder(header: header, file: "bad.m4a")) { error in
+            let media = error as? MediaError
+            XCTAssertEqual(media?.kind, .unsupportedCodec)
+            XCTAssertTrue(media?.reason.hasPrefix("audio codec 'aac'") ?? false, "\(String(describing: media))")
+            XCTAssertFalse(media?.reason.contains("\n") ?? true)
+        }
+    }
+
     private func ffprobeStartPTS(_ path: String) throws -> Int64 {
-        let result = try Tool.run(
-            "ffprobe", ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=start_pts", "-of", "csv=p=0", path])
+        let result = try ToolProcess.run(
+            "ffprobe",
+            ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=start_pts", "-of", "csv=p=0", path])
         return try XCTUnwrap(Int64(result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 }

@@ -1,5 +1,6 @@
-@testable import Media
 import XCTest
+
+@testable import Media
 
 /// The cutting rules on hand-made packet sequences.
 final class FragmentCutterTests: XCTestCase {
@@ -30,5 +31,15 @@ final class FragmentCutterTests: XCTestCase {
         XCTAssertEqual(cutter.decide(video(31, key: true)), .cut(start: 31))
         XCTAssertEqual(cutter.decide(video(45, key: true)), .append)
         XCTAssertEqual(cutter.decide(video(51, key: true)), .cut(start: 51))
+    }
+
+    func testVideoWithoutKeyframesIsCutAtTheLimit() {
+        var cutter = FragmentCutter(reference: .video, targetSeconds: 2, timeBase: TimeBase(1, 1))
+        XCTAssertEqual(cutter.limit, 30)
+        XCTAssertEqual(cutter.decide(video(0, key: true)), .append)
+        XCTAssertEqual(cutter.decide(video(29, key: false)), .append)
+        XCTAssertEqual(cutter.decide(video(30, key: false)), .cut(start: 30), "no keyframe for 30 s")
+        XCTAssertEqual(cutter.decide(video(31, key: true)), .append, "2 s target counts from the forced cut")
+        XCTAssertEqual(cutter.decide(video(32, key: true)), .cut(start: 32))
     }
 }

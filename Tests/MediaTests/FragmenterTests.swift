@@ -1,5 +1,6 @@
-import Media
+@testable import Media
 import XCTest
+import TestSupport
 
 /// Demuxing and fragmenting real files, checked against `ffprobe -show_packets`.
 final class FragmenterTests: XCTestCase {
@@ -104,7 +105,8 @@ final class FragmenterTests: XCTestCase {
         try assertPacketsMatchFFprobe(path, fragments: fragments, track: .video, type: "video")
         try assertPacketsMatchFFprobe(path, fragments: fragments, track: .audio, type: "audio")
 
-        let videoPackets = try FFprobe.packets(path, streamIndex: try XCTUnwrap(FFprobe.streamIndex(path, type: "video")))
+        let videoPackets = try FFprobe.packets(
+            path, streamIndex: try XCTUnwrap(FFprobe.streamIndex(path, type: "video")))
         XCTAssertTrue(videoPackets.contains { ($0.pts ?? 0) != ($0.dts ?? 0) }, "B-frames reorder pts")
         let keyframes = videoPackets.filter(\.isKeyframe).compactMap(\.pts)
         let target = video.timeBase.ticks(seconds: 2.0)
@@ -150,6 +152,41 @@ final class FragmenterTests: XCTestCase {
         XCTAssertFalse(fragments.isEmpty)
         XCTAssertEqual(warnings.count, 1)
         XCTAssertTrue(warnings.first?.message.hasPrefix("ends early") ?? false, "\(warnings)")
+    }
+
+    func testAudioStartMatchesFFprobeStartTime() throws {
+        for kind in ["mp3-cbr", "mp3-vbr-mono", "m4a", "mp4-bframes", "mp4-moov-end"] {
+            let path = try MediaFixtures.path(kind)
+            let result = try ToolProcess.run(
+                "ffprobe",
+                ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=start_pts", "-of", "csv=p=0", path])
+            let expected = Int64(result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
+            XCTAssertEqual(try MediaSource(path: path).header.audio.startPTS, expected, kind)
+        }
+    }
+
+    func testTruncatedMP3WithoutXingHeaderWarnsAboutTheCutFrame() throws {
+        let path = try MediaFixtures.path("mp3-no-xing")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let (_, whole, wholeWarnings) = try fragments(path)
+        XCTAssertEqual(wholeWarnings, [], "the complete file ends on a whole frame")
+        XCTAssertFalse(whole.isEmpty)
+        // Cut in the middle of a frame (frames are 417 or 418 bytes at 128 kb/s).
+        let cut = MediaFixtures.scratch("truncated-no-xing.mp3")
+        try bytes.prefix(bytes.count / 2 + 201).write(to: URL(fileURLWithPath: cut))
+        let (_, fragments, warnings) = try fragments(cut)
+        XCTAssertFalse(fragments.isEmpty)
+        XCTAssertEqual(warnings.count, 1)
+        XCTAssertTrue(warnings.first?.message.hasPrefix("ends early: last MP3 frame cut short") ?? false, "\(warnings)")
+    }
+
+    func testMPEGAudioFrameLengths() {
+        // 128 kb/s, 44.1 kHz, MPEG-1 layer III: 417 bytes, 418 with padding.
+        XCTAssertEqual(MPEGAudioFrame.layer3Length(header: 0xFFFB_9000), 417)
+        XCTAssertEqual(MPEGAudioFrame.layer3Length(header: 0xFFFB_9200), 418)
+        // 64 kb/s, 22.05 kHz, MPEG-2 layer III: 72000 * 64 / 22050 = 208.
+        XCTAssertEqual(MPEGAudioFrame.layer3Length(header: 0xFFF3_8000), 208)
+        XCTAssertNil(MPEGAudioFrame.layer3Length(header: 0x4944_3303), "ID3 is not a frame header")
     }
 
     func testSecondFragmenterStartsAgainFromTheBeginning() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// Media files made by scripts/make-media.sh into a temp folder, once per test
 /// process, and the real tools (ffprobe, ffmpeg) that give the references.
@@ -13,6 +14,7 @@ enum MediaFixtures {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("raftcast-media-tests-\(ProcessInfo.processInfo.processIdentifier)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        XCTestObservationCenter.shared.addTestObserver(TemporaryDirectoryRemover(url: url))
         return url
     }()
 
@@ -25,7 +27,7 @@ enum MediaFixtures {
         let ext = kind == "m4a" ? "m4a" : kind.hasPrefix("mp4") || kind.hasPrefix("long-mp4") ? "mp4" : "mp3"
         let url = directory.appendingPathComponent("\(kind)-\(seconds).\(ext)")
         if !FileManager.default.fileExists(atPath: url.path) {
-            let result = try Tool.run(script, [kind, String(seconds), url.path])
+            let result = try ToolProcess.run(script, [kind, String(seconds), url.path])
             guard result.status == 0 else {
                 throw XCTSkip("make-media.sh \(kind) failed: \(result.stderrText)")
             }
@@ -35,51 +37,6 @@ enum MediaFixtures {
 
     /// A scratch file path in the fixture folder.
     static func scratch(_ name: String) -> String { directory.appendingPathComponent(name).path }
-}
-
-/// Runs a program to completion (bounded by a timeout), capturing its output.
-enum Tool {
-    struct Result {
-        var status: Int32
-        var stdout: Data
-        var stderr: Data
-        var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
-        var stderrText: String { String(decoding: stderr, as: UTF8.self) }
-    }
-
-    /// Runs `executable` (a path, or a name looked up in PATH); output goes to temp
-    /// files so large outputs cannot block the child. Terminates it after `timeout`.
-    static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
-        process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-tool-\(UUID().uuidString)")
-        let outURL = base.appendingPathExtension("out")
-        let errURL = base.appendingPathExtension("err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let outHandle = try FileHandle(forWritingTo: outURL)
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        try process.run()
-        if exited.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
-            exited.wait()
-            throw NSError(domain: "Tool", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(executable) timed out"])
-        }
-        try? outHandle.close()
-        try? errHandle.close()
-        return Result(
-            status: process.terminationStatus, stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL))
-    }
 }
 
 /// One packet as ffprobe reports it.
@@ -96,7 +53,7 @@ struct ProbePacket: Equatable {
 enum FFprobe {
     /// The packets of stream `index`, from `ffprobe -show_packets`.
     static func packets(_ path: String, streamIndex: Int) throws -> [ProbePacket] {
-        let result = try Tool.run(
+        let result = try ToolProcess.run(
             "ffprobe",
             [
                 "-v", "error", "-select_streams", String(streamIndex), "-show_packets", "-show_entries",
@@ -120,9 +77,12 @@ enum FFprobe {
     /// Index of the first stream of `type` ("audio"/"video") without the
     /// attached-picture disposition.
     static func streamIndex(_ path: String, type: String) throws -> Int? {
-        let result = try Tool.run(
+        let result = try ToolProcess.run(
             "ffprobe",
-            ["-v", "error", "-show_entries", "stream=index,codec_type:stream_disposition=attached_pic", "-of", "json", path])
+            [
+                "-v", "error", "-show_entries", "stream=index,codec_type:stream_disposition=attached_pic", "-of",
+                "json", path,
+            ])
         let json = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
         for s in json?["streams"] as? [[String: Any]] ?? [] {
             let attached = ((s["disposition"] as? [String: Any])?["attached_pic"] as? NSNumber)?.intValue ?? 0
@@ -135,10 +95,19 @@ enum FFprobe {
 enum FFmpegReference {
     /// `ffmpeg -i F -f s16le -ar 48000 -ac 2 -`: whole-file decoded PCM.
     static func pcm(_ path: String) throws -> [UInt8] {
-        let result = try Tool.run(
+        let result = try ToolProcess.run(
             "ffmpeg",
             ["-nostdin", "-v", "error", "-i", path, "-map", "0:a:0", "-f", "s16le", "-ar", "48000", "-ac", "2", "-"])
         guard result.status == 0 else { throw NSError(domain: "ffmpeg", code: Int(result.status)) }
         return [UInt8](result.stdout)
+    }
+}
+
+/// Removes a test run's temp folder when the test bundle finishes.
+final class TemporaryDirectoryRemover: NSObject, XCTestObservation, @unchecked Sendable {
+    let url: URL
+    init(url: URL) { self.url = url }
+    func testBundleDidFinish(_ testBundle: Bundle) {
+        try? FileManager.default.removeItem(at: url)
     }
 }

@@ -1,4 +1,4 @@
-import Media
+@testable import Media
 import XCTest
 
 /// Round trips of stream headers and fragments through their binary records,
@@ -20,8 +20,25 @@ final class WireFormatTests: XCTestCase {
                 let bytes = f.encoded()
                 XCTAssertEqual(try Fragment(decoding: bytes), f, "\(kind) fragment \(f.index)")
                 XCTAssertGreaterThan(bytes.count, f.payloadBytes)
+                XCTAssertEqual(bytes.count, f.encodedByteCount)
             }
         }
+    }
+
+    /// A new leader re-cuts the same file and must produce the very same records.
+    func testFragmentingIsDeterministic() throws {
+        for kind in ["mp4-bframes", "mp3-vbr-mono"] {
+            let first = try realStream(kind)
+            let second = try realStream(kind)
+            XCTAssertEqual(first.0.encoded(), second.0.encoded(), kind)
+            XCTAssertEqual(first.1.map { $0.encoded() }, second.1.map { $0.encoded() }, kind)
+        }
+    }
+
+    func testChecksumIsTheIEEECRC32OfZlib() {
+        // The standard check value of CRC-32/ISO-HDLC (zlib's crc32).
+        XCTAssertEqual(Array("123456789".utf8).withUnsafeBytes { WireFormat.crc32($0) }, 0xCBF4_3926)
+        XCTAssertEqual([UInt8]().withUnsafeBytes { WireFormat.crc32($0) }, 0)
     }
 
     func testRecordStartsWithMagicVersionAndLength() throws {

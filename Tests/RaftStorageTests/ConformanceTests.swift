@@ -19,6 +19,7 @@ final class ConformanceTests: XCTestCase {
             },
             reopen: { s in
                 let old = s as! DurableLogStorage
+                old.close()
                 return try DurableLogStorage(directory: old.directory, options: old.options)
             }
         ).runAll()

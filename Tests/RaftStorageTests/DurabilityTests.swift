@@ -19,6 +19,24 @@ final class DurabilityTests: XCTestCase {
         XCTAssertEqual(fs.operationCounts.writes, before.writes + 2, "one write per call")
     }
 
+    func testManySmallEntriesAreWrittenInBoundedChunks() throws {
+        let fs = SimulatedFileSystem()
+        let log = try WALTest.open(fs)
+        let before = fs.operationCounts.writes
+        let batch = (1...12_000 as ClosedRange<UInt64>).map { Entry(term: 1, index: $0, data: [UInt8](repeating: UInt8($0 % 251), count: 100)) }
+        try log.append(batch)
+        XCTAssertEqual(fs.operationCounts.writes - before, 2, "12 000 records of 136 bytes: two writes of about 1 MiB")
+        try log.sync()
+        XCTAssertThrowsError(try log.append([WALTest.entry(12_001), WALTest.entry(12_003)])) { error in
+            guard case let .io(message) = error as? StorageError else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("non-consecutive"), message)
+        }
+        fs.powerLoss()
+        let reopened = try WALTest.open(fs)
+        XCTAssertEqual(try reopened.lastIndex(), 12_000)
+        XCTAssertEqual(try reopened.entries(from: 11_999, to: 12_001, maxBytes: .max), Array(batch[11_998...]))
+    }
+
     func testUnsyncedWritesVanishOnPowerLoss() throws {
         let fs = SimulatedFileSystem()
         let log = try WALTest.open(fs)
@@ -122,6 +140,23 @@ final class DurabilityTests: XCTestCase {
         }
     }
 
+    func testFailedSegmentRotationLatches() throws {
+        for fault in [SimulatedFileSystem.Fault(.create, pathContains: ".seg", errno: ENOSPC),
+                      SimulatedFileSystem.Fault(.syncDirectory, errno: EIO),
+                      SimulatedFileSystem.Fault(.sync, pathContains: WALFormat.segmentName(1), errno: EIO)] {
+            let fs = SimulatedFileSystem()
+            let log = try WALTest.open(fs, segmentSize: 256)
+            try log.append(WALTest.entries(1...2))
+            try log.sync()
+            fs.inject(fault)
+            XCTAssertThrowsError(try log.append(WALTest.entries(3...4)), "\(fault)")
+            XCTAssertTrue(log.hasFailed, "\(fault)")
+            fs.powerLoss()
+            let reopened = try WALTest.open(fs, segmentSize: 256)
+            XCTAssertEqual(try WALTest.all(reopened).prefix(2), WALTest.entries(1...2)[...], "\(fault)")
+        }
+    }
+
     func testWriteThatCannotBeUndoneLatches() throws {
         let fs = SimulatedFileSystem()
         let log = try WALTest.open(fs)
@@ -160,6 +195,28 @@ final class DurabilityTests: XCTestCase {
         XCTAssertLessThan(again.segmentCount, segmentsBefore)
         fs.powerLoss()
         XCTAssertEqual(try WALTest.all(try WALTest.open(fs, segmentSize: 256)), WALTest.entries(9...12))
+    }
+
+    func testAFailedSegmentRemovalIsRetriedWithoutLeavingAGap() throws {
+        let fs = SimulatedFileSystem()
+        let log = try WALTest.open(fs, segmentSize: 256)
+        for i in 1...12 as ClosedRange<UInt64> {
+            try log.append([WALTest.entry(i)])
+            try log.sync()
+        }
+        fs.inject(.init(.remove, pathContains: WALFormat.segmentName(1), errno: EIO))
+        XCTAssertThrowsError(try log.compact(upTo: 5))
+        XCTAssertFalse(log.hasFailed)
+        for i in 13...20 as ClosedRange<UInt64> {
+            try log.append([WALTest.entry(i)])
+            try log.sync()
+        }
+        try log.compact(upTo: 15)  // removes segment 1 too, then the later ones
+        let left = try fs.list(WALTest.directory).compactMap(WALFormat.segmentSequence)
+        XCTAssertEqual(left, Array(left.first!...left.last!), "consecutive")
+        XCTAssertFalse(left.contains(1))
+        fs.powerLoss()
+        XCTAssertEqual(try WALTest.all(try WALTest.open(fs, segmentSize: 256)), WALTest.entries(15...20))
     }
 
     func testCrashWhileWritingASnapshotKeepsTheOldOne() throws {
@@ -216,6 +273,11 @@ final class DurabilityTests: XCTestCase {
         }
         // Retained: at most 60 entries of ~140 bytes, in 4 KiB segments, plus one snapshot.
         XCTAssertLessThan(peak, 4 * 4096)
+        let stats = log.stats
+        XCTAssertEqual(stats.entries, 10)
+        XCTAssertLessThanOrEqual(stats.segments, 2)
+        XCTAssertEqual(Int(stats.segmentBytes), try fs.list(WALTest.directory).filter { $0.hasPrefix("wal-") }
+            .reduce(0) { $0 + fs.contents(of: WALTest.directory + "/" + $1)!.count })
         XCTAssertEqual(try fs.list(WALTest.directory).filter { $0.hasPrefix("snap-") }.count, 1)
         fs.powerLoss()
         let reopened = try WALTest.open(fs, segmentSize: 4096)
@@ -235,6 +297,8 @@ final class DurabilityTests: XCTestCase {
         var bytes = fs.contents(of: path)!
         for record in scan.records where record.header.type == .entry { bytes[Int(record.offset) + 40] ^= 0xFF }
         fs.setContents(of: path, to: bytes)
+        XCTAssertEqual(log.stats.cachedEntries, 3)
+        XCTAssertEqual(log.stats.cachedBytes, 300)
         XCTAssertEqual(try log.entries(from: 8, to: 11, maxBytes: .max), WALTest.entries(8...10, size: 100))
         XCTAssertThrowsError(try log.entries(from: 7, to: 8, maxBytes: .max)) { error in
             guard case let .io(message) = error as? StorageError else { return XCTFail("\(error)") }

@@ -108,6 +108,7 @@ struct LogStorageConformance {
         try s.append(entries(1...3, term: 1))
         XCTAssertThrowsError(try s.append(entries(5...6, term: 1)))
         XCTAssertEqual(try s.lastIndex(), 3)
+        XCTAssertEqual(try s.entries(from: 1, to: 4, maxBytes: .max), entries(1...3, term: 1))
     }
 
     func checkHardState() throws {

@@ -149,6 +149,7 @@ final class RecoveryTests: XCTestCase {
             XCTAssertTrue(message.contains("payload CRC mismatch for entry 2"), message)
         }
         // Verifying everything at open: open fails.
+        log.close()
         assertCorruption(try WALTest.open(fs, segmentSize: 256, verifyAll: true), file: WALTest.segmentPath(1), reason: "payload CRC")
     }
 
@@ -161,5 +162,76 @@ final class RecoveryTests: XCTestCase {
         XCTAssertEqual(try log.lastIndex(), 10)
         XCTAssertTrue(log.recoveryReport.warnings.contains { $0.contains("unfinished segment") }, "\(log.recoveryReport)")
         XCTAssertNil(fs.contents(of: WALTest.segmentPath(last + 1)))
+    }
+
+    func testCrashWhileSealingASegmentIsATornTail() throws {
+        let fs = try segmentedLog()
+        let last = try fs.list(WALTest.directory).compactMap(WALFormat.segmentSequence).max()!
+        let previous = WALTest.segmentPath(last - 1)
+        let inspection = try WALInspection.inspect(directory: WALTest.directory, fileSystem: fs)
+        let expected = inspection.segments.dropLast().flatMap(\.records).filter { $0.type == .entry }.map(\.index)
+        // The crash state: the new segment holds only its header, the seal of the previous one is half written.
+        var bytes = fs.contents(of: previous)!
+        XCTAssertEqual(inspection.segments[inspection.segments.count - 2].records.last?.type, .seal)
+        bytes.removeLast(32 - 10)
+        fs.setContents(of: previous, to: bytes)
+        fs.setContents(of: WALTest.segmentPath(last), to: SegmentHeader(sequence: last).encoded)
+        let log = try WALTest.open(fs, segmentSize: 256)
+        XCTAssertEqual(try WALTest.all(log).map(\.index), expected)
+        XCTAssertEqual(log.recoveryReport.truncatedTails.map(\.file), [previous])
+        // The log goes on in the new segment, and a later open is clean.
+        try log.append([WALTest.entry(UInt64(expected.count + 1))])
+        try log.sync()
+        fs.powerLoss()
+        let reopened = try WALTest.open(fs, segmentSize: 256)
+        XCTAssertEqual(try reopened.lastIndex(), UInt64(expected.count + 1))
+        XCTAssertTrue(reopened.recoveryReport.isClean, "\(reopened.recoveryReport)")
+    }
+
+    func testTornTailBeforeASegmentWithRecordsIsCorruption() throws {
+        let fs = try segmentedLog()
+        let path = WALTest.segmentPath(2)
+        var bytes = fs.contents(of: path)!
+        bytes.removeLast(20)  // cut into the seal of segment 2; segment 3 holds entries
+        fs.setContents(of: path, to: bytes)
+        assertCorruption(try WALTest.open(fs, segmentSize: 256), file: path, reason: "later segment")
+    }
+
+    func testAllSegmentsLostBesideASnapshotIsCorruption() throws {
+        let fs = try segmentedLog()
+        let log = try WALTest.open(fs, segmentSize: 256)
+        _ = try log.createSnapshot(at: 5, confState: ConfState(voters: [1]), data: [5])
+        log.close()
+        for name in try fs.list(WALTest.directory) where WALFormat.segmentSequence(name) != nil {
+            fs.removeDurably(WALTest.directory + "/" + name)
+        }
+        assertCorruption(try WALTest.open(fs, segmentSize: 256), file: WALTest.segmentPath(1), offset: 0, reason: "no segment files")
+    }
+
+    func testOpenReadsHeadersNotPayloadsOfSealedSegments() throws {
+        let fs = SimulatedFileSystem()
+        var log: DurableLogStorage? = try WALTest.open(fs, segmentSize: 1 << 20)
+        for i in 1...16 as ClosedRange<UInt64> {
+            try log!.append([Entry(term: 1, index: i, data: [UInt8](repeating: UInt8(i), count: 200_000))])
+            try log!.sync()
+        }
+        XCTAssertGreaterThanOrEqual(log!.segmentCount, 4)
+        log = nil
+        let files = try fs.list(WALTest.directory).filter { $0.hasPrefix("wal-") }
+        let total = files.reduce(0) { $0 + fs.contents(of: WALTest.directory + "/" + $1)!.count }
+        let last = fs.contents(of: WALTest.directory + "/" + files.last!)!.count
+
+        var before = fs.operationCounts.bytesRead
+        let lazy = try WALTest.open(fs, segmentSize: 1 << 20)
+        let lazyRead = fs.operationCounts.bytesRead - before
+        XCTAssertEqual(try lazy.lastIndex(), 16)
+        lazy.close()
+        before = fs.operationCounts.bytesRead
+        _ = try WALTest.open(fs, segmentSize: 1 << 20, verifyAll: true)
+        let fullRead = fs.operationCounts.bytesRead - before
+
+        XCTAssertGreaterThanOrEqual(fullRead, total, "verifying everything reads every byte")
+        // Lazy: the last segment in full, then 16 KiB per record header of the sealed ones.
+        XCTAssertLessThan(lazyRead, last + (total - last) / 5, "lazy open read \(lazyRead) of \(total) bytes")
     }
 }

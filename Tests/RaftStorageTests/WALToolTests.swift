@@ -28,6 +28,7 @@ final class WALToolTests: XCTestCase {
         XCTAssertEqual(inspection.snapshots.count, 1)
         let text = inspection.render()
         XCTAssertTrue(text.contains("hard state: term 2 vote 3 commit 4"), text)
+        XCTAssertTrue(text.contains("entry records 4 (indices 1...4), all records valid"), text)
         XCTAssertTrue(text.contains("snapshot snap-0000000000000002-0000000000000001.snap: index 2 term 1 voters [1, 2, 3]"), text)
 
         // A damaged payload shows as BAD and the stop is explained.
@@ -39,6 +40,7 @@ final class WALToolTests: XCTestCase {
         let damaged = try WALInspection.inspect(directory: WALTest.directory, fileSystem: fs)
         XCTAssertEqual(damaged.segments[0].stop?.offset, first.offset)
         XCTAssertTrue(damaged.render().contains("STOP at offset \(first.offset): payload CRC mismatch"), damaged.render())
+        XCTAssertTrue(damaged.render().contains("damaged: wal-0000000000000001.seg"), damaged.render())
     }
 
     func testRepairCutsAtARecordBoundaryAndRemovesLaterSegments() throws {

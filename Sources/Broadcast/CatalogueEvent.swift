@@ -1,0 +1,17 @@
+/// What applying one log entry did to the catalogue. Every node computes the same event for the same
+/// entry at the same log index: it is a pure function of the log.
+public enum CatalogueEvent: Sendable, Hashable {
+    /// A stream began.
+    case streamStarted(CatalogueStreamID)
+    /// Fragment `index` of `stream` was committed by the entry at `logIndex`.
+    case fragmentCommitted(stream: CatalogueStreamID, index: Int, logIndex: UInt64)
+    /// The stream ended with `fragmentCount` fragments.
+    case streamEnded(stream: CatalogueStreamID, fragmentCount: Int)
+    /// The stream was removed.
+    case streamRemoved(CatalogueStreamID)
+    /// The entry changed nothing, for the reason given (duplicates are ignored idempotently).
+    case ignored(CatalogueRejection)
+
+    /// Whether the entry changed the catalogue.
+    public var changedCatalogue: Bool { if case .ignored = self { false } else { true } }
+}

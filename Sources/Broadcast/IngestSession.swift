@@ -1,0 +1,303 @@
+import Media
+
+/// The leader's side of ingesting one stream: a state machine that decides what to propose next and returns
+/// actions; the caller proposes, waits, and feeds back what was committed (docs/catalogue.md, "Ingest").
+///
+///     var session = IngestSession(stream: id, name: "talk", source: src, fragmentSeconds: 2,
+///                                 fragments: fragmenter, catalogue: catalogue, configuration: config)
+///     loop: switch session.next(now: clusterNow) {
+///     case .propose(let payload, _): try raft.propose(payload)   // refusal → .proposalRejected
+///     case .wait(let until): sleep until `until` or the next event
+///     case .done, .failed: stop
+///     }
+///     // for every committed catalogue entry: session.handle(.applied(event, catalogue: catalogue), at: now)
+///
+/// - It proposes the stream's start first, unless the catalogue has it; then fragments from the catalogue's
+///   `firstMissingFragment` on, in order; then the end once every fragment is committed.
+/// - Backpressure: its uncommitted proposals never exceed `maxUncommittedBytes` (one larger fragment alone).
+/// - Pacing: with a `lead`, fragment `i` is proposed no earlier than its playout time minus the lead.
+/// - Resume is exact: a session started on a new leader reads the committed start (and its timeline) and the
+///   first missing fragment from the catalogue; proposals of the old leader that commit later are seen in the
+///   catalogue and skipped. Fragments are identified by (stream, index), so nothing is duplicated or skipped.
+/// - Losing leadership (or a `notLeader` refusal) stops the session: `.failed(.leadershipLost(leader:))`.
+///
+/// Not `Sendable` on purpose: it holds and consumes its fragment source (a reference); one task drives it.
+public struct IngestSession {
+    private enum Phase {
+        case needsStart
+        case awaitingStart
+        case streaming
+        case awaitingEnd
+        case done
+        case failed(IngestFailure)
+    }
+
+    /// After a busy refusal, the session proposes again at the next commit or after this long.
+    public static let busyRetryInterval: Duration = .milliseconds(100)
+
+    /// The stream being ingested.
+    public let stream: CatalogueStreamID
+    private let name: String
+    private let sourceDescription: CatalogueSource
+    private let fragmentSeconds: Double
+    private let expectedFragmentCount: Int?
+    private let configuration: IngestConfiguration
+    private let fragments: any IngestFragmentSource
+    private let headerRecord: [UInt8]
+    private let streamStartSeconds: Double
+
+    private var phase: Phase
+    private var timelineStart: ClusterTime?
+    /// Fragments committed (the catalogue's first missing fragment).
+    private var committed = 0
+    /// The next fragment index to propose.
+    private var nextIndex = 0
+    /// A fragment read from the source (or refused by Raft) and not proposed yet: index, payload, start.
+    private var pending: (index: Int, payload: [UInt8], startSeconds: Double)?
+    /// The last proposal, kept until the caller had the chance to report a refusal.
+    private var lastProposal: (index: Int, payload: [UInt8], startSeconds: Double)?
+    /// Proposed, uncommitted fragments: index, bytes, playout time.
+    private var inflight: [(index: Int, bytes: Int, playout: ClusterTime?)] = []
+    private var sourceExhausted = false
+    private var sourceFragmentCount = 0
+    private var streamEndSeconds: Double?
+    private var firstActionAt: ClusterTime?
+    private var committedBytes = 0
+    private var smallestMargin: Duration?
+    /// Raft refused the last proposal as busy: propose again after the next commit or at this time.
+    private var retryAt: ClusterTime?
+
+    /// A session for `stream`, reading `fragments`, starting from what `catalogue` (the leader's, up to date
+    /// with its commit) already holds.
+    public init(
+        stream: CatalogueStreamID, name: String, source: CatalogueSource, fragmentSeconds: Double,
+        expectedFragmentCount: Int? = nil, fragments: any IngestFragmentSource, catalogue: Catalogue,
+        configuration: IngestConfiguration
+    ) {
+        self.stream = stream
+        self.name = name
+        self.sourceDescription = source
+        self.fragmentSeconds = fragmentSeconds
+        self.expectedFragmentCount = expectedFragmentCount
+        self.fragments = fragments
+        self.configuration = configuration
+        self.headerRecord = fragments.header.encoded()
+        let reference = fragments.header.referenceTrack
+        self.streamStartSeconds = reference.timeBase.seconds(reference.startPTS)
+        self.phase = .needsStart
+        if catalogue.removedStreams.contains(stream) {
+            phase = .failed(.streamRemoved(stream))
+        } else if let existing = catalogue.stream(stream) {
+            adopt(existing)
+        }
+    }
+
+    /// The stream start this session proposes (its start time fixed at `now`).
+    private func start(at now: ClusterTime) -> CatalogueStreamStart {
+        CatalogueStreamStart(
+            id: stream, name: name, source: sourceDescription, headerRecord: headerRecord,
+            startClusterTime: now + configuration.playoutDelay, fragmentSeconds: fragmentSeconds,
+            expectedFragmentCount: expectedFragmentCount, isPaced: configuration.lead != nil)
+    }
+
+    /// Takes over a committed stream: its start (and timeline) and where its fragments stand.
+    private mutating func adopt(_ existing: CatalogueStream) {
+        let ours = start(at: existing.start.startClusterTime)
+        guard existing.start.name == ours.name, existing.start.source == ours.source,
+            existing.start.headerRecord == ours.headerRecord, existing.start.fragmentSeconds == ours.fragmentSeconds,
+            existing.start.isPaced == ours.isPaced
+        else {
+            phase = .failed(.streamIDInUse(stream))
+            return
+        }
+        timelineStart = existing.start.startClusterTime
+        catchUp(to: existing.firstMissingFragment)
+        phase = existing.hasEnded ? .done : .streaming
+    }
+
+    private mutating func catchUp(to firstMissing: Int) {
+        guard firstMissing > committed else { return }
+        committed = firstMissing
+        inflight.removeAll { $0.index < firstMissing }
+        nextIndex = max(nextIndex, firstMissing)
+        if let p = pending, p.index < firstMissing { pending = nil }
+    }
+
+    // MARK: Actions
+
+    /// What to do now (`now`: the leader's cluster time).
+    public mutating func next(now: ClusterTime) -> IngestAction {
+        if firstActionAt == nil { firstActionAt = now }
+        lastProposal = nil
+        if let retryAt {
+            if now < retryAt { return .wait(until: retryAt) }
+            self.retryAt = nil
+        }
+        switch phase {
+        case .failed(let failure):
+            return .failed(failure)
+        case .done:
+            return .done
+        case .needsStart:
+            phase = .awaitingStart
+            return .propose(payload: CatalogueEntry.streamStarted(start(at: now)).encoded(), .streamStart)
+        case .awaitingStart, .awaitingEnd:
+            return .wait(until: nil)
+        case .streaming:
+            return nextInStream(now: now)
+        }
+    }
+
+    private mutating func nextInStream(now: ClusterTime) -> IngestAction {
+        if pending == nil, !sourceExhausted {
+            if let failure = readSource() {
+                phase = .failed(failure)
+                return .failed(failure)
+            }
+        }
+        guard let fragment = pending else {
+            // The source is exhausted: end once everything is committed.
+            guard inflight.isEmpty, committed == sourceFragmentCount else { return .wait(until: nil) }
+            phase = .awaitingEnd
+            let duration = max(0, (streamEndSeconds ?? streamStartSeconds) - streamStartSeconds)
+            return .propose(
+                payload: CatalogueEntry.streamEnded(stream: stream, fragmentCount: committed, durationSeconds: duration)
+                    .encoded(), .streamEnd(fragmentCount: committed))
+        }
+        let size = fragment.payload.count - CatalogueEntry.fragmentRecordOffset
+        let uncommitted = inflight.reduce(0) { $0 + $1.bytes }
+        if !inflight.isEmpty, uncommitted + size > configuration.maxUncommittedBytes { return .wait(until: nil) }
+        let playout = playoutTime(ofFragmentStartingAt: fragment.startSeconds)
+        if let lead = configuration.lead, let playout, now < playout - lead { return .wait(until: playout - lead) }
+        pending = nil
+        lastProposal = fragment
+        inflight.append((fragment.index, size, playout))
+        nextIndex = fragment.index + 1
+        return .propose(payload: fragment.payload, .fragment(index: fragment.index, bytes: size))
+    }
+
+    /// Reads the next fragment to propose into `pending`, skipping those already committed.
+    private mutating func readSource() -> IngestFailure? {
+        while true {
+            let fragment: Fragment?
+            do {
+                fragment = try fragments.nextFragment()
+            } catch {
+                return .source("\(error)")
+            }
+            guard let fragment else {
+                sourceExhausted = true
+                return nil
+            }
+            guard fragment.index == sourceFragmentCount else {
+                return .source("fragment \(fragment.index) came where \(sourceFragmentCount) was due")
+            }
+            sourceFragmentCount += 1
+            streamEndSeconds = fragment.startSeconds + fragment.durationSeconds
+            if fragment.index >= nextIndex {
+                let record = fragment.encoded()
+                let payload = CatalogueEntry.fragment(stream: stream, index: fragment.index, record: record[...]).encoded()
+                pending = (fragment.index, payload, fragment.startSeconds)
+                return nil
+            }
+        }
+    }
+
+    private func playoutTime(ofFragmentStartingAt seconds: Double) -> ClusterTime? {
+        guard let timelineStart else { return nil }
+        return timelineStart + .nanoseconds(Int64(((seconds - streamStartSeconds) * 1e9).rounded()))
+    }
+
+    // MARK: Events
+
+    /// Feeds back what happened (`now`: the leader's cluster time).
+    public mutating func handle(_ event: IngestEvent, at now: ClusterTime) {
+        switch event {
+        case .leadershipLost(let leader):
+            stop(.leadershipLost(leader: leader))
+        case .proposalRejected(.notLeader(let leader)):
+            stop(.leadershipLost(leader: leader))
+        case .proposalRejected(.busy):
+            rewindLastProposal()
+            retryAt = now + Self.busyRetryInterval
+        case let .applied(event, catalogue):
+            retryAt = nil
+            applied(event, catalogue: catalogue, now: now)
+        }
+    }
+
+    private mutating func stop(_ failure: IngestFailure) {
+        switch phase {
+        case .done, .failed: return
+        default: phase = .failed(failure)
+        }
+    }
+
+    /// Raft refused the last proposal: it is proposed again next time.
+    private mutating func rewindLastProposal() {
+        switch phase {
+        case .awaitingStart: phase = .needsStart
+        case .awaitingEnd: phase = .streaming
+        case .streaming:
+            guard let proposal = lastProposal else { return }
+            inflight.removeAll { $0.index == proposal.index }
+            pending = proposal
+            nextIndex = proposal.index
+        default: return
+        }
+        lastProposal = nil
+    }
+
+    private mutating func applied(_ event: CatalogueEvent, catalogue: Catalogue, now: ClusterTime) {
+        switch event {
+        case .streamStarted(let id) where id == stream:
+            if case .awaitingStart = phase, let existing = catalogue.stream(stream) { adopt(existing) }
+        case .ignored(.duplicateStart(let id)) where id == stream:
+            if case .awaitingStart = phase, let existing = catalogue.stream(stream) { adopt(existing) }
+        case let .fragmentCommitted(id, index, _) where id == stream:
+            if let mine = inflight.first(where: { $0.index == index }) {
+                committedBytes += mine.bytes
+                if let playout = mine.playout {
+                    let margin = playout - now
+                    smallestMargin = min(smallestMargin ?? margin, margin)
+                }
+            }
+            catchUp(to: catalogue.firstMissingFragment(of: stream) ?? committed)
+        case .ignored(.duplicateFragment(let id, _)) where id == stream:
+            catchUp(to: catalogue.firstMissingFragment(of: stream) ?? committed)
+        case .streamEnded(let id, _) where id == stream, .ignored(.duplicateEnd(let id)) where id == stream:
+            catchUp(to: catalogue.firstMissingFragment(of: stream) ?? committed)
+            phase = .done
+        case .streamRemoved(let id) where id == stream:
+            stop(.streamRemoved(stream))
+        case .ignored(let rejection) where rejection.stream == stream && !rejection.isIdempotentDuplicate:
+            stop(.refused(rejection))
+        default:
+            return
+        }
+    }
+
+    // MARK: Progress
+
+    /// How far the ingest has got, at cluster time `now`.
+    public func progress(at now: ClusterTime) -> IngestProgress {
+        var rate: Double?
+        if let first = firstActionAt {
+            let seconds = Double((now - first).wholeNanoseconds) / 1e9
+            if seconds >= 1 { rate = Double(committedBytes) / seconds }
+        }
+        return IngestProgress(
+            committedFragments: committed, totalFragments: sourceExhausted ? sourceFragmentCount : expectedFragmentCount,
+            committedBytes: committedBytes, uncommittedBytes: inflight.reduce(0) { $0 + $1.bytes },
+            bytesPerSecond: rate, smallestCommitMargin: smallestMargin)
+    }
+
+    /// Bytes of this session's proposals not yet committed.
+    public var uncommittedBytes: Int { inflight.reduce(0) { $0 + $1.bytes } }
+
+    /// The first fragment index not known to be committed.
+    public var committedFragments: Int { committed }
+
+    /// Where the stream's sample 0 is heard, once the start is committed.
+    public var startClusterTime: ClusterTime? { timelineStart }
+}

@@ -1,0 +1,195 @@
+import Audio
+
+/// Decides, one step at a time, what a node writes to its audio device so that sample `s` of a
+/// stream is heard at ``StreamTimeline/clusterTime(ofSample:)``. A pure state machine: the player
+/// observes (cluster time, the device's queue, what is committed), calls ``next(_:)``, performs the
+/// returned ``PlayoutAction``, and repeats.
+///
+/// ```
+///  heard = now + queued / rate        when the next frame written will be heard
+///  error = heard − due(next sample)   positive: late
+///
+///  queue ≥ target ─────────────────▶ wait until it drains to target − chunk / 2
+///  not started ───────────────────▶ start at the sample due at `heard` (a join: skip to it), or
+///                                    wait / fill silence up to the first sample
+///  |error| > threshold (confirmed) ▶ hard resync: skip the late samples, or silence while early
+///  next sample not available ─────▶ silence stands in for it (stall): the timeline goes on
+///  otherwise ─────────────────────▶ play a chunk; insert (early) or drop (late) single frames at
+///                                    a rate ∝ the mean recent error, at most 500 ppm
+/// ```
+/// Soft correction is a proportional controller: 500 ppm per millisecond of error, so a 100 ppm
+/// drift between the sound card and the cluster clock settles at 0.2 ms of error, corrected by one
+/// frame about every 200 ms (4.8 a second), spread by ``DriftCorrector`` so no two touch.
+public struct PlayoutScheduler: Sendable {
+    /// Queue depth, chunk size, thresholds and gain.
+    public struct Configuration: Hashable, Sendable {
+        /// Audio kept queued in the device.
+        public var targetQueue: Duration
+        /// Largest chunk written at once.
+        public var chunk: Duration
+        /// Errors larger than this are fixed at once (skip or silence) rather than slewed.
+        public var hardResyncThreshold: Duration
+        /// Consecutive observations above the threshold before a hard resync (one glitchy delay
+        /// reading does not cause one).
+        public var resyncConfirmations: Int
+        /// Soft correction rate per millisecond of mean error, in ppm.
+        public var correctionPPMPerMillisecond: Double
+        /// The largest soft correction rate, in ppm.
+        public var maximumCorrectionPPM: Double
+        /// Observations averaged for the soft correction.
+        public var errorAveraging: Int
+
+        /// Defaults: 50 ms queue, 10 ms chunks, hard resync above 20 ms (2 readings), 500 ppm/ms up to
+        /// 500 ppm, mean of 8 readings.
+        public init(
+            targetQueue: Duration = .milliseconds(50), chunk: Duration = .milliseconds(10),
+            hardResyncThreshold: Duration = .milliseconds(20), resyncConfirmations: Int = 2,
+            correctionPPMPerMillisecond: Double = 500, maximumCorrectionPPM: Double = 500, errorAveraging: Int = 8
+        ) {
+            self.targetQueue = targetQueue
+            self.chunk = chunk
+            self.hardResyncThreshold = hardResyncThreshold
+            self.resyncConfirmations = max(resyncConfirmations, 1)
+            self.correctionPPMPerMillisecond = correctionPPMPerMillisecond
+            self.maximumCorrectionPPM = maximumCorrectionPPM
+            self.errorAveraging = max(errorAveraging, 1)
+        }
+    }
+
+    /// The stream's place on the cluster timeline.
+    public let timeline: StreamTimeline
+    /// Queue depth, chunk size, thresholds and gain.
+    public let configuration: Configuration
+    /// The stream sample the next frame written will carry; nil until playback starts.
+    public private(set) var nextSample: Int64?
+    /// What was done so far.
+    public private(set) var stats = PlayoutStats()
+    /// The error at the last observation that computed one (positive: late).
+    public private(set) var lastError: Duration?
+
+    private let targetFrames: Int
+    private let chunkFrames: Int
+    private var corrector = DriftCorrector()
+    private var aligning = false
+    private var begunPlaying = false
+    private var readingsOverThreshold = 0
+    private var recentErrors: [Double] = []
+
+    /// A scheduler for the stream on `timeline`.
+    public init(timeline: StreamTimeline, configuration: Configuration = .init()) {
+        self.timeline = timeline
+        self.configuration = configuration
+        targetFrames = max(Int(timeline.samples(in: configuration.targetQueue)), 1)
+        chunkFrames = max(Int(timeline.samples(in: configuration.chunk)), 1)
+    }
+
+    /// The next thing to do, given what the player observes now.
+    public mutating func next(_ observation: PlayoutObservation) -> PlayoutAction {
+        if let end = observation.streamEnd, let next = nextSample, next >= end { return .finished }
+        if observation.queuedFrames >= targetFrames {
+            let drainTo = max(targetFrames - chunkFrames / 2, 0)
+            return .wait(until: observation.now + timeline.duration(ofSamples: Int64(observation.queuedFrames - drainTo)))
+        }
+        let heard = observation.now + timeline.duration(ofSamples: Int64(observation.queuedFrames))
+        guard let next = nextSample else { return start(observation, heard: heard) }
+
+        let errorNanoseconds = (heard - timeline.clusterTime(ofSample: next)).wholeNanoseconds
+        let errorFrames = Double(errorNanoseconds) * Double(timeline.sampleRate) / 1e9
+        lastError = .nanoseconds(errorNanoseconds)
+        if abs(errorNanoseconds) > configuration.hardResyncThreshold.wholeNanoseconds {
+            readingsOverThreshold += 1
+        } else {
+            readingsOverThreshold = 0
+        }
+        if !aligning, readingsOverThreshold >= configuration.resyncConfirmations {
+            aligning = true
+            if begunPlaying { stats.hardResyncs += 1 }
+        }
+        if aligning, let action = align(from: next, errorFrames: errorFrames, errorNanoseconds: errorNanoseconds) {
+            return action
+        }
+
+        let available = observation.available
+        if next < available.lowerBound || next >= available.upperBound {
+            var count = Int64(chunkFrames)
+            if next < available.lowerBound { count = min(count, available.lowerBound - next) }
+            if let end = observation.streamEnd { count = min(count, end - next) }
+            nextSample = next + count
+            begunPlaying = true
+            stats.stalledSamples += count
+            stats.silenceFrames += count
+            return .silence(frames: Int(count), reason: .stall(missing: next..<next + count))
+        }
+
+        recentErrors.append(errorFrames)
+        if recentErrors.count > configuration.errorAveraging { recentErrors.removeFirst() }
+        let meanMilliseconds = recentErrors.reduce(0, +) / Double(recentErrors.count) / Double(timeline.sampleRate) * 1e3
+        let limit = configuration.maximumCorrectionPPM
+        let latePPM = min(max(meanMilliseconds * configuration.correctionPPMPerMillisecond, -limit), limit)
+        var count = min(Int64(chunkFrames), available.upperBound - next)
+        if let end = observation.streamEnd { count = min(count, end - next) }
+        let plan = corrector.plan(frames: Int(count), errorPPM: -latePPM)
+        switch plan.adjustment {
+        case .insert: stats.insertedFrames += plan.positions.count
+        case .drop: stats.droppedFrames += plan.positions.count
+        case nil: break
+        }
+        nextSample = next + count
+        begunPlaying = true
+        stats.playedSamples += count
+        return .play(
+            PlayoutChunk(
+                firstSample: next, sampleCount: Int(count), plan: plan, heardAt: heard,
+                error: .nanoseconds(errorNanoseconds), sampleRate: timeline.sampleRate))
+    }
+
+    /// The first decision: join at the sample due when the next frame is heard, or wait / fill up
+    /// to the first sample.
+    private mutating func start(_ observation: PlayoutObservation, heard: ClusterTime) -> PlayoutAction {
+        let position = timeline.nearestSample(at: heard)
+        guard position > 0 else {
+            let lead = configuration.targetQueue + configuration.chunk
+            if observation.queuedFrames == 0, timeline.start - heard > lead {
+                return .wait(until: timeline.start - configuration.targetQueue)
+            }
+            nextSample = 0
+            aligning = true
+            return next(observation)
+        }
+        if let end = observation.streamEnd, position >= end {
+            nextSample = end
+            return .finished
+        }
+        nextSample = position
+        stats.joinedAt = position
+        return .skip(from: 0, to: position, reason: .join)
+    }
+
+    /// While aligning (before the start, or in a hard resync): skip when late, silence when early;
+    /// nil once on time.
+    private mutating func align(from next: Int64, errorFrames: Double, errorNanoseconds: Int64) -> PlayoutAction? {
+        let frames = Int(abs(errorFrames).rounded())
+        guard frames >= 1 else {
+            aligning = false
+            readingsOverThreshold = 0
+            return nil
+        }
+        recentErrors.removeAll()
+        corrector = DriftCorrector()
+        if errorNanoseconds > 0 {
+            aligning = false
+            readingsOverThreshold = 0
+            nextSample = next + Int64(frames)
+            guard begunPlaying else {
+                // Starting late (the wait ended late): start at the current position, like a join.
+                stats.joinedAt = next + Int64(frames)
+                return .skip(from: next, to: next + Int64(frames), reason: .join)
+            }
+            stats.resyncSkippedSamples += Int64(frames)
+            return .skip(from: next, to: next + Int64(frames), reason: .resync)
+        }
+        let count = min(frames, chunkFrames)
+        stats.silenceFrames += Int64(count)
+        return .silence(frames: count, reason: begunPlaying ? .resync : .beforeStart)
+    }
+}

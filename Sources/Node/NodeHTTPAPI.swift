@@ -1,0 +1,100 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The node's HTTP endpoints (Hummingbird 2):
+///
+/// | method | path | answer |
+/// |---|---|---|
+/// | GET | `/v1/cluster` | ``ClusterStatusReport`` as JSON |
+/// | GET | `/metrics` | Prometheus text format |
+/// | POST | `/v1/debug/propose` | for tests and benchmarks only: proposes the raw body; `Authorization: Bearer <AdminToken>` required |
+///
+/// `/v1/debug/propose` answers 200 `{"index":…,"term":…}` once the entry is
+/// applied on the leader; 307 with `Location` on a follower that knows the
+/// leader; 401 without the right token; 503 when there is no leader or the
+/// entry is not applied within ``proposeTimeout``; 413 above ``maxProposalBytes``.
+public struct NodeHTTPAPI: Sendable {
+    /// Longest wait for a proposal to be applied.
+    public static let proposeTimeout: Duration = .seconds(5)
+    /// Largest proposal body accepted.
+    public static let maxProposalBytes = 16 << 20
+
+    let loop: RaftLoop
+    let metrics: NodeMetrics
+    let secret: [UInt8]
+
+    public init(loop: RaftLoop, metrics: NodeMetrics, secret: [UInt8]) {
+        self.loop = loop
+        self.metrics = metrics
+        self.secret = secret
+    }
+
+    /// The router serving every endpoint.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        let loop = self.loop
+        let metrics = self.metrics
+        let secret = self.secret
+        router.get("v1/cluster") { _, _ -> Response in
+            Self.json(loop.report)
+        }
+        router.get("metrics") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        router.post("v1/debug/propose") { request, _ -> Response in
+            guard AdminToken.authorizes(header: request.headers[.authorization], secret: secret) else {
+                return Self.error(.unauthorized, "missing or wrong bearer token")
+            }
+            let leader = loop.report
+            if leader.role != "leader" {
+                if let http = leader.leaderHTTP {
+                    var response = Self.error(.temporaryRedirect, "not the leader; the leader is \(leader.leader ?? "?")")
+                    response.headers[.location] = "http://\(http)/v1/debug/propose"
+                    return response
+                }
+                return Self.error(.serviceUnavailable, "no leader known")
+            }
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: Self.maxProposalBytes)
+            } catch {
+                return Self.error(.contentTooLarge, "body larger than \(Self.maxProposalBytes) bytes")
+            }
+            let outcome = await loop.propose(Array(buffer: body), timeout: Self.proposeTimeout)
+            switch outcome {
+            case .applied(let index, let term):
+                return Self.json(["index": index, "term": term])
+            case .notLeader(let leaderID):
+                let report = loop.report
+                if let http = report.leaderHTTP {
+                    var response = Self.error(.temporaryRedirect, "not the leader; the leader is \(leaderID ?? "?")")
+                    response.headers[.location] = "http://\(http)/v1/debug/propose"
+                    return response
+                }
+                return Self.error(.serviceUnavailable, "no leader known")
+            case .timedOut:
+                return Self.error(.serviceUnavailable, "not applied within \(Self.proposeTimeout)")
+            case .refused(let reason):
+                return Self.error(.serviceUnavailable, reason)
+            }
+        }
+        return router
+    }
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        json(["error": message], status: status)
+    }
+}

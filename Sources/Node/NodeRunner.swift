@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import Logging
+import Raft
+import RaftStorage
+import ServiceLifecycle
+import Transport
+
+/// Assembles and runs one node: storage in `data_dir/wal`, the Raft loop, the
+/// transport and the HTTP API, in one service group that stops gracefully on
+/// SIGTERM and SIGINT.
+public struct NodeRunner: Sendable {
+    public var cluster: ClusterConfig
+    public var member: ClusterConfig.Member
+    public var snapshotPolicy: SnapshotPolicy
+    public var logger: Logger
+
+    public init(cluster: ClusterConfig, member: ClusterConfig.Member, snapshotPolicy: SnapshotPolicy, logger: Logger) {
+        self.cluster = cluster
+        self.member = member
+        self.snapshotPolicy = snapshotPolicy
+        self.logger = logger
+    }
+
+    /// The core's settings from cluster.yaml: one tick per heartbeat interval,
+    /// an election timeout of `election_timeout_ms.lowerBound / heartbeat_ms`
+    /// ticks (the core randomizes it up to twice that).
+    public static func raftConfig(cluster: ClusterConfig, member: ClusterConfig.Member, seed: UInt64) -> Config {
+        var config = Config(id: member.raftID)
+        config.heartbeatTick = 1
+        config.electionTick = max(2, cluster.electionTimeoutMilliseconds.lowerBound / cluster.heartbeatMilliseconds)
+        config.randomSeed = seed
+        config.preVote = true
+        config.checkQuorum = true
+        return config
+    }
+
+    /// Opens the storage and runs until a signal or a fatal error.
+    public func run() async throws {
+        var logger = self.logger
+        logger[metadataKey: "node"] = "\(member.id)"
+        let walDirectory = (member.dataDirectory as NSString).appendingPathComponent("wal")
+        try FileManager.default.createDirectory(atPath: walDirectory, withIntermediateDirectories: true)
+        let storage = try DurableLogStorage(
+            directory: walDirectory, confState: ConfState(voters: cluster.nodes.map(\.raftID)))
+        if !storage.recoveryReport.isClean { logger.warning("log recovery: \(storage.recoveryReport)") }
+        let seed = member.raftID ^ UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds)
+        let driver = try NodeDriver(
+            config: Self.raftConfig(cluster: cluster, member: member, seed: seed), storage: storage,
+            snapshotPolicy: snapshotPolicy)
+        let metrics = NodeMetrics()
+        let transport = Transport(config: cluster.transportConfig(for: member, logger: logger))
+        let cluster = self.cluster
+        let loop = RaftLoop(
+            driver: driver, cluster: cluster, member: member,
+            tickInterval: .milliseconds(cluster.heartbeatMilliseconds), metrics: metrics, logger: logger
+        ) { message in
+            RaftService.send(message, through: transport, cluster: cluster)
+        }
+        let raftService = RaftService(loop: loop, transport: transport, cluster: cluster, member: member, logger: logger)
+        let api = NodeHTTPAPI(loop: loop, metrics: metrics, secret: cluster.secret)
+        var httpLogger = logger
+        httpLogger.logLevel = max(logger.logLevel, .notice)
+        let app = Application(
+            router: api.makeRouter(),
+            configuration: .init(address: .hostname(member.http.host, port: member.http.port), serverName: nil),
+            logger: httpLogger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: raftService), .init(service: app)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,329 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import Raft
+
+/// Runs a ``NodeDriver`` on a dedicated thread: waits for messages, proposals
+/// or the next tick, steps them in, then handles every Ready (which may block
+/// on fsync). Blocking disk I/O therefore never runs on Swift concurrency's
+/// cooperative pool, and the Raft core is only ever touched by this thread.
+///
+/// Other threads talk to it through a locked inbox (``deliver(_:)``,
+/// ``propose(_:timeout:)``, ``requestStop()``) and read the state it publishes
+/// after every iteration (``report``, ``status``).
+public final class RaftLoop: @unchecked Sendable {
+    /// A proposal waiting to be applied.
+    struct PendingProposal {
+        var term: UInt64
+        var proposed: ContinuousClock.Instant
+        var deadline: ContinuousClock.Instant
+        var completion: @Sendable (ProposalOutcome) -> Void
+    }
+
+    struct QueuedProposal {
+        var data: [UInt8]
+        var deadline: ContinuousClock.Instant
+        var completion: @Sendable (ProposalOutcome) -> Void
+    }
+
+    struct Inbox {
+        var messages: [Message] = []
+        var proposals: [QueuedProposal] = []
+        var stopRequested = false
+    }
+
+    struct Published {
+        var report: ClusterStatusReport
+        var status: Status
+        var stopped = false
+        var failure: NodeDriverError?
+        var stopWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// Decides the message's network fate: returns true when the transport accepted it.
+    public typealias Sender = @Sendable (Message) -> Bool
+
+    private let condition = NSCondition()
+    private var inbox = Inbox()  // guarded by `condition`
+    private let published: NIOLockedValueBox<Published>
+
+    // Owned by the loop thread only.
+    private var driver: NodeDriver
+    private var pending: [UInt64: PendingProposal] = [:]
+    private var lastContact: [NodeID: ContinuousClock.Instant] = [:]
+    private var lastKnownLeader: NodeID = .none
+    private var logger: Logger
+
+    private let cluster: ClusterConfig
+    private let member: ClusterConfig.Member
+    private let tickInterval: Duration
+    private let send: Sender
+    private let metrics: NodeMetrics
+    private let clock = ContinuousClock()
+
+    /// A loop for `driver`, ticking every `tickInterval`, sending through `send`.
+    public init(
+        driver: NodeDriver, cluster: ClusterConfig, member: ClusterConfig.Member, tickInterval: Duration,
+        metrics: NodeMetrics, logger: Logger, send: @escaping Sender
+    ) {
+        self.driver = driver
+        self.cluster = cluster
+        self.member = member
+        self.tickInterval = tickInterval
+        self.metrics = metrics
+        self.send = send
+        var logger = logger
+        logger[metadataKey: "node"] = "\(member.id)"
+        self.logger = logger
+        let status = driver.raft.status
+        self.published = NIOLockedValueBox(
+            Published(
+                report: Self.makeReport(
+                    status: status, driver: driver, cluster: cluster, member: member, lastContact: [:],
+                    now: ContinuousClock().now),
+                status: status))
+    }
+
+    /// Starts the loop thread.
+    public func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "raft-loop"
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    /// Hands a message from a peer to the loop (any thread; never blocks for long).
+    public func deliver(_ message: Message) {
+        condition.lock()
+        inbox.messages.append(message)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Proposes `data` and waits until it is applied on this node (the leader),
+    /// refused, or `timeout` passes.
+    public func propose(_ data: [UInt8], timeout: Duration) async -> ProposalOutcome {
+        await withCheckedContinuation { continuation in
+            let queued = QueuedProposal(data: data, deadline: clock.now + timeout) { continuation.resume(returning: $0) }
+            condition.lock()
+            let stopping = inbox.stopRequested
+            if !stopping {
+                inbox.proposals.append(queued)
+                condition.signal()
+            }
+            condition.unlock()
+            if stopping { continuation.resume(returning: .timedOut) }
+        }
+    }
+
+    /// Asks the loop to stop after its current iteration (flushing storage).
+    public func requestStop() {
+        condition.lock()
+        inbox.stopRequested = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Returns once the loop thread has exited.
+    public func waitUntilStopped() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = published.withLockedValue { p -> Bool in
+                if p.stopped { return true }
+                p.stopWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    /// The failure that stopped the loop, if any.
+    public var failure: NodeDriverError? { published.withLockedValue { $0.failure } }
+
+    /// The status report published after the last iteration.
+    public var report: ClusterStatusReport { published.withLockedValue { $0.report } }
+
+    /// The core's status after the last iteration.
+    public var status: Status { published.withLockedValue { $0.status } }
+
+    // MARK: - The loop thread
+
+    private func run() {
+        var nextTick = clock.now + tickInterval
+        updateLogger(status: driver.raft.status)
+        logger.info("raft loop started", metadata: ["applied": "\(driver.state.appliedIndex)"])
+        var failure: NodeDriverError?
+        loop: while true {
+            condition.lock()
+            while inbox.messages.isEmpty && inbox.proposals.isEmpty && !inbox.stopRequested {
+                let remaining = clock.now.duration(to: nextTick)
+                if remaining <= .zero { break }
+                let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) * 1e-18
+                _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
+            }
+            let work = inbox
+            inbox.messages = []
+            inbox.proposals = []
+            condition.unlock()
+            if work.stopRequested { break loop }
+
+            let now = clock.now
+            for message in work.messages {
+                lastContact[message.from] = now
+                driver.step(message)
+            }
+            for proposal in work.proposals { propose(proposal, now: now) }
+            if now >= nextTick {
+                driver.tick()
+                nextTick = nextTick + tickInterval
+                // After a stall (e.g. a long fsync) do not fire a burst of ticks.
+                if nextTick < now { nextTick = now + tickInterval }
+            }
+            do {
+                while driver.hasReady { try handleReady() }
+            } catch {
+                failure = error
+                logger.critical("stopping: \(error)")
+                break loop
+            }
+            expireProposals(now: clock.now)
+            publish()
+        }
+        if failure == nil {
+            do { try driver.flush() } catch {
+                failure = error
+                logger.error("final flush failed: \(error)")
+            }
+        }
+        for proposal in pending.values { proposal.completion(.timedOut) }
+        pending = [:]
+        condition.lock()
+        let leftover = inbox.proposals
+        inbox.proposals = []
+        inbox.stopRequested = true
+        condition.unlock()
+        for proposal in leftover { proposal.completion(.timedOut) }
+        logger.info("raft loop stopped", metadata: ["applied": "\(driver.state.appliedIndex)"])
+        let waiters = published.withLockedValue { p -> [CheckedContinuation<Void, Never>] in
+            p.stopped = true
+            p.failure = failure
+            defer { p.stopWaiters = [] }
+            return p.stopWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func propose(_ proposal: QueuedProposal, now: ContinuousClock.Instant) {
+        do {
+            let index = try driver.propose(proposal.data)
+            pending[index] = PendingProposal(
+                term: driver.raft.term, proposed: now, deadline: proposal.deadline, completion: proposal.completion)
+        } catch {
+            switch error {
+            case .notLeader(let leader):
+                proposal.completion(.notLeader(leader: leader.flatMap { cluster.member(raftID: $0)?.id }))
+            default:
+                proposal.completion(.refused("\(error)"))
+            }
+        }
+    }
+
+    private func handleReady() throws(NodeDriverError) {
+        let send = self.send
+        var unreachable: Set<NodeID> = []
+        var snapshots: [(NodeID, Bool)] = []
+        let outcome = try driver.handleReady(
+            send: { message in
+                let queued = send(message)
+                if message.type == .installSnapshot {
+                    snapshots.append((message.to, queued))
+                } else if !queued && message.type == .appendEntries {
+                    unreachable.insert(message.to)
+                }
+            }, now: { ContinuousClock().now })
+        for peer in unreachable { driver.reportUnreachable(peer) }
+        for (peer, ok) in snapshots { driver.reportSnapshot(peer, succeeded: ok) }
+        metrics.record(outcome)
+        if let soft = outcome.softState { softStateChanged(soft) }
+        if let snapshot = outcome.installedSnapshot {
+            logger.info("installed snapshot from leader", metadata: ["index": "\(snapshot.index)"])
+        }
+        if let snapshot = outcome.tookSnapshot {
+            logger.debug("took snapshot", metadata: ["index": "\(snapshot.index)"])
+        }
+        if !outcome.applied.isEmpty && !pending.isEmpty {
+            let now = clock.now
+            for entry in outcome.applied {
+                guard let proposal = pending.removeValue(forKey: entry.index) else { continue }
+                if entry.term == proposal.term {
+                    metrics.commitLatency.record(proposal.proposed.duration(to: now))
+                    proposal.completion(.applied(index: entry.index, term: entry.term))
+                } else {
+                    proposal.completion(.timedOut)
+                }
+            }
+        }
+    }
+
+    private func softStateChanged(_ soft: SoftState) {
+        let status = driver.raft.status
+        updateLogger(status: status)
+        if soft.role == .candidate { metrics.electionsStarted.increment() }
+        let leaderName = soft.leader == .none ? "none" : cluster.member(raftID: soft.leader)?.id ?? "\(soft.leader)"
+        logger.info("role or leader changed", metadata: ["leader": "\(leaderName)"])
+        if soft.leader != .none && soft.leader != lastKnownLeader { metrics.leaderChanges.increment() }
+        if soft.leader != .none { lastKnownLeader = soft.leader }
+        if soft.role != .leader && !pending.isEmpty {
+            for proposal in pending.values { proposal.completion(.timedOut) }
+            pending = [:]
+        }
+    }
+
+    private func updateLogger(status: Status) {
+        logger[metadataKey: "term"] = "\(status.term)"
+        logger[metadataKey: "role"] = "\(status.role)"
+    }
+
+    private func expireProposals(now: ContinuousClock.Instant) {
+        guard !pending.isEmpty else { return }
+        for (index, proposal) in pending where proposal.deadline <= now {
+            pending.removeValue(forKey: index)
+            proposal.completion(.timedOut)
+        }
+    }
+
+    private func publish() {
+        let status = driver.raft.status
+        metrics.record(status: status)
+        if status.term != published.withLockedValue({ $0.status.term }) { updateLogger(status: status) }
+        let report = Self.makeReport(
+            status: status, driver: driver, cluster: cluster, member: member, lastContact: lastContact, now: clock.now)
+        published.withLockedValue {
+            $0.report = report
+            $0.status = status
+        }
+    }
+
+    static func makeReport(
+        status: Status, driver: NodeDriver, cluster: ClusterConfig, member: ClusterConfig.Member,
+        lastContact: [NodeID: ContinuousClock.Instant], now: ContinuousClock.Instant
+    ) -> ClusterStatusReport {
+        let leader = status.leader == .none ? nil : cluster.member(raftID: status.leader)
+        var peers: [ClusterStatusReport.Peer] = []
+        for (id, progress) in status.progress where id != status.id {
+            let name = cluster.member(raftID: id)?.id ?? "\(id)"
+            let contact = lastContact[id].map { last -> Int64 in
+                let d = last.duration(to: now)
+                return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+            }
+            peers.append(.init(id: name, matchIndex: progress.match, nextIndex: progress.next,
+                               state: "\(progress.state)", lastContactMs: contact))
+        }
+        peers.sort { $0.id < $1.id }
+        let hash = String(driver.state.rollingHash, radix: 16)
+        return ClusterStatusReport(
+            id: member.id, role: "\(status.role)", term: status.term, leader: leader?.id,
+            leaderHTTP: leader.map { "\($0.http)" }, commitIndex: status.commit, appliedIndex: driver.state.appliedIndex,
+            lastLogIndex: status.lastIndex, snapshotIndex: driver.snapshotIndex, appliedCount: driver.state.count,
+            appliedHash: String(repeating: "0", count: 16 - hash.count) + hash, peers: peers)
+    }
+}

@@ -1,0 +1,83 @@
+import Logging
+import NIOCore
+import Raft
+import ServiceLifecycle
+import Transport
+
+/// The long-running Raft part of a node, as a service of the node's service
+/// group: starts the transport and the ``RaftLoop``, feeds decoded messages
+/// from both lanes to the loop, and on graceful shutdown stops the loop
+/// (which flushes the log) and then the transport.
+public final class RaftService: Service, Sendable {
+    public let loop: RaftLoop
+    let transport: Transport
+    let logger: Logger
+    let cluster: ClusterConfig
+    let member: ClusterConfig.Member
+
+    public init(loop: RaftLoop, transport: Transport, cluster: ClusterConfig, member: ClusterConfig.Member, logger: Logger) {
+        self.loop = loop
+        self.transport = transport
+        self.cluster = cluster
+        self.member = member
+        self.logger = logger
+    }
+
+    /// Sends `message` on its lane (votes, heartbeats and responses on the
+    /// control lane; appends and snapshots on the bulk lane).
+    /// - Returns: true when the transport queued it.
+    public static func send(_ message: Message, through transport: Transport, cluster: ClusterConfig) -> Bool {
+        guard let peer = cluster.member(raftID: message.to) else { return false }
+        let lane: Lane = message.type.isControl ? .control : .bulk
+        let payload = RaftMessageCodec.encode(message)
+        if case .queued = transport.send(payload, to: peer.id, lane: lane) { return true }
+        return false
+    }
+
+    public func run() async throws {
+        try await transport.start()
+        loop.start()
+        let loop = self.loop
+        let logger = self.logger
+        let transport = self.transport
+        let cluster = self.cluster
+        let localID = member.raftID
+        await withTaskGroup(of: Void.self) { group in
+            for lane in Lane.allCases {
+                guard let inbound = transport.messages(on: lane) else { continue }
+                group.addTask {
+                    for await message in inbound {
+                        do {
+                            let decoded = try RaftMessageCodec.decode(message.payload)
+                            // The transport authenticated the sender's name; the
+                            // message must claim that sender and be meant for us.
+                            guard decoded.from == cluster.member(id: message.from)?.raftID, decoded.to == localID else {
+                                logger.warning("dropped Raft message with a forged sender or recipient", metadata: [
+                                    "from": "\(message.from)", "claimed": "\(decoded.from)", "to": "\(decoded.to)",
+                                ])
+                                continue
+                            }
+                            loop.deliver(decoded)
+                        } catch {
+                            logger.warning("dropped undecodable Raft message", metadata: [
+                                "from": "\(message.from)", "lane": "\(lane)", "reason": "\(error)",
+                            ])
+                        }
+                    }
+                }
+            }
+            await withGracefulShutdownHandler {
+                await withTaskCancellationHandler {
+                    await loop.waitUntilStopped()
+                } onCancel: {
+                    loop.requestStop()
+                }
+            } onGracefulShutdown: {
+                loop.requestStop()
+            }
+            await transport.shutdown()
+            group.cancelAll()
+        }
+        if let failure = loop.failure { throw failure }
+    }
+}

@@ -1,0 +1,97 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The inbound side of one lane: every authenticated connection of the lane
+/// yields its payloads into one back-pressured sequence. When the consumer
+/// falls behind (more than the high watermark buffered), each connection that
+/// yields is paused (autoRead off) until the consumer drains to the low
+/// watermark, so a slow consumer costs bounded memory and pushes back on TCP.
+final class InboundLane: NIOAsyncSequenceProducerDelegate, @unchecked Sendable {
+    typealias Strategy = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark
+    typealias Producer = NIOAsyncSequenceProducer<InboundMessage, Strategy, InboundLane>
+
+    // Guards `source` and `paused`; held across yield-and-pause so that a
+    // concurrent `produceMore` cannot slip in between and be missed.
+    private let lock = NIOLock()
+    private var source: Producer.Source?
+    private var paused: [ObjectIdentifier: Channel] = [:]
+    private var producer: Producer?
+    /// Messages handed to the sequence so far.
+    var deliveredCount: Int { lock.withLock { delivered } }
+    private var delivered = 0
+    /// The authenticated connection of each peer on this lane.
+    private var connections: [String: Channel] = [:]
+
+    init(highWatermark: Int) {
+        let strategy = Strategy(lowWatermark: max(1, highWatermark / 2), highWatermark: max(2, highWatermark))
+        let made = Producer.makeSequence(backPressureStrategy: strategy, finishOnDeinit: false, delegate: self)
+        source = made.source
+        producer = made.sequence
+    }
+
+    /// Hands out the sequence; only the first caller gets it (single consumer).
+    func takeSequence() -> Producer? {
+        lock.withLock {
+            defer { producer = nil }
+            return producer
+        }
+    }
+
+    /// Records `channel` as `peer`'s connection on this lane and returns the
+    /// one it replaces, which the caller closes: the newest connection wins,
+    /// so a peer that rebooted without closing its sockets leaves no
+    /// half-open connection behind.
+    func register(peer: String, channel: Channel) -> Channel? {
+        lock.withLock {
+            defer { connections[peer] = channel }
+            return connections[peer]
+        }
+    }
+
+    /// Forgets `channel` (closed) if it is still `peer`'s current connection.
+    func unregister(peer: String, channel: Channel) {
+        lock.withLock {
+            if connections[peer] === channel { connections[peer] = nil }
+            paused[ObjectIdentifier(channel)] = nil
+        }
+    }
+
+    /// Peers with an authenticated connection on this lane.
+    var connectedPeers: [String] { lock.withLock { connections.keys.sorted() } }
+
+    /// Delivers one message from `channel` (called on the channel's event loop).
+    func deliver(_ message: InboundMessage, from channel: Channel) {
+        lock.withLock {
+            guard let source else { return }
+            delivered += 1
+            if source.yield(message) == .stopProducing {
+                paused[ObjectIdentifier(channel)] = channel
+                channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            }
+        }
+    }
+
+    func produceMore() {
+        let resumed = lock.withLock {
+            defer { paused.removeAll() }
+            return Array(paused.values)
+        }
+        for channel in resumed {
+            channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        }
+    }
+
+    func didTerminate() {
+        produceMore()
+    }
+
+    /// Ends the sequence (transport shut down).
+    func finish() {
+        // `finish()` may call `didTerminate()` synchronously: not under the lock.
+        let source = lock.withLock {
+            defer { self.source = nil }
+            return self.source
+        }
+        source?.finish()
+    }
+}

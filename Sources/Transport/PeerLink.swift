@@ -1,0 +1,285 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The outbound connection of one lane to one peer: dials, authenticates,
+/// writes payload frames in order, redials with backoff when the connection
+/// fails, and keeps its queue bounded.
+///
+/// Admission (`send`) runs on the caller's thread under a lock that only
+/// guards counters; everything that touches the channel runs on the link's
+/// event loop, in the order of the sends.
+///
+/// ```
+///        start / backoff expired
+///   ┌──────────────────────────────┐
+///   v                              │
+/// connecting ──handshake ok──> connected
+///   │   ^                          │
+///   │   └──── (redial) ───┐        │ closed / error
+///   └─ refused / failed ─> backingOff <┘
+///  (any) ── shutdown ──> stopped
+/// ```
+final class PeerLink: @unchecked Sendable {
+    /// Why a connection ended.
+    enum EndReason: CustomStringConvertible {
+        case refused(HandshakeRefusal)
+        case closed
+        case closedDuringHandshake
+        case protocolError(String)
+        case connectFailed(String)
+
+        var description: String {
+            switch self {
+            case .refused(let reason): "refused: \(reason)"
+            case .closed: "connection closed"
+            case .closedDuringHandshake: "connection closed during handshake (peer refused us?)"
+            case .protocolError(let what): "protocol error: \(what)"
+            case .connectFailed(let what): "connect failed: \(what)"
+            }
+        }
+    }
+
+    /// Counters and state shared with senders and status readers.
+    private struct Shared {
+        var state = LinkState.connecting
+        var queuedBytes = 0
+        var queuedMessages = 0
+        var sentMessages = 0
+        var sentBytes = 0
+        var dropped: [DropReason: Int] = [:]
+        var consecutiveFailures = 0
+        var connects = 0
+    }
+
+    let peer: String
+    let lane: Lane
+    let eventLoop: EventLoop
+    private let config: TransportConfig
+    private let limits: TransportConfig.QueueLimits
+    private var logger: Logger
+    private let shared = NIOLockedValueBox(Shared())
+
+    // Event-loop confined.
+    private var address: PeerAddress
+    /// The authenticated connection, once the handshake succeeded.
+    private var channel: Channel?
+    /// The connection being dialed or authenticated, if any.
+    private var attempt: Channel?
+    private var pending = CircularBuffer<ByteBuffer>()
+    private var redial: Scheduled<Void>?
+    private var stopped = false
+
+    init(peer: String, lane: Lane, address: PeerAddress, eventLoop: EventLoop, config: TransportConfig) {
+        self.peer = peer
+        self.lane = lane
+        self.address = address
+        self.eventLoop = eventLoop
+        self.config = config
+        self.limits = config.queueLimits(for: lane)
+        var logger = config.logger
+        logger[metadataKey: "peer"] = "\(peer)"
+        logger[metadataKey: "lane"] = "\(lane)"
+        self.logger = logger
+    }
+
+    /// Changes where the peer is dialed from the next attempt on.
+    func setAddress(_ newAddress: PeerAddress) {
+        eventLoop.execute { self.address = newAddress }
+    }
+
+    /// Starts dialing.
+    func start() {
+        eventLoop.execute { self.dial() }
+    }
+
+    /// Admits `payload` for sending, or drops it (counted) when the queue is
+    /// full or the peer is unreachable.
+    func send(_ payload: ByteBuffer) -> SendResult {
+        let size = payload.readableBytes
+        let result: SendResult = shared.withLockedValue { s in
+            let verdict: DropReason?
+            switch s.state {
+            case .stopped: verdict = .notRunning
+            case .backingOff: verdict = .peerUnreachable
+            case .connecting, .connected:
+                if size > config.maxFrameSize {
+                    verdict = .tooLarge
+                } else if s.queuedBytes + size > limits.maxBytes || s.queuedMessages + 1 > limits.maxMessages {
+                    verdict = .queueFull
+                } else {
+                    verdict = nil
+                }
+            }
+            if let verdict {
+                s.dropped[verdict, default: 0] += 1
+                return .dropped(verdict)
+            }
+            s.queuedBytes += size
+            s.queuedMessages += 1
+            return .queued
+        }
+        if result == .queued {
+            eventLoop.execute { self.writeOrHold(payload) }
+        }
+        return result
+    }
+
+    /// A snapshot of state and counters.
+    var status: LinkStatus {
+        shared.withLockedValue { s in
+            LinkStatus(peer: peer, lane: lane, state: s.state, consecutiveFailures: s.consecutiveFailures,
+                       connects: s.connects, sentMessages: s.sentMessages, sentBytes: s.sentBytes,
+                       queuedMessages: s.queuedMessages, queuedBytes: s.queuedBytes, dropped: s.dropped)
+        }
+    }
+
+    /// Stops dialing, closes the connection, drops what is queued.
+    func shutdown() -> EventLoopFuture<Void> {
+        eventLoop.submit {
+            self.stopped = true
+            self.shared.withLockedValue { $0.state = .stopped }
+            self.redial?.cancel()
+            self.redial = nil
+            self.dropPending()
+            let channels = [self.channel, self.attempt].compactMap { $0 }
+            self.channel = nil
+            self.attempt = nil
+            return channels
+        }.flatMap { channels in
+            let closes = channels.map { $0.close().recover { _ in } }
+            return EventLoopFuture.andAllComplete(closes, on: self.eventLoop)
+        }
+    }
+
+    // MARK: - On the event loop
+
+    private func dial() {
+        eventLoop.preconditionInEventLoop()
+        guard !stopped else { return }
+        redial = nil
+        shared.withLockedValue { $0.state = .connecting }
+        let hello = ClientHello(lane: lane, nonce: Handshake.makeNonce(), clusterName: config.clusterName,
+                                from: config.localID, to: peer)
+        let secret = config.secretKey
+        let timeout = config.handshakeTimeout
+        ClientBootstrap(group: eventLoop)
+            .connectTimeout(TimeAmount(timeout))
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    self.attempt = channel  // runs on this link's event loop
+                    let limit = FrameSizeLimit(maxBodySize: Frame.maxHandshakeBodySize)
+                    try channel.pipeline.syncOperations.addHandlers(
+                        ByteToMessageHandler(FrameDecoder(limit: limit)),
+                        ClientConnectionHandler(handshake: ClientHandshake(hello: hello, secret: secret),
+                                                timeout: timeout, link: self)
+                    )
+                }
+            }
+            .connect(host: address.host, port: address.port)
+            .whenFailure { error in
+                self.attempt = nil
+                self.failed(.connectFailed("\(error)"))
+            }
+    }
+
+    /// Called by the handler once the handshake succeeded.
+    func connectionEstablished(_ channel: Channel) {
+        eventLoop.preconditionInEventLoop()
+        guard !stopped else {
+            channel.close(promise: nil)
+            return
+        }
+        self.channel = channel
+        attempt = nil
+        let connects = shared.withLockedValue { s in
+            s.state = .connected
+            s.consecutiveFailures = 0
+            s.connects += 1
+            return s.connects
+        }
+        logger.info("connected", metadata: ["address": "\(address)", "connects": "\(connects)"])
+        while let payload = pending.popFirst() {
+            write(payload, on: channel)
+        }
+    }
+
+    /// Called by the handler when its connection ends, at most once per connection.
+    func connectionEnded(_ channel: Channel, reason: EndReason) {
+        eventLoop.preconditionInEventLoop()
+        if self.channel === channel { self.channel = nil }
+        if attempt === channel { attempt = nil }
+        failed(reason)
+    }
+
+    private func failed(_ reason: EndReason) {
+        eventLoop.preconditionInEventLoop()
+        guard !stopped, redial == nil else { return }
+        dropPending()
+        let failures = shared.withLockedValue { s in
+            s.state = .backingOff
+            s.consecutiveFailures += 1
+            return s.consecutiveFailures
+        }
+        let delay = config.backoff.delay(afterFailures: failures, unitRandom: config.random())
+        let metadata: Logger.Metadata = [
+            "address": "\(address)", "failures": "\(failures)", "retry_in": "\(delay)",
+        ]
+        switch reason {
+        case .refused:
+            logger.warning("\(reason)", metadata: metadata)
+        case .connectFailed where failures > 1:
+            logger.debug("\(reason)", metadata: metadata)
+        default:
+            logger.info("\(reason)", metadata: metadata)
+        }
+        redial = eventLoop.scheduleTask(in: TimeAmount(delay)) { self.dial() }
+    }
+
+    private func writeOrHold(_ payload: ByteBuffer) {
+        if let channel {
+            write(payload, on: channel)
+        } else if !stopped && status.state == .connecting {
+            pending.append(payload)
+        } else {
+            release(payload.readableBytes, outcome: .dropped(stopped ? .notRunning : .connectionLost))
+        }
+    }
+
+    private func write(_ payload: ByteBuffer, on channel: Channel) {
+        let size = payload.readableBytes
+        channel.write(Frame.header(kind: .payload, bodySize: size, allocator: channel.allocator), promise: nil)
+        let promise = eventLoop.makePromise(of: Void.self)
+        channel.writeAndFlush(payload, promise: promise)
+        promise.futureResult.whenComplete { result in
+            switch result {
+            case .success: self.release(size, outcome: .queued)
+            case .failure: self.release(size, outcome: .dropped(.connectionLost))
+            }
+        }
+    }
+
+    private func dropPending() {
+        while let payload = pending.popFirst() {
+            release(payload.readableBytes, outcome: .dropped(stopped ? .notRunning : .connectionLost))
+        }
+    }
+
+    /// Takes a message out of the queue accounting: sent (`.queued`) or dropped.
+    private func release(_ size: Int, outcome: SendResult) {
+        shared.withLockedValue { s in
+            s.queuedBytes -= size
+            s.queuedMessages -= 1
+            switch outcome {
+            case .queued:
+                s.sentMessages += 1
+                s.sentBytes += size
+            case .dropped(let reason):
+                s.dropped[reason, default: 0] += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Logging
+import NIOCore
+
+/// Drives an accepted connection: runs ``ServerHandshake`` under a time
+/// bound, then delivers payload frames to the lane's ``InboundLane``.
+/// Nothing is delivered before the peer has proven knowledge of the secret.
+final class ServerConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = Frame
+    typealias OutboundOut = ByteBuffer
+
+    private var handshake: ServerHandshake
+    private let limit: FrameSizeLimit
+    private let maxFrameSize: Int
+    private let timeout: Duration
+    private let lanes: [Lane: InboundLane]
+    private var logger: Logger
+    private var peer: (id: String, lane: Lane)?
+    private var timeoutTask: Scheduled<Void>?
+    private var closing = false
+
+    init(handshake: ServerHandshake, limit: FrameSizeLimit, maxFrameSize: Int, timeout: Duration,
+         lanes: [Lane: InboundLane], logger: Logger) {
+        self.handshake = handshake
+        self.limit = limit
+        self.maxFrameSize = maxFrameSize
+        self.timeout = timeout
+        self.lanes = lanes
+        self.logger = logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        logger[metadataKey: "remote"] = "\(context.remoteAddress.map { "\($0)" } ?? "?")"
+        let loop = context.eventLoop.assumeIsolated()
+        let contextBox = NIOLoopBound(context, eventLoop: context.eventLoop)
+        timeoutTask = loop.scheduleTask(in: TimeAmount(timeout)) { [self] in
+            if peer == nil { refuse(context: contextBox.value, .timedOut) }
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timeoutTask?.cancel()
+        if let peer {
+            lanes[peer.lane]?.unregister(peer: peer.id, channel: context.channel)
+            logger.info("inbound connection closed", metadata: ["peer": "\(peer.id)", "lane": "\(peer.lane)"])
+        } else if !closing {
+            logger.info("connection closed before authentication (the client refused us?)")
+        }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        let frame = unwrapInboundIn(data)
+        if let peer {
+            guard frame.kind == .payload else {
+                logger.warning("protocol error: \(frame.kind) frame after handshake; closing",
+                               metadata: ["peer": "\(peer.id)"])
+                close(context: context)
+                return
+            }
+            lanes[peer.lane]?.deliver(InboundMessage(from: peer.id, lane: peer.lane, payload: frame.body),
+                                      from: context.channel)
+            return
+        }
+        switch handshake.receive(frame) {
+        case .send(let reply):
+            context.writeAndFlush(wrapOutboundOut(reply.encoded(allocator: context.channel.allocator)), promise: nil)
+        case .established(let reply, let id, let lane):
+            timeoutTask?.cancel()
+            peer = (id, lane)
+            limit.maxBodySize = maxFrameSize
+            context.writeAndFlush(wrapOutboundOut(reply.encoded(allocator: context.channel.allocator)), promise: nil)
+            logger.info("accepted authenticated peer", metadata: ["peer": "\(id)", "lane": "\(lane)"])
+            if let replaced = lanes[lane]?.register(peer: id, channel: context.channel) {
+                logger.info("closing the peer's older connection on this lane", metadata: ["peer": "\(id)", "lane": "\(lane)"])
+                replaced.close(promise: nil)
+            }
+        case .refuse(let reason):
+            refuse(context: context, reason)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard !closing else { return }
+        if let peer {
+            logger.warning("closing inbound connection: \(error)", metadata: ["peer": "\(peer.id)", "lane": "\(peer.lane)"])
+        } else {
+            logger.warning("refused connection: \(error)")
+        }
+        close(context: context)
+    }
+
+    private func refuse(context: ChannelHandlerContext, _ reason: HandshakeRefusal) {
+        guard !closing else { return }
+        logger.warning("refused connection: \(reason)")
+        close(context: context)
+    }
+
+    private func close(context: ChannelHandlerContext) {
+        closing = true
+        timeoutTask?.cancel()
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,72 @@
+import Crypto
+import NIOCore
+
+/// The accepting side of ``Handshake`` as a value-type state machine: feed it
+/// frames, perform the action it returns.
+struct ServerHandshake {
+    /// What the caller must do next.
+    enum Action: Equatable {
+        /// Write this frame and wait for the next one.
+        case send(Frame)
+        /// Write this frame (accept): the peer is authenticated for `lane`.
+        case established(Frame, peer: String, lane: Lane)
+        /// Log the reason and close; deliver nothing.
+        case refuse(HandshakeRefusal)
+    }
+
+    private enum State {
+        case awaitingHello
+        case awaitingProof(peer: String, lane: Lane, transcript: [UInt8])
+        case done
+    }
+
+    private var state = State.awaitingHello
+    let clusterName: String
+    let localID: String
+    let knownPeers: Set<String>
+    let secret: SymmetricKey
+    let serverNonce: [UInt8]
+
+    init(clusterName: String, localID: String, knownPeers: Set<String>, secret: SymmetricKey,
+         serverNonce: [UInt8] = Handshake.makeNonce()) {
+        self.clusterName = clusterName
+        self.localID = localID
+        self.knownPeers = knownPeers
+        self.secret = secret
+        self.serverNonce = serverNonce
+    }
+
+    mutating func receive(_ frame: Frame) -> Action {
+        switch state {
+        case .awaitingHello:
+            guard frame.kind == .hello else { return refuse(.unexpectedFrame(frame.kind)) }
+            guard let hello = ClientHello(body: frame.body) else { return refuse(.malformed("hello")) }
+            guard hello.clusterName == clusterName else { return refuse(.wrongCluster(hello.clusterName)) }
+            guard hello.from != localID, knownPeers.contains(hello.from) else { return refuse(.unknownNode(hello.from)) }
+            guard hello.to == localID else { return refuse(.wrongTarget(hello.to)) }
+            let transcript = Handshake.transcript(helloBody: frame.body, serverNonce: serverNonce)
+            let mac = Handshake.mac(label: Handshake.serverLabel, transcript: transcript, secret: secret)
+            state = .awaitingProof(peer: hello.from, lane: hello.lane, transcript: transcript)
+            var body = ByteBuffer()
+            body.writeBytes(serverNonce)
+            body.writeBytes(mac)
+            return .send(Frame(kind: .challenge, body: body))
+        case .awaitingProof(let peer, let lane, let transcript):
+            guard frame.kind == .proof else { return refuse(.unexpectedFrame(frame.kind)) }
+            guard frame.body.readableBytes == Handshake.macSize else { return refuse(.malformed("proof")) }
+            let mac = Array(frame.body.readableBytesView)
+            guard Handshake.verify(mac: mac, label: Handshake.clientLabel, transcript: transcript, secret: secret) else {
+                return refuse(.badClientProof)
+            }
+            state = .done
+            return .established(Frame(kind: .accept, body: ByteBuffer()), peer: peer, lane: lane)
+        case .done:
+            return refuse(.unexpectedFrame(frame.kind))
+        }
+    }
+
+    private mutating func refuse(_ reason: HandshakeRefusal) -> Action {
+        state = .done
+        return .refuse(reason)
+    }
+}

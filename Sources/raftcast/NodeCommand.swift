@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Node
+
+/// `raftcast node`: runs one node of the cluster until SIGINT or SIGTERM.
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Run one node of the cluster (stops cleanly on SIGINT/SIGTERM).")
+
+    @Option(name: .long, help: "The cluster configuration.")
+    var config: String = "cluster.yaml"
+
+    @Option(name: .long, help: "This node's id in the configuration (default: the node whose raft address is on this machine).")
+    var id: String?
+
+    @Option(name: .customLong("snapshot-entries"), help: "Snapshot after this many applied entries (0: never by count).")
+    var snapshotEntries: UInt64 = SnapshotPolicy().entries
+
+    @Option(name: .customLong("snapshot-bytes"), help: "Snapshot after this many applied payload bytes (0: never by size).")
+    var snapshotBytes: UInt64 = SnapshotPolicy().bytes
+
+    @Option(name: .customLong("snapshot-keep"), help: "Entries kept in the log behind a snapshot.")
+    var snapshotKeep: UInt64 = SnapshotPolicy().keptTail
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let cluster = try ClusterConfigFile.load(config)
+        let member = try ClusterConfigFile.localMember(cluster, id: id, path: config)
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw CLIFailure.reportingExit(.badInput("--log-level", "unknown level \(logLevel)"))
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "raftcast.node")
+        logger.logLevel = level
+        let policy = SnapshotPolicy(entries: snapshotEntries, bytes: snapshotBytes, keptTail: snapshotKeep)
+        do {
+            try await NodeRunner(cluster: cluster, member: member, snapshotPolicy: policy, logger: logger).run()
+        } catch {
+            throw CLIFailure.reportingExit(.runtime("node \(member.id)", "\(error)"))
+        }
+    }
+}

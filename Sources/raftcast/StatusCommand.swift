@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Node
+
+/// `raftcast status`: asks every node for its view and prints one table.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show every node's role, term, leader and log position (exit 1 when none answers).")
+
+    @Option(name: .long, help: "The cluster configuration.")
+    var config: String = "cluster.yaml"
+
+    @Flag(name: .long, help: "Print JSON instead of a table.")
+    var json = false
+
+    @Option(name: .customLong("timeout-ms"), help: "How long to wait for each node.")
+    var timeoutMs: Int = 1000
+
+    /// One line of `--json` output.
+    struct Row: Encodable {
+        var id: String
+        var http: String
+        var reachable: Bool
+        var error: String?
+        var status: ClusterStatusReport?
+    }
+
+    func run() throws {
+        let cluster = try ClusterConfigFile.load(config)
+        let results = ClusterStatusProbe.probe(cluster, timeout: .milliseconds(max(1, timeoutMs)))
+        if json {
+            let rows = results.map {
+                Row(id: $0.member.id, http: "\($0.member.http)", reachable: $0.report != nil, error: $0.error,
+                    status: $0.report)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(rows)
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(Self.table(results))
+        }
+        if results.allSatisfy({ $0.report == nil }) {
+            Terminal.standardError.writeLine("error: \(config): no node answered")
+            throw ExitCode(CLIFailure.Code.runtimeFailure.rawValue)
+        }
+    }
+
+    static func table(_ results: [ClusterStatusProbe.Result]) -> String {
+        var rows = [["ID", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAST", "HASH", "HTTP"]]
+        for result in results {
+            if let r = result.report {
+                rows.append([r.id, r.role, "\(r.term)", r.leader ?? "-", "\(r.commitIndex)", "\(r.appliedIndex)",
+                             "\(r.lastLogIndex)", r.appliedHash, "\(result.member.http)"])
+            } else {
+                rows.append([result.member.id, "UNREACHABLE", "-", "-", "-", "-", "-", result.error ?? "", "\(result.member.http)"])
+            }
+        }
+        var widths = [Int](repeating: 0, count: rows[0].count)
+        for row in rows { for (i, cell) in row.enumerated() where i < row.count - 1 { widths[i] = max(widths[i], cell.count) } }
+        return rows.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0)
+            }.joined()
+        }.joined(separator: "\n")
+    }
+}

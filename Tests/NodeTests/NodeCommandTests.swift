@@ -1,0 +1,81 @@
+import Foundation
+import Node
+import XCTest
+
+/// `raftcast node` start-up errors and `/metrics` against promtool.
+final class NodeCommandTests: XCTestCase {
+    func testBadConfigExitsTwoWithOneLinePerProblem() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-badconfig-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("cluster.yaml").path
+        try """
+            cluster:
+              name: broken
+              secret_file: missing.secret
+              heartbeat_ms: 100
+              election_timeout_ms: [150, 300]
+            nodes:
+              - id: n1
+                raft: 127.0.0.1:notaport
+                http: 127.0.0.1:8100
+                data_dir: data/n1
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try runRaftcast(["node", "--config", path, "--id", "n1"])
+        XCTAssertEqual(run.status, 2)
+        let lines = run.stderr.split(separator: "\n")
+        XCTAssertGreaterThanOrEqual(lines.count, 2, run.stderr)
+        for line in lines { XCTAssertTrue(line.hasPrefix("error: \(path): "), String(line)) }
+        XCTAssertTrue(run.stderr.contains("secret"), run.stderr)
+
+        let missing = try runRaftcast(["node", "--config", folder.appendingPathComponent("nope.yaml").path])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.hasPrefix("error: "), missing.stderr)
+
+        let status = try runRaftcast(["status", "--config", path])
+        XCTAssertEqual(status.status, 2)
+    }
+
+    func testUnknownNodeIdIsBadUsage() throws {
+        let cluster = try LocalCluster(size: 1)
+        defer { cluster.shutdown() }
+        let run = try runRaftcast(["node", "--config", cluster.configPath, "--id", "n9"])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.hasPrefix("error: \(cluster.configPath): --id n9"), run.stderr)
+    }
+
+    func testStatusMarksSilentNodesAndFailsWhenNoneAnswers() throws {
+        let cluster = try LocalCluster(size: 3)
+        defer { cluster.shutdown() }
+        let run = try runRaftcast(["status", "--config", cluster.configPath, "--timeout-ms", "300"])
+        XCTAssertEqual(run.status, 1)
+        let rows = run.stdout.split(separator: "\n")
+        XCTAssertEqual(rows.count, 4, run.stdout)
+        XCTAssertEqual(rows.dropFirst().filter { $0.contains("UNREACHABLE") }.count, 3, run.stdout)
+        XCTAssertTrue(run.stderr.hasPrefix("error: \(cluster.configPath): no node answered"), run.stderr)
+    }
+
+    func testMetricsPassPromtool() throws {
+        let cluster = try LocalCluster(size: 3)
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try cluster.waitForLeader(among: cluster.ids)
+        var last: UInt64 = 0
+        for i in 0..<5 { last = try cluster.propose(Array(repeating: UInt8(i), count: 1000), leader: leader) }
+        try cluster.waitForSameState(cluster.ids, atLeast: last)
+        let text = try cluster.metrics(leader)
+        let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let tool = try XCTUnwrap(promtool, "promtool is required (Debian package prometheus; scripts/bootstrap.sh installs it)")
+        let check = try runTool(tool, ["check", "metrics"], input: text)
+        XCTAssertEqual(check.status, 0, "promtool: \(check.stdout)\(check.stderr)\n\(text)")
+        func value(_ name: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+        }
+        XCTAssertEqual(value("raftcast_raft_role"), 3)
+        XCTAssertEqual(value("raftcast_raft_commit_index"), Double(last))
+        XCTAssertGreaterThanOrEqual(value("raftcast_raft_replicated_bytes_total") ?? 0, 5 * 1000 * 2)
+        XCTAssertEqual(value("raftcast_commit_latency_seconds_count"), 5)
+        XCTAssertGreaterThan(value("raftcast_wal_sync_seconds_count") ?? 0, 0)
+        XCTAssertGreaterThanOrEqual(value("raftcast_raft_leader_changes_total") ?? 0, 1)
+    }
+}

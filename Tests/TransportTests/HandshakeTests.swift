@@ -1,0 +1,103 @@
+import Crypto
+import NIOCore
+import XCTest
+
+@testable import Transport
+
+final class HandshakeTests: XCTestCase {
+    let secret = SymmetricKey(data: Array("s3cret".utf8))
+
+    func makeServer(secret: SymmetricKey? = nil, peers: Set<String> = ["a"]) -> ServerHandshake {
+        ServerHandshake(clusterName: "c", localID: "b", knownPeers: peers, secret: secret ?? self.secret,
+                        serverNonce: Array(repeating: 7, count: 32))
+    }
+
+    func makeClient(secret: SymmetricKey? = nil, cluster: String = "c", from: String = "a", to: String = "b",
+                    lane: Lane = .bulk) -> ClientHandshake {
+        ClientHandshake(hello: ClientHello(lane: lane, nonce: Array(repeating: 3, count: 32), clusterName: cluster,
+                                           from: from, to: to), secret: secret ?? self.secret)
+    }
+
+    func testSuccessfulExchange() throws {
+        var server = makeServer()
+        var client = makeClient()
+        guard case .send(let challenge) = server.receive(client.helloFrame) else { return XCTFail("no challenge") }
+        XCTAssertEqual(challenge.kind, .challenge)
+        guard case .send(let proof) = client.receive(challenge) else { return XCTFail("client refused") }
+        guard case .established(let accept, let peer, let lane) = server.receive(proof) else { return XCTFail("server refused") }
+        XCTAssertEqual(peer, "a")
+        XCTAssertEqual(lane, .bulk)
+        XCTAssertEqual(client.receive(accept), .established)
+    }
+
+    func testClientDetectsServerWithWrongSecret() {
+        var server = makeServer(secret: SymmetricKey(data: Array("other".utf8)))
+        var client = makeClient()
+        guard case .send(let challenge) = server.receive(client.helloFrame) else { return XCTFail() }
+        XCTAssertEqual(client.receive(challenge), .refuse(.badServerProof))
+    }
+
+    func testServerDetectsClientWithWrongSecret() {
+        var server = makeServer()
+        let client = makeClient()
+        guard case .send(let challenge) = server.receive(client.helloFrame) else { return XCTFail() }
+        // An impostor that cannot compute the MAC sends the server's own MAC back, or zeros.
+        var body = challenge.body
+        _ = body.readBytes(length: 32)
+        let serverMAC = body.readBytes(length: 32)!
+        var replayServer = makeServer()
+        _ = replayServer.receive(client.helloFrame)
+        XCTAssertEqual(replayServer.receive(Frame(kind: .proof, body: ByteBuffer(bytes: serverMAC))), .refuse(.badClientProof))
+        XCTAssertEqual(server.receive(Frame(kind: .proof, body: ByteBuffer(bytes: [UInt8](repeating: 0, count: 32)))),
+                       .refuse(.badClientProof))
+    }
+
+    func testProofFromAnotherSessionIsRejected() {
+        // A proof recorded for one server nonce does not open a session with another nonce.
+        var server1 = makeServer()
+        var client = makeClient()
+        guard case .send(let challenge1) = server1.receive(client.helloFrame),
+              case .send(let proof1) = client.receive(challenge1) else { return XCTFail() }
+        var server2 = ServerHandshake(clusterName: "c", localID: "b", knownPeers: ["a"], secret: secret,
+                                      serverNonce: Array(repeating: 8, count: 32))
+        _ = server2.receive(makeClient().helloFrame)
+        XCTAssertEqual(server2.receive(proof1), .refuse(.badClientProof))
+    }
+
+    func testHelloChecks() {
+        var s1 = makeServer()
+        XCTAssertEqual(s1.receive(makeClient(cluster: "other").helloFrame), .refuse(.wrongCluster("other")))
+        var s2 = makeServer()
+        XCTAssertEqual(s2.receive(makeClient(from: "zz").helloFrame), .refuse(.unknownNode("zz")))
+        var s3 = makeServer(peers: ["a", "b"])
+        XCTAssertEqual(s3.receive(makeClient(from: "b").helloFrame), .refuse(.unknownNode("b")), "own id is not a peer")
+        var s4 = makeServer()
+        XCTAssertEqual(s4.receive(makeClient(to: "q").helloFrame), .refuse(.wrongTarget("q")))
+        var s5 = makeServer()
+        XCTAssertEqual(s5.receive(Frame(kind: .payload, body: ByteBuffer())), .refuse(.unexpectedFrame(.payload)))
+        var s6 = makeServer()
+        XCTAssertEqual(s6.receive(Frame(kind: .hello, body: ByteBuffer(bytes: [0, 1, 2]))), .refuse(.malformed("hello")))
+    }
+
+    func testHelloBodyRoundTripAndMalformedVariants() {
+        let hello = ClientHello(lane: .control, nonce: Array(0..<32), clusterName: "living-room", from: "n1", to: "n2")
+        let body = hello.encodedBody()
+        XCTAssertEqual(ClientHello(body: body), hello)
+        // Every truncation, and any trailing byte, is malformed.
+        for cut in 0..<body.readableBytes {
+            XCTAssertNil(ClientHello(body: body.getSlice(at: 0, length: cut)!), "cut \(cut)")
+        }
+        var extended = body
+        extended.writeInteger(UInt8(0))
+        XCTAssertNil(ClientHello(body: extended))
+        var badLane = body
+        badLane.setInteger(UInt8(9), at: 0)
+        XCTAssertNil(ClientHello(body: badLane))
+    }
+
+    func testAfterRefusalNothingIsAccepted() {
+        var server = makeServer()
+        _ = server.receive(makeClient(cluster: "x").helloFrame)
+        XCTAssertEqual(server.receive(makeClient().helloFrame), .refuse(.unexpectedFrame(.hello)))
+    }
+}

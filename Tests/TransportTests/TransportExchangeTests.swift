@@ -1,0 +1,121 @@
+import NIOCore
+import NIOPosix
+import XCTest
+
+@testable import Transport
+
+/// Real sockets on 127.0.0.1 with ephemeral ports; every wait is on a condition with a bound.
+final class TransportExchangeTests: XCTestCase {
+    func testTwoTransportsExchangeBothWaysOnBothLanes() async throws {
+        let cluster = try await TestCluster.start(["a", "b"])
+        for lane in Lane.allCases {
+            for i in 0..<20 {
+                XCTAssertEqual(cluster["a"].send(Array("a\(lane)\(i)".utf8), to: "b", lane: lane), .queued)
+                XCTAssertEqual(cluster["b"].send(Array("b\(lane)\(i)".utf8), to: "a", lane: lane), .queued)
+            }
+        }
+        for lane in Lane.allCases {
+            let atB = cluster.collectors["b"]![lane]!
+            let atA = cluster.collectors["a"]![lane]!
+            let complete = await waitUntil { atB.received.count == 20 && atA.received.count == 20 }
+            XCTAssertTrue(complete, "lane \(lane): b got \(atB.received.count), a got \(atA.received.count)")
+            // In order, from the right peer, on the right lane.
+            XCTAssertEqual(atB.payloads(from: "a"), (0..<20).map { Array("a\(lane)\($0)".utf8) })
+            XCTAssertEqual(atA.payloads(from: "b"), (0..<20).map { Array("b\(lane)\($0)".utf8) })
+            XCTAssertTrue(atB.received.allSatisfy { $0.lane == lane })
+        }
+        let status = try XCTUnwrap(cluster["a"].linkStatus(peer: "b", lane: .control))
+        XCTAssertEqual(status.state, .connected)
+        XCTAssertEqual(status.sentMessages, 20)
+        XCTAssertEqual(status.queuedBytes, 0)
+        await cluster.shutdown()
+    }
+
+    func testThreeTransportsAllPairs() async throws {
+        let ids = ["n1", "n2", "n3"]
+        let cluster = try await TestCluster.start(ids)
+        for from in ids {
+            for to in ids where to != from {
+                for lane in Lane.allCases {
+                    XCTAssertEqual(cluster[from].send(Array("\(from)>\(to)".utf8), to: to, lane: lane), .queued)
+                }
+            }
+        }
+        let done = await waitUntil {
+            ids.allSatisfy { id in Lane.allCases.allSatisfy { cluster.collectors[id]![$0]!.received.count == 2 } }
+        }
+        XCTAssertTrue(done)
+        for to in ids {
+            for lane in Lane.allCases {
+                for from in ids where from != to {
+                    XCTAssertEqual(cluster.collectors[to]![lane]!.payloads(from: from), [Array("\(from)>\(to)".utf8)])
+                }
+            }
+        }
+        XCTAssertEqual(cluster["n1"].send([1], to: "n9", lane: .control), .dropped(.unknownPeer))
+        await cluster.shutdown()
+    }
+
+    /// The bulk consumer takes one 4 MiB message and then stalls, so bulk data
+    /// backs up (inbound back-pressure → TCP → the sender's bulk queue). A
+    /// control message sent then must still arrive promptly. On a single
+    /// connection it would wait behind ~60 MiB that nobody reads, forever.
+    func testControlMessageOvertakesStalledBulkData() async throws {
+        let chunk = ByteBuffer(repeating: 0x5A, count: 4 << 20)
+        let bulkCount = 16
+        let cluster = try await TestCluster.start(["a", "b"], collect: false) { config in
+            config.bulkQueue = .init(maxBytes: 80 << 20, maxMessages: 64)
+            config.inboundBulkHighWatermark = 2
+        }
+        let control = cluster["b"].messages(on: .control)!
+        let bulk = cluster["b"].messages(on: .bulk)!
+        let connected = await waitUntil { cluster.allConnected() }
+        XCTAssertTrue(connected)
+
+        var bulkIterator = bulk.makeAsyncIterator()
+        for _ in 0..<bulkCount { XCTAssertEqual(cluster["a"].send(chunk, to: "b", lane: .bulk), .queued) }
+        let first = await bulkIterator.next()
+        XCTAssertEqual(first?.payload.readableBytes, 4 << 20)
+
+        // Bulk is now in flight and stalled. Send a heartbeat-sized control message.
+        let clock = ContinuousClock()
+        let sentAt = clock.now
+        XCTAssertEqual(cluster["a"].send([1, 2, 3], to: "b", lane: .control), .queued)
+        var controlIterator = control.makeAsyncIterator()
+        let heartbeat = await controlIterator.next()
+        let latency = clock.now - sentAt
+        XCTAssertEqual(heartbeat.map { Array($0.payload.readableBytesView) }, [1, 2, 3])
+        XCTAssertLessThan(latency, .milliseconds(500), "control message waited behind bulk data")
+        let stillQueued = cluster["a"].linkStatus(peer: "b", lane: .bulk)!.queuedBytes
+        XCTAssertGreaterThan(stillQueued, 8 << 20, "bulk data was not in flight when the control message arrived")
+
+        // The stalled lane's queue is bounded: further bulk sends are dropped, not queued.
+        var extraQueued = 0
+        var firstDrop: SendResult?
+        for _ in 0..<64 {  // bounded: the queue's message limit (64) stops it at the latest
+            let result = cluster["a"].send(chunk, to: "b", lane: .bulk)
+            if result == .queued { extraQueued += 1 } else { firstDrop = result; break }
+        }
+        XCTAssertEqual(firstDrop, .dropped(.queueFull))
+        let bulkStatus = cluster["a"].linkStatus(peer: "b", lane: .bulk)!
+        XCTAssertLessThanOrEqual(bulkStatus.queuedBytes, 80 << 20)
+        XCTAssertEqual(bulkStatus.dropped[.queueFull], 1)
+
+        // Resume the bulk consumer: everything arrives, intact.
+        var bulkReceived = 1
+        while bulkReceived < bulkCount + extraQueued, let message = await bulkIterator.next() {
+            XCTAssertEqual(message.payload.readableBytes, 4 << 20)
+            XCTAssertEqual(message.payload, chunk)
+            bulkReceived += 1
+        }
+        XCTAssertEqual(bulkReceived, bulkCount + extraQueued)
+        await cluster.shutdown()
+    }
+
+    func testOversizedSendIsDroppedNotSent() async throws {
+        let cluster = try await TestCluster.start(["a", "b"]) { $0.maxFrameSize = 1000 }
+        XCTAssertEqual(cluster["a"].send([UInt8](repeating: 0, count: 1001), to: "b", lane: .bulk), .dropped(.tooLarge))
+        XCTAssertEqual(cluster["a"].linkStatus(peer: "b", lane: .bulk)?.dropped[.tooLarge], 1)
+        await cluster.shutdown()
+    }
+}
