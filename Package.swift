@@ -53,7 +53,7 @@ let package = Package(
             name: "Broadcast",
             dependencies: ["Audio", "Media", "Raft", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "BroadcastTesting", dependencies: ["Broadcast", "Audio"]),
+        .target(name: "BroadcastTesting", dependencies: ["Broadcast", "Audio", "Raft"]),
         .target(name: "Raft"),
         .target(name: "RaftStorage", dependencies: ["Raft"]),
         .target(name: "RaftTesting", dependencies: ["Raft", "RaftStorage"]),
@@ -122,11 +122,11 @@ let package = Package(
         .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "BroadcastTesting", "Audio", "Media", "Raft", "TestSupport"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["Raft", "RaftStorage", "RaftTesting"]),
-        .testTarget(name: "CLITests", dependencies: ["Media", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Media", "Raft", "TestSupport"]),
         .testTarget(
             name: "TransportTests",
             dependencies: [
-                "Transport",
+                "Transport", "Raft",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+import Raft
 
 /// Every kind of bad input gives exit status 2 and exactly one line
 /// `error: <file>: <reason>` on stderr, from the real `raftcast` binary.
@@ -45,7 +46,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testRandomBytes() throws {
-        var generator = SeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         let bytes = Data((0..<65536).map { _ in UInt8.random(in: 0...255, using: &generator) })
         try assertRefused(
             try CLIFixtures.write("random.mp4", bytes), reason: "not an MP3 or MP4 file (unrecognised data)")
@@ -102,7 +103,7 @@ final class BadInputTests: XCTestCase {
 
     func testGarbageInTheMiddleOfAnMP3IsNotFatal() throws {
         var bytes = try CLIFixtures.bytes(try CLIFixtures.media("mp3-cbr", ext: "mp3"))
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let middle = bytes.count / 2
         for i in middle..<(middle + 2000) { bytes[i] = UInt8.random(in: 0...255, using: &generator) }
         let file = try CLIFixtures.write("garbled.mp3", bytes)
@@ -127,15 +128,3 @@ final class BadInputTests: XCTestCase {
     }
 }
 
-/// A small deterministic generator (SplitMix64) for reproducible test bytes.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

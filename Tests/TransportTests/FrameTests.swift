@@ -2,6 +2,7 @@ import NIOCore
 import XCTest
 
 @testable import Transport
+import Raft
 
 final class FrameTests: XCTestCase {
     func testRoundTripEveryKind() throws {

@@ -5,6 +5,7 @@ import NIOEmbedded
 import XCTest
 
 @testable import Transport
+import Raft
 
 /// Hostile bytes against the real accepting pipeline (frame decoder and
 /// handshake handler) on an EmbeddedChannel: it never traps, never delivers

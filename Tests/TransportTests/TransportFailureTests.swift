@@ -5,6 +5,7 @@ import NIOPosix
 import XCTest
 
 @testable import Transport
+import Raft
 
 final class TransportFailureTests: XCTestCase {
     /// Waits until every link from `id` has failed at least `failures` times in a row.
