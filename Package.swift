@@ -47,11 +47,13 @@ let package = Package(
             providers: [.apt(["libasound2-dev"])]
         ),
 
-        .target(name: "Media", dependencies: ["CFFmpeg"]),
+        // Little-endian field writing shared by the binary formats (no dependencies).
+        .target(name: "BinaryCoding"),
+        .target(name: "Media", dependencies: ["CFFmpeg", "BinaryCoding"]),
         .target(name: "Audio", dependencies: ["CALSA"]),
         .target(
             name: "Broadcast",
-            dependencies: ["Audio", "Media", "Raft", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Audio", "Media", "Raft", "BinaryCoding", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "BroadcastTesting", dependencies: ["Broadcast", "Audio", "Raft"]),
         .target(name: "Raft"),

@@ -1,4 +1,5 @@
 import Media
+import BinaryCoding
 
 /// Catalogue snapshot, version 1 (all integers little endian; `blob` = u32 length + bytes):
 ///
@@ -37,7 +38,7 @@ extension Catalogue {
     /// the Raft snapshot.
     public func snapshot() -> [UInt8] {
         let fragmentCount = streamsByID.values.reduce(0) { $0 + $1.fragments.count }
-        var w = CatalogueByteWriter(capacity: 64 + streamsByID.count * 1024 + fragmentCount * Self.fragmentRecordSize)
+        var w = LittleEndianWriter(capacity: 64 + streamsByID.count * 1024 + fragmentCount * Self.fragmentRecordSize)
         w.bytes(Self.snapshotMagic)
         w.u8(Self.snapshotVersion)
         w.bytes([0, 0, 0])

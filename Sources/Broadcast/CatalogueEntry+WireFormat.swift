@@ -1,3 +1,5 @@
+import BinaryCoding
+
 /// Catalogue entry, version 1 (all integers little endian; `str` = u16 length + UTF-8,
 /// `blob` = u32 length + bytes, `f64` = IEEE-754 bit pattern):
 ///
@@ -80,8 +82,8 @@ extension CatalogueEntry {
         }
     }
 
-    private static func prefix(_ type: EntryType, _ stream: CatalogueStreamID, capacity: Int) -> CatalogueByteWriter {
-        var w = CatalogueByteWriter(capacity: prefixSize + capacity)
+    private static func prefix(_ type: EntryType, _ stream: CatalogueStreamID, capacity: Int) -> LittleEndianWriter {
+        var w = LittleEndianWriter(capacity: prefixSize + capacity)
         w.bytes(magic)
         w.u8(version)
         w.u8(type.rawValue)

@@ -1,3 +1,5 @@
+import BinaryCoding
+
 /// Stream header record, version 1 (inside the envelope of `WireFormat`;
 /// integers little endian, `str` = u16 length + UTF-8, `blob` = u32 length + bytes):
 ///
@@ -61,7 +63,7 @@ extension StreamHeader {
 }
 
 extension TrackInfo {
-    fileprivate func write(to w: inout ByteWriter) {
+    fileprivate func write(to w: inout LittleEndianWriter) {
         w.u8(kind.rawValue)
         w.i32(codecID)
         w.string(codecName)

@@ -1,4 +1,5 @@
 import CFFmpeg
+import BinaryCoding
 
 /// The envelope every raftcast media record shares (all integers little endian):
 ///
@@ -32,8 +33,8 @@ enum WireFormat {
     }
 
     /// Wraps a body written by `writeBody` into a record with `magic`.
-    static func seal(magic: [UInt8], capacity: Int, writeBody: (inout ByteWriter) -> Void) -> [UInt8] {
-        var writer = ByteWriter(capacity: capacity + headerSize + trailerSize)
+    static func seal(magic: [UInt8], capacity: Int, writeBody: (inout LittleEndianWriter) -> Void) -> [UInt8] {
+        var writer = LittleEndianWriter(capacity: capacity + headerSize + trailerSize)
         writer.bytes(magic)
         writer.u16(version)
         writer.u16(0)
