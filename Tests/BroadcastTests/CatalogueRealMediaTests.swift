@@ -27,7 +27,7 @@ final class CatalogueRealMediaTests: XCTestCase {
             ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
              "sine=frequency=440:sample_rate=44100:duration=\(seconds)", "-ac", "2", "-c:a", "libmp3lame", "-b:a", "128k",
              path])
-        guard result.status == 0 else { throw XCTSkip("ffmpeg could not make the MP3: \(String(decoding: result.stderr, as: UTF8.self))") }
+        guard result.status == 0 else { throw ToolFailure(command: "ffmpeg (making the MP3)", stderr: result.stderrText) }
         return path
     }
 

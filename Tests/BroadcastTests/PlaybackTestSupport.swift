@@ -14,12 +14,7 @@ enum PlaybackMedia {
         .deletingLastPathComponent().deletingLastPathComponent()
 
     /// The temp folder holding this process's media.
-    static let directory: URL = {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("raftcast-playback-tests-\(ProcessInfo.processInfo.processIdentifier)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    static let directory = ScratchDirectory.forProcess(prefix: "raftcast-playback-tests")
 
     /// A stream as the engine receives it, and what it must sound like.
     struct Stream {
@@ -44,7 +39,7 @@ enum PlaybackMedia {
         if !FileManager.default.fileExists(atPath: url.path) {
             let result = try ToolProcess.run(
                 repositoryRoot.appendingPathComponent("scripts/make-media.sh").path, [kind, String(seconds), url.path])
-            guard result.status == 0 else { throw XCTSkip("make-media.sh \(kind) failed: \(result.stderrText)") }
+            guard result.status == 0 else { throw ToolFailure(command: "make-media.sh \(kind)", stderr: result.stderrText) }
         }
         let stream = try load(url.path)
         cache[key] = stream

@@ -23,13 +23,7 @@ enum CLIFixtures {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("scripts/make-media.sh").path
 
-    static let directory: URL = {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("raftcast-cli-tests-\(ProcessInfo.processInfo.processIdentifier)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        XCTestObservationCenter.shared.addTestObserver(TemporaryDirectoryRemover(url: url))
-        return url
-    }()
+    static let directory = ScratchDirectory.forProcess(prefix: "raftcast-cli-tests")
 
     private static let lock = NSLock()
 
@@ -53,13 +47,4 @@ enum CLIFixtures {
     }
 
     static func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
-}
-
-/// Removes a test run's temp folder when the test bundle finishes.
-final class TemporaryDirectoryRemover: NSObject, XCTestObservation, @unchecked Sendable {
-    let url: URL
-    init(url: URL) { self.url = url }
-    func testBundleDidFinish(_ testBundle: Bundle) {
-        try? FileManager.default.removeItem(at: url)
-    }
 }

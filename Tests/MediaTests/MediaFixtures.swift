@@ -10,13 +10,7 @@ enum MediaFixtures {
     static let script = repositoryRoot.appendingPathComponent("scripts/make-media.sh").path
 
     /// The temp folder holding this process's fixtures.
-    static let directory: URL = {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("raftcast-media-tests-\(ProcessInfo.processInfo.processIdentifier)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        XCTestObservationCenter.shared.addTestObserver(TemporaryDirectoryRemover(url: url))
-        return url
-    }()
+    static let directory = ScratchDirectory.forProcess(prefix: "raftcast-media-tests")
 
     private static let lock = NSLock()
 
@@ -29,7 +23,7 @@ enum MediaFixtures {
         if !FileManager.default.fileExists(atPath: url.path) {
             let result = try ToolProcess.run(script, [kind, String(seconds), url.path])
             guard result.status == 0 else {
-                throw XCTSkip("make-media.sh \(kind) failed: \(result.stderrText)")
+                throw ToolFailure(command: "make-media.sh \(kind)", stderr: result.stderrText)
             }
         }
         return url.path
@@ -100,14 +94,5 @@ enum FFmpegReference {
             ["-nostdin", "-v", "error", "-i", path, "-map", "0:a:0", "-f", "s16le", "-ar", "48000", "-ac", "2", "-"])
         guard result.status == 0 else { throw NSError(domain: "ffmpeg", code: Int(result.status)) }
         return [UInt8](result.stdout)
-    }
-}
-
-/// Removes a test run's temp folder when the test bundle finishes.
-final class TemporaryDirectoryRemover: NSObject, XCTestObservation, @unchecked Sendable {
-    let url: URL
-    init(url: URL) { self.url = url }
-    func testBundleDidFinish(_ testBundle: Bundle) {
-        try? FileManager.default.removeItem(at: url)
     }
 }

@@ -6,13 +6,14 @@ import XCTest
 /// The conformance suite against every implementation.
 final class ConformanceTests: XCTestCase {
     func testMemoryStorage() {
-        LogStorageConformance(make: { MemoryStorage(confState: $0) }, reopen: nil).runAll()
+        let thrown = LogStorageConformance(make: { MemoryStorage(confState: $0) }, reopen: nil).runAll()
+        XCTAssertEqual(thrown, [], "conformance checks that threw")
     }
 
     func testDurableOnRealFileSystem() throws {
         let root = try TemporaryDirectory()
         var count = 0
-        LogStorageConformance(
+        let thrown = LogStorageConformance(
             make: { conf in
                 count += 1
                 return try DurableLogStorage(directory: root.path + "/log\(count)", confState: conf)
@@ -23,6 +24,7 @@ final class ConformanceTests: XCTestCase {
                 return try DurableLogStorage(directory: old.directory, options: old.options)
             }
         ).runAll()
+        XCTAssertEqual(thrown, [], "conformance checks that threw")
     }
 
     func testDurableOnSimulatedFileSystemWithPowerLoss() {
@@ -30,7 +32,7 @@ final class ConformanceTests: XCTestCase {
         let fs = SimulatedFileSystem()
         var count = 0
         let options = DurableLogStorage.Options(segmentSize: 256, cacheBytes: 64)
-        LogStorageConformance(
+        let thrown = LogStorageConformance(
             make: { conf in
                 count += 1
                 return try DurableLogStorage(directory: "/log\(count)", fileSystem: fs, options: options, confState: conf)
@@ -40,6 +42,7 @@ final class ConformanceTests: XCTestCase {
                 return try DurableLogStorage(directory: (s as! DurableLogStorage).directory, fileSystem: fs, options: options)
             }
         ).runAll()
+        XCTAssertEqual(thrown, [], "conformance checks that threw")
     }
 }
 
