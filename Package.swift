@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "Raft", "RaftStorage", "Transport",
+                "Raft", "RaftStorage", "Transport", "BinaryCoding",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -120,10 +120,10 @@ let package = Package(
         .target(name: "TestSupport", path: "Sources/TestSupport"),
 
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
-        .testTarget(name: "AudioTests", dependencies: ["Audio"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "TestSupport"]),
         .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "BroadcastTesting", "Audio", "Media", "Raft", "TestSupport"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"]),
-        .testTarget(name: "RaftStorageTests", dependencies: ["Raft", "RaftStorage", "RaftTesting"]),
+        .testTarget(name: "RaftStorageTests", dependencies: ["Raft", "RaftStorage", "RaftTesting", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Media", "Raft", "TestSupport"]),
         .testTarget(
             name: "TransportTests",
@@ -139,7 +139,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["Node", "Raft", "RaftStorage", "Transport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["Node", "Raft", "RaftStorage", "Transport", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
     ]
 )

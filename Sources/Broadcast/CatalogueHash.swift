@@ -1,3 +1,4 @@
+import BinaryCoding
 import Crypto
 
 /// The hashes the catalogue uses (docs/catalogue.md, "Hashes"):
@@ -8,12 +9,7 @@ import Crypto
 public enum CatalogueHash {
     /// The 64-bit FNV-1a hash of `bytes`.
     public static func fnv1a64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        return hash
+        FNV1a64.hash(bytes)
     }
 
     /// The SHA-256 digest of `bytes` (FIPS 180-4, through swift-crypto), 32 bytes.

@@ -1,3 +1,4 @@
+import BinaryCoding
 import Raft
 
 /// One entry as the node's state machine saw it: where it sits in the log and

@@ -1,3 +1,4 @@
+import BinaryCoding
 import Raft
 
 /// The replicated state machine of this issue: the ordered list of applied

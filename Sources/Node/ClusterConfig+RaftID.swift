@@ -1,3 +1,4 @@
+import BinaryCoding
 import Raft
 
 extension ClusterConfig {
@@ -10,16 +11,10 @@ extension ClusterConfig {
     /// members of one file are reported by validation.
     ///
     /// ```
-    ///  h = 0xcbf29ce484222325                  (FNV offset basis)
-    ///  for each byte b: h = (h XOR b) * 0x100000001b3   (mod 2^64, FNV prime)
-    ///  raftID = h == 0 ? 1 : h
+    ///  raftID = h == 0 ? 1 : h      where h = FNV-1a 64 (see ``FNV1a64``)
     /// ```
     public static func raftID(for id: String) -> NodeID {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in id.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
+        let hash = FNV1a64.hash(id.utf8)
         return hash == 0 ? 1 : hash
     }
 }

@@ -23,30 +23,36 @@ public enum ToolProcess {
         public var description: String { "timed out after \(seconds) s: \(command.joined(separator: " "))" }
     }
 
-    /// Runs `executable` (an absolute path, or a name looked up in PATH) with `arguments`.
+    /// Runs `executable` (an absolute path, or a name looked up in PATH) with `arguments`; `environment`
+    /// is added to this process's environment, and `input`, when given, is the child's standard input.
     public static func run(
-        _ executable: String, _ arguments: [String], timeout: TimeInterval = 120, currentDirectory: URL? = nil
+        _ executable: String, _ arguments: [String], timeout: TimeInterval = 120, currentDirectory: URL? = nil,
+        environment: [String: String] = [:], input: Data? = nil
     ) throws -> Result {
         let process = Process()
         let isPath = executable.hasPrefix("/")
         process.executableURL = URL(fileURLWithPath: isPath ? executable : "/usr/bin/env")
         process.arguments = isPath ? arguments : [executable] + arguments
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
 
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-tool-\(UUID().uuidString)")
         let outURL = base.appendingPathExtension("out")
         let errURL = base.appendingPathExtension("err")
+        let inURL = base.appendingPathExtension("in")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: inURL.path, contents: input ?? Data())
         defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
+            for url in [outURL, errURL, inURL] { try? FileManager.default.removeItem(at: url) }
         }
         let outHandle = try FileHandle(forWritingTo: outURL)
         let errHandle = try FileHandle(forWritingTo: errURL)
         process.standardOutput = outHandle
         process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = input == nil ? FileHandle.nullDevice : try FileHandle(forReadingFrom: inURL)
 
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }

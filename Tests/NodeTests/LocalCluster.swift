@@ -1,5 +1,6 @@
 import Foundation
 import Node
+import TestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -21,12 +22,6 @@ final class LocalCluster: @unchecked Sendable {
     let extraArguments: [String]
     private(set) var processes: [String: Process] = [:]
     private var starts: [String: Int] = [:]
-
-    /// The `raftcast` executable built beside the test bundle.
-    static var raftcastPath: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("raftcast").path
-    }
 
     init(size: Int, secret: String = "test-secret-0123456789abcdef", extraArguments: [String] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-cluster-\(UUID().uuidString)")
@@ -93,7 +88,7 @@ final class LocalCluster: @unchecked Sendable {
     /// Starts node `id` (again).
     func start(_ id: String, arguments: [String] = []) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.raftcastPath)
+        process.executableURL = URL(fileURLWithPath: try RaftcastExecutable.path())
         process.arguments = ["node", "--config", configPath, "--id", id] + extraArguments + arguments
         starts[id, default: 0] += 1
         let log = directory.appendingPathComponent("\(id)-\(starts[id]!).log")

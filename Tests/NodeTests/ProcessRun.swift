@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// What a finished `raftcast` run left.
@@ -10,43 +11,14 @@ struct ProcessRun {
 
 /// Runs `raftcast arguments…` to completion within `timeout` (killed after it).
 func runRaftcast(_ arguments: [String], timeout: Duration = .seconds(30)) throws -> ProcessRun {
-    try runTool(LocalCluster.raftcastPath, arguments, timeout: timeout)
+    try runTool(try RaftcastExecutable.path(), arguments, timeout: timeout)
 }
 
-/// Runs `executable arguments…`, stdin from `input` when given; output goes
-/// to temporary files so a chatty child never blocks on a full pipe.
+/// Runs `executable arguments…` through `ToolProcess` (bounded; stdin from `input` when given).
 func runTool(_ executable: String, _ arguments: [String], input: String? = nil, timeout: Duration = .seconds(30)) throws -> ProcessRun {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let out = folder.appendingPathComponent("out"), err = folder.appendingPathComponent("err")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
-    if let input {
-        let inputFile = folder.appendingPathComponent("in")
-        try input.write(to: inputFile, atomically: true, encoding: .utf8)
-        process.standardInput = try FileHandle(forReadingFrom: inputFile)
-    } else {
-        process.standardInput = FileHandle.nullDevice
-    }
-    try process.run()
-    let deadline = ContinuousClock.now + timeout
-    while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
-    if process.isRunning {
-        process.terminate()
-        process.waitUntilExit()
-        throw TestFailure(description: "timed out: \(executable) \(arguments.joined(separator: " "))")
-    }
-    process.waitUntilExit()
-    return ProcessRun(
-        status: process.terminationStatus,
-        stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-        stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+    let result = try ToolProcess.run(executable, arguments, timeout: seconds, input: input.map { Data($0.utf8) })
+    return ProcessRun(status: result.status, stdout: result.stdoutText, stderr: result.stderrText)
 }
 
 struct TestFailure: Error, CustomStringConvertible {

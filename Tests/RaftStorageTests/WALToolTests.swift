@@ -1,6 +1,7 @@
 import Foundation
 import Raft
 import RaftStorage
+import TestSupport
 import XCTest
 
 /// `raftcast wal dump` / `wal repair`: the library side and the command line.
@@ -61,30 +62,13 @@ final class WALToolTests: XCTestCase {
         XCTAssertTrue(log.recoveryReport.isClean, "\(log.recoveryReport)")
     }
 
-    /// The built `raftcast` executable, next to the test bundle.
-    private var raftcast: URL {
-        let bundle = Bundle(for: WALToolTests.self).bundleURL
-        return (bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle).appendingPathComponent("raftcast")
-    }
-
+    /// Runs the built `raftcast` (bounded in time).
     private func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = raftcast
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        let result = try RaftcastExecutable.run(arguments)
+        return (result.status, result.stdoutText, result.stderrText)
     }
 
     func testCommandLineDumpAndErrors() throws {
-        guard FileManager.default.isExecutableFile(atPath: raftcast.path) else {
-            return XCTFail("raftcast not built at \(raftcast.path): run swift build --build-tests")
-        }
         let dir = try TemporaryDirectory()
         try writeLog(dir.path + "/wal")
         let dump = try run(["wal", "dump", dir.path + "/wal"])
