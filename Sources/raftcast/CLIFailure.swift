@@ -40,7 +40,11 @@ struct CLIFailure: Error, CustomStringConvertible {
         case let failure as CLIFailure:
             self = failure
         case let media as MediaError:
-            self = .badInput(media.file, media.reason)
+            // A decoder that fails mid-file is a runtime failure; everything else about a file is bad input.
+            self = CLIFailure(
+                subject: media.kind == .invalidSetting ? "--fragment-seconds" : media.file,
+                reason: media.reason,
+                code: media.kind == .decoderFailure ? .runtimeFailure : .badInput)
         case let audio as AudioError:
             self = CLIFailure(
                 subject: audio.subject,
@@ -68,7 +72,7 @@ extension CLIFailure {
             throw exit
         } catch {
             let failure = CLIFailure(error)
-            Terminal.standardError.writeLine(failure.description)
+            Diagnostics.error(subject: failure.subject, reason: failure.reason)
             throw ExitCode(failure.code.rawValue)
         }
     }

@@ -1,17 +1,11 @@
-import Foundation
-
-/// One-line messages on stderr: `error: <subject>: <reason>` and
-/// `warning: <subject>: <message>`.
+/// One-line messages on stderr, the only place the CLI writes them:
+/// `error: <subject>: <reason>` and `warning: <subject>: <message>`.
 enum Diagnostics {
     static func error(subject: String, reason: String) {
-        write("error: \(subject): \(reason)\n")
+        Terminal.standardError.writeLine("error: \(subject): \(reason)")
     }
 
     static func warning(subject: String, message: String) {
-        write("warning: \(subject): \(message)\n")
-    }
-
-    private static func write(_ line: String) {
-        FileHandle.standardError.write(Data(line.utf8))
+        Terminal.standardError.writeLine("warning: \(subject): \(message)")
     }
 }

@@ -41,8 +41,8 @@ struct PlayCommand: ParsableCommand {
             let source = try MediaSource(path: file)
             let fragmenter = try source.fragments(targetSeconds: fragmentSeconds)
             let decoder = try AudioDecoder(header: source.header, output: .standard, file: file)
-            fragmenter.warningHandler = { Terminal.standardError.writeLine("warning: \($0.file): \($0.message)") }
-            decoder.warningHandler = { Terminal.standardError.writeLine("warning: \($0.file): \($0.message)") }
+            fragmenter.warningHandler = { Diagnostics.warning(subject: $0.file, message: $0.message) }
+            decoder.warningHandler = { Diagnostics.warning(subject: $0.file, message: $0.message) }
 
             let format = AudioFormat(sampleRate: decoder.output.sampleRate, channels: decoder.output.channels)
             let fallback = try wav ?? defaultWAVPath()

@@ -41,11 +41,10 @@ struct ProbeCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let seconds = Double(fragmentSeconds) else {
-            Diagnostics.error(subject: "--fragment-seconds", reason: "'\(fragmentSeconds)' is not a number")
-            throw ExitCode(2)
-        }
-        do {
+        try CLIFailure.reporting {
+            guard let seconds = Double(fragmentSeconds) else {
+                throw CLIFailure.badInput("--fragment-seconds", "'\(fragmentSeconds)' is not a number")
+            }
             try MediaSource.validate(fragmentSeconds: seconds, file: file)
             let source = try MediaSource(path: file)
             // Opening the decoder refuses audio FFmpeg knows but cannot decode.
@@ -58,10 +57,6 @@ struct ProbeCommand: ParsableCommand {
             } else {
                 print(ProbeReport.table(file: file, source: source, plan: plan), terminator: "")
             }
-        } catch let error as MediaError {
-            let subject = error.kind == .invalidSetting ? "--fragment-seconds" : error.file
-            Diagnostics.error(subject: subject, reason: error.reason)
-            throw ExitCode(error.kind == .decoderFailure ? 1 : 2)
         }
     }
 }

@@ -42,7 +42,7 @@ struct StatusCommand: ParsableCommand {
             print(Self.table(results))
         }
         if results.allSatisfy({ $0.report == nil }) {
-            Terminal.standardError.writeLine("error: \(config): no node answered")
+            Diagnostics.error(subject: config, reason: "no node answered")
             throw ExitCode(CLIFailure.Code.runtimeFailure.rawValue)
         }
     }

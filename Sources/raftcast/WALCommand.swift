@@ -61,10 +61,10 @@ struct WALCommand: ParsableCommand {
         }
     }
 
-    /// Prints `error: message` on stderr and exits with status 2 (bad input).
+    /// Prints `error: message` on stderr (`message` names its subject) and exits with status 2 (bad input).
     static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        Foundation.exit(2)
+        Terminal.standardError.writeLine("error: \(message)")
+        Foundation.exit(CLIFailure.Code.badInput.rawValue)
     }
 }
 
