@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "Raft", "RaftStorage", "Transport", "BinaryCoding",
+                "Raft", "RaftStorage", "Transport", "BinaryCoding", "Broadcast", "Audio", "Media",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -139,7 +139,10 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["Node", "Raft", "RaftStorage", "Transport", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "Node", "Raft", "RaftStorage", "Transport", "TestSupport", "Broadcast", "Audio", "Media",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
     ]
 )

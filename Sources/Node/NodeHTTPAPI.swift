@@ -9,6 +9,7 @@ import NIOCore
 /// |---|---|---|
 /// | GET | `/v1/cluster` | ``ClusterStatusReport`` as JSON |
 /// | GET | `/metrics` | Prometheus text format |
+/// | GET | `/v1/playback` | ``PlaybackReport`` as JSON (when the node runs a ``PlaybackService`` or a ``ClockSyncService``) |
 /// | POST | `/v1/debug/propose` | for tests and benchmarks only: proposes the raw body; `Authorization: Bearer <AdminToken>` required |
 ///
 /// `/v1/debug/propose` answers 200 `{"index":…,"term":…}` once the entry is
@@ -24,11 +25,18 @@ public struct NodeHTTPAPI: Sendable {
     let loop: RaftLoop
     let metrics: NodeMetrics
     let secret: [UInt8]
+    let playback: PlaybackService?
+    let clockSync: ClockSyncService?
 
-    public init(loop: RaftLoop, metrics: NodeMetrics, secret: [UInt8]) {
+    public init(
+        loop: RaftLoop, metrics: NodeMetrics, secret: [UInt8], playback: PlaybackService? = nil,
+        clockSync: ClockSyncService? = nil
+    ) {
         self.loop = loop
         self.metrics = metrics
         self.secret = secret
+        self.playback = playback
+        self.clockSync = clockSync
     }
 
     /// The router serving every endpoint.
@@ -39,6 +47,15 @@ public struct NodeHTTPAPI: Sendable {
         let secret = self.secret
         router.get("v1/cluster") { _, _ -> Response in
             Self.json(loop.report)
+        }
+        if playback != nil || clockSync != nil {
+            let playback = self.playback
+            let clockSync = self.clockSync
+            let node = loop.report.id
+            router.get("v1/playback") { _, _ -> Response in
+                Self.json(PlaybackReport(
+                    node: node, playback: playback?.snapshot ?? .init(enabled: false), clock: clockSync?.status))
+            }
         }
         router.get("metrics") { _, _ -> Response in
             Response(

@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 import Hummingbird
 import Logging
@@ -57,8 +58,21 @@ public struct NodeRunner: Sendable {
         ) { message in
             RaftService.send(message, through: transport, cluster: cluster)
         }
-        let raftService = RaftService(loop: loop, transport: transport, cluster: cluster, member: member, logger: logger)
-        let api = NodeHTTPAPI(loop: loop, metrics: metrics, secret: cluster.secret)
+        let member = self.member
+        let clockSync = ClockSyncService(
+            node: member.id, peers: cluster.nodes.map(\.id).filter { $0 != member.id }, localClock: SystemMonotonicClock(),
+            pollInterval: .milliseconds(cluster.heartbeatMilliseconds), metrics: metrics, logger: logger,
+            leadership: {
+                let report = loop.report
+                return .init(leader: report.leader, isSelf: report.role == "leader" && report.leader == member.id)
+            },
+            send: { peer, payload in
+                if case .queued = transport.send(payload, to: peer, lane: .control) { return true }
+                return false
+            })
+        let raftService = RaftService(
+            loop: loop, transport: transport, cluster: cluster, member: member, logger: logger, clockSync: clockSync)
+        let api = NodeHTTPAPI(loop: loop, metrics: metrics, secret: cluster.secret, clockSync: clockSync)
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .notice)
         let app = Application(
@@ -67,7 +81,7 @@ public struct NodeRunner: Sendable {
             logger: httpLogger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: raftService), .init(service: app)],
+                services: [.init(service: raftService), .init(service: clockSync), .init(service: app)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
