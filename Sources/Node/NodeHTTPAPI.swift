@@ -9,6 +9,7 @@ import NIOCore
 /// |---|---|---|
 /// | GET | `/v1/cluster` | ``ClusterStatusReport`` as JSON |
 /// | GET | `/metrics` | Prometheus text format |
+/// | GET | `/openapi.yaml` | the API's OpenAPI document (docs/openapi.yaml, ``OpenAPIDocument``) |
 /// | POST | `/v1/debug/propose` | for tests and benchmarks only: proposes the raw body; `Authorization: Bearer <AdminToken>` required |
 ///
 /// `/v1/debug/propose` answers 200 `{"index":…,"term":…}` once the entry is
@@ -44,6 +45,11 @@ public struct NodeHTTPAPI: Sendable {
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        router.get("openapi.yaml") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: OpenAPIDocument.contentType],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
         router.post("v1/debug/propose") { request, _ -> Response in
             guard AdminToken.authorizes(header: request.headers[.authorization], secret: secret) else {
