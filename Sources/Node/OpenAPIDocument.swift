@@ -298,7 +298,8 @@ paths:
           content:
             application/yaml:
               schema:
-                type: string
+                type: object
+                required: [openapi, info, paths]
   /metrics:
     get:
       tags: [meta]
