@@ -61,7 +61,7 @@ public struct NodeRunner: Sendable {
             RaftService.send(message, through: transport, cluster: cluster)
         }
         let raftService = RaftService(loop: loop, transport: transport, cluster: cluster, member: member, logger: logger)
-        let api = NodeHTTPAPI(loop: loop, metrics: metrics, secret: cluster.secret)
+        let api = NodeHTTPAPI(loop: loop, metrics: metrics, cluster: cluster, uploadDirectory: uploadDirectory)
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .notice)
         let app = Application(

@@ -45,7 +45,8 @@ public final class RaftLoop: @unchecked Sendable {
         var catalogue: Catalogue
         var ingestStatuses: [CatalogueStreamID: IngestStatus] = [:]
         var leader: String?
-        var subscribers: [@Sendable ([NodeEvent]) -> Void] = []
+        var subscribers: [UInt64: @Sendable ([NodeEvent]) -> Void] = [:]
+        var nextSubscriber: UInt64 = 0
         var stopped = false
         var failure: NodeDriverError?
         var stopWaiters: [CheckedContinuation<Void, Never>] = []
@@ -167,10 +168,24 @@ public final class RaftLoop: @unchecked Sendable {
     public func subscribe(_ handler: @escaping @Sendable ([NodeEvent]) -> Void) -> (
         catalogue: Catalogue, leader: String?, term: UInt64
     ) {
+        let subscription = addSubscriber(handler)
+        return (subscription.catalogue, subscription.leader, subscription.term)
+    }
+
+    /// ``subscribe(_:)`` for a subscriber that leaves later: `token` is for ``removeSubscriber(_:)``.
+    public func addSubscriber(_ handler: @escaping @Sendable ([NodeEvent]) -> Void) -> (
+        token: UInt64, catalogue: Catalogue, leader: String?, term: UInt64
+    ) {
         published.withLockedValue { p in
-            p.subscribers.append(handler)
-            return (p.catalogue, p.leader, p.status.term)
+            p.nextSubscriber += 1
+            p.subscribers[p.nextSubscriber] = handler
+            return (p.nextSubscriber, p.catalogue, p.leader, p.status.term)
         }
+    }
+
+    /// Stops calling the subscriber registered with `token`.
+    public func removeSubscriber(_ token: UInt64) {
+        _ = published.withLockedValue { $0.subscribers.removeValue(forKey: token) }
     }
 
     /// The catalogue as of the last iteration.
@@ -449,7 +464,7 @@ public final class RaftLoop: @unchecked Sendable {
             p.leader = leader
             guard !events.isEmpty else { return }
             // Delivered under the lock, so that `subscribe` sees either the state before or after them.
-            for subscriber in p.subscribers { subscriber(events) }
+            for subscriber in p.subscribers.values { subscriber(events) }
         }
     }
 
