@@ -15,6 +15,13 @@ public struct FragmentResource: Sendable, Hashable, Codable {
     /// FNV-1a 64 of the record, 16 hex digits.
     public var hash: String
 
+    enum CodingKeys: String, CodingKey {
+        case index, bytes, keyframe, hash
+        case startSeconds = "start_seconds"
+        case durationSeconds = "duration_seconds"
+        case logIndex = "log_index"
+    }
+
     /// The resource for `fragment`.
     public init(_ fragment: CatalogueFragment) {
         index = fragment.index

@@ -13,6 +13,23 @@ public struct IngestStatus: Sendable, Hashable, Codable {
     /// Committed bytes per second since the session started.
     public var bytesPerSecond: Double?
 
+    enum CodingKeys: String, CodingKey {
+        case active, error
+        case committedFragments = "committed_fragments"
+        case totalFragments = "total_fragments"
+        case bytesPerSecond = "bytes_per_second"
+    }
+
+    /// Encodes every key, absent values as null.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(active, forKey: .active)
+        try container.encode(error, forKey: .error)
+        try container.encode(committedFragments, forKey: .committedFragments)
+        try container.encode(totalFragments, forKey: .totalFragments)
+        try container.encode(bytesPerSecond, forKey: .bytesPerSecond)
+    }
+
     /// A status.
     public init(active: Bool, error: String?, committedFragments: Int, totalFragments: Int?, bytesPerSecond: Double?) {
         self.active = active

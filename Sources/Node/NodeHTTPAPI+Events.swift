@@ -10,7 +10,7 @@ import NIOCore
 /// |---|---|
 /// | `leader` | `{"leader": "n2" or null, "term": 4}` (also sent first, on connect) |
 /// | `stream-started` | `{"stream": "<id>", "name": "…"}` |
-/// | `fragment-committed` | `{"stream": "<id>", "index": 3, "logIndex": 57}` |
+/// | `fragment-committed` | `{"stream": "<id>", "index": 3, "log_index": 57}` |
 /// | `stream-ended` | `{"stream": "<id>", "fragments": 6}` |
 /// | `stream-removed` | `{"stream": "<id>"}` |
 ///
@@ -66,7 +66,7 @@ extension NodeHTTPAPI {
                 let name = Self.jsonEscaped(change.stream?.start.name ?? "")
                 return "event: stream-started\ndata: {\"stream\":\"\(StreamIDFormat.string(id))\",\"name\":\"\(name)\"}\n\n"
             case let .fragmentCommitted(id, index, logIndex):
-                return "event: fragment-committed\ndata: {\"stream\":\"\(StreamIDFormat.string(id))\",\"index\":\(index),\"logIndex\":\(logIndex)}\n\n"
+                return "event: fragment-committed\ndata: {\"stream\":\"\(StreamIDFormat.string(id))\",\"index\":\(index),\"log_index\":\(logIndex)}\n\n"
             case let .streamEnded(id, count):
                 return "event: stream-ended\ndata: {\"stream\":\"\(StreamIDFormat.string(id))\",\"fragments\":\(count)}\n\n"
             case .streamRemoved(let id):

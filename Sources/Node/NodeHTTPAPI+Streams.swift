@@ -20,6 +20,11 @@ extension NodeHTTPAPI {
         var id: String
         var location: String
         var totalFragments: Int
+
+        enum CodingKeys: String, CodingKey {
+            case id, location
+            case totalFragments = "total_fragments"
+        }
     }
 
     func addStreamRoutes(to router: Router<BasicRequestContext>) {

@@ -25,6 +25,35 @@ public struct StreamResource: Sendable, Hashable, Codable {
     /// This node's ingest session for the stream.
     public var ingest: IngestStatus
 
+    enum CodingKeys: String, CodingKey {
+        case id, name, state, paced, source, ingest
+        case fragmentSeconds = "fragment_seconds"
+        case committedFragments = "committed_fragments"
+        case expectedFragments = "expected_fragments"
+        case committedSeconds = "committed_seconds"
+        case committedBytes = "committed_bytes"
+        case startClusterTimeNs = "start_cluster_time_ns"
+        case startLogIndex = "start_log_index"
+    }
+
+    /// Encodes every key, `expected_fragments` as null when unknown.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(state, forKey: .state)
+        try container.encode(paced, forKey: .paced)
+        try container.encode(source, forKey: .source)
+        try container.encode(ingest, forKey: .ingest)
+        try container.encode(fragmentSeconds, forKey: .fragmentSeconds)
+        try container.encode(committedFragments, forKey: .committedFragments)
+        try container.encode(expectedFragments, forKey: .expectedFragments)
+        try container.encode(committedSeconds, forKey: .committedSeconds)
+        try container.encode(committedBytes, forKey: .committedBytes)
+        try container.encode(startClusterTimeNs, forKey: .startClusterTimeNs)
+        try container.encode(startLogIndex, forKey: .startLogIndex)
+    }
+
     /// The resource for `stream`, with this node's `ingest` status (nil: none ran here).
     public init(_ stream: CatalogueStream, ingest: IngestStatus?) {
         id = StreamIDFormat.string(stream.id)

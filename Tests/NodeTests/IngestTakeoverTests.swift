@@ -23,14 +23,14 @@ final class IngestTakeoverTests: XCTestCase {
             leader, "POST", "/v1/streams", body: Array(#"{"media": "sample.mp3", "id": "\#(id)", "name": "live"}"#.utf8),
             headers: ["Content-Type": "application/json"])
         XCTAssertEqual(accepted.status, 202, accepted.text)
-        let total = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(accepted.body)) as? [String: Any])?["totalFragments"] as? Int)
+        let total = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(accepted.body)) as? [String: Any])?["total_fragments"] as? Int)
         XCTAssertEqual(total, 6)
 
         // Paced: the first fragments commit at once, the last ones only seconds later. Kill the leader then.
         let survivors = cluster.ids.filter { $0 != leader }
         let committedBeforeKill = try cluster.waitFor("the first fragments committed", timeout: .seconds(10)) { () -> Int? in
             guard let stream = cluster.json(survivors[0], "/v1/streams/\(id)"),
-                let committed = stream["committedFragments"] as? Int, committed >= 1
+                let committed = stream["committed_fragments"] as? Int, committed >= 1
             else { return nil }
             return committed
         }

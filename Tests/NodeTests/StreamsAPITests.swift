@@ -76,16 +76,16 @@ final class StreamsAPITests: XCTestCase {
                 XCTAssertEqual(list.count, plan.count, "\(file) on \(node)")
                 for (row, expected) in zip(list, plan) {
                     XCTAssertEqual(row["index"] as? Int, expected.0)
-                    XCTAssertEqual(row["startSeconds"] as! Double, expected.1, accuracy: 1e-5, "\(file) fragment \(expected.0)")
-                    XCTAssertEqual(row["durationSeconds"] as! Double, expected.2, accuracy: 1e-5, "\(file) fragment \(expected.0)")
+                    XCTAssertEqual(row["start_seconds"] as! Double, expected.1, accuracy: 1e-5, "\(file) fragment \(expected.0)")
+                    XCTAssertEqual(row["duration_seconds"] as! Double, expected.2, accuracy: 1e-5, "\(file) fragment \(expected.0)")
                     XCTAssertEqual(row["keyframe"] as? Bool, expected.3)
                 }
                 XCTAssertEqual(list.map { $0["hash"] as! String }, lists[0].map { $0["hash"] as! String }, "\(node) differs")
-                XCTAssertEqual(list.map { $0["logIndex"] as! Int }, lists[0].map { $0["logIndex"] as! Int })
+                XCTAssertEqual(list.map { $0["log_index"] as! Int }, lists[0].map { $0["log_index"] as! Int })
             }
             let stream = try XCTUnwrap(cluster.json(follower, "/v1/streams/\(id)"))
-            XCTAssertEqual(stream["committedFragments"] as? Int, plan.count)
-            XCTAssertEqual(stream["expectedFragments"] as? Int, plan.count)
+            XCTAssertEqual(stream["committed_fragments"] as? Int, plan.count)
+            XCTAssertEqual(stream["expected_fragments"] as? Int, plan.count)
             XCTAssertEqual((stream["source"] as? [String: Any])?["file"] as? String, file)
 
             // Posting the same stream again is idempotent: 200, nothing new.
