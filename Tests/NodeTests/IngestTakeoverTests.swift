@@ -89,7 +89,10 @@ final class IngestTakeoverTests: XCTestCase {
         cluster = try LocalCluster(size: 1, clusterSettings: ["open_reads: false"])
         try cluster.startAll()
         let node = cluster.ids[0]
-        try cluster.waitFor("node up") { (try? cluster.http(node, "GET", "/v1/streams", authorized: false)).map { _ in () } }
+        try cluster.waitFor("node \(node) leads") { () -> Bool? in
+            guard let response = try? cluster.http(node, "GET", "/v1/cluster"), response.status == 200 else { return nil }
+            return response.text.contains("\"role\":\"leader\"") ? true : nil
+        }
         for path in ["/v1/streams", "/v1/cluster", "/metrics"] {
             let open = try cluster.http(node, "GET", path, authorized: false)
             XCTAssertEqual(open.status, 401, path)
@@ -97,5 +100,10 @@ final class IngestTakeoverTests: XCTestCase {
             let authorized = try cluster.http(node, "GET", path)
             XCTAssertEqual(authorized.status, 200, path)
         }
+        // `raftcast status` reads with the token derived from the config's secret.
+        let status = try RaftcastExecutable.run(["status", "--config", cluster.configPath])
+        XCTAssertEqual(status.status, 0, status.stderrText)
+        XCTAssertTrue(status.stdoutText.contains("PLAYING"), status.stdoutText)
+        XCTAssertTrue(status.stdoutText.contains("leader"), status.stdoutText)
     }
 }
