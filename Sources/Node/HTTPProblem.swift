@@ -1,9 +1,16 @@
 import Foundation
+import Hummingbird
+import NIOCore
 
-/// An `application/problem+json` error of the node's API (RFC 9457):
-/// `{"type": "https://raftcast.dev/problems/<slug>", "title", "status", "detail"}` (docs/openapi.yaml).
-public struct HTTPProblem: Error, Sendable, Hashable, Codable, CustomStringConvertible {
-    /// The base of every problem type URI.
+/// An error answer of the HTTP API, `application/problem+json` (RFC 9457):
+///
+/// ```json
+/// {"type": "https://raftcast.dev/problems/bad-media", "title": "Bad media", "status": 422,
+///  "detail": "upload.mp3: no audio stream"}
+/// ```
+/// `type` ends with a stable slug clients can switch over; `detail` is one sentence for people.
+public struct HTTPProblem: Sendable, Hashable, Codable, Error {
+    /// Prefix of every problem type.
     public static let typePrefix = "https://raftcast.dev/problems/"
 
     public var type: String
@@ -11,36 +18,26 @@ public struct HTTPProblem: Error, Sendable, Hashable, Codable, CustomStringConve
     public var status: Int
     public var detail: String
 
-    public init(type: String, title: String, status: Int, detail: String) {
-        self.type = type
-        self.title = title
-        self.status = status
+    /// A problem `slug` with HTTP `status` and `detail`.
+    public init(_ status: HTTPResponse.Status, _ slug: String, _ detail: String) {
+        self.type = Self.typePrefix + slug
+        self.title = status.reasonPhrase
+        self.status = status.code
         self.detail = detail
     }
 
-    /// The problem's short name: `unknown-stream` for `https://raftcast.dev/problems/unknown-stream`.
-    public var slug: String {
-        type.hasPrefix(Self.typePrefix) ? String(type.dropFirst(Self.typePrefix.count)) : type
-    }
+    /// The slug at the end of ``type``.
+    public var slug: String { String(type.dropFirst(Self.typePrefix.count)) }
 
-    public var description: String { "\(detail) (\(status) \(slug))" }
-
-    /// The problem a response carries: its problem+json body, or, for an error without one (a proxy's
-    /// page, an older node's `{"error": …}`), a problem made of the status and the body's text.
-    /// Nil for statuses below 400.
-    public init?(response: HTTPFetch.Response) {
-        guard response.status >= 400 else { return nil }
-        if let problem = try? JSONDecoder().decode(HTTPProblem.self, from: Data(response.body)) {
-            self = problem
-            return
-        }
-        var detail = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-            let error = object["error"] as? String
-        {
-            detail = error
-        }
-        if detail.isEmpty { detail = "HTTP \(response.status)" }
-        self.init(type: "about:blank", title: "HTTP \(response.status)", status: response.status, detail: detail)
+    /// The response carrying this problem (with `extraHeaders`).
+    public func response(headers extraHeaders: HTTPFields = [:]) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        headers.append(contentsOf: extraHeaders)
+        return Response(
+            status: HTTPResponse.Status(code: status), headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -47,7 +47,7 @@ public final class IngestClient {
         /// The cluster accepted the stream (202), or had it complete already (200).
         case accepted(totalFragments: Int, alreadyComplete: Bool)
         /// A poll of the stream.
-        case progress(IngestStreamStatus)
+        case progress(StreamResource)
         /// Something failed and the client tries again.
         case retrying(reason: String)
     }
@@ -71,7 +71,7 @@ public final class IngestClient {
     /// The completed stream.
     public struct Outcome: Sendable {
         /// The last poll: state "ended", every fragment committed.
-        public var stream: IngestStreamStatus
+        public var stream: StreamResource
         /// Fragments the file is cut into.
         public var totalFragments: Int
         /// POSTs made (1 without leader changes).
@@ -126,7 +126,7 @@ public final class IngestClient {
                 throw .unavailable("no progress within \(Self.seconds(attemptTimeout)) s: \(lastFailure)")
             }
             let probeTimeout = min(Duration.seconds(1), max(.milliseconds(100), deadline - now()))
-            guard let leader = ClusterStatusProbe.leader(of: cluster, timeout: probeTimeout) else {
+            guard let leader = ClusterStatusProbe.leader(of: cluster, timeout: probeTimeout, secret: cluster.secret) else {
                 retry("no leader known to any node")
                 continue
             }
@@ -157,10 +157,10 @@ public final class IngestClient {
                         mostCommitted = status.committedFragments
                         deadline = now() + attemptTimeout
                     }
-                    if status.hasEnded && status.committedFragments >= totalFragments {
+                    if status.state == "ended" && status.committedFragments >= totalFragments {
                         return Outcome(stream: status, totalFragments: totalFragments, posts: posts)
                     }
-                    if !status.ingest.active && !status.hasEnded {
+                    if !status.ingest.active && status.state != "ended" {
                         lastFailure = "\(leader.id) stopped ingesting: \(status.ingest.error ?? "no longer the leader")"
                         break polling
                     }
@@ -228,7 +228,7 @@ public final class IngestClient {
     }
 
     /// GET /v1/streams/{id} on `node`.
-    private func poll(_ node: HTTPLocation) -> Result<IngestStreamStatus, PollFailure> {
+    private func poll(_ node: HTTPLocation) -> Result<StreamResource, PollFailure> {
         do {
             let response = try HTTPFetch.request(
                 host: node.host, port: node.port, path: "/v1/streams/\(request.streamID)",
@@ -237,7 +237,7 @@ public final class IngestClient {
                 return .failure(PollFailure(reason: HTTPProblem(response: response)?.description ?? "HTTP \(response.status)"))
             }
             do {
-                return .success(try JSONDecoder().decode(IngestStreamStatus.self, from: Data(response.body)))
+                return .success(try JSONDecoder().decode(StreamResource.self, from: Data(response.body)))
             } catch {
                 return .failure(PollFailure(reason: "unreadable stream status: \(error)"))
             }
@@ -261,6 +261,11 @@ public final class IngestClient {
     private struct Accepted: Decodable {
         var id: String
         var totalFragments: Int
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case totalFragments = "total_fragments"
+        }
     }
 
     /// `text` with everything but unreserved characters (RFC 3986) percent-encoded.

@@ -74,8 +74,8 @@ paths:
       description: |
         Two forms, told apart by `Content-Type`:
 
-        - **upload** (`application/octet-stream`): the body is the MP3, MP4 or M4A file; `name`, `id`,
-          `fast` and `filename` come from the query.
+        - **upload** (any other `Content-Type`, normally `application/octet-stream`): the body is the MP3,
+          MP4 or M4A file; `name`, `id`, `fast` and `filename` come from the query.
         - **library** (`application/json`): the body names a file of the cluster's media library
           (`media_dir` in cluster.yaml, the same content on every node); the query is not used.
 
@@ -99,11 +99,11 @@ paths:
             $ref: "#/components/schemas/StreamID"
         - name: fast
           in: query
-          description: 1 commits as fast as the cluster can; 0 (default) paces fragments at the speed of playback (live).
+          description: 1 (or true, yes) commits as fast as the cluster can; 0 (default) paces fragments at the speed of playback (live).
           schema:
-            type: integer
-            enum: [0, 1]
-            default: 0
+            type: string
+            enum: ["0", "1", "true", "false", "yes", "no"]
+            default: "0"
         - name: filename
           in: query
           description: The original file name (upload form), recorded as the stream's `source.file`.
@@ -151,7 +151,7 @@ paths:
               schema:
                 $ref: "#/components/schemas/Problem"
         "409":
-          description: "`stream-conflict`: the id is in use by a stream of other content; `stream-removed`: the id was removed."
+          description: "`stream-conflict`: the id is in use by a stream of other content (or was removed)."
           content:
             application/problem+json:
               schema:
@@ -162,14 +162,16 @@ paths:
             application/problem+json:
               schema:
                 $ref: "#/components/schemas/Problem"
-        "415":
-          description: "`unsupported-media-type`: a Content-Type other than the two forms."
+        "422":
+          description: "`bad-media`: not media, truncated, empty, or without audio; the detail names the reason. Nothing was proposed."
           content:
             application/problem+json:
               schema:
                 $ref: "#/components/schemas/Problem"
-        "422":
-          description: "`bad-media`: not media, truncated, or without audio; the detail names the reason. Nothing was proposed."
+        "500":
+          description: |
+            `bad-media` when the decoder fails on a file that opened; `storage`: the upload could not be stored;
+            `unreadable-media`: the library file cannot be read.
           content:
             application/problem+json:
               schema:
@@ -267,7 +269,7 @@ paths:
                 data: {"leader":"n1","term":4}
 
                 event: fragment-committed
-                data: {"index":0,"logIndex":12,"stream":"00000000000000ab"}
+                data: {"stream":"00000000000000ab","index":0,"log_index":12}
 
         "401":
           $ref: "#/components/responses/Unauthorized"
@@ -335,7 +337,7 @@ components:
         type: string
   responses:
     RedirectToLeader:
-      description: This node is a follower; repeat the request (body included) at `Location`.
+      description: "`not-leader`: this node is a follower; repeat the request (body included) at `Location`."
       headers:
         Location:
           description: "`http://<leader http address>` + the same path and query."
@@ -348,7 +350,9 @@ components:
           schema:
             $ref: "#/components/schemas/Problem"
     BadRequest:
-      description: "`bad-request`: a malformed id, query or body; the detail names it."
+      description: |
+        `bad-stream-id`: the id is not 16 hex digits (or is all zero); `bad-request`: the library form's JSON
+        body is malformed; `upload-failed`: the upload broke off.
       content:
         application/problem+json:
           schema:
@@ -414,15 +418,30 @@ components:
           pattern: "^[0-9a-f]{64}$"
     IngestState:
       type: object
-      description: This node's ingest session for the stream (only the leader runs one; elsewhere `active` is false).
-      required: [active, error]
+      description: |
+        This node's ingest session for the stream: only the leader runs one; elsewhere `active` is false and
+        the counts are the catalogue's.
+      required: [active, error, committed_fragments, total_fragments, bytes_per_second]
       properties:
         active:
           type: boolean
         error:
           type: string
           nullable: true
-          description: Why this node's session stopped, or null.
+          description: Why this node's last session stopped early, or null.
+        committed_fragments:
+          type: integer
+          minimum: 0
+          description: Fragments committed, as the session counts them.
+        total_fragments:
+          type: integer
+          minimum: 0
+          nullable: true
+          description: Fragments the source is cut into, null when unknown.
+        bytes_per_second:
+          type: number
+          nullable: true
+          description: Committed bytes per second since the session started, null without a session.
     Stream:
       type: object
       required:
@@ -431,13 +450,13 @@ components:
         - state
         - paced
         - source
-        - fragmentSeconds
-        - committedFragments
-        - expectedFragments
-        - committedSeconds
-        - committedBytes
-        - startClusterTimeNs
-        - startLogIndex
+        - fragment_seconds
+        - committed_fragments
+        - expected_fragments
+        - committed_seconds
+        - committed_bytes
+        - start_cluster_time_ns
+        - start_log_index
         - ingest
       properties:
         id:
@@ -452,29 +471,29 @@ components:
           description: True when fragments are committed at the speed of playback (live), false for `fast`.
         source:
           $ref: "#/components/schemas/StreamSource"
-        fragmentSeconds:
+        fragment_seconds:
           type: number
           description: The target fragment length the stream was cut with.
-        committedFragments:
+        committed_fragments:
           type: integer
           minimum: 0
-        expectedFragments:
+        expected_fragments:
           type: integer
           minimum: 0
           nullable: true
           description: The total once known (always once ended), else null.
-        committedSeconds:
+        committed_seconds:
           type: number
           minimum: 0
-        committedBytes:
+        committed_bytes:
           type: integer
           format: int64
           minimum: 0
-        startClusterTimeNs:
+        start_cluster_time_ns:
           type: integer
           format: int64
           description: Cluster time (ns) at which the stream's first sample is heard.
-        startLogIndex:
+        start_log_index:
           type: integer
           format: int64
           minimum: 0
@@ -494,14 +513,14 @@ components:
       description: |
         One committed fragment. `index`, `startSeconds`, `durationSeconds` and `keyframe` equal the fragment
         plan of `raftcast probe FILE --json` for the same fragment length.
-      required: [index, startSeconds, durationSeconds, bytes, keyframe, logIndex, hash]
+      required: [index, start_seconds, duration_seconds, bytes, keyframe, log_index, hash]
       properties:
         index:
           type: integer
           minimum: 0
-        startSeconds:
+        start_seconds:
           type: number
-        durationSeconds:
+        duration_seconds:
           type: number
           minimum: 0
         bytes:
@@ -511,7 +530,7 @@ components:
         keyframe:
           type: boolean
           description: The fragment starts with a video keyframe (always true for audio-only media).
-        logIndex:
+        log_index:
           type: integer
           format: int64
           minimum: 1
@@ -546,14 +565,14 @@ components:
           default: false
     IngestAccepted:
       type: object
-      required: [id, location, totalFragments]
+      required: [id, location, total_fragments]
       properties:
         id:
           $ref: "#/components/schemas/StreamID"
         location:
           type: string
           description: "`/v1/streams/<id>`"
-        totalFragments:
+        total_fragments:
           type: integer
           minimum: 0
           description: Fragments the file is cut into.
@@ -590,14 +609,14 @@ components:
     FragmentCommittedEvent:
       type: object
       description: "`event: fragment-committed`"
-      required: [stream, index, logIndex]
+      required: [stream, index, log_index]
       properties:
         stream:
           $ref: "#/components/schemas/StreamID"
         index:
           type: integer
           minimum: 0
-        logIndex:
+        log_index:
           type: integer
           format: int64
     StreamEndedEvent:
@@ -720,7 +739,8 @@ components:
       properties:
         state:
           type: string
-          enum: [idle, unsynchronized, waiting, playing]
+          enum: [disabled, idle, unsynchronized, waiting, playing]
+          description: "`disabled` on a node without an audio device."
         stream:
           type: string
           description: The stream being played or waited for.

@@ -60,7 +60,7 @@ final class IngestProgressReporter {
         Terminal.standardOutput.writeLine("stream \(streamID): \(progress.summary())")
     }
 
-    private func line(for status: IngestStreamStatus) -> IngestProgressLine {
+    private func line(for status: StreamResource) -> IngestProgressLine {
         IngestProgressLine(
             committedFragments: status.committedFragments, totalFragments: max(totalFragments, status.expectedFragments ?? 0),
             committedBytes: status.committedBytes, committedSeconds: status.committedSeconds,

@@ -39,7 +39,7 @@ final class IngestClientTests: XCTestCase {
     private static func stream(_ id: String, state: String, committed: Int, total: Int?, active: Bool, error: String? = nil) -> String {
         let expected = total.map(String.init) ?? "null"
         let errorText = error.map { #""\#($0)""# } ?? "null"
-        return #"{"id":"\#(id)","name":"t","state":"\#(state)","paced":false,"source":{"file":"a.mp3","size":1,"sha256":"\#(String(repeating: "0", count: 64))"},"fragmentSeconds":2.0,"committedFragments":\#(committed),"expectedFragments":\#(expected),"committedSeconds":\#(Double(committed) * 2),"committedBytes":\#(committed * 1000),"startClusterTimeNs":1,"startLogIndex":1,"ingest":{"active":\#(active),"error":\#(errorText)}}"#
+        return #"{"id":"\#(id)","name":"t","state":"\#(state)","paced":false,"source":{"file":"a.mp3","size":1,"sha256":"\#(String(repeating: "0", count: 64))"},"fragment_seconds":2.0,"committed_fragments":\#(committed),"expected_fragments":\#(expected),"committed_seconds":\#(Double(committed) * 2),"committed_bytes":\#(committed * 1000),"start_cluster_time_ns":1,"start_log_index":1,"ingest":{"active":\#(active),"error":\#(errorText),"committed_fragments":\#(committed),"total_fragments":\#(expected),"bytes_per_second":null}}"#
     }
 
     /// A file of `count` pseudo-random bytes.
@@ -93,7 +93,7 @@ final class IngestClientTests: XCTestCase {
                 received.withValue {
                     $0.append((request.uri.query ?? "", request.headers[.authorization], request.headers[.contentType], Data(buffer: body)))
                 }
-                return Response.json(#"{"id":"\#(id)","location":"/v1/streams/\#(id)","totalFragments":3}"#, status: .accepted,
+                return Response.json(#"{"id":"\#(id)","location":"/v1/streams/\#(id)","total_fragments":3}"#, status: .accepted,
                                      headers: [.location: "/v1/streams/\(id)"])
             }
             router.get("v1/streams/:id") { _, context -> Response in
@@ -122,7 +122,7 @@ final class IngestClientTests: XCTestCase {
         let outcome = try client.run()
         XCTAssertEqual(outcome.totalFragments, 3)
         XCTAssertEqual(outcome.stream.committedFragments, 3)
-        XCTAssertTrue(outcome.stream.hasEnded)
+        XCTAssertEqual(outcome.stream.state, "ended")
         XCTAssertEqual(outcome.posts, 1)
         let posts = received.current
         XCTAssertEqual(posts.count, 1)
@@ -178,7 +178,7 @@ final class IngestClientTests: XCTestCase {
                 router.post("v1/streams") { request, _ -> Response in
                     let body = try await request.body.collect(upTo: 1 << 20)
                     bodies.withValue { $0.append((name, request.uri.queryParameters["id"].map(String.init), Data(buffer: body))) }
-                    return .json(#"{"id":"\#(id)","location":"/v1/streams/\#(id)","totalFragments":4}"#, status: .accepted)
+                    return .json(#"{"id":"\#(id)","location":"/v1/streams/\#(id)","total_fragments":4}"#, status: .accepted)
                 }
                 router.get("v1/streams/:id") { _, _ -> Response in .json(stream(polls.withValue { $0 += 1; return $0 })) }
             }
