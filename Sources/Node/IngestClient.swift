@@ -82,6 +82,9 @@ public final class IngestClient {
     public static let pollInterval: Duration = .milliseconds(100)
     /// Pause before trying again after a failure.
     public static let retryInterval: Duration = .milliseconds(200)
+    /// How long after a 202 the accepting node may still answer 404 (its start entry not committed yet) or
+    /// show no active session (its status not yet published) before the client posts again.
+    public static let startGrace: Duration = .seconds(3)
     /// Redirects followed for one POST.
     public static let maxRedirects = 4
 
@@ -146,10 +149,14 @@ public final class IngestClient {
             }
             // Poll the node that accepted the stream until it ends, or until that node stops ingesting it
             // (leadership lost, a failure) or stops answering: then find the leader again and re-POST.
+            // A 404 right after the 202 means the stream's start is not committed yet: wait up to
+            // `startGrace`, then post again (the node may have lost its leadership before committing it).
+            let startDeadline = now() + Self.startGrace
             polling: while now() < deadline {
                 switch poll(node) {
-                case .failure(let reason):
-                    lastFailure = "\(leader.id): \(reason)"
+                case .failure(let failure):
+                    lastFailure = "\(leader.id): \(failure.reason)"
+                    if failure.notFound && now() < startDeadline { break }
                     break polling
                 case .success(let status):
                     onEvent(.progress(status))
@@ -160,7 +167,8 @@ public final class IngestClient {
                     if status.state == "ended" && status.committedFragments >= totalFragments {
                         return Outcome(stream: status, totalFragments: totalFragments, posts: posts)
                     }
-                    if !status.ingest.active && status.state != "ended" {
+                    // Just after the 202 a node may not show its new session yet: believe "inactive" after the grace.
+                    if !status.ingest.active && status.state != "ended" && now() >= startDeadline {
                         lastFailure = "\(leader.id) stopped ingesting: \(status.ingest.error ?? "no longer the leader")"
                         break polling
                     }
@@ -234,7 +242,9 @@ public final class IngestClient {
                 host: node.host, port: node.port, path: "/v1/streams/\(request.streamID)",
                 headers: ["Authorization": "Bearer \(token)"], timeout: .seconds(2))
             guard response.status == 200 else {
-                return .failure(PollFailure(reason: HTTPProblem(response: response)?.description ?? "HTTP \(response.status)"))
+                return .failure(PollFailure(
+                    reason: HTTPProblem(response: response)?.description ?? "HTTP \(response.status)",
+                    notFound: response.status == 404))
             }
             do {
                 return .success(try JSONDecoder().decode(StreamResource.self, from: Data(response.body)))
@@ -246,7 +256,10 @@ public final class IngestClient {
         }
     }
 
-    private struct PollFailure: Error { var reason: String }
+    private struct PollFailure: Error {
+        var reason: String
+        var notFound = false
+    }
 
     /// The `POST /v1/streams` path and query of the request.
     var postPath: String {
