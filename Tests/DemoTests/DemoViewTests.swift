@@ -1,0 +1,39 @@
+import Demo
+import XCTest
+
+final class DemoViewTests: XCTestCase {
+    private func snapshot() -> DemoSnapshot {
+        var killed = DemoNodeSample(id: "n1", process: .killed, cluster: nil, playback: nil)
+        killed.process = .killed
+        return DemoSnapshot(
+            elapsed: .milliseconds(12_340), phase: "ingesting",
+            stream: DemoStreamProgress(id: "00000000000000ab", name: "raftcast-demo", state: "ingesting", committedFragments: 4, expectedFragments: 10),
+            nodes: [
+                killed,
+                DemoFixtures.node("n2", "leader", term: 3, leader: "n2",
+                                  playback: DemoFixtures.playback(.playing, fragment: 4, position: 8.514, syncError: -210_000)),
+                DemoNodeSample(id: "n3", process: .running, cluster: nil, playback: nil),
+                DemoNodeSample(id: "n4", process: .exited(1), cluster: nil, playback: nil),
+            ],
+            events: (1...8).map { DemoEvent(at: .seconds($0), text: "event \($0)") })
+    }
+
+    func testTheLiveViewShowsEveryNodesRoleTermCommitAndPlayback() {
+        let lines = DemoView.lines(snapshot())
+        XCTAssertEqual(lines[0], "raftcast demo  12.3 s  ingesting  stream \"raftcast-demo\": 4 of 10 fragments committed, ingesting")
+        XCTAssertEqual(lines[1], "NODE PROCESS  ROLE          TERM  COMMIT  PLAYBACK       POSITION  SYNC ERROR")
+        XCTAssertEqual(lines[2], "n1   killed   -             -     -       -              -         -")
+        XCTAssertEqual(lines[3], "n2   running  leader        3     10      playing #4     8.51 s    -0.21 ms")
+        XCTAssertEqual(lines[4], "n3   running  no answer     -     -       -              -         -")
+        XCTAssertEqual(lines[5], "n4   exit 1   -             -     -       -              -         -")
+        XCTAssertEqual(Array(lines[6...]), (3...8).map { "   \($0).0 s  event \($0)" }, "the last \(DemoView.visibleEvents) events")
+    }
+
+    func testPlainLinesAndRedrawForPipesAndTerminals() {
+        XCTAssertEqual(
+            DemoView.plainLine(snapshot()),
+            "12.3 s ingesting 4/10 | n1 killed | n2 leader t3 c10 playing #4 8.51 s -0.21 ms | n3 no answer | n4 exit 1")
+        XCTAssertEqual(DemoView.redraw(["a", "b"], previousLineCount: 0), "\r\u{1B}[Ja\nb\n")
+        XCTAssertEqual(DemoView.redraw(["a"], previousLineCount: 9), "\u{1B}[9A\r\u{1B}[Ja\n")
+    }
+}
