@@ -9,7 +9,14 @@ import NIOCore
 /// |---|---|---|
 /// | GET | `/v1/cluster` | ``ClusterStatusReport`` as JSON |
 /// | GET | `/metrics` | Prometheus text format |
+/// | GET | `/v1/streams`, `/v1/streams/{id}`, `/v1/streams/{id}/fragments` | the catalogue (``StreamResource``, ``FragmentResource``) |
+/// | POST | `/v1/streams` | ingest an upload or a media-library file (leader; token) |
+/// | DELETE | `/v1/streams/{id}` | remove a stream (leader; token) |
+/// | GET | `/v1/events` | server-sent events (``NodeEvent``) |
 /// | POST | `/v1/debug/propose` | for tests and benchmarks only: proposes the raw body; `Authorization: Bearer <AdminToken>` required |
+///
+/// Errors are ``HTTPProblem`` (`application/problem+json`); writes on a follower answer 307 to the leader.
+/// docs/openapi.yaml describes every endpoint.
 ///
 /// `/v1/debug/propose` answers 200 `{"index":…,"term":…}` once the entry is
 /// applied on the leader; 307 with `Location` on a follower that knows the
@@ -24,16 +31,24 @@ public struct NodeHTTPAPI: Sendable {
     let loop: RaftLoop
     let metrics: NodeMetrics
     let secret: [UInt8]
+    let cluster: ClusterConfig
+    let uploadDirectory: String
 
-    public init(loop: RaftLoop, metrics: NodeMetrics, secret: [UInt8]) {
+    /// The API of the node running `loop`; uploads are stored in `uploadDirectory`.
+    public init(loop: RaftLoop, metrics: NodeMetrics, cluster: ClusterConfig, uploadDirectory: String) {
         self.loop = loop
         self.metrics = metrics
-        self.secret = secret
+        self.secret = cluster.secret
+        self.cluster = cluster
+        self.uploadDirectory = uploadDirectory
     }
 
     /// The router serving every endpoint.
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        if !cluster.openReads { router.add(middleware: ReadAccessMiddleware(secret: secret)) }
+        addStreamRoutes(to: router)
+        addEventRoutes(to: router)
         let loop = self.loop
         let metrics = self.metrics
         let secret = self.secret

@@ -41,6 +41,8 @@ public struct NodeRunner: Sendable {
         logger[metadataKey: "node"] = "\(member.id)"
         let walDirectory = (member.dataDirectory as NSString).appendingPathComponent("wal")
         try FileManager.default.createDirectory(atPath: walDirectory, withIntermediateDirectories: true)
+        let uploadDirectory = (member.dataDirectory as NSString).appendingPathComponent("uploads")
+        try FileManager.default.createDirectory(atPath: uploadDirectory, withIntermediateDirectories: true)
         let storage = try DurableLogStorage(
             directory: walDirectory, confState: ConfState(voters: cluster.nodes.map(\.raftID)))
         if !storage.recoveryReport.isClean { logger.warning("log recovery: \(storage.recoveryReport)") }
@@ -53,12 +55,13 @@ public struct NodeRunner: Sendable {
         let cluster = self.cluster
         let loop = RaftLoop(
             driver: driver, cluster: cluster, member: member,
-            tickInterval: .milliseconds(cluster.heartbeatMilliseconds), metrics: metrics, logger: logger
+            tickInterval: .milliseconds(cluster.heartbeatMilliseconds), metrics: metrics, logger: logger,
+            clusterTime: HostMonotonicTimeSource(), uploadDirectory: uploadDirectory
         ) { message in
             RaftService.send(message, through: transport, cluster: cluster)
         }
         let raftService = RaftService(loop: loop, transport: transport, cluster: cluster, member: member, logger: logger)
-        let api = NodeHTTPAPI(loop: loop, metrics: metrics, secret: cluster.secret)
+        let api = NodeHTTPAPI(loop: loop, metrics: metrics, cluster: cluster, uploadDirectory: uploadDirectory)
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .notice)
         let app = Application(
