@@ -1,6 +1,6 @@
 import Foundation
 
-/// The part of a `GET /v1/streams/{id}` answer the demo shows (contracts: the Stream object).
+/// The part of a `GET /v1/streams` stream (Node's `StreamResource`, snake_case keys) the demo shows.
 public struct DemoStreamProgress: Sendable, Hashable, Decodable {
     /// The stream's id, 16 hex digits.
     public var id: String
@@ -12,6 +12,12 @@ public struct DemoStreamProgress: Sendable, Hashable, Decodable {
     public var committedFragments: Int
     /// The stream's fragment count, when known.
     public var expectedFragments: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, state
+        case committedFragments = "committed_fragments"
+        case expectedFragments = "expected_fragments"
+    }
 
     /// A progress with every field given.
     public init(id: String, name: String, state: String, committedFragments: Int, expectedFragments: Int?) {

@@ -37,3 +37,22 @@ final class DemoViewTests: XCTestCase {
         XCTAssertEqual(DemoView.redraw(["a"], previousLineCount: 9), "\u{1B}[9A\r\u{1B}[Ja\n")
     }
 }
+
+final class DemoStreamProgressTests: XCTestCase {
+    /// The node's own encoding of a stream (`StreamResource`, as `GET /v1/streams` serves it) decodes.
+    func testDecodesTheStreamListAsTheNodeServesIt() throws {
+        let body = """
+            {"streams":[{"id":"0000000000000001","name":"other","state":"ended","paced":true,
+            "source":{"file":"a.mp3","size":1,"sha256":"00"},"fragment_seconds":2,"committed_fragments":3,
+            "expected_fragments":3,"committed_seconds":6,"committed_bytes":10,"start_cluster_time_ns":5,"start_log_index":2,
+            "ingest":{"active":false,"error":null,"committed_fragments":3,"total_fragments":3,"bytes_per_second":null}},
+            {"id":"00000000000000ab","name":"raftcast-demo","state":"ingesting","paced":true,
+            "source":{"file":"b.mp3","size":1,"sha256":"00"},"fragment_seconds":2,"committed_fragments":4,
+            "expected_fragments":null,"committed_seconds":8,"committed_bytes":10,"start_cluster_time_ns":5,"start_log_index":9,
+            "ingest":{"active":true,"error":null,"committed_fragments":4,"total_fragments":null,"bytes_per_second":null}}]}
+            """
+        let stream = try XCTUnwrap(DemoStreamProgress.decodeList(Array(body.utf8), named: "raftcast-demo"))
+        XCTAssertEqual(stream, DemoStreamProgress(id: "00000000000000ab", name: "raftcast-demo", state: "ingesting", committedFragments: 4, expectedFragments: nil))
+        XCTAssertNil(try DemoStreamProgress.decodeList(Array(#"{"streams":[]}"#.utf8), named: "raftcast-demo"))
+    }
+}
