@@ -1,4 +1,3 @@
-import Broadcast
 import Node
 
 /// What the demo saw of one node at one poll: its process, and its answers to `GET /v1/cluster` and
@@ -21,10 +20,10 @@ public struct DemoNodeSample: Sendable, Hashable {
     /// `/v1/cluster`, when it answered.
     public var cluster: ClusterStatusReport?
     /// `/v1/playback`, when it answered.
-    public var playback: PlaybackStatus?
+    public var playback: DemoPlayback?
 
     /// A sample with every field given.
-    public init(id: String, process: ProcessState, cluster: ClusterStatusReport?, playback: PlaybackStatus?) {
+    public init(id: String, process: ProcessState, cluster: ClusterStatusReport?, playback: DemoPlayback?) {
         self.id = id
         self.process = process
         self.cluster = cluster

@@ -1,4 +1,3 @@
-import Broadcast
 import Node
 
 /// Renders the demo's live view: a table of the nodes (role, term, commit index, playback state,
@@ -93,8 +92,8 @@ public enum DemoView {
         }
     }
 
-    private static func playbackText(_ status: PlaybackStatus) -> String {
-        status.fragment.map { "\(status.state.rawValue) #\($0)" } ?? status.state.rawValue
+    private static func playbackText(_ status: DemoPlayback) -> String {
+        status.fragment.map { "\(status.state) #\($0)" } ?? status.state
     }
 }
 

@@ -218,7 +218,7 @@ final class DemoSession {
             return DemoNodeSample(
                 id: node.id, process: state,
                 cluster: fetch(ClusterStatusReport.self, node: node, path: "/v1/cluster"),
-                playback: phase == "takeover" ? nil : fetch(PlaybackStatus.self, node: node, path: "/v1/playback"))
+                playback: phase == "takeover" ? nil : fetch(DemoPlayback.self, node: node, path: "/v1/playback"))
         }
         events += watch.observe(samples, at: elapsed)
         if phase != "electing", phase != "takeover" { stream = fetchStream() ?? stream }
@@ -251,7 +251,7 @@ final class DemoSession {
         let survivors = samples.filter { $0.process == .running }
         let reports = survivors.compactMap(\.playback)
         guard reports.count == survivors.count, !reports.isEmpty else { return ContinuousClock.now >= quietAfter }
-        return reports.allSatisfy { $0.state == .idle }
+        return reports.allSatisfy(\.isDone)
     }
 
     // MARK: Output

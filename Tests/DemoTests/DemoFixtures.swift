@@ -12,16 +12,13 @@ enum DemoFixtures {
     }
 
     /// A running node's sample with its report.
-    static func node(_ id: String, _ role: String, term: UInt64, leader: String?, playback: PlaybackStatus? = nil) -> DemoNodeSample {
+    static func node(_ id: String, _ role: String, term: UInt64, leader: String?, playback: DemoPlayback? = nil) -> DemoNodeSample {
         DemoNodeSample(id: id, process: .running, cluster: report(id, role, term: term, leader: leader), playback: playback)
     }
 
-    /// A playback status in `state` at `position` with `syncError` nanoseconds.
-    static func playback(_ state: PlaybackStatus.State, fragment: Int?, position: Double?, syncError: Int64?) -> PlaybackStatus {
-        PlaybackStatus(
-            state: state, stream: "00000000000000ab", fragment: fragment, positionSeconds: position, bufferedMilliseconds: 900,
-            queuedMilliseconds: 40, committedUndecodedFragments: 1, clockOffsetNanoseconds: 0, clockErrorBoundNanoseconds: 1_000,
-            syncErrorNanoseconds: syncError, underruns: 0, hardResyncs: 0, driftCorrectionFrames: 0, stalledSamples: 0)
+    /// A playback report in `state` at `position` with `syncError` nanoseconds.
+    static func playback(_ state: String, fragment: Int?, position: Double?, syncError: Int64?) -> DemoPlayback {
+        DemoPlayback(state: state, fragment: fragment, positionSeconds: position, syncErrorNanoseconds: syncError)
     }
 
     /// Node `node`'s records for `fragments` of 2 s (96 000 samples at 48 kHz) of stream `stream`,

@@ -1,4 +1,6 @@
+import Broadcast
 import Demo
+import Foundation
 import XCTest
 
 final class DemoViewTests: XCTestCase {
@@ -11,7 +13,7 @@ final class DemoViewTests: XCTestCase {
             nodes: [
                 killed,
                 DemoFixtures.node("n2", "leader", term: 3, leader: "n2",
-                                  playback: DemoFixtures.playback(.playing, fragment: 4, position: 8.514, syncError: -210_000)),
+                                  playback: DemoFixtures.playback("playing", fragment: 4, position: 8.514, syncError: -210_000)),
                 DemoNodeSample(id: "n3", process: .running, cluster: nil, playback: nil),
                 DemoNodeSample(id: "n4", process: .exited(1), cluster: nil, playback: nil),
             ],
@@ -54,5 +56,29 @@ final class DemoStreamProgressTests: XCTestCase {
         let stream = try XCTUnwrap(DemoStreamProgress.decodeList(Array(body.utf8), named: "raftcast-demo"))
         XCTAssertEqual(stream, DemoStreamProgress(id: "00000000000000ab", name: "raftcast-demo", state: "ingesting", committedFragments: 4, expectedFragments: nil))
         XCTAssertNil(try DemoStreamProgress.decodeList(Array(#"{"streams":[]}"#.utf8), named: "raftcast-demo"))
+    }
+}
+
+final class DemoPlaybackDecodingTests: XCTestCase {
+    /// The engine's own status, encoded as the node serves it, decodes; so does a node without audio.
+    func testDecodesTheEnginesStatusAndTheNodesOwnStates() throws {
+        let status = PlaybackStatus(
+            state: .playing, stream: "00000000000000ab", fragment: 4, positionSeconds: 8.5, bufferedMilliseconds: 900,
+            queuedMilliseconds: 40, committedUndecodedFragments: 1, clockOffsetNanoseconds: 12, clockErrorBoundNanoseconds: 1_000,
+            syncErrorNanoseconds: -210_000, underruns: 0, hardResyncs: 0, driftCorrectionFrames: 0, stalledSamples: 0)
+        let playing = try JSONDecoder().decode(DemoPlayback.self, from: JSONEncoder().encode(status))
+        XCTAssertEqual(playing, DemoPlayback(state: "playing", fragment: 4, positionSeconds: 8.5, syncErrorNanoseconds: -210_000))
+        XCTAssertFalse(playing.isDone)
+        let idle = try JSONDecoder().decode(
+            DemoPlayback.self, from: JSONEncoder().encode(PlaybackStatus(
+                state: .idle, stream: nil, fragment: nil, positionSeconds: nil, bufferedMilliseconds: 0, queuedMilliseconds: 0,
+                committedUndecodedFragments: 0, clockOffsetNanoseconds: nil, clockErrorBoundNanoseconds: nil,
+                syncErrorNanoseconds: nil, underruns: 0, hardResyncs: 0, driftCorrectionFrames: 0, stalledSamples: 0)))
+        XCTAssertTrue(idle.isDone)
+        let disabled = try JSONDecoder().decode(DemoPlayback.self, from: Data(#"{"node":"n2","state":"disabled","clock_offset_ns":-31}"#.utf8))
+        XCTAssertTrue(disabled.isDone)
+        let failed = try JSONDecoder().decode(DemoPlayback.self, from: Data(#"{"node":"n2","state":"failed","error":"no such device"}"#.utf8))
+        XCTAssertEqual(failed.error, "no such device")
+        XCTAssertTrue(failed.isDone)
     }
 }
