@@ -25,7 +25,8 @@
 #   scripts/lan.sh status           every node's /v1/cluster, asked from inside its namespace
 #   scripts/lan.sh leader           prints the leader's id when every answering node agrees on it
 #   scripts/lan.sh exec NODE CMD…   runs CMD inside the node's namespace
-#   scripts/lan.sh down             kill every node, delete the namespaces and the bridge (idempotent)
+#   scripts/lan.sh down             stop every node (SIGTERM, SIGKILL after 5 s), delete the namespaces
+#                                   and the bridge (idempotent)
 #
 # Environment: RAFTCAST_BINARY (default .build/debug/raftcast, else .build/release/raftcast),
 # LAN_WORK (work folder, default /tmp/raftcast-lan), LAN_NAME (prefix of namespace and bridge names,
@@ -268,12 +269,16 @@ cmd_exec() {
 }
 
 cmd_down() {
-  local file pid ns
+  local file pid ns pids=()
+  # SIGTERM first, so nodes close their WAV captures and logs; SIGKILL whatever is left after 5 s.
   for file in "$work"/n*.pid; do
     [[ -f "$file" ]] || continue
     pid=$(cat "$file")
-    if running "$(basename "$file" .pid)"; then kill -KILL "$pid" 2>/dev/null && wait_gone "$pid" || true; fi
+    if running "$(basename "$file" .pid)"; then kill -TERM "$pid" 2>/dev/null && pids+=("$pid"); fi
     rm -f "$file"
+  done
+  for pid in "${pids[@]}"; do
+    wait_gone "$pid" || { kill -KILL "$pid" 2>/dev/null; wait_gone "$pid" || true; }
   done
   # Namespaces of this LAN's prefix (their veth ends go with them), then the bridge.
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${name}-n[0-9]$" || true); do
