@@ -33,8 +33,15 @@ public struct CatalogueSnapshotHistory: Sendable, Hashable {
     /// `capacity` most recent ones.
     public mutating func record(_ catalogue: Catalogue) {
         guard catalogue.appliedIndex > (points.last?.index ?? 0) else { return }
-        points.append(Point(index: catalogue.appliedIndex, data: catalogue.snapshot()))
-        let floor = catalogue.retainedLogFloor ?? UInt64.max
+        record(index: catalogue.appliedIndex, data: catalogue.snapshot(), retainedLogFloor: catalogue.retainedLogFloor)
+    }
+
+    /// Records `data`, a snapshot of a state machine that embeds the catalogue (the node's), taken at log
+    /// `index`, while the catalogue's retained floor is `retainedLogFloor`. Same retention as `record(_:)`.
+    public mutating func record(index: UInt64, data: [UInt8], retainedLogFloor: UInt64?) {
+        guard index > (points.last?.index ?? 0) else { return }
+        points.append(Point(index: index, data: data))
+        let floor = retainedLogFloor ?? UInt64.max
         let anchor = points.lastIndex { $0.index < floor }
         let recent = max(0, points.count - capacity)
         points = points.enumerated().filter { $0.offset >= recent || $0.offset == anchor }.map(\.element)

@@ -127,7 +127,7 @@ final class Demuxer {
                 consecutiveErrors += 1
                 if consecutiveErrors >= Self.maxConsecutiveErrors || status == rc_averror(EIO) {
                     stopped = true
-                    return .warning("ends early: read error (\(FFmpegLog.message(status))), rest of file ignored")
+                    return .warning("\(MediaWarning.truncationPrefix): read error (\(FFmpegLog.message(status))), rest of file ignored")
                 }
                 return .warning("unreadable data skipped (\(FFmpegLog.message(status)))")
             }
@@ -190,7 +190,7 @@ final class Demuxer {
             let got = String(format: "%.2f", tb.seconds(reached))
             let want = String(format: "%.2f", tb.seconds(header.audio.startPTS + declared))
             return .warning(
-                "ends early: audio stops at \(got) s of the \(want) s its header declares (truncated file?)")
+                "\(MediaWarning.truncationPrefix): audio stops at \(got) s of the \(want) s its header declares (truncated file?)")
         }
         // Without a declared duration (an MP3 without Xing/Info header), a file cut
         // mid-frame still shows: its last frame is shorter than its header says.
@@ -199,7 +199,7 @@ final class Demuxer {
         {
             let at = String(format: "%.2f", tb.seconds(reached))
             return .warning(
-                "ends early: last MP3 frame cut short (\(last.size) of \(expected) bytes) at \(at) s (truncated file?)")
+                "\(MediaWarning.truncationPrefix): last MP3 frame cut short (\(last.size) of \(expected) bytes) at \(at) s (truncated file?)")
         }
         return .end
     }

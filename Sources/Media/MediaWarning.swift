@@ -14,4 +14,10 @@ public struct MediaWarning: Sendable, Equatable, CustomStringConvertible {
 
     /// The one-line message (what follows `warning: <file>: ` on the command line).
     public var description: String { message }
+
+    /// How every warning about a file that stops before its declared end begins.
+    public static let truncationPrefix = "ends early"
+
+    /// The file stops before its declared end (a cut-short download or upload).
+    public var isTruncation: Bool { message.hasPrefix(Self.truncationPrefix) }
 }

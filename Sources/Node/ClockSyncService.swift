@@ -19,7 +19,7 @@ import Synchronization
 ///
 /// Time comes from the injected monotonic clock; tests drive ``step()`` and ``receive(_:from:)`` on
 /// a `ManualClock`.
-public final class ClockSyncService: ClusterTimeSource, Service {
+public final class ClockSyncService: ClusterClockSource, Service {
     /// Who leads, as Raft sees it.
     public struct Leadership: Hashable, Sendable {
         /// The leader's member id, nil when none is known.
@@ -77,7 +77,7 @@ public final class ClockSyncService: ClusterTimeSource, Service {
         state = Mutex(State(client: client))
     }
 
-    // MARK: ClusterTimeSource
+    // MARK: ClusterClockSource
 
     /// Cluster time now, nil while not synchronized.
     public func clusterNow() -> ClusterTime? {

@@ -15,6 +15,9 @@ import Transport
 ///   election_timeout_ms: [150, 300]  # default [150, 300]; min >= 3 x heartbeat, min < max
 ///   fragment_seconds: 2.0          # default 2.0; 0 < s <= 30
 ///   playout_delay_ms: 1500         # default 1500; > 0
+///   media_dir: media               # optional; the media library (same files on every node); must be a folder
+///   max_upload_mb: 1024            # default 1024; largest upload POST /v1/streams accepts
+///   open_reads: true               # default true; false = GET endpoints need the bearer token too
 /// nodes:                           # at least one
 ///   - id: n1                       # required; letters, digits, '.', '_', '-'
 ///     raft: 192.168.1.10:7100      # required; host:port
@@ -39,6 +42,12 @@ public struct ClusterConfig: Sendable, Hashable {
     public var playoutDelayMilliseconds: Int
     /// The members, in file order.
     public var nodes: [Member]
+    /// The media library folder (absolute), present with the same content on every node; nil when not set.
+    public var mediaDirectory: String?
+    /// Largest request body `POST /v1/streams` accepts.
+    public var maxUploadBytes: Int
+    /// Whether GET endpoints answer without the bearer token.
+    public var openReads: Bool
 
     /// Default values of the optional settings.
     public enum Defaults {
@@ -47,6 +56,8 @@ public struct ClusterConfig: Sendable, Hashable {
         public static let fragmentSeconds = 2.0
         public static let playoutDelayMilliseconds = 1500
         public static let audio = "none"
+        public static let maxUploadMegabytes = 1024
+        public static let openReads = true
     }
 
     /// The election timeout minimum must be at least this many heartbeats.
@@ -59,7 +70,8 @@ public struct ClusterConfig: Sendable, Hashable {
     /// A configuration from already validated values (``load(path:)`` is the validating way in).
     public init(name: String, secretFile: String, secret: [UInt8], heartbeatMilliseconds: Int,
                 electionTimeoutMilliseconds: ClosedRange<Int>, fragmentSeconds: Double,
-                playoutDelayMilliseconds: Int, nodes: [Member]) {
+                playoutDelayMilliseconds: Int, nodes: [Member], mediaDirectory: String? = nil,
+                maxUploadBytes: Int = Defaults.maxUploadMegabytes << 20, openReads: Bool = Defaults.openReads) {
         self.name = name
         self.secretFile = secretFile
         self.secret = secret
@@ -68,6 +80,9 @@ public struct ClusterConfig: Sendable, Hashable {
         self.fragmentSeconds = fragmentSeconds
         self.playoutDelayMilliseconds = playoutDelayMilliseconds
         self.nodes = nodes
+        self.mediaDirectory = mediaDirectory
+        self.maxUploadBytes = maxUploadBytes
+        self.openReads = openReads
     }
 
     /// The member with string id `id`, if any.

@@ -13,7 +13,7 @@ struct ClusterConfigParser {
     private(set) var problems: [ClusterConfigError.Problem] = []
 
     static let clusterKeys = ["name", "secret_file", "heartbeat_ms", "election_timeout_ms", "fragment_seconds",
-                              "playout_delay_ms"]
+                              "playout_delay_ms", "media_dir", "max_upload_mb", "open_reads"]
     static let nodeKeys = ["id", "raft", "http", "audio", "data_dir"]
     static let maximumIDLength = 64
 
@@ -45,6 +45,9 @@ struct ClusterConfigParser {
         var election = ClusterConfig.Defaults.electionTimeoutMilliseconds
         var fragmentSeconds = ClusterConfig.Defaults.fragmentSeconds
         var playoutDelay = ClusterConfig.Defaults.playoutDelayMilliseconds
+        var mediaDirectory: String?
+        var maxUploadBytes = ClusterConfig.Defaults.maxUploadMegabytes << 20
+        var openReads = ClusterConfig.Defaults.openReads
         if let clusterNode {
             if let mapping = clusterNode.mapping {
                 let fields = entries(of: mapping, path: "cluster", allowed: Self.clusterKeys)
@@ -82,6 +85,26 @@ struct ClusterConfigParser {
                     }
                 }
                 playoutDelay = positiveInteger(fields["playout_delay_ms"], path: "cluster.playout_delay_ms") ?? playoutDelay
+                if let node = fields["media_dir"],
+                   let path = requiredString(node, path: "cluster.media_dir", parentLine: clusterNode.mark?.line) {
+                    let resolved = resolve(path)
+                    var isDirectory: ObjCBool = false
+                    if FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue {
+                        mediaDirectory = resolved
+                    } else {
+                        problem("cluster.media_dir", "\(resolved) is not a folder", node)
+                    }
+                }
+                if let megabytes = positiveInteger(fields["max_upload_mb"], path: "cluster.max_upload_mb") {
+                    maxUploadBytes = megabytes << 20
+                }
+                if let node = fields["open_reads"] {
+                    switch node.scalar?.string.trimmingCharacters(in: .whitespaces).lowercased() {
+                    case "true", "yes", "on": openReads = true
+                    case "false", "no", "off": openReads = false
+                    default: problem("cluster.open_reads", "must be true or false, got \(Self.show(node))", node)
+                    }
+                }
             } else {
                 problem("cluster", "must be a mapping of settings", clusterNode)
             }
@@ -104,7 +127,8 @@ struct ClusterConfigParser {
         guard problems.isEmpty else { throw ClusterConfigError(file: file, problems: problems) }
         return ClusterConfig(name: name, secretFile: secretFile, secret: secret, heartbeatMilliseconds: heartbeat,
                              electionTimeoutMilliseconds: election, fragmentSeconds: fragmentSeconds,
-                             playoutDelayMilliseconds: playoutDelay, nodes: members)
+                             playoutDelayMilliseconds: playoutDelay, nodes: members,
+                             mediaDirectory: mediaDirectory, maxUploadBytes: maxUploadBytes, openReads: openReads)
     }
 
     // MARK: - Nodes

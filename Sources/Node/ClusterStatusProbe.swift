@@ -10,29 +10,58 @@ public enum ClusterStatusProbe {
         public var member: ClusterConfig.Member
         public var report: ClusterStatusReport?
         public var error: String?
+        /// What the node plays (`GET /v1/playback`), nil when it did not say.
+        public var playback: Playback?
     }
 
-    /// Probes every member concurrently (one thread each; the calls block).
-    public static func probe(_ cluster: ClusterConfig, timeout: Duration) -> [Result] {
+    /// The parts of a node's `GET /v1/playback` that `raftcast status` shows.
+    public struct Playback: Sendable, Hashable, Codable {
+        /// `idle`, `unsynchronized`, `waiting`, `playing`, or `disabled` (no audio device).
+        public var state: String
+        /// The stream played.
+        public var stream: String?
+        /// Position in the stream, in seconds.
+        public var positionSeconds: Double?
+        /// The last playout error (positive: late), in nanoseconds.
+        public var syncErrorNanoseconds: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case state, stream
+            case positionSeconds = "position_seconds"
+            case syncErrorNanoseconds = "sync_error_ns"
+        }
+    }
+
+    /// Probes every member concurrently (one thread each; the calls block). With `secret`, requests carry the
+    /// admin token (needed when `open_reads` is false).
+    public static func probe(_ cluster: ClusterConfig, timeout: Duration, secret: [UInt8]? = nil) -> [Result] {
         let results = NIOLockedValueBox([Result?](repeating: nil, count: cluster.nodes.count))
         DispatchQueue.concurrentPerform(iterations: cluster.nodes.count) { i in
             let member = cluster.nodes[i]
-            let result = probe(member, timeout: timeout)
+            let result = probe(member, timeout: timeout, secret: secret)
             results.withLockedValue { $0[i] = result }
         }
         return results.withLockedValue { $0.compactMap { $0 } }
     }
 
-    /// Probes one member.
-    public static func probe(_ member: ClusterConfig.Member, timeout: Duration) -> Result {
+    /// Probes one member: its cluster view, then what it plays.
+    public static func probe(_ member: ClusterConfig.Member, timeout: Duration, secret: [UInt8]? = nil) -> Result {
+        let headers = secret.map { ["Authorization": "Bearer \(AdminToken.token(secret: $0))"] } ?? [:]
         do {
             let response = try HTTPFetch.request(
-                host: member.http.host, port: member.http.port, path: "/v1/cluster", timeout: timeout)
+                host: member.http.host, port: member.http.port, path: "/v1/cluster", headers: headers, timeout: timeout)
             guard response.status == 200 else {
                 return Result(member: member, report: nil, error: "HTTP \(response.status)")
             }
             let report = try JSONDecoder().decode(ClusterStatusReport.self, from: Data(response.body))
-            return Result(member: member, report: report, error: nil)
+            var result = Result(member: member, report: report, error: nil)
+            if let playback = try? HTTPFetch.request(
+                host: member.http.host, port: member.http.port, path: "/v1/playback", headers: headers, timeout: timeout),
+                playback.status == 200
+            {
+                result.playback = try? JSONDecoder().decode(Playback.self, from: Data(playback.body))
+            }
+            return result
         } catch {
             return Result(member: member, report: nil, error: "\(error)")
         }

@@ -1,13 +1,8 @@
 import Broadcast
 
-/// This node's view of cluster time; thread-safe (contracts.md). ``ClockSyncService`` is the node's;
-/// tests use fixed clocks.
-///
-/// The ``clusterClock``'s local side is the node's monotonic clock (CLOCK_MONOTONIC,
-/// `SystemMonotonicClock`), the same clock the playback engine runs on.
+/// This node's view of cluster time (the timeline every node plays against), thread-safe. The node's
+/// clock-sync service provides it; the leader's ingest reads it to fix stream starts and pace fragments.
 public protocol ClusterTimeSource: Sendable {
-    /// Cluster time now, nil while not synchronized.
+    /// Cluster time now; nil while this node is not synchronized.
     func clusterNow() -> ClusterTime?
-    /// The current ClusterClock (for PlaybackEngine.clusterClock), mapping local monotonic time to cluster time.
-    var clusterClock: ClusterClock { get }
 }

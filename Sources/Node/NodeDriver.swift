@@ -1,10 +1,13 @@
+import Broadcast
 import Raft
 
 /// What the node does with each ``Ready`` of its Raft core, without sockets,
 /// threads or clocks: persist, send, apply, advance, and snapshot on policy.
 ///
 /// It owns the core (a value type; exactly one driver holds it) and the log
-/// storage, and applies committed entries to ``AppliedState``. The caller
+/// storage, and applies committed entries to the replicated state: the
+/// ``Broadcast/Catalogue`` of streams and fragments and an ``AppliedState``
+/// summary (a rolling hash over every entry). The caller
 /// gives it a `send` function and a clock, so tests drive several drivers
 /// over an in-memory network deterministically.
 ///
@@ -17,13 +20,25 @@ import Raft
 /// 4. the snapshot, then committed entries are applied (membership changes
 ///    reach the core);
 /// 5. `advance`; then a snapshot is taken when ``SnapshotPolicy`` says so.
+///
+/// Snapshots (``NodeSnapshot``) never cover a fragment the catalogue still
+/// serves: fragment bytes live only in the log, so the driver keeps recent
+/// snapshots (``Broadcast/CatalogueSnapshotHistory``) and hands Raft the
+/// newest one below the catalogue's `retainedLogFloor`, compacting no
+/// further than it.
 public struct NodeDriver {
     /// The Raft core.
     public private(set) var raft: RaftNode
     /// The log storage the core reads and the driver writes.
     public let storage: any MutableLogStorage
-    /// The replicated state machine.
+    /// The applied-entries summary (rolling hash).
     public private(set) var state: AppliedState
+    /// The replicated catalogue of streams and fragments.
+    public private(set) var catalogue: Catalogue
+    /// Recent snapshots, to snapshot below the catalogue's retained floor.
+    private var history = CatalogueSnapshotHistory()
+    /// The membership at each snapshot in ``history``.
+    private var historyConfStates: [UInt64: ConfState] = [:]
     /// The membership in force (from storage, snapshots and applied changes).
     public private(set) var confState: ConfState
     /// When to snapshot.
@@ -40,8 +55,12 @@ public struct NodeDriver {
     public init(config: Config, storage: any MutableLogStorage, snapshotPolicy: SnapshotPolicy = SnapshotPolicy()) throws {
         let snapshot = try storage.snapshot()
         var state = AppliedState()
+        var catalogue = Catalogue()
         if !snapshot.isEmpty {
-            do { try state.restore(snapshotData: snapshot.data, index: snapshot.metadata.index) } catch {
+            do {
+                let decoded = try NodeSnapshot(decoding: snapshot.data, index: snapshot.metadata.index)
+                (state, catalogue) = (decoded.summary, decoded.catalogue)
+            } catch {
                 throw NodeDriverError.badSnapshot("\(error)")
             }
         }
@@ -51,6 +70,7 @@ public struct NodeDriver {
         self.raft = try RaftNode(config: config, storage: storage)
         self.storage = storage
         self.state = state
+        self.catalogue = catalogue
         self.confState = confState
         self.snapshotPolicy = snapshotPolicy
         self.snapshotIndex = snapshot.metadata.index
@@ -118,17 +138,26 @@ public struct NodeDriver {
 
         if let snapshot = ready.snapshot {
             let restored = Result { () throws(AppliedStateError) in
-                try state.restore(snapshotData: snapshot.data, index: snapshot.metadata.index)
+                try NodeSnapshot(decoding: snapshot.data, index: snapshot.metadata.index)
             }
-            if case .failure(let error) = restored { throw .badSnapshot(error.reason) }
+            switch restored {
+            case .failure(let error): throw .badSnapshot(error.reason)
+            case .success(let decoded): (state, catalogue) = (decoded.summary, decoded.catalogue)
+            }
+            history = CatalogueSnapshotHistory()
+            historyConfStates = [:]
+            outcome.catalogueReplaced = true
             confState = snapshot.metadata.confState
             snapshotIndex = snapshot.metadata.index
             appliedBytesSinceSnapshot = 0
             outcome.installedSnapshot = snapshot.metadata
         }
         for entry in ready.committedEntries where entry.index > state.appliedIndex {
-            if entry.kind == .confChange, let change = ConfChange(encoded: entry.data) {
-                confState = raft.applyConfChange(change)
+            if entry.kind == .confChange {
+                if let change = ConfChange(encoded: entry.data) { confState = raft.applyConfChange(change) }
+                _ = catalogue.apply(payload: [], at: entry.index, term: entry.term)
+            } else if let event = catalogue.apply(payload: entry.data, at: entry.index, term: entry.term) {
+                outcome.catalogueChanges.append(change(for: event, entry: entry))
             }
             state.apply(entry)
             appliedBytesSinceSnapshot += UInt64(entry.data.count)
@@ -139,26 +168,53 @@ public struct NodeDriver {
         return outcome
     }
 
-    /// Takes a snapshot of the applied state and compacts the log behind it,
-    /// keeping ``SnapshotPolicy/keptTail`` entries, when the policy says so.
+    /// The published form of a catalogue change.
+    private func change(for event: CatalogueEvent, entry: Entry) -> CatalogueChange {
+        var record: [UInt8]?
+        var streamID: CatalogueStreamID?
+        switch event {
+        case .streamStarted(let id), .streamRemoved(let id), .streamEnded(let id, _): streamID = id
+        case .fragmentCommitted(let id, _, _):
+            streamID = id
+            if case .fragment(_, _, let bytes)? = try? CatalogueEntry(decoding: entry.data[...]) { record = Array(bytes) }
+        case .ignored: break
+        }
+        return CatalogueChange(
+            event: event, logIndex: entry.index, stream: streamID.flatMap { catalogue.stream($0) },
+            fragmentRecord: record)
+    }
+
+    /// Records a snapshot of the applied state when the policy says so, hands
+    /// Raft the newest recorded one below the catalogue's retained floor, and
+    /// compacts the log behind it, keeping ``SnapshotPolicy/keptTail`` entries.
     private mutating func snapshotIfDue() throws(NodeDriverError) -> SnapshotMetadata? {
         let applied = state.appliedIndex
-        guard applied > snapshotIndex else { return nil }
-        let byCount = snapshotPolicy.entries > 0 && applied - snapshotIndex >= snapshotPolicy.entries
+        let lastRecorded = max(snapshotIndex, history.points.last?.index ?? 0)
+        guard applied > lastRecorded else { return nil }
+        let byCount = snapshotPolicy.entries > 0 && applied - lastRecorded >= snapshotPolicy.entries
         let bySize = snapshotPolicy.bytes > 0 && appliedBytesSinceSnapshot >= snapshotPolicy.bytes
         guard byCount || bySize else { return nil }
+        appliedBytesSinceSnapshot = 0
+        history.record(
+            index: applied, data: NodeSnapshot(summary: state, catalogue: catalogue).encoded(),
+            retainedLogFloor: catalogue.retainedLogFloor)
+        historyConfStates[applied] = confState
+        let kept = Set(history.points.map(\.index))
+        historyConfStates = historyConfStates.filter { kept.contains($0.key) }
+        guard let point = history.compactionPoint(for: catalogue), point.index > snapshotIndex,
+            let pointConfState = historyConfStates[point.index]
+        else { return nil }
         let storage = self.storage
-        let (confState, data, keptTail) = (self.confState, state.snapshotData, snapshotPolicy.keptTail)
+        let keptTail = snapshotPolicy.keptTail
         let snapshot = try Self.storageIO { () throws(StorageError) -> Snapshot in
-            let snapshot = try storage.createSnapshot(at: applied, confState: confState, data: data)
+            let snapshot = try storage.createSnapshot(at: point.index, confState: pointConfState, data: point.data)
             if applied > keptTail {
-                let compactTo = applied - keptTail
+                let compactTo = min(applied - keptTail, point.index + 1)
                 if compactTo > (try storage.firstIndex()) { try storage.compact(upTo: compactTo) }
             }
             return snapshot
         }
-        snapshotIndex = applied
-        appliedBytesSinceSnapshot = 0
+        snapshotIndex = point.index
         return snapshot.metadata
     }
 

@@ -1,29 +1,8 @@
-import Broadcast
-
-/// Published by RaftLoop on its thread after each Ready, in commit order (contracts.md).
+/// What the node saw happen, published by the ``RaftLoop`` on its thread after each Ready, in commit
+/// order, to every subscriber (``RaftLoop/subscribe(_:)``): playback, clock sync, `/v1/events`.
 public enum NodeEvent: Sendable {
-    /// The leader changed (or this node learned of it): its member id, the term, and whether it is this node.
+    /// The leader (its member id; nil when none is known) or the term changed.
     case leaderChanged(leader: String?, term: UInt64, isSelf: Bool)
     /// A committed entry changed the catalogue.
     case catalogue(CatalogueChange)
-}
-
-/// What one committed entry did to the catalogue (contracts.md).
-public struct CatalogueChange: Sendable {
-    /// The event (never `.ignored` here).
-    public var event: CatalogueEvent
-    /// The entry's log index.
-    public var logIndex: UInt64
-    /// The stream after applying (nil once removed).
-    public var stream: CatalogueStream?
-    /// For `.fragmentCommitted`: Media's "RCFG" fragment record (`Fragment(decoding:)`).
-    public var fragmentRecord: [UInt8]?
-
-    /// A change with every field given.
-    public init(event: CatalogueEvent, logIndex: UInt64, stream: CatalogueStream?, fragmentRecord: [UInt8]?) {
-        self.event = event
-        self.logIndex = logIndex
-        self.stream = stream
-        self.fragmentRecord = fragmentRecord
-    }
 }

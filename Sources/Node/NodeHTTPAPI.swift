@@ -9,8 +9,16 @@ import NIOCore
 /// |---|---|---|
 /// | GET | `/v1/cluster` | ``ClusterStatusReport`` as JSON |
 /// | GET | `/metrics` | Prometheus text format |
-/// | GET | `/v1/playback` | ``PlaybackReport`` as JSON (when the node runs a ``PlaybackService`` or a ``ClockSyncService``) |
+/// | GET | `/v1/streams`, `/v1/streams/{id}`, `/v1/streams/{id}/fragments` | the catalogue (``StreamResource``, ``FragmentResource``) |
+/// | POST | `/v1/streams` | ingest an upload or a media-library file (leader; token) |
+/// | DELETE | `/v1/streams/{id}` | remove a stream (leader; token) |
+/// | GET | `/v1/events` | server-sent events (``NodeEvent``) |
+/// | GET | `/openapi.yaml` | the API's OpenAPI document (docs/openapi.yaml, ``OpenAPIDocument``) |
+/// | GET | `/v1/playback` | ``PlaybackReport``: what this node plays and its clock sync (``PlaybackService``, ``ClockSyncService``) |
 /// | POST | `/v1/debug/propose` | for tests and benchmarks only: proposes the raw body; `Authorization: Bearer <AdminToken>` required |
+///
+/// Errors are ``HTTPProblem`` (`application/problem+json`); writes on a follower answer 307 to the leader.
+/// docs/openapi.yaml describes every endpoint.
 ///
 /// `/v1/debug/propose` answers 200 `{"index":…,"term":…}` once the entry is
 /// applied on the leader; 307 with `Location` on a follower that knows the
@@ -25,16 +33,22 @@ public struct NodeHTTPAPI: Sendable {
     let loop: RaftLoop
     let metrics: NodeMetrics
     let secret: [UInt8]
+    let cluster: ClusterConfig
+    let uploadDirectory: String
     let playback: PlaybackService?
     let clockSync: ClockSyncService?
 
+    /// The API of the node running `loop`; uploads are stored in `uploadDirectory`. `GET /v1/playback`
+    /// is served when `playback` or `clockSync` is given.
     public init(
-        loop: RaftLoop, metrics: NodeMetrics, secret: [UInt8], playback: PlaybackService? = nil,
-        clockSync: ClockSyncService? = nil
+        loop: RaftLoop, metrics: NodeMetrics, cluster: ClusterConfig, uploadDirectory: String,
+        playback: PlaybackService? = nil, clockSync: ClockSyncService? = nil
     ) {
         self.loop = loop
         self.metrics = metrics
-        self.secret = secret
+        self.secret = cluster.secret
+        self.cluster = cluster
+        self.uploadDirectory = uploadDirectory
         self.playback = playback
         self.clockSync = clockSync
     }
@@ -42,25 +56,25 @@ public struct NodeHTTPAPI: Sendable {
     /// The router serving every endpoint.
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        if !cluster.openReads { router.add(middleware: ReadAccessMiddleware(secret: secret)) }
+        addStreamRoutes(to: router)
+        addEventRoutes(to: router)
+        addPlaybackRoute(to: router)
         let loop = self.loop
         let metrics = self.metrics
         let secret = self.secret
         router.get("v1/cluster") { _, _ -> Response in
             Self.json(loop.report)
         }
-        if playback != nil || clockSync != nil {
-            let playback = self.playback
-            let clockSync = self.clockSync
-            let node = loop.report.id
-            router.get("v1/playback") { _, _ -> Response in
-                Self.json(PlaybackReport(
-                    node: node, playback: playback?.snapshot ?? .init(enabled: false), clock: clockSync?.status))
-            }
-        }
         router.get("metrics") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        router.get("openapi.yaml") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: OpenAPIDocument.contentType],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
         router.post("v1/debug/propose") { request, _ -> Response in
             guard AdminToken.authorizes(header: request.headers[.authorization], secret: secret) else {

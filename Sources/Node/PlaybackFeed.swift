@@ -18,11 +18,8 @@ struct PlaybackFeed {
     let events: any NodeEventSource
     let logger: Logger
 
-    /// `id` as the engine and the play log name it.
-    static func streamID(_ id: CatalogueStreamID) -> String {
-        let hex = String(id, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    /// `id` as the engine and the play log name it (as the HTTP API does).
+    static func streamID(_ id: CatalogueStreamID) -> String { StreamIDFormat.string(id) }
 
     /// Starts every stream of `catalogue` whose playout is not over at `clusterNow` (every stream
     /// when cluster time is not known yet), with its committed fragments read from the log.

@@ -14,7 +14,7 @@ import Synchronization
 /// `<data_dir>/playback.wav`), runs a ``PlaybackEngine`` with its play log in `data_dir`, subscribes
 /// to what Raft commits (``NodeEventSource``), replays the catalogue it finds (a node that starts
 /// mid-stream joins at the current position), and then applies each event and pumps the engine,
-/// refreshing the engine's cluster clock from ``ClusterTimeSource`` before every pump.
+/// refreshing the engine's cluster clock from ``ClusterClockSource`` before every pump.
 /// The event handler only enqueues. With `audio: none` there is no engine and no thread.
 public final class PlaybackService: Service {
     /// What the service reports (`GET /v1/playback`).
@@ -37,6 +37,11 @@ public final class PlaybackService: Service {
         }
     }
 
+    /// How far ahead a sink that does not play in real time (alsa-lib's `file` or `null`, the WAV
+    /// fallback) is written: its virtual playhead never waits for a thread that a busy machine
+    /// delays, so what it records stays exact. A sound card keeps the engine's 50 ms.
+    public static let nonRealTimeQueue: Duration = .milliseconds(500)
+
     /// This member's id.
     public let node: String
     /// The ALSA device name; nil for `audio: none`.
@@ -46,7 +51,7 @@ public final class PlaybackService: Service {
     /// Longest wait between two pumps while nothing is due (the cluster clock is refreshed then).
     public let idleInterval: Duration
     private let events: any NodeEventSource
-    private let time: any ClusterTimeSource
+    private let time: any ClusterClockSource
     private let localClock: any MonotonicClock
     private let configuration: PlaybackEngine.Configuration
     private let logger: Logger
@@ -57,7 +62,7 @@ public final class PlaybackService: Service {
     /// A service for member `node` playing on `audioDevice` (nil: disabled).
     public init(
         node: String, audioDevice: String?, dataDirectory: String, events: any NodeEventSource,
-        time: any ClusterTimeSource, localClock: any MonotonicClock = SystemMonotonicClock(),
+        time: any ClusterClockSource, localClock: any MonotonicClock = SystemMonotonicClock(),
         configuration: PlaybackEngine.Configuration? = nil, idleInterval: Duration = .milliseconds(100), logger: Logger
     ) {
         self.node = node
@@ -125,6 +130,10 @@ public final class PlaybackService: Service {
         if let notice = opened.notice {
             logger.notice("\(notice)")
             published.withLock { $0.notice = notice }
+        }
+        var configuration = self.configuration
+        if !opened.sink.pacesInRealTime {
+            configuration.playout.targetQueue = max(configuration.playout.targetQueue, Self.nonRealTimeQueue)
         }
         let engine: PlaybackEngine
         do {

@@ -1,3 +1,4 @@
+import Broadcast
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -26,15 +27,26 @@ public final class RaftLoop: @unchecked Sendable {
         var completion: @Sendable (ProposalOutcome) -> Void
     }
 
+    struct QueuedIngest {
+        var request: IngestRequest
+        var completion: @Sendable (IngestStartResult) -> Void
+    }
+
     struct Inbox {
         var messages: [Message] = []
         var proposals: [QueuedProposal] = []
+        var ingests: [QueuedIngest] = []
         var stopRequested = false
     }
 
     struct Published {
         var report: ClusterStatusReport
         var status: Status
+        var catalogue: Catalogue
+        var ingestStatuses: [CatalogueStreamID: IngestStatus] = [:]
+        var leader: String?
+        var subscribers: [UInt64: @Sendable ([NodeEvent]) -> Void] = [:]
+        var nextSubscriber: UInt64 = 0
         var stopped = false
         var failure: NodeDriverError?
         var stopWaiters: [CheckedContinuation<Void, Never>] = []
@@ -53,6 +65,13 @@ public final class RaftLoop: @unchecked Sendable {
     private var lastContact: [NodeID: ContinuousClock.Instant] = [:]
     private var lastKnownLeader: NodeID = .none
     private var logger: Logger
+    private var ingest: IngestCoordinator!
+    /// Events of the current iteration, published with its state.
+    private var events: [NodeEvent] = []
+    /// The index of this leader's first entry of its term: resume from the library once it is applied.
+    private var leaderTermStart: UInt64?
+    private let clusterTime: any ClusterTimeSource
+    private let uploadDirectory: String?
 
     private let cluster: ClusterConfig
     private let member: ClusterConfig.Member
@@ -62,11 +81,17 @@ public final class RaftLoop: @unchecked Sendable {
     private let clock = ContinuousClock()
 
     /// A loop for `driver`, ticking every `tickInterval`, sending through `send`.
+    /// - Parameters:
+    ///   - clusterTime: cluster time, for the leader's ingest sessions.
+    ///   - uploadDirectory: where the HTTP API stores uploads (`<id>.upload`); removed once their stream ends.
     public init(
         driver: NodeDriver, cluster: ClusterConfig, member: ClusterConfig.Member, tickInterval: Duration,
-        metrics: NodeMetrics, logger: Logger, send: @escaping Sender
+        metrics: NodeMetrics, logger: Logger, clusterTime: any ClusterTimeSource, uploadDirectory: String? = nil,
+        send: @escaping Sender
     ) {
         self.driver = driver
+        self.clusterTime = clusterTime
+        self.uploadDirectory = uploadDirectory
         self.cluster = cluster
         self.member = member
         self.tickInterval = tickInterval
@@ -81,7 +106,14 @@ public final class RaftLoop: @unchecked Sendable {
                 report: Self.makeReport(
                     status: status, driver: driver, cluster: cluster, member: member, lastContact: [:],
                     now: ContinuousClock().now),
-                status: status))
+                status: status, catalogue: driver.catalogue))
+        var ingestLogger = self.logger
+        self.ingest = IngestCoordinator(
+            playoutDelay: .milliseconds(cluster.playoutDelayMilliseconds),
+            maxUncommittedBytes: min(4 << 20, Int(Config(id: member.raftID).maxUncommittedEntriesSize / 4)),
+            library: cluster.mediaDirectory.map(MediaLibrary.init(directory:))
+        ) { message in ingestLogger.info("\(message)") }
+        ingestLogger[metadataKey: "component"] = "ingest"
     }
 
     /// Starts the loop thread.
@@ -114,6 +146,64 @@ public final class RaftLoop: @unchecked Sendable {
             condition.unlock()
             if stopping { continuation.resume(returning: .timedOut) }
         }
+    }
+
+    /// Starts (or resumes) ingesting `request` on this node, which must be the leader.
+    public func startIngest(_ request: IngestRequest) async -> IngestStartResult {
+        await withCheckedContinuation { continuation in
+            condition.lock()
+            let stopping = inbox.stopRequested
+            if !stopping {
+                inbox.ingests.append(QueuedIngest(request: request) { continuation.resume(returning: $0) })
+                condition.signal()
+            }
+            condition.unlock()
+            if stopping { continuation.resume(returning: .failed("the node is stopping")) }
+        }
+    }
+
+    /// Registers `handler`, called on the Raft thread with every later batch of events (it must only
+    /// enqueue, never block), and returns the state as of the last batch delivered before it, atomically:
+    /// no event is missed or seen twice.
+    public func subscribe(_ handler: @escaping @Sendable ([NodeEvent]) -> Void) -> (
+        catalogue: Catalogue, leader: String?, term: UInt64
+    ) {
+        let subscription = addSubscriber(handler)
+        return (subscription.catalogue, subscription.leader, subscription.term)
+    }
+
+    /// ``subscribe(_:)`` for a subscriber that leaves later: `token` is for ``removeSubscriber(_:)``.
+    public func addSubscriber(_ handler: @escaping @Sendable ([NodeEvent]) -> Void) -> (
+        token: UInt64, catalogue: Catalogue, leader: String?, term: UInt64
+    ) {
+        published.withLockedValue { p in
+            p.nextSubscriber += 1
+            p.subscribers[p.nextSubscriber] = handler
+            return (p.nextSubscriber, p.catalogue, p.leader, p.status.term)
+        }
+    }
+
+    /// Stops calling the subscriber registered with `token`.
+    public func removeSubscriber(_ token: UInt64) {
+        _ = published.withLockedValue { $0.subscribers.removeValue(forKey: token) }
+    }
+
+    /// The catalogue as of the last iteration.
+    public var catalogue: Catalogue { published.withLockedValue { $0.catalogue } }
+
+    /// This node's ingest status for `stream`, nil when it never ingested it.
+    public func ingestStatus(of stream: CatalogueStreamID) -> IngestStatus? {
+        published.withLockedValue { $0.ingestStatuses[stream] }
+    }
+
+    /// The fragment record stored in the log entry at `logIndex` (any thread).
+    /// - Throws: ``CatalogueFragmentStoreError`` when the entry is compacted or unreadable.
+    public func fragmentRecord(atLogIndex logIndex: UInt64) throws -> [UInt8] {
+        let payload = try CatalogueLogFragmentStore(storage: driver.storage).payload(atLogIndex: logIndex)
+        guard case .fragment(_, _, let record) = try CatalogueEntry(decoding: payload[...]) else {
+            throw CatalogueFragmentStoreError.unavailable(logIndex: logIndex)
+        }
+        return Array(record)
     }
 
     /// Asks the loop to stop after its current iteration (flushing storage).
@@ -154,7 +244,7 @@ public final class RaftLoop: @unchecked Sendable {
         var failure: NodeDriverError?
         loop: while true {
             condition.lock()
-            while inbox.messages.isEmpty && inbox.proposals.isEmpty && !inbox.stopRequested {
+            while inbox.messages.isEmpty && inbox.proposals.isEmpty && inbox.ingests.isEmpty && !inbox.stopRequested {
                 let remaining = clock.now.duration(to: nextTick)
                 if remaining <= .zero { break }
                 let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) * 1e-18
@@ -163,6 +253,7 @@ public final class RaftLoop: @unchecked Sendable {
             let work = inbox
             inbox.messages = []
             inbox.proposals = []
+            inbox.ingests = []
             condition.unlock()
             if work.stopRequested { break loop }
 
@@ -180,6 +271,8 @@ public final class RaftLoop: @unchecked Sendable {
             }
             do {
                 while driver.hasReady { try handleReady() }
+                for queued in work.ingests { queued.completion(startIngest(queued.request)) }
+                if driveIngest() { while driver.hasReady { try handleReady() } }
             } catch {
                 failure = error
                 logger.critical("stopping: \(error)")
@@ -198,10 +291,14 @@ public final class RaftLoop: @unchecked Sendable {
         pending = [:]
         condition.lock()
         let leftover = inbox.proposals
+        let leftoverIngests = inbox.ingests
         inbox.proposals = []
+        inbox.ingests = []
         inbox.stopRequested = true
         condition.unlock()
         for proposal in leftover { proposal.completion(.timedOut) }
+        for queued in leftoverIngests { queued.completion(.failed("the node is stopping")) }
+        ingest.leadershipLost(leader: nil)
         logger.info("raft loop stopped", metadata: ["applied": "\(driver.state.appliedIndex)"])
         let waiters = published.withLockedValue { p -> [CheckedContinuation<Void, Never>] in
             p.stopped = true
@@ -250,6 +347,7 @@ public final class RaftLoop: @unchecked Sendable {
         if let snapshot = outcome.tookSnapshot {
             logger.debug("took snapshot", metadata: ["index": "\(snapshot.index)"])
         }
+        if !outcome.catalogueChanges.isEmpty { catalogueChanged(outcome.catalogueChanges) }
         if !outcome.applied.isEmpty && !pending.isEmpty {
             let now = clock.now
             for entry in outcome.applied {
@@ -268,14 +366,70 @@ public final class RaftLoop: @unchecked Sendable {
         let status = driver.raft.status
         updateLogger(status: status)
         if soft.role == .candidate { metrics.electionsStarted.increment() }
-        let leaderName = soft.leader == .none ? "none" : cluster.member(raftID: soft.leader)?.id ?? "\(soft.leader)"
-        logger.info("role or leader changed", metadata: ["leader": "\(leaderName)"])
+        let leaderLabel = soft.leader == .none ? "none" : cluster.member(raftID: soft.leader)?.id ?? "\(soft.leader)"
+        logger.info("role or leader changed", metadata: ["leader": "\(leaderLabel)"])
         if soft.leader != .none && soft.leader != lastKnownLeader { metrics.leaderChanges.increment() }
         if soft.leader != .none { lastKnownLeader = soft.leader }
         if soft.role != .leader && !pending.isEmpty {
             for proposal in pending.values { proposal.completion(.timedOut) }
             pending = [:]
         }
+        if soft.role != .leader {
+            ingest.leadershipLost(leader: soft.leader == .none ? nil : soft.leader)
+            leaderTermStart = nil
+        } else if leaderTermStart == nil {
+            leaderTermStart = driver.raft.status.lastIndex
+        }
+        let leaderName = soft.leader == .none ? nil : cluster.member(raftID: soft.leader)?.id
+        events.append(.leaderChanged(leader: leaderName, term: driver.raft.term, isSelf: soft.role == .leader))
+    }
+
+    /// Feeds committed catalogue changes to the ingest sessions and the subscribers; removes the uploads of
+    /// streams that ended or were removed.
+    private func catalogueChanged(_ changes: [CatalogueChange]) {
+        if ingest.isActive, let now = clusterTime.clusterNow() {
+            ingest.applied(changes, catalogue: driver.catalogue, now: now)
+        }
+        for change in changes where change.event.changedCatalogue {
+            events.append(.catalogue(change))
+            switch change.event {
+            case .streamEnded(let id, _), .streamRemoved(let id):
+                if let uploadDirectory {
+                    let path = (uploadDirectory as NSString).appendingPathComponent("\(StreamIDFormat.string(id)).upload")
+                    try? FileManager.default.removeItem(atPath: path)
+                }
+            default: break
+            }
+        }
+    }
+
+    private func startIngest(_ request: IngestRequest) -> IngestStartResult {
+        guard driver.raft.role == .leader else {
+            let leader = driver.raft.status.leader
+            return .notLeader(leader: leader == .none ? nil : cluster.member(raftID: leader)?.id)
+        }
+        return ingest.start(request, catalogue: driver.catalogue)
+    }
+
+    /// Runs the leader's ingest sessions (and resumes library streams once this term's first entry is
+    /// applied). Returns true when something was proposed.
+    private func driveIngest() -> Bool {
+        guard driver.raft.role == .leader, let now = clusterTime.clusterNow() else { return false }
+        if let start = leaderTermStart, driver.state.appliedIndex >= start {
+            ingest.resumeFromLibrary(catalogue: driver.catalogue, fragmentSeconds: cluster.fragmentSeconds)
+        }
+        guard ingest.isActive else { return false }
+        var proposed = false
+        ingest.pump(now: now) { payload in
+            do throws(ProposalError) {
+                let index = try driver.propose(payload)
+                proposed = true
+                return .success(index)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return proposed
     }
 
     private func updateLogger(status: Status) {
@@ -297,9 +451,20 @@ public final class RaftLoop: @unchecked Sendable {
         if status.term != published.withLockedValue({ $0.status.term }) { updateLogger(status: status) }
         let report = Self.makeReport(
             status: status, driver: driver, cluster: cluster, member: member, lastContact: lastContact, now: clock.now)
-        published.withLockedValue {
-            $0.report = report
-            $0.status = status
+        let events = self.events
+        self.events = []
+        let catalogue = driver.catalogue
+        let statuses = ingest.statuses
+        let leader = status.leader == .none ? nil : cluster.member(raftID: status.leader)?.id
+        published.withLockedValue { p in
+            p.report = report
+            p.status = status
+            p.catalogue = catalogue
+            p.ingestStatuses = statuses
+            p.leader = leader
+            guard !events.isEmpty else { return }
+            // Delivered under the lock, so that `subscribe` sees either the state before or after them.
+            for subscriber in p.subscribers.values { subscriber(events) }
         }
     }
 

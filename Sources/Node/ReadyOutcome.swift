@@ -1,3 +1,4 @@
+import Broadcast
 import Raft
 
 /// What handling one ``Ready`` did, for the caller's bookkeeping (proposal
@@ -9,6 +10,10 @@ public struct ReadyOutcome: Sendable {
     public var hardState: HardState?
     /// Entries applied to the state machine, in order.
     public var applied: [Entry] = []
+    /// What the applied entries did to the catalogue, in order (entries it ignored included).
+    public var catalogueChanges: [CatalogueChange] = []
+    /// Set when a snapshot from the leader replaced the catalogue.
+    public var catalogueReplaced = false
     /// Duration of the storage sync, when one ran.
     public var syncDuration: Duration?
     /// Set when a snapshot from the leader was installed.

@@ -24,15 +24,16 @@ struct StatusCommand: ParsableCommand {
         var reachable: Bool
         var error: String?
         var status: ClusterStatusReport?
+        var playback: ClusterStatusProbe.Playback?
     }
 
     func run() throws {
         let cluster = try ClusterConfigFile.load(config)
-        let results = ClusterStatusProbe.probe(cluster, timeout: .milliseconds(max(1, timeoutMs)))
+        let results = ClusterStatusProbe.probe(cluster, timeout: .milliseconds(max(1, timeoutMs)), secret: cluster.secret)
         if json {
             let rows = results.map {
                 Row(id: $0.member.id, http: "\($0.member.http)", reachable: $0.report != nil, error: $0.error,
-                    status: $0.report)
+                    status: $0.report, playback: $0.playback)
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -47,14 +48,27 @@ struct StatusCommand: ParsableCommand {
         }
     }
 
+    /// "stream @ position" (or the state) and the sync error in milliseconds.
+    static func playbackCells(_ playback: ClusterStatusProbe.Playback?) -> (String, String) {
+        guard let playback else { return ("-", "-") }
+        var playing = playback.state
+        if let stream = playback.stream, let position = playback.positionSeconds {
+            playing = "\(stream) @ \(String(format: "%.1f", position)) s"
+        }
+        let sync = playback.syncErrorNanoseconds.map { String(format: "%+.2f ms", Double($0) / 1e6) } ?? "-"
+        return (playing, sync)
+    }
+
     static func table(_ results: [ClusterStatusProbe.Result]) -> String {
-        var rows = [["ID", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAST", "HASH", "HTTP"]]
+        var rows = [["ID", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAST", "HASH", "PLAYING", "SYNC", "HTTP"]]
         for result in results {
             if let r = result.report {
+                let (playing, sync) = playbackCells(result.playback)
                 rows.append([r.id, r.role, "\(r.term)", r.leader ?? "-", "\(r.commitIndex)", "\(r.appliedIndex)",
-                             "\(r.lastLogIndex)", r.appliedHash, "\(result.member.http)"])
+                             "\(r.lastLogIndex)", r.appliedHash, playing, sync, "\(result.member.http)"])
             } else {
-                rows.append([result.member.id, "UNREACHABLE", "-", "-", "-", "-", "-", result.error ?? "", "\(result.member.http)"])
+                rows.append([result.member.id, "UNREACHABLE", "-", "-", "-", "-", "-", result.error ?? "", "-", "-",
+                             "\(result.member.http)"])
             }
         }
         var widths = [Int](repeating: 0, count: rows[0].count)

@@ -120,7 +120,7 @@ final class ClusterConfigTests: XCTestCase {
                 data_dir: /d3
             """)
         XCTAssertEqual(lines, [
-            "error: cluster.yaml: cluster.heatbeat_ms: unknown key (known keys: name, secret_file, heartbeat_ms, election_timeout_ms, fragment_seconds, playout_delay_ms) (line 8)",
+            "error: cluster.yaml: cluster.heatbeat_ms: unknown key (known keys: name, secret_file, heartbeat_ms, election_timeout_ms, fragment_seconds, playout_delay_ms, media_dir, max_upload_mb, open_reads) (line 8)",
             "error: cluster.yaml: cluster.secret_file: \"missing.secret\" does not exist (looked for \(directory!)/missing.secret) (line 3)",
             "error: cluster.yaml: cluster.heartbeat_ms: must be a positive integer, got -5 (line 4)",
             "error: cluster.yaml: cluster.election_timeout_ms: minimum 300 must be below maximum 150 (the timeout is randomized between them) (line 5)",
@@ -134,6 +134,31 @@ final class ClusterConfigTests: XCTestCase {
             "error: cluster.yaml: nodes[2].id: \"bad id\" may contain only letters, digits, '.', '_' and '-' (1-64 characters) (line 17)",
             "error: cluster.yaml: nodes[2].raft: \"127.0.0.1:99999\" is not host:port (line 18)",
         ])
+    }
+
+    func testLibraryUploadAndReadSettings() throws {
+        try FileManager.default.createDirectory(atPath: "\(directory!)/library", withIntermediateDirectories: true)
+        let yaml = Self.minimal.replacingOccurrences(
+            of: "  secret_file: cluster.secret",
+            with: "  secret_file: cluster.secret\n  media_dir: library\n  max_upload_mb: 8\n  open_reads: false")
+        let config = try ClusterConfig.parse(yaml: yaml, directory: directory)
+        XCTAssertEqual(config.mediaDirectory, "\(directory!)/library")
+        XCTAssertEqual(config.maxUploadBytes, 8 << 20)
+        XCTAssertFalse(config.openReads)
+
+        let defaults = try ClusterConfig.parse(yaml: Self.minimal, directory: directory)
+        XCTAssertNil(defaults.mediaDirectory)
+        XCTAssertEqual(defaults.maxUploadBytes, 1024 << 20)
+        XCTAssertTrue(defaults.openReads)
+
+        let bad = errors(
+            Self.minimal.replacingOccurrences(
+                of: "  secret_file: cluster.secret",
+                with: "  secret_file: cluster.secret\n  media_dir: nowhere\n  max_upload_mb: -1\n  open_reads: maybe"))
+        XCTAssertEqual(bad.count, 3, "\(bad)")
+        XCTAssertTrue(bad[0].contains("cluster.media_dir: \(directory!)/nowhere is not a folder (line 4)"), bad[0])
+        XCTAssertTrue(bad[1].contains("cluster.max_upload_mb: must be a positive integer, got -1 (line 5)"), bad[1])
+        XCTAssertTrue(bad[2].contains("cluster.open_reads: must be true or false, got \"maybe\" (line 6)"), bad[2])
     }
 
     func testYAMLSyntaxErrorHasLineNumber() {

@@ -23,7 +23,12 @@ final class LocalCluster: @unchecked Sendable {
     private(set) var processes: [String: Process] = [:]
     private var starts: [String: Int] = [:]
 
-    init(size: Int, secret: String = "test-secret-0123456789abcdef", extraArguments: [String] = []) throws {
+    /// A cluster of `size` nodes; `clusterSettings` are extra lines of the `cluster:` section (each
+    /// "key: value"), `nodeSettings(id)` extra lines of a node's entry.
+    init(
+        size: Int, secret: String = "test-secret-0123456789abcdef", extraArguments: [String] = [],
+        clusterSettings: [String] = [], nodeSettings: (String) -> [String] = { _ in [] }
+    ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-cluster-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         ids = (1...size).map { "n\($0)" }
@@ -39,9 +44,10 @@ final class LocalCluster: @unchecked Sendable {
               secret_file: cluster.secret
               heartbeat_ms: 50
               election_timeout_ms: [150, 300]
-            nodes:
 
             """
+        for line in clusterSettings { yaml += "  \(line)\n" }
+        yaml += "nodes:\n"
         for (i, id) in ids.enumerated() {
             yaml += """
                   - id: \(id)
@@ -50,6 +56,7 @@ final class LocalCluster: @unchecked Sendable {
                     data_dir: data/\(id)
 
                 """
+            for line in nodeSettings(id) { yaml += "    \(line)\n" }
         }
         configPath = directory.appendingPathComponent("cluster.yaml").path
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -231,6 +238,24 @@ final class LocalCluster: @unchecked Sendable {
               let index = object["index"] as? Int
         else { throw TestFailure(description: "propose answered \(response.status): \(response.text)\n\(logTails())") }
         return UInt64(index)
+    }
+
+    /// Sends `method path` to node `id` with the admin token (unless `authorized` is false).
+    func http(
+        _ id: String, _ method: String = "GET", _ path: String, body: [UInt8] = [], headers: [String: String] = [:],
+        authorized: Bool = true, timeout: Duration = .seconds(30)
+    ) throws -> HTTPFetch.Response {
+        var headers = headers
+        if authorized { headers["Authorization"] = "Bearer \(token)" }
+        return try HTTPFetch.request(
+            host: "127.0.0.1", port: httpPorts[index(of: id)], method: method, path: path, headers: headers, body: body,
+            timeout: timeout)
+    }
+
+    /// The JSON object node `id` answers to `GET path`, nil when it does not answer 200.
+    func json(_ id: String, _ path: String) -> [String: Any]? {
+        guard let response = try? http(id, "GET", path, timeout: .seconds(2)), response.status == 200 else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
     }
 
     /// Node `id`'s `/metrics` text.

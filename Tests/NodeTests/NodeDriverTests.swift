@@ -1,3 +1,6 @@
+import Broadcast
+import Foundation
+import Media
 import Node
 import Raft
 import XCTest
@@ -111,6 +114,84 @@ final class NodeDriverTests: XCTestCase {
         while restarted.hasReady { _ = try restarted.handleReady(send: { _ in }, now: { ContinuousClock().now }) }
         XCTAssertEqual(restarted.state.appliedIndex, before.appliedIndex)
         XCTAssertEqual(restarted.state.rollingHash, before.rollingHash)
+    }
+
+    /// The catalogue entries of media/sample.mp3 as stream `id`: start, fragments, end.
+    static func sampleStreamEntries(id: CatalogueStreamID) throws -> [[UInt8]] {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("media/sample.mp3").path
+        let source = try MediaSource(path: path)
+        let fragmenter = try source.fragments(targetSeconds: 2)
+        var fragments: [Fragment] = []
+        while let fragment = try fragmenter.next() { fragments.append(fragment) }
+        let start = CatalogueStreamStart(
+            id: id, name: "sample", source: CatalogueSource(fileName: "sample.mp3", size: 1, sha256: [UInt8](repeating: 7, count: 32)),
+            headerRecord: source.header.encoded(), startClusterTime: .zero, fragmentSeconds: 2,
+            expectedFragmentCount: fragments.count, isPaced: false)
+        return [CatalogueEntry.streamStarted(start).encoded()]
+            + fragments.map { CatalogueEntry.fragment(stream: id, index: $0.index, record: $0.encoded()[...]).encoded() }
+            + [CatalogueEntry.streamEnded(stream: id, fragmentCount: fragments.count, durationSeconds: 12).encoded()]
+    }
+
+    func testSnapshotsNeverCompactFragmentsTheCatalogueServesAndCarryTheCatalogue() throws {
+        var net = try Network(ids: [1, 2, 3], policy: SnapshotPolicy(entries: 4, bytes: 0, keptTail: 1))
+        net.drivers[1]!.campaign()
+        try net.settle()
+        net.cut = [3]
+        for i in 0..<10 { _ = try net.drivers[1]!.propose([UInt8(i)]) }  // not catalogue entries: ignored, applied
+        try net.settle()
+        for payload in try Self.sampleStreamEntries(id: 42) { _ = try net.drivers[1]!.propose(payload) }
+        try net.settle()
+        for i in 0..<10 { _ = try net.drivers[1]!.propose([UInt8(i)]) }
+        try net.settle()
+        try net.tick(2)
+
+        let leader = net.drivers[1]!
+        let stream = try XCTUnwrap(leader.catalogue.stream(42))
+        XCTAssertTrue(stream.hasEnded)
+        XCTAssertEqual(stream.fragments.count, 6)
+        let floor = try XCTUnwrap(leader.catalogue.retainedLogFloor)
+        XCTAssertEqual(floor, stream.fragments[0].logIndex)
+        XCTAssertGreaterThan(leader.snapshotIndex, 0, "a snapshot below the floor was taken")
+        XCTAssertLessThan(leader.snapshotIndex, floor)
+        XCTAssertLessThanOrEqual(try net.storages[1]!.firstIndex(), floor, "no served fragment was compacted")
+        let leaderStore = CatalogueLogFragmentStore(storage: net.storages[1]!)
+        let records = try (0..<6).map { try leader.catalogue.record(stream: 42, index: $0, in: leaderStore) }
+
+        // The cut-off follower installs the snapshot, then receives the fragments from the log.
+        net.cut = []
+        try net.tick(4)
+        let follower = net.drivers[3]!
+        XCTAssertGreaterThan(follower.snapshotIndex, 0, "the follower caught up through a snapshot")
+        XCTAssertEqual(follower.catalogue, leader.catalogue)
+        let followerStore = CatalogueLogFragmentStore(storage: net.storages[3]!)
+        XCTAssertEqual(try (0..<6).map { try follower.catalogue.record(stream: 42, index: $0, in: followerStore) }, records)
+
+        // Once the stream is removed, the log is compacted past its fragments.
+        _ = try net.drivers[1]!.propose(CatalogueEntry.streamRemoved(stream: 42).encoded())
+        for i in 0..<12 { _ = try net.drivers[1]!.propose([UInt8(i)]) }
+        try net.settle()
+        try net.tick(2)
+        XCTAssertNil(net.drivers[1]!.catalogue.retainedLogFloor)
+        XCTAssertGreaterThan(try net.storages[1]!.firstIndex(), floor)
+        XCTAssertEqual(net.drivers[2]!.catalogue, net.drivers[1]!.catalogue)
+    }
+
+    func testNodeSnapshotRoundTripAndRejection() throws {
+        var summary = AppliedState()
+        var catalogue = Catalogue()
+        for (offset, payload) in try Self.sampleStreamEntries(id: 9).enumerated() {
+            let entry = Entry(term: 1, index: UInt64(offset + 1), data: payload)
+            summary.apply(entry)
+            _ = catalogue.apply(payload: payload, at: entry.index, term: 1)
+        }
+        let data = NodeSnapshot(summary: summary, catalogue: catalogue).encoded()
+        let decoded = try NodeSnapshot(decoding: data, index: summary.appliedIndex)
+        XCTAssertEqual(decoded.catalogue, catalogue)
+        XCTAssertEqual(decoded.summary.rollingHash, summary.rollingHash)
+        XCTAssertThrowsError(try NodeSnapshot(decoding: data, index: summary.appliedIndex + 1))
+        XCTAssertThrowsError(try NodeSnapshot(decoding: Array(data.prefix(40)), index: summary.appliedIndex))
+        XCTAssertThrowsError(try NodeSnapshot(decoding: summary.snapshotData, index: summary.appliedIndex))
     }
 
     func testAStorageFailureStopsTheDriver() throws {

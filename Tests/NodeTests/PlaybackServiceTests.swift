@@ -16,7 +16,7 @@ final class PlaybackServiceTests: XCTestCase {
     static let directory = ScratchDirectory.forProcess(prefix: "raftcast-playback-service-tests")
 
     /// A fixed clock: this node defined the timeline, so cluster time is its monotonic clock.
-    struct LeaderTime: ClusterTimeSource {
+    struct LeaderTime: ClusterClockSource {
         let clusterClock: ClusterClock = {
             var clock = ClusterClock()
             clock.becomeLeader(at: SystemMonotonicClock().now)

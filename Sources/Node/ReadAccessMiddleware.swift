@@ -1,0 +1,18 @@
+import Hummingbird
+
+/// With `open_reads: false`, every GET except the OpenAPI document needs the admin bearer token.
+struct ReadAccessMiddleware<Context: RequestContext>: RouterMiddleware {
+    let secret: [UInt8]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        if request.method == .get || request.method == .head, request.uri.path != "/openapi.yaml",
+            !AdminToken.authorizes(header: request.headers[.authorization], secret: secret)
+        {
+            return HTTPProblem(.unauthorized, "unauthorized", "reads need the bearer token (open_reads is false)")
+                .response()
+        }
+        return try await next(request, context)
+    }
+}

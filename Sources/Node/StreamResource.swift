@@ -1,0 +1,75 @@
+import Broadcast
+
+/// A stream as the HTTP API shows it (`GET /v1/streams`, `GET /v1/streams/{id}`; docs/openapi.yaml).
+public struct StreamResource: Sendable, Hashable, Codable {
+    /// The source file of a stream.
+    public struct Source: Sendable, Hashable, Codable {
+        public var file: String
+        public var size: UInt64
+        public var sha256: String
+    }
+
+    public var id: String
+    public var name: String
+    /// "ingesting" until the stream's end is committed, then "ended".
+    public var state: String
+    public var paced: Bool
+    public var source: Source
+    public var fragmentSeconds: Double
+    public var committedFragments: Int
+    public var expectedFragments: Int?
+    public var committedSeconds: Double
+    public var committedBytes: Int
+    public var startClusterTimeNs: Int64
+    public var startLogIndex: UInt64
+    /// This node's ingest session for the stream.
+    public var ingest: IngestStatus
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, state, paced, source, ingest
+        case fragmentSeconds = "fragment_seconds"
+        case committedFragments = "committed_fragments"
+        case expectedFragments = "expected_fragments"
+        case committedSeconds = "committed_seconds"
+        case committedBytes = "committed_bytes"
+        case startClusterTimeNs = "start_cluster_time_ns"
+        case startLogIndex = "start_log_index"
+    }
+
+    /// Encodes every key, `expected_fragments` as null when unknown.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(state, forKey: .state)
+        try container.encode(paced, forKey: .paced)
+        try container.encode(source, forKey: .source)
+        try container.encode(ingest, forKey: .ingest)
+        try container.encode(fragmentSeconds, forKey: .fragmentSeconds)
+        try container.encode(committedFragments, forKey: .committedFragments)
+        try container.encode(expectedFragments, forKey: .expectedFragments)
+        try container.encode(committedSeconds, forKey: .committedSeconds)
+        try container.encode(committedBytes, forKey: .committedBytes)
+        try container.encode(startClusterTimeNs, forKey: .startClusterTimeNs)
+        try container.encode(startLogIndex, forKey: .startLogIndex)
+    }
+
+    /// The resource for `stream`, with this node's `ingest` status (nil: none ran here).
+    public init(_ stream: CatalogueStream, ingest: IngestStatus?) {
+        id = StreamIDFormat.string(stream.id)
+        name = stream.start.name
+        state = stream.hasEnded ? "ended" : "ingesting"
+        paced = stream.start.isPaced
+        source = Source(file: stream.start.source.fileName, size: stream.start.source.size, sha256: stream.start.source.sha256Hex)
+        fragmentSeconds = stream.start.fragmentSeconds
+        committedFragments = stream.fragments.count
+        expectedFragments = stream.start.expectedFragmentCount
+        committedSeconds = stream.fragments.reduce(0) { $0 + $1.durationSeconds }
+        committedBytes = stream.committedBytes
+        startClusterTimeNs = stream.start.startClusterTime.nanoseconds
+        startLogIndex = stream.startLogIndex
+        self.ingest = ingest ?? IngestStatus(
+            active: false, error: nil, committedFragments: stream.fragments.count,
+            totalFragments: stream.start.expectedFragmentCount, bytesPerSecond: nil)
+    }
+}
