@@ -93,6 +93,11 @@ final class PlaybackClusterTests: XCTestCase {
             }
             XCTAssertLessThanOrEqual(Double(alignment.dropped + alignment.inserted), 0.0005 * 48_000 * 13, "\(node): ≤ 500 ppm")
         }
-        print("playback cluster: leader \(leader); leading silence (frames) \(starts); drift corrections \(corrections)")
+        let errors = cluster.ids.map { node -> String in
+            let log = cluster.directory.appendingPathComponent("data/\(node)/\(PlayLog.fileName)").path
+            let records = (try? PlayLog.read(path: log)) ?? []
+            return "\(node): " + records.map { "\($0.playoutErrorNanoseconds / 1000)" }.joined(separator: " ")
+        }
+        print("playback cluster: leader \(leader); drift corrections \(corrections); playout error per fragment (µs) \(errors)")
     }
 }
