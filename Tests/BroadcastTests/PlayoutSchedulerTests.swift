@@ -99,21 +99,6 @@ final class PlayoutSchedulerTests: XCTestCase {
         XCTAssertLessThanOrEqual(abs((heard - .seconds(2)).wholeNanoseconds), 21_000, "within one frame")
     }
 
-    /// A perfect card and a stream whose start falls between two of its frames (7 µs, a third of a
-    /// frame, after one): the residual error is under half a frame and is left alone, so 20 s play
-    /// without a single inserted or dropped frame (the controller used to dither one frame in and out).
-    func testASubFramePhaseIsNotCorrected() {
-        let timeline = StreamTimeline(start: ClusterTime(nanoseconds: 2_000_007_000), sampleRate: 48_000)
-        var simulation = PlayoutSimulation(timeline: timeline, cardPPM: 0)
-        simulation.run(until: .seconds(22))
-        XCTAssertEqual(simulation.scheduler.stats.insertedFrames, 0)
-        XCTAssertEqual(simulation.scheduler.stats.droppedFrames, 0)
-        XCTAssertGreaterThan(simulation.scheduler.stats.playedSamples, 48_000 * 19)
-        var worst = 0.0
-        simulation.forEachHeardSample(until: .seconds(22)) { _, _, error in worst = max(worst, abs(error)) }
-        XCTAssertLessThan(worst, 0.0105, "within half a frame")
-    }
-
     /// A node that starts 10.5 s into the stream starts at the sample due now, exactly.
     func testJoinMidStreamStartsAtTheCurrentSample() throws {
         var simulation = PlayoutSimulation(timeline: Self.timeline, cardPPM: 0)
