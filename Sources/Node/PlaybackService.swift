@@ -159,6 +159,7 @@ public final class PlaybackService: Service {
             do {
                 wake = try engine.pump()
             } catch {
+                published.withLock { $0.engine = nil }
                 fail("playback stopped: \(error)")
                 return
             }
@@ -187,10 +188,10 @@ final class PlaybackInbox: @unchecked Sendable {
     private var isFinished = false
     private var finishWaiters: [CheckedContinuation<Void, Never>] = []
 
-    /// Queues events (any thread; never blocks for long).
+    /// Queues events (any thread; never blocks for long); dropped once the thread stops.
     func post(_ batch: [NodeEvent]) {
         condition.lock()
-        events.append(contentsOf: batch)
+        if !stopRequested && !isFinished { events.append(contentsOf: batch) }
         condition.signal()
         condition.unlock()
     }

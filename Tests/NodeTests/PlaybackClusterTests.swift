@@ -93,11 +93,23 @@ final class PlaybackClusterTests: XCTestCase {
             }
             XCTAssertLessThanOrEqual(Double(alignment.dropped + alignment.inserted), 0.0005 * 48_000 * 13, "\(node): ≤ 500 ppm")
         }
+        // In step: each fragment's first sample was heard at the same cluster time on every node (as
+        // each node's clock has it; the true skew can exceed this by the nodes' error bounds), and
+        // no node left a gap between fragments.
+        let records = try cluster.ids.flatMap { node in
+            try PlayLog.read(path: cluster.directory.appendingPathComponent("data/\(node)/\(PlayLog.fileName)").path)
+        }
+        let analysis = PlayLogAnalysis(records: records)
+        XCTAssertEqual(analysis.skews.count, fragments)
+        XCTAssertTrue(analysis.skews.allSatisfy { $0.nodes == 3 })
+        let skew = try XCTUnwrap(PlayLogAnalysis.Summary(analysis.skews.map(\.skew)))
+        XCTAssertLessThan(skew.max, .milliseconds(1), "logged inter-node skew")
+        XCTAssertTrue(analysis.gaps.allSatisfy { abs($0.gap.wholeNanoseconds) < 1_000_000 }, "\(analysis.gaps)")
         let errors = cluster.ids.map { node -> String in
             let log = cluster.directory.appendingPathComponent("data/\(node)/\(PlayLog.fileName)").path
             let records = (try? PlayLog.read(path: log)) ?? []
             return "\(node): " + records.map { "\($0.playoutErrorNanoseconds / 1000)" }.joined(separator: " ")
         }
-        print("playback cluster: leader \(leader); drift corrections \(corrections); playout error per fragment (µs) \(errors)")
+        print("playback cluster: leader \(leader); drift corrections \(corrections); logged skew p50 \(skew.p50) max \(skew.max); playout error per fragment (µs) \(errors)")
     }
 }
