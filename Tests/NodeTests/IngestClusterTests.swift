@@ -120,6 +120,7 @@ final class IngestClusterTests: XCTestCase {
         try cluster.startAll()
         let leader = try cluster.waitForLeader(among: cluster.ids)
 
+        let started = ContinuousClock.now
         let ingest = Process()
         ingest.executableURL = URL(fileURLWithPath: try RaftcastExecutable.path())
         ingest.arguments = ["ingest", file, "--config", cluster.configPath, "--timeout", "15"]
@@ -155,6 +156,11 @@ final class IngestClusterTests: XCTestCase {
         XCTAssertEqual(Self.streamID(inSummary: stdout), id, stdout)
         XCTAssertTrue(stdout.contains(": ingested \(plan.count) fragments, "), stdout)
         XCTAssertTrue(stderr.contains("retrying"), "the client saw the leader go: \(stderr)")
+        // Not a terminal: progress lines at most once per second (one per POST may come sooner).
+        let progressLines = stderr.split(separator: "\n").filter { $0.hasPrefix("ingest: ") && $0.contains(" fragments (") }
+        let wall = ContinuousClock.now - started
+        XCTAssertGreaterThan(progressLines.count, 0, stderr)
+        XCTAssertLessThanOrEqual(progressLines.count, Int(wall.components.seconds) + 4, stderr)
         let survivors = cluster.ids.filter { $0 != leader }
         let newLeader = try cluster.waitForLeader(among: survivors)
         XCTAssertTrue(stderr.contains("ingest: leader \(newLeader) at "), stderr)
