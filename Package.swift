@@ -91,10 +91,12 @@ let package = Package(
             ]
         ),
 
+        // `raftcast demo`'s decisions (options, view, verdict) as values the tests can reach.
+        .target(name: "Demo", dependencies: ["Node", "Broadcast"]),
         .executableTarget(
             name: "raftcast",
             dependencies: [
-                "Media", "Audio", "Raft", "RaftStorage", "Node",
+                "Media", "Audio", "Raft", "RaftStorage", "Node", "Broadcast", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -124,6 +126,7 @@ let package = Package(
         .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "BroadcastTesting", "Audio", "Media", "Raft", "TestSupport"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["Raft", "RaftStorage", "RaftTesting", "TestSupport"]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "Node", "Broadcast", "Audio", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Media", "Raft", "TestSupport"]),
         .testTarget(
             name: "TransportTests",

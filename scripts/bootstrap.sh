@@ -20,6 +20,8 @@ BUILD_PACKAGES=(
   alsa-utils      # aplay: listening to captured WAV files
   time            # /usr/bin/time -v: peak memory in scripts/bench-media.sh
   prometheus      # promtool: NodeTests check GET /metrics with `promtool check metrics`
+  iproute2        # ip, tc: scripts/lan.sh (a LAN of network namespaces on one machine)
+  curl            # scripts/lan.sh status: each node's /v1/cluster from inside its namespace
   python3 python3-venv  # .venv/ below: the OpenAPI checks of NodeTests
 )
 # Python packages of the tests, installed into .venv/ (pinned: their checks decide test outcomes).

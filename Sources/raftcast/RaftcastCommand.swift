@@ -14,7 +14,8 @@ struct RaftcastCommand: AsyncParsableCommand {
         commandName: "raftcast",
         abstract: "A Raft-replicated audio/video broadcast cluster.",
         subcommands: [
-            NodeCommand.self, StatusCommand.self, IngestCommand.self, ProbeCommand.self, PlayCommand.self, WALCommand.self,
+            NodeCommand.self, StatusCommand.self, IngestCommand.self, DemoCommand.self, ProbeCommand.self,
+            PlayCommand.self, WALCommand.self,
         ]
     )
 

@@ -1,0 +1,34 @@
+/// The part of a node's `GET /v1/playback` the demo shows: the engine's state (`idle`,
+/// `unsynchronized`, `waiting`, `playing`, or the node's own `disabled`, `starting`, `failed`), the
+/// fragment and position of the next sample written, and the last playout error.
+public struct DemoPlayback: Sendable, Hashable, Decodable {
+    /// The state as the node names it.
+    public var state: String
+    /// The fragment holding the next sample to be written.
+    public var fragment: Int?
+    /// The stream position of the next sample to be written, in seconds.
+    public var positionSeconds: Double?
+    /// The last playout error (heard − due; positive: late), in nanoseconds.
+    public var syncErrorNanoseconds: Int64?
+    /// Why the device failed, when it did.
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case state, fragment, error
+        case positionSeconds = "position_seconds"
+        case syncErrorNanoseconds = "sync_error_ns"
+    }
+
+    /// A playback report with every field given.
+    public init(state: String, fragment: Int?, positionSeconds: Double?, syncErrorNanoseconds: Int64?, error: String? = nil) {
+        self.state = state
+        self.fragment = fragment
+        self.positionSeconds = positionSeconds
+        self.syncErrorNanoseconds = syncErrorNanoseconds
+        self.error = error
+    }
+
+    /// True when the node is not (or no longer) playing anything: the engine is idle, or the node has
+    /// no playback (`disabled`) or lost its device (`failed`).
+    public var isDone: Bool { ["idle", "disabled", "failed"].contains(state) }
+}

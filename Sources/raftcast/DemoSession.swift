@@ -1,0 +1,341 @@
+import Broadcast
+import Demo
+import Dispatch
+import Foundation
+import Node
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one `raftcast demo`: the processes, the polling loop and the live view. Every decision —
+/// the layout, who leads, what to show, the verdict — is one of module Demo's values; this is the
+/// thin layer that starts, watches and stops processes.
+///
+/// ```
+///  electing ─▶ ingesting ─(kill-after)─▶ SIGKILL leader ─▶ takeover ─▶ ingesting ─(ingest exits)─▶
+///  playing out ─(survivors idle, or bound)─▶ stopping (SIGTERM, SIGKILL after 10 s) ─▶ verdict
+/// ```
+final class DemoSession {
+    /// The stream's name in the catalogue.
+    static let streamName = "raftcast-demo"
+    /// Time between polls while nothing urgent happens (the live view's refresh).
+    static let pollInterval = Duration.milliseconds(250)
+    /// Time between polls while waiting for the new leader (the takeover's resolution).
+    static let takeoverPollInterval = Duration.milliseconds(25)
+    /// Each node's answer must come within this.
+    static let requestTimeout = Duration.milliseconds(300)
+
+    private let options: DemoOptions
+    private let executable: String
+    private let layout: DemoClusterLayout
+    private let started = ContinuousClock.now
+    private var processes: [String: Process] = [:]
+    private var processStates: [String: DemoNodeSample.ProcessState] = [:]
+    private var ingest: Process?
+    private var ingestStatus: Int32?
+    private var events: [DemoEvent] = []
+    private var printedEvents = 0
+    private var watch: DemoLeaderWatch
+    private var stream: DemoStreamProgress?
+    private var committedAtKill: Int?
+    private var samples: [DemoNodeSample] = []
+    private var phase = "starting"
+    private let terminal = Terminal.standardOutput
+    private var drawnLines = 0
+    private var lastPlainLine: ContinuousClock.Instant?
+    private let interruption = DemoInterruption()
+
+    /// Prepares the working folder: secret, cluster.yaml, data folders.
+    init(options: DemoOptions, executable: String) throws {
+        self.options = options
+        self.executable = executable
+        var template = Array("/tmp/raftcast-demo-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw CLIFailure.runtime("/tmp", "cannot create the demo's working folder (errno \(errno))")
+        }
+        let directory = String(cString: made)
+        layout = DemoClusterLayout(options: options, directory: directory, ports: try LoopbackPorts.free(2 * options.nodeCount))
+        watch = DemoLeaderWatch(clusterSize: options.nodeCount)
+        var secret = [UInt8](repeating: 0, count: 32)
+        for index in secret.indices { secret[index] = UInt8.random(in: 0...255) }
+        try Data(secret).base64EncodedString().write(
+            toFile: directory + "/" + DemoClusterLayout.secretFileName, atomically: true, encoding: .utf8)
+        try layout.yaml.write(toFile: layout.configPath, atomically: true, encoding: .utf8)
+        for node in layout.nodes {
+            try FileManager.default.createDirectory(atPath: node.dataDirectory, withIntermediateDirectories: true)
+        }
+    }
+
+    /// Runs the demo to its verdict; every process it started is stopped and reaped before it returns.
+    func run() throws -> DemoVerdict {
+        terminal.writeLine("work folder: \(layout.directory) (cluster.yaml, node logs, play logs, WAV files; kept)")
+        terminal.writeLine(String(
+            format: "media: %@ (%.1f s); %d nodes; the leader is killed %.1f s into the broadcast",
+            options.mediaPath, options.mediaSeconds, options.nodeCount, options.killAfterSeconds))
+        interruption.install()
+        defer {
+            stopEverything()
+            interruption.uninstall()
+        }
+        for node in layout.nodes { try startNode(node) }
+
+        phase = "electing"
+        guard try poll(until: { watch.leader != nil }, timeout: .seconds(20)) else {
+            throw CLIFailure.runtime("demo", "no leader within 20 s (see the node logs in \(layout.directory))")
+        }
+
+        phase = "ingesting"
+        try startIngest()
+        let ingestStarted = ContinuousClock.now
+        let killAt = ingestStarted + .milliseconds(Int64(options.killAfterSeconds * 1000))
+        _ = try poll(until: { ContinuousClock.now >= killAt || ingestStatus != nil }, timeout: .seconds(Int64(options.mediaSeconds) + 60))
+        if ingestStatus == nil {
+            killLeader()
+            phase = "takeover"
+            _ = try poll(until: { watch.successor != nil }, interval: Self.takeoverPollInterval, timeout: .seconds(20))
+            phase = "ingesting"
+        }
+        if let status = ingestStatus, status != 0 {
+            phase = "stopping"
+            render(force: true)
+            stopEverything()
+            return DemoVerdict(outcome())
+        }
+        let ingestBound = ingestStarted + .seconds(options.mediaSeconds.rounded(.up)) + .seconds(60)
+        _ = try poll(until: { ingestStatus != nil }, timeout: ingestBound - ContinuousClock.now)
+
+        phase = "playing out"
+        let playoutBound = Duration.milliseconds(DemoClusterLayout.playoutDelayMilliseconds) + .seconds(15)
+        let quietAfter = ContinuousClock.now + .milliseconds(DemoClusterLayout.playoutDelayMilliseconds) + .seconds(2)
+        _ = try poll(until: { playedOut(orQuietAfter: quietAfter) }, timeout: playoutBound)
+
+        phase = "stopping"
+        render(force: true)
+        stopEverything()
+        return DemoVerdict(outcome())
+    }
+
+    // MARK: Processes
+
+    private func startNode(_ node: DemoClusterLayout.Node) throws {
+        let process = try spawn(
+            ["node", "--config", layout.configPath, "--id", node.id], log: layout.directory + "/\(node.id).log")
+        processes[node.id] = process
+        processStates[node.id] = .running
+    }
+
+    private func startIngest() throws {
+        ingest = try spawn(
+            ["ingest", options.mediaPath, "--config", layout.configPath, "--name", Self.streamName],
+            log: layout.directory + "/ingest.log")
+        record("raftcast ingest started (log: ingest.log)")
+    }
+
+    private func spawn(_ arguments: [String], log: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        defer { try? handle.close() }
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw CLIFailure.runtime(executable, "cannot start \(arguments.first ?? ""): \(error)")
+        }
+        return process
+    }
+
+    private func killLeader() {
+        guard let leader = watch.leader, let process = processes[leader.id], process.isRunning else {
+            record("no leader to kill")
+            return
+        }
+        stream = fetchStream() ?? stream
+        committedAtKill = stream?.committedFragments
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        processStates[leader.id] = .killed
+        events += watch.leaderKilled(at: elapsed)
+        if let committedAtKill { record("\(committedAtKill) fragments were committed when \(leader.id) died") }
+    }
+
+    /// SIGTERM to every node still running (SIGKILL after 10 s) and to the ingest (SIGKILL after 3 s);
+    /// every process reaped. Safe to call twice.
+    private func stopEverything() {
+        if let ingest, ingest.isRunning {
+            terminate([ingest], grace: .seconds(3))
+            record("raftcast ingest stopped")
+        }
+        let running = processes.filter { $0.value.isRunning }
+        terminate(Array(running.values), grace: .seconds(10))
+        for id in running.keys { processStates[id] = .exited(processes[id]!.terminationStatus) }
+    }
+
+    private func terminate(_ group: [Process], grace: Duration) {
+        for process in group where process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        let deadline = ContinuousClock.now + grace
+        while group.contains(where: \.isRunning) && ContinuousClock.now < deadline { usleep(20_000) }
+        for process in group where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for process in group { process.waitUntilExit() }
+    }
+
+    // MARK: Polling
+
+    private var elapsed: Duration { ContinuousClock.now - started }
+
+    /// Polls every `interval` until `done()` or `timeout`; returns whether `done()` held.
+    private func poll(until done: () -> Bool, interval: Duration = DemoSession.pollInterval, timeout: Duration) throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if interruption.isInterrupted { throw CLIFailure.runtime("demo", "interrupted (work folder \(layout.directory))") }
+            sample()
+            render(force: false)
+            if done() { return true }
+            if ContinuousClock.now >= deadline { return false }
+            let (seconds, attoseconds) = interval.components
+            usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+        }
+    }
+
+    private func sample() {
+        for (id, process) in processes where processStates[id] == .running && !process.isRunning {
+            processStates[id] = .exited(process.terminationStatus)
+            record("\(id) exited by itself (status \(process.terminationStatus); see \(id).log)")
+        }
+        if let ingest, ingestStatus == nil, !ingest.isRunning {
+            ingestStatus = ingest.terminationStatus
+            record("raftcast ingest finished (exit \(ingest.terminationStatus))")
+        }
+        samples = layout.nodes.map { node in
+            let state = processStates[node.id] ?? .running
+            guard state == .running else { return DemoNodeSample(id: node.id, process: state, cluster: nil, playback: nil) }
+            return DemoNodeSample(
+                id: node.id, process: state,
+                cluster: fetch(ClusterStatusReport.self, node: node, path: "/v1/cluster"),
+                playback: phase == "takeover" ? nil : fetch(DemoPlayback.self, node: node, path: "/v1/playback"))
+        }
+        events += watch.observe(samples, at: elapsed)
+        if phase != "electing", phase != "takeover" { stream = fetchStream() ?? stream }
+    }
+
+    private func fetch<T: Decodable>(_ type: T.Type, node: DemoClusterLayout.Node, path: String) -> T? {
+        guard let response = try? HTTPFetch.request(host: "127.0.0.1", port: node.httpPort, path: path, timeout: Self.requestTimeout),
+            response.status == 200
+        else { return nil }
+        return try? JSONDecoder().decode(T.self, from: Data(response.body))
+    }
+
+    /// The demo's stream as the leader (or else any running node) lists it.
+    private func fetchStream() -> DemoStreamProgress? {
+        let preferred = watch.leader.flatMap { layout.node($0.id) }
+        let candidates = ([preferred].compactMap { $0 } + layout.nodes).filter { processStates[$0.id] == .running }
+        for node in candidates {
+            guard let response = try? HTTPFetch.request(
+                host: "127.0.0.1", port: node.httpPort, path: "/v1/streams", timeout: Self.requestTimeout),
+                response.status == 200
+            else { continue }
+            if let found = try? DemoStreamProgress.decodeList(response.body, named: Self.streamName) { return found }
+        }
+        return nil
+    }
+
+    /// Every survivor has played the stream and gone idle; or, when the nodes do not report
+    /// playback, `quietAfter` has passed.
+    private func playedOut(orQuietAfter quietAfter: ContinuousClock.Instant) -> Bool {
+        let survivors = samples.filter { $0.process == .running }
+        let reports = survivors.compactMap(\.playback)
+        guard reports.count == survivors.count, !reports.isEmpty else { return ContinuousClock.now >= quietAfter }
+        return reports.allSatisfy(\.isDone)
+    }
+
+    // MARK: Output
+
+    private func record(_ text: String) {
+        events.append(DemoEvent(at: elapsed, text: text))
+    }
+
+    private func render(force: Bool) {
+        let snapshot = DemoSnapshot(elapsed: elapsed, phase: phase, stream: stream, nodes: samples, events: events)
+        if terminal.isInteractive {
+            let lines = DemoView.lines(snapshot)
+            terminal.write(DemoView.redraw(lines, previousLineCount: drawnLines))
+            drawnLines = lines.count
+            return
+        }
+        for event in events[printedEvents...] { terminal.writeLine(event.line) }
+        printedEvents = events.count
+        let now = ContinuousClock.now
+        if force || lastPlainLine.map({ now - $0 >= .seconds(1) }) ?? true {
+            terminal.writeLine(DemoView.plainLine(snapshot))
+            lastPlainLine = now
+        }
+    }
+
+    // MARK: Verdict
+
+    private func outcome() -> DemoOutcome {
+        var playLogs: [String: [PlayLogRecord]] = [:]
+        var captures: [String: DemoOutcome.Capture] = [:]
+        for node in layout.nodes {
+            let path = node.dataDirectory + "/" + PlayLog.fileName
+            if FileManager.default.fileExists(atPath: path) {
+                do {
+                    playLogs[node.id] = try PlayLog.read(path: path)
+                } catch {
+                    Diagnostics.warning(subject: path, message: "\(error)")
+                }
+            }
+            if let file = node.captureFile {
+                let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
+                captures[node.id] = DemoOutcome.Capture(path: file, bytes: size)
+            }
+        }
+        return DemoOutcome(
+            nodes: layout.nodes.map(\.id), killedLeader: watch.killedLeader?.id, timeToNewLeader: watch.timeToNewLeader,
+            stream: stream?.id, expectedFragments: stream?.expectedFragments ?? stream.map(\.committedFragments),
+            committedAtKill: committedAtKill, ingestStatus: ingestStatus, ingestMessage: lastLine(of: layout.directory + "/ingest.log"),
+            playLogs: playLogs, captures: captures)
+    }
+
+    /// The last non-empty line of a log (the failing command's one-line error).
+    private func lastLine(of path: String) -> String? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map(String.init)
+    }
+}
+
+/// SIGINT / SIGTERM while the demo runs: noted, so the demo stops its processes before exiting.
+/// The flag is atomic (set on a dispatch queue, read by the demo's thread); the signal sources are
+/// touched only by the demo's thread, in ``install()`` and ``uninstall()``.
+final class DemoInterruption: @unchecked Sendable {
+    private let flag = Atomic<Bool>(false)
+    private var sources: [any DispatchSourceSignal] = []
+
+    /// Whether a signal arrived.
+    var isInterrupted: Bool { flag.load(ordering: .relaxed) }
+
+    /// Routes SIGINT and SIGTERM to the flag.
+    func install() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in flag.store(true, ordering: .relaxed) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Restores the default handlers.
+    func uninstall() {
+        sources.forEach { $0.cancel() }
+        sources.removeAll()
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}

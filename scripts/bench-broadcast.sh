@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Broadcast benchmark (issue 7), release build, nodes on loopback:
+#   1. failover: ROUNDS runs of `raftcast demo` (3 nodes, a paced broadcast, the leader SIGKILLed mid-way);
+#      from each verdict: time to a new leader, audible gap per surviving node, inter-node skew p50/p99/max.
+#   2. cost of playing: 3 nodes, two playing a paced 192 kbps MP3 through ALSA's file plugin into /dev/null and
+#      one without audio; CPU (% of one core) and peak RSS per node over the middle of the broadcast, beside
+#      `ffmpeg -re` decoding the same file to /dev/null in the same run (the reference).
+#
+#   scripts/bench-broadcast.sh [--quick]      # --quick: 3 failover rounds, a 30 s broadcast
+set -euo pipefail
+cd "$(dirname "$0")/.."
+QUICK=0
+[[ "${1:-}" == "--quick" ]] && QUICK=1
+ROUNDS=10; SECONDS_PLAYED=60
+[[ $QUICK -eq 1 ]] && { ROUNDS=3; SECONDS_PLAYED=30; }
+
+if [[ -n "${BIN_DIR:-}" ]]; then
+  BIN=$BIN_DIR
+else
+  swift build -c release --product raftcast >/dev/null
+  BIN=$(swift build -c release --show-bin-path)
+fi
+RAFTCAST="$BIN/raftcast"
+WORK=$(mktemp -d /tmp/raftcast-bench-broadcast.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+MP3="$WORK/broadcast-192k.mp3"
+ffmpeg -nostdin -v error -f lavfi -i "sine=frequency=440:sample_rate=44100:duration=$SECONDS_PLAYED" \
+  -f lavfi -i "anoisesrc=color=pink:amplitude=0.05:seed=7:sample_rate=44100:duration=$SECONDS_PLAYED" \
+  -filter_complex "[0][1]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo" -c:a libmp3lame -b:a 192k "$MP3"
+
+# --- 1. failover -------------------------------------------------------------------------------------
+echo "== failover: $ROUNDS rounds of raftcast demo"
+: >"$WORK/verdicts.txt"
+for round in $(seq "$ROUNDS"); do
+  if ! "$RAFTCAST" demo --nodes 3 --media "$MP3" --kill-after $((SECONDS_PLAYED / 3)) >"$WORK/demo-$round.txt" 2>&1; then
+    echo "round $round: verdict FAILED" | tee -a "$WORK/verdicts.txt"
+  fi
+  grep -E "^(verdict|  )" "$WORK/demo-$round.txt" | sed "s/^/round $round: /" >>"$WORK/verdicts.txt" || true
+  tail -12 "$WORK/demo-$round.txt"
+done
+
+# --- 2. cost of playing ------------------------------------------------------------------------------
+echo
+echo "== cost of playing a ${SECONDS_PLAYED}-second 192 kbps MP3"
+BASE=$(( 40000 + ($$ % 200) * 50 ))
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/cluster.secret"
+{
+  echo "cluster:"
+  echo "  name: bench-broadcast"
+  echo "  secret_file: cluster.secret"
+  echo "nodes:"
+  for i in 1 2 3; do
+    echo "  - id: n$i"
+    echo "    raft: 127.0.0.1:$((BASE + i))"
+    echo "    http: 127.0.0.1:$((BASE + 10 + i))"
+    if [[ $i -lt 3 ]]; then echo "    audio: \"file:FILE=/dev/null,FORMAT=raw\""; else echo "    audio: none"; fi
+    echo "    data_dir: data/n$i"
+  done
+} >"$WORK/cluster.yaml"
+declare -A NODE_PID
+for i in 1 2 3; do
+  "$RAFTCAST" node --config "$WORK/cluster.yaml" --id "n$i" --log-level warning >>"$WORK/n$i.log" 2>&1 &
+  NODE_PID[n$i]=$!
+  PIDS+=($!)
+done
+"$RAFTCAST" ingest "$MP3" --config "$WORK/cluster.yaml" >"$WORK/ingest.log" 2>&1 &
+PIDS+=($!)
+TICK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+sleep 5   # the stream starts 1.5 s after the ingest begins; measure well inside it
+declare -A START
+for n in n1 n2 n3; do START[$n]=$(cpu_ticks "${NODE_PID[$n]}"); done
+window=$((SECONDS_PLAYED - 15))
+t0=$(date +%s.%N)
+sleep "$window"
+t1=$(date +%s.%N)
+echo "| node | audio | CPU % of a core | peak RSS MiB |"
+echo "|---|---|---|---|"
+for n in n1 n2 n3; do
+  pid=${NODE_PID[$n]}
+  used=$(( $(cpu_ticks "$pid") - START[$n] ))
+  hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
+  audio=$([[ $n == n3 ]] && echo none || echo "file plugin")
+  awk -v n="$n" -v a="$audio" -v u="$used" -v hz="$TICK" -v t0="$t0" -v t1="$t1" -v kb="$hwm" \
+    'BEGIN { printf "| %s | %s | %.2f | %.1f |\n", n, a, 100 * u / hz / (t1 - t0), kb / 1024 }'
+done
+/usr/bin/time -f "%U %S %e %M" -o "$WORK/ffmpeg.time" \
+  ffmpeg -nostdin -v error -re -i "$MP3" -f s16le -ar 48000 -ac 2 -y /dev/null
+read -r user sys wall kb <"$WORK/ffmpeg.time"
+awk -v u="$user" -v s="$sys" -v w="$wall" -v kb="$kb" \
+  'BEGIN { printf "| ffmpeg -re (reference) | decode to /dev/null | %.2f | %.1f |\n", 100 * (u + s) / w, kb / 1024 }'
