@@ -102,6 +102,26 @@ final class IngestClusterTests: XCTestCase {
         }
     }
 
+    func testOnATerminalProgressIsOneLineRedrawnInPlace() throws {
+        // script(1) (util-linux) runs the command on a pseudo-terminal and copies what it printed.
+        let cluster = try LocalCluster(size: 1)
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.start("n1")
+        _ = try cluster.waitForLeader(among: ["n1"])
+        let file = Self.media.appendingPathComponent("sample.mp3").path
+        let command = [try RaftcastExecutable.path(), "ingest", file, "--config", cluster.configPath, "--fast"]
+            .map { "'\($0)'" }.joined(separator: " ")
+        let run = try ToolProcess.run("script", ["-qefc", command, "/dev/null"], timeout: 60)
+        let text = run.stdoutText
+        XCTAssertEqual(run.status, 0, text)
+        let redraw = "\r\u{1B}[2K"
+        XCTAssertTrue(text.contains(redraw + "["), "a bar redrawn in place: \(text.debugDescription)")
+        let n = try Self.probePlan(file).count
+        XCTAssertTrue(text.contains("]  \(n)/\(n) fragments  "), text.debugDescription)
+        XCTAssertFalse(text.contains("ingest: \(n)/\(n) fragments (100%)"), "no plain progress lines on a terminal")
+        XCTAssertTrue(text.contains(": ingested \(n) fragments, "), text.debugDescription)
+    }
+
     func testIngestSurvivesSIGKILLOfTheLeader() throws {
         // A paced 16-s MP3: long enough to kill the leader mid-stream on any machine, short enough for CI.
         let folder = ScratchDirectory.forProcess(prefix: "raftcast-ingest-cluster")
