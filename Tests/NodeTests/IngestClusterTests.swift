@@ -102,6 +102,31 @@ final class IngestClusterTests: XCTestCase {
         }
     }
 
+    func testLibraryIngestWithClosedReads() throws {
+        // The file is named inside media_dir; reads need the token (the client sends it everywhere).
+        // No wait for a leader here: the client waits for one (LocalCluster's probes carry no token).
+        let cluster = try LocalCluster(size: 3, clusterSettings: ["media_dir: \(Self.media.path)", "open_reads: false"])
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.startAll()
+        let plan = try Self.probePlan(Self.media.appendingPathComponent("sample.mp4").path)
+        let run = try runRaftcast(
+            ["ingest", "sample.mp4", "--library", "--fast", "--name", "library sample", "--config", cluster.configPath,
+             "--timeout", "20"], timeout: .seconds(60))
+        XCTAssertEqual(run.status, 0, "\(run.stderr)\n\(cluster.logTails())")
+        let id = try XCTUnwrap(Self.streamID(inSummary: run.stdout), run.stdout)
+        try assertReplicated(cluster, nodes: cluster.ids, stream: id, plan: plan)
+        XCTAssertEqual(cluster.json(cluster.ids[0], "/v1/streams/\(id)")?["name"] as? String, "library sample")
+        let unauthorized = try cluster.http(cluster.ids[0], "GET", "/v1/streams/\(id)", authorized: false)
+        XCTAssertEqual(unauthorized.status, 401, "reads are closed in this cluster")
+
+        let missing = try runRaftcast(["ingest", "absent.mp3", "--library", "--config", cluster.configPath], timeout: .seconds(60))
+        XCTAssertEqual(missing.status, 2, missing.stderr)
+        let lastLine = missing.stderr.split(separator: "\n").last ?? ""
+        XCTAssertTrue(lastLine.hasPrefix("error: absent.mp3: refused by the cluster: "), missing.stderr)
+        XCTAssertTrue(lastLine.hasSuffix("(404 unknown-media)"), missing.stderr)
+        XCTAssertEqual(missing.stderr.components(separatedBy: "error:").count - 1, 1, "one error line")
+    }
+
     func testOnATerminalProgressIsOneLineRedrawnInPlace() throws {
         // script(1) (util-linux) runs the command on a pseudo-terminal and copies what it printed.
         let cluster = try LocalCluster(size: 1)
