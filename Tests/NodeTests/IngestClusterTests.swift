@@ -72,6 +72,18 @@ final class IngestClusterTests: XCTestCase {
         }
     }
 
+    /// A make-media.sh `mp3-cbr` file (128 kb/s) of `seconds`, made once per test process.
+    static func madeMP3(seconds: Int) throws -> String {
+        let file = ScratchDirectory.forProcess(prefix: "raftcast-ingest-cluster").appendingPathComponent("cbr-\(seconds)s.mp3").path
+        if !FileManager.default.fileExists(atPath: file) {
+            let made = try ToolProcess.run(
+                PythonTools.repositoryRoot.appendingPathComponent("scripts/make-media.sh").path,
+                ["mp3-cbr", "\(seconds)", file], timeout: 120)
+            guard made.status == 0 else { throw ToolFailure(command: "make-media.sh mp3-cbr \(seconds)", stderr: made.stderrText) }
+        }
+        return file
+    }
+
     /// The stream id in `raftcast ingest`'s closing line, `stream <id>: ingested …`.
     static func streamID(inSummary stdout: String) -> String? {
         guard let line = stdout.split(separator: "\n").last(where: { $0.hasPrefix("stream ") }) else { return nil }
@@ -127,6 +139,21 @@ final class IngestClusterTests: XCTestCase {
         XCTAssertEqual(missing.stderr.components(separatedBy: "error:").count - 1, 1, "one error line")
     }
 
+    func testUploadAboveTheClusterLimitExits2() throws {
+        // A 1.9 MB MP3 against a 1 MB limit: 413 before the body is read, then exit 2.
+        let file = try Self.madeMP3(seconds: 120)
+        let cluster = try LocalCluster(size: 1, clusterSettings: ["max_upload_mb: 1"])
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.start("n1")
+        _ = try cluster.waitForLeader(among: ["n1"])
+        let run = try runRaftcast(["ingest", file, "--config", cluster.configPath, "--fast"], timeout: .seconds(60))
+        XCTAssertEqual(run.status, 2, run.stderr)
+        let lastLine = run.stderr.split(separator: "\n").last ?? ""
+        XCTAssertTrue(lastLine.hasPrefix("error: \(file): refused by the cluster: "), run.stderr)
+        XCTAssertTrue(lastLine.hasSuffix("(413 too-large)"), run.stderr)
+        XCTAssertEqual((cluster.json("n1", "/v1/streams")?["streams"] as? [Any])?.count, 0, "nothing was ingested")
+    }
+
     func testOnATerminalProgressIsOneLineRedrawnInPlace() throws {
         // script(1) (util-linux) runs the command on a pseudo-terminal and copies what it printed.
         let cluster = try LocalCluster(size: 1)
@@ -149,14 +176,7 @@ final class IngestClusterTests: XCTestCase {
 
     func testIngestSurvivesSIGKILLOfTheLeader() throws {
         // A paced 16-s MP3: long enough to kill the leader mid-stream on any machine, short enough for CI.
-        let folder = ScratchDirectory.forProcess(prefix: "raftcast-ingest-cluster")
-        let file = folder.appendingPathComponent("paced-16s.mp3").path
-        if !FileManager.default.fileExists(atPath: file) {
-            let made = try ToolProcess.run(
-                PythonTools.repositoryRoot.appendingPathComponent("scripts/make-media.sh").path, ["mp3-cbr", "16", file],
-                timeout: 120)
-            XCTAssertEqual(made.status, 0, made.stderrText)
-        }
+        let file = try Self.madeMP3(seconds: 16)
         let plan = try Self.probePlan(file)
         XCTAssertEqual(plan.count, 8)
 
