@@ -142,7 +142,10 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["Node", "Raft", "RaftStorage", "Transport", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "Node", "Raft", "RaftStorage", "Transport", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
     ]
 )

@@ -3,9 +3,14 @@
 # Idempotent: packages already present are skipped, and apt is not touched
 # at all when everything is there.
 #
-#   scripts/bootstrap.sh            build + test packages
+#   scripts/bootstrap.sh            build + test packages, and the Python tools of the tests
 #   scripts/bootstrap.sh --runtime  only what a running node needs
+#
+# The tests' Python tools (openapi-spec-validator, schemathesis: they check docs/openapi.yaml and
+# the running node against it) go into a virtual environment inside the repository, .venv/
+# (git-ignored), made with Debian's python3; nothing is done when it already holds them.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 BUILD_PACKAGES=(
   pkg-config
@@ -17,6 +22,12 @@ BUILD_PACKAGES=(
   prometheus      # promtool: NodeTests check GET /metrics with `promtool check metrics`
   iproute2        # ip, tc: scripts/lan.sh (a LAN of network namespaces on one machine)
   curl            # scripts/lan.sh status: each node's /v1/cluster from inside its namespace
+  python3 python3-venv  # .venv/ below: the OpenAPI checks of NodeTests
+)
+# Python packages of the tests, installed into .venv/ (pinned: their checks decide test outcomes).
+PYTHON_PACKAGES=(
+  openapi-spec-validator==0.9.0
+  schemathesis==4.32.5
 )
 RUNTIME_PACKAGES=(
   ffmpeg alsa-utils
@@ -38,13 +49,34 @@ done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "bootstrap: all ${#packages[@]} packages present"
-  exit 0
+else
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  echo "bootstrap: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "bootstrap: done"
 fi
 
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-echo "bootstrap: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "bootstrap: done"
+if [[ "${1:-}" == "--runtime" ]]; then exit 0; fi
+
+# The tests' Python tools in .venv/: made with Debian's python3 (not one earlier in PATH), checked by
+# importing them at the pinned versions; rebuilt only when that check fails.
+venv_ok() {
+  [[ -x .venv/bin/python ]] && .venv/bin/python - "${PYTHON_PACKAGES[@]}" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+sys.exit(0 if all(version(n) == v for n, v in (a.split("==") for a in sys.argv[1:])) else 1)
+PY
+}
+if venv_ok; then
+  echo "bootstrap: .venv has ${PYTHON_PACKAGES[*]}"
+else
+  echo "bootstrap: installing ${PYTHON_PACKAGES[*]} into .venv"
+  rm -rf .venv
+  /usr/bin/python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "${PYTHON_PACKAGES[@]}"
+  venv_ok || { echo "error: .venv: ${PYTHON_PACKAGES[*]} not importable after pip install" >&2; exit 1; }
+  echo "bootstrap: .venv done"
+fi

@@ -6,8 +6,10 @@ import Darwin
 
 /// A tiny blocking HTTP/1.1 client over POSIX sockets, for `raftcast status`,
 /// tests and benchmarks: one request per connection (`Connection: close`),
-/// bounded by a timeout, no TLS, no redirects. Run it off the cooperative
-/// pool (on a thread of its own) when many calls run at once.
+/// bounded by a timeout, no TLS. Run it off the cooperative pool (on a thread
+/// of its own) when many calls run at once. `upload` streams a request body
+/// from a file; `HTTPLocation` follows a redirect; `HTTPProblem` reads an
+/// `application/problem+json` error.
 public enum HTTPFetch {
     /// What the server answered.
     public struct Response: Sendable {
@@ -16,6 +18,12 @@ public enum HTTPFetch {
         public var headers: [String: String]
         public var body: [UInt8]
         public var text: String { String(decoding: body, as: UTF8.self) }
+
+        public init(status: Int, headers: [String: String], body: [UInt8]) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
     }
 
     /// Why no answer came.
@@ -31,11 +39,25 @@ public enum HTTPFetch {
     ) throws(Failure) -> Response {
         let fd = try connect(host: host, port: port, timeout: timeout)
         defer { close(fd) }
+        let head = requestHead(
+            host: host, port: port, method: method, path: path, headers: headers, contentLength: body.count)
+        try writeAll(fd, head + body)
+        return try readResponse(fd, timeout: timeout)
+    }
+
+    /// The request line and headers, up to and including the blank line.
+    static func requestHead(
+        host: String, port: Int, method: String, path: String, headers: [String: String], contentLength: Int
+    ) -> [UInt8] {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
-        head += "Content-Length: \(body.count)\r\n"
+        head += "Content-Length: \(contentLength)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         head += "\r\n"
-        try writeAll(fd, Array(head.utf8) + body)
+        return Array(head.utf8)
+    }
+
+    /// Reads one whole response from `fd` (its receive timeout already set).
+    static func readResponse(_ fd: Int32, timeout: Duration) throws(Failure) -> Response {
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
@@ -53,7 +75,7 @@ public enum HTTPFetch {
         }
     }
 
-    private static func connect(host: String, port: Int, timeout: Duration) throws(Failure) -> Int32 {
+    static func connect(host: String, port: Int, timeout: Duration) throws(Failure) -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         #if canImport(Glibc)
@@ -86,16 +108,29 @@ public enum HTTPFetch {
         throw Failure(reason: "cannot connect to \(host):\(port): \(String(cString: strerror(lastError)))")
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(Failure) {
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(Failure) {
+        let failure: Failure? = bytes.withUnsafeBytes { buffer in
+            do throws(Failure) {
+                try writeAll(fd, buffer)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Sends every byte of `bytes`, retrying short writes and interrupted calls.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Failure) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
             if n > 0 {
                 offset += n
             } else if n < 0 && errno == EINTR {
                 continue
             } else {
-                throw Failure(reason: "write failed: errno \(errno)")
+                throw Failure(reason: errno == EAGAIN ? "write timed out" : "write failed: \(String(cString: strerror(errno)))")
             }
         }
     }

@@ -13,6 +13,7 @@ import NIOCore
 /// | POST | `/v1/streams` | ingest an upload or a media-library file (leader; token) |
 /// | DELETE | `/v1/streams/{id}` | remove a stream (leader; token) |
 /// | GET | `/v1/events` | server-sent events (``NodeEvent``) |
+/// | GET | `/openapi.yaml` | the API's OpenAPI document (docs/openapi.yaml, ``OpenAPIDocument``) |
 /// | POST | `/v1/debug/propose` | for tests and benchmarks only: proposes the raw body; `Authorization: Bearer <AdminToken>` required |
 ///
 /// Errors are ``HTTPProblem`` (`application/problem+json`); writes on a follower answer 307 to the leader.
@@ -59,6 +60,11 @@ public struct NodeHTTPAPI: Sendable {
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        router.get("openapi.yaml") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: OpenAPIDocument.contentType],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
         router.post("v1/debug/propose") { request, _ -> Response in
             guard AdminToken.authorizes(header: request.headers[.authorization], secret: secret) else {

@@ -13,7 +13,10 @@ struct RaftcastCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftcast",
         abstract: "A Raft-replicated audio/video broadcast cluster.",
-        subcommands: [NodeCommand.self, StatusCommand.self, ProbeCommand.self, PlayCommand.self, WALCommand.self, DemoCommand.self]
+        subcommands: [
+            NodeCommand.self, StatusCommand.self, IngestCommand.self, ProbeCommand.self, PlayCommand.self, WALCommand.self,
+            DemoCommand.self,
+        ]
     )
 
     /// Parses and runs a command; usage errors (ArgumentParser's exit 64) become one line and exit 2.

@@ -1,0 +1,48 @@
+import Foundation
+import Node
+import TestSupport
+import XCTest
+
+/// docs/openapi.yaml: the copy compiled into the node is the file, byte for byte; the file is a valid
+/// OpenAPI document (openapi-spec-validator); a running node serves it at GET /openapi.yaml.
+final class OpenAPIDocumentTests: XCTestCase {
+    func testCompiledDocumentEqualsTheFileByteForByte() throws {
+        let file = try Data(contentsOf: URL(fileURLWithPath: PythonTools.openAPIPath))
+        XCTAssertGreaterThan(file.count, 1000)
+        XCTAssertEqual(
+            Data(OpenAPIDocument.yaml.utf8), file,
+            "Sources/Node/OpenAPIDocument.swift is stale: run scripts/gen-openapi.sh")
+    }
+
+    func testDocumentIsValidOpenAPI() throws {
+        let result = try PythonTools.run("openapi-spec-validator", [PythonTools.openAPIPath], timeout: 60)
+        XCTAssertEqual(result.status, 0, result.stdoutText + result.stderrText)
+        XCTAssertTrue(result.stdoutText.contains(": OK"), result.stdoutText)
+    }
+
+    func testValidatorRejectsADocumentWithADanglingReference() throws {
+        // The same check fails on a broken copy: a reference to a schema that does not exist.
+        var text = try String(contentsOfFile: PythonTools.openAPIPath, encoding: .utf8)
+        let reference = "$ref: \"#/components/schemas/Stream\"\n"
+        XCTAssertTrue(text.contains(reference))
+        text = text.replacingOccurrences(of: reference, with: "$ref: \"#/components/schemas/NoSuchSchema\"\n")
+        let broken = FileManager.default.temporaryDirectory.appendingPathComponent("openapi-broken-\(UUID().uuidString).yaml")
+        try text.write(to: broken, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: broken) }
+        let result = try PythonTools.run("openapi-spec-validator", [broken.path], timeout: 60)
+        XCTAssertNotEqual(result.status, 0, result.stdoutText)
+        XCTAssertTrue((result.stdoutText + result.stderrText).contains("NoSuchSchema"), result.stdoutText + result.stderrText)
+    }
+
+    func testNodeServesTheDocument() throws {
+        let cluster = try LocalCluster(size: 1)
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.start("n1")
+        let response = try cluster.waitFor("GET /openapi.yaml on n1") { () -> HTTPFetch.Response? in
+            try? HTTPFetch.request(host: "127.0.0.1", port: cluster.httpPorts[0], path: "/openapi.yaml")
+        }
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.headers["content-type"], "application/yaml")
+        XCTAssertEqual(Data(response.body), try Data(contentsOf: URL(fileURLWithPath: PythonTools.openAPIPath)))
+    }
+}
