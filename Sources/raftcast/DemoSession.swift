@@ -176,7 +176,7 @@ final class DemoSession {
         }
         let running = processes.filter { $0.value.isRunning }
         terminate(Array(running.values), grace: .seconds(10))
-        for id in running.keys { processStates[id] = .exited(processes[id]!.terminationStatus) }
+        for (id, process) in running { processStates[id] = .exited(process.terminationStatus) }
     }
 
     private func terminate(_ group: [Process], grace: Duration) {
