@@ -91,6 +91,16 @@ final class PlaybackClusterTests: XCTestCase {
         return result
     }
 
+    /// The frames around a mismatch, for the failure message.
+    static func context(_ capture: Capture, _ reference: [Int16]) -> String {
+        guard let (i, j) = capture.alignment.mismatch else { return "" }
+        func frames(_ samples: [Int16], _ from: Int, _ offset: Int) -> String {
+            (max(from - 3, 0)..<min(from + 5, samples.count / 2)).map { "\(samples[$0 * 2]),\(samples[$0 * 2 + 1])" }
+                .joined(separator: " ")
+        }
+        return "captured[\(i)-3…] \(frames(capture.samples, i, 0)) reference[\(j - capture.start)-3…] \(frames(reference, j - capture.start, 0))"
+    }
+
     func testEveryNodePlaysThePacedStreamCompletelyAndInStep() throws {
         let reference = try reference()
         let captures = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-playback-\(UUID().uuidString)")
@@ -165,7 +175,7 @@ final class PlaybackClusterTests: XCTestCase {
         let logs = survivors.flatMap { playLog(cluster, $0) }
         for (node, capture) in played {
             let alignment = capture.alignment
-            XCTAssertNil(alignment.mismatch, "\(node): differs from the reference beyond single-frame corrections")
+            XCTAssertNil(alignment.mismatch, "\(node): differs from the reference beyond single-frame corrections: \(Self.context(capture, reference))")
             XCTAssertFalse(alignment.adjacentCorrections, node)
             XCTAssertEqual(alignment.referenceEnd, capture.start + reference.count / 2, "\(node): nothing missing")
             XCTAssertEqual(alignment.dropped + alignment.inserted, capture.corrections, node)
