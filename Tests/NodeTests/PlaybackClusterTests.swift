@@ -123,7 +123,7 @@ final class PlaybackClusterTests: XCTestCase {
         for (node, capture) in played {
             let alignment = capture.alignment
             XCTAssertTrue(capture.samples[..<(capture.start * 2)].allSatisfy { $0 == 0 }, "\(node): silence before the stream")
-            XCTAssertNil(alignment.mismatch, "\(node): differs from the reference beyond single-frame corrections")
+            XCTAssertNil(alignment.mismatch, "\(node): differs from the reference beyond single-frame corrections: \(Self.context(capture, reference))")
             XCTAssertFalse(alignment.adjacentCorrections, node)
             XCTAssertEqual(alignment.referenceEnd, capture.start + reference.count / 2, "\(node): nothing missing at the end")
             XCTAssertEqual(alignment.dropped + alignment.inserted, capture.corrections, node)

@@ -198,8 +198,9 @@ final class PlaybackServiceTests: XCTestCase {
 
 /// Walks a capture against the reference frame by frame (stereo), allowing the drift corrector's
 /// single-frame drops (a reference frame missing) and insertions (a capture frame more, the mean of
-/// its neighbours). At a difference each explanation must be followed by 32 equal frames, so a
-/// quiet passage whose frames repeat cannot send the walk down the wrong one.
+/// its neighbours, which may equal the frame before it). At a difference each explanation must be
+/// followed by 32 equal frames, so a quiet passage whose frames repeat cannot send the walk down the
+/// wrong one.
 struct FrameAlignment {
     var dropped = 0
     var inserted = 0
@@ -239,6 +240,11 @@ struct FrameAlignment {
             if lastCorrection >= i - 1 { adjacentCorrections = true }
             let interpolated = mean(frame(reference, j - 1) ?? r, r)
             if c == interpolated, agree(i + 1, j) {
+                inserted += 1
+                i += 1
+            } else if let previous = frame(reference, j - 1), c == previous, agree(i + 1, j) {
+                // An insertion whose mean equals the frame before it was taken for that frame, one
+                // frame early: this frame is the real one.
                 inserted += 1
                 i += 1
             } else if agree(i, j + 1) {
