@@ -143,7 +143,8 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "Raft", "RaftStorage", "Transport", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                "Node", "Raft", "RaftStorage", "Transport", "TestSupport", "Broadcast", "Audio", "Media",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

@@ -1,6 +1,6 @@
 extension Duration {
     /// The duration in whole nanoseconds, truncated toward zero.
-    var wholeNanoseconds: Int64 {
+    public var wholeNanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }

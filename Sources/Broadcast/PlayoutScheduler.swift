@@ -19,7 +19,10 @@ import Audio
 /// ```
 /// Soft correction is a proportional controller: 500 ppm per millisecond of error, so a 100 ppm
 /// drift between the sound card and the cluster clock settles at 0.2 ms of error, corrected by one
-/// frame about every 200 ms (4.8 a second), spread by ``DriftCorrector`` so no two touch.
+/// frame about every 200 ms (4.8 a second), spread by ``DriftCorrector`` so no two touch. A mean
+/// error under half a frame is left alone: whole-frame corrections cannot make it smaller, and a
+/// stream whose start falls between two frames of the device would otherwise dither one frame in
+/// and out for ever (a node with a perfect clock then plays bit-exact, whatever the phase of its start).
 public struct PlayoutScheduler: Sendable {
     /// Queue depth, chunk size, thresholds and gain.
     public struct Configuration: Hashable, Sendable {
@@ -123,7 +126,8 @@ public struct PlayoutScheduler: Sendable {
 
         recentErrors.append(errorFrames)
         if recentErrors.count > configuration.errorAveraging { recentErrors.removeFirst() }
-        let meanMilliseconds = recentErrors.reduce(0, +) / Double(recentErrors.count) / Double(timeline.sampleRate) * 1e3
+        let meanFrames = recentErrors.reduce(0, +) / Double(recentErrors.count)
+        let meanMilliseconds = abs(meanFrames) < 0.5 ? 0 : meanFrames / Double(timeline.sampleRate) * 1e3
         let limit = configuration.maximumCorrectionPPM
         let latePPM = min(max(meanMilliseconds * configuration.correctionPPMPerMillisecond, -limit), limit)
         var count = min(Int64(chunkFrames), available.upperBound - next)

@@ -14,6 +14,7 @@ import NIOCore
 /// | DELETE | `/v1/streams/{id}` | remove a stream (leader; token) |
 /// | GET | `/v1/events` | server-sent events (``NodeEvent``) |
 /// | GET | `/openapi.yaml` | the API's OpenAPI document (docs/openapi.yaml, ``OpenAPIDocument``) |
+/// | GET | `/v1/playback` | ``PlaybackReport``: what this node plays and its clock sync (``PlaybackService``, ``ClockSyncService``) |
 /// | POST | `/v1/debug/propose` | for tests and benchmarks only: proposes the raw body; `Authorization: Bearer <AdminToken>` required |
 ///
 /// Errors are ``HTTPProblem`` (`application/problem+json`); writes on a follower answer 307 to the leader.
@@ -34,14 +35,22 @@ public struct NodeHTTPAPI: Sendable {
     let secret: [UInt8]
     let cluster: ClusterConfig
     let uploadDirectory: String
+    let playback: PlaybackService?
+    let clockSync: ClockSyncService?
 
-    /// The API of the node running `loop`; uploads are stored in `uploadDirectory`.
-    public init(loop: RaftLoop, metrics: NodeMetrics, cluster: ClusterConfig, uploadDirectory: String) {
+    /// The API of the node running `loop`; uploads are stored in `uploadDirectory`. `GET /v1/playback`
+    /// is served when `playback` or `clockSync` is given.
+    public init(
+        loop: RaftLoop, metrics: NodeMetrics, cluster: ClusterConfig, uploadDirectory: String,
+        playback: PlaybackService? = nil, clockSync: ClockSyncService? = nil
+    ) {
         self.loop = loop
         self.metrics = metrics
         self.secret = cluster.secret
         self.cluster = cluster
         self.uploadDirectory = uploadDirectory
+        self.playback = playback
+        self.clockSync = clockSync
     }
 
     /// The router serving every endpoint.
@@ -50,6 +59,7 @@ public struct NodeHTTPAPI: Sendable {
         if !cluster.openReads { router.add(middleware: ReadAccessMiddleware(secret: secret)) }
         addStreamRoutes(to: router)
         addEventRoutes(to: router)
+        addPlaybackRoute(to: router)
         let loop = self.loop
         let metrics = self.metrics
         let secret = self.secret

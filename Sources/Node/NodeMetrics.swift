@@ -20,6 +20,12 @@ public final class NodeMetrics: Sendable {
     let snapshotsInstalled: Counter
     let walSync: DurationHistogram
     let commitLatency: DurationHistogram
+    let clockSynchronized: Gauge
+    let clockTimekeeper: Gauge
+    let clockOffset: Gauge
+    let clockErrorBound: Gauge
+    let clockSteps: Gauge
+    let clockSamples: Gauge
 
     /// Buckets of the latency histograms: 0.1 ms … 5 s.
     public static let latencyBuckets: [Duration] = [
@@ -52,6 +58,19 @@ public final class NodeMetrics: Sendable {
         commitLatency = registry.makeDurationHistogram(
             name: "raftcast_commit_latency_seconds", buckets: Self.latencyBuckets,
             help: "Time from proposal to apply on the leader")
+        clockSynchronized = registry.makeGauge(
+            name: "raftcast_clock_synchronized", help: "1 when this node knows cluster time")
+        clockTimekeeper = registry.makeGauge(
+            name: "raftcast_clock_timekeeper", help: "1 when this node serves the cluster timeline (it leads)")
+        clockOffset = registry.makeGauge(
+            name: "raftcast_clock_offset_seconds", help: "Cluster time minus local monotonic time (0 while unsynchronized)")
+        clockErrorBound = registry.makeGauge(
+            name: "raftcast_clock_error_bound_seconds",
+            help: "How far this node's cluster time may be from its server's (0 on the leader and while unsynchronized)")
+        clockSteps = registry.makeGauge(
+            name: "raftcast_clock_steps", help: "Times the cluster clock was stepped rather than slewed since start")
+        clockSamples = registry.makeGauge(
+            name: "raftcast_clock_accepted_samples", help: "Clock-sync samples accepted since start")
     }
 
     /// Records what one Ready did.
@@ -71,6 +90,16 @@ public final class NodeMetrics: Sendable {
         commitIndex.set(to: Double(status.commit))
         appliedIndex.set(to: Double(status.applied))
         applyLag.set(to: Double(status.commit - min(status.commit, status.applied)))
+    }
+
+    /// Records the clock-sync figures.
+    func record(clock: ClockSyncStatus) {
+        clockSynchronized.set(to: clock.synchronized ? 1 : 0)
+        clockTimekeeper.set(to: clock.isTimekeeper ? 1 : 0)
+        clockOffset.set(to: Double(clock.offsetNanoseconds ?? 0) / 1e9)
+        clockErrorBound.set(to: Double(clock.errorBoundNanoseconds ?? 0) / 1e9)
+        clockSteps.set(to: Double(clock.steps))
+        clockSamples.set(to: Double(clock.acceptedSamples))
     }
 
     /// The exposition text.

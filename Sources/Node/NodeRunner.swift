@@ -1,6 +1,8 @@
+import Audio
 import Foundation
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 import Raft
 import RaftStorage
 import ServiceLifecycle
@@ -53,15 +55,36 @@ public struct NodeRunner: Sendable {
         let metrics = NodeMetrics()
         let transport = Transport(config: cluster.transportConfig(for: member, logger: logger))
         let cluster = self.cluster
+        // Clock sync reads who leads from the loop, and the loop's ingest reads cluster time from clock sync.
+        let member = self.member
+        let loopBox = NIOLockedValueBox<RaftLoop?>(nil)
+        let clockSync = ClockSyncService(
+            node: member.id, peers: cluster.nodes.map(\.id).filter { $0 != member.id }, localClock: SystemMonotonicClock(),
+            pollInterval: .milliseconds(cluster.heartbeatMilliseconds), metrics: metrics, logger: logger,
+            leadership: {
+                guard let report = loopBox.withLockedValue({ $0 })?.report else { return .init(leader: nil, isSelf: false) }
+                return .init(leader: report.leader, isSelf: report.role == "leader" && report.leader == member.id)
+            },
+            send: { peer, payload in
+                if case .queued = transport.send(payload, to: peer, lane: .control) { return true }
+                return false
+            })
         let loop = RaftLoop(
             driver: driver, cluster: cluster, member: member,
             tickInterval: .milliseconds(cluster.heartbeatMilliseconds), metrics: metrics, logger: logger,
-            clusterTime: HostMonotonicTimeSource(), uploadDirectory: uploadDirectory
+            clusterTime: clockSync, uploadDirectory: uploadDirectory
         ) { message in
             RaftService.send(message, through: transport, cluster: cluster)
         }
-        let raftService = RaftService(loop: loop, transport: transport, cluster: cluster, member: member, logger: logger)
-        let api = NodeHTTPAPI(loop: loop, metrics: metrics, cluster: cluster, uploadDirectory: uploadDirectory)
+        loopBox.withLockedValue { $0 = loop }
+        let raftService = RaftService(
+            loop: loop, transport: transport, cluster: cluster, member: member, logger: logger, clockSync: clockSync)
+        let playback = PlaybackService(
+            node: member.id, audioDevice: member.audioDevice, dataDirectory: member.dataDirectory, events: loop,
+            time: clockSync, logger: logger)
+        let api = NodeHTTPAPI(
+            loop: loop, metrics: metrics, cluster: cluster, uploadDirectory: uploadDirectory, playback: playback,
+            clockSync: clockSync)
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .notice)
         let app = Application(
@@ -70,7 +93,7 @@ public struct NodeRunner: Sendable {
             logger: httpLogger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: raftService), .init(service: app)],
+                services: [.init(service: raftService), .init(service: clockSync), .init(service: playback), .init(service: app)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

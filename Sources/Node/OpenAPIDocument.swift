@@ -725,23 +725,54 @@ components:
     PlaybackStatus:
       type: object
       description: |
-        What the node plays. Keys whose value is unknown are left out (`stream` when idle, `fragment` and
-        `position_seconds` before the start, the clock fields while unsynchronized, `sync_error_ns` before
-        the first playout).
+        What the node plays, and its clock sync. Keys whose value is unknown are left out (`stream` when idle,
+        `fragment` and `position_seconds` before the start, the clock fields while unsynchronized,
+        `sync_error_ns` before the first playout). A node without an engine (`disabled`, `starting`, `failed`)
+        answers `state`, `node` and the clock fields only.
       required:
         - state
-        - buffered_ms
-        - queued_ms
-        - committed_undecoded_fragments
-        - underruns
-        - hard_resyncs
-        - drift_correction_frames
-        - stalled_samples
+        - node
       properties:
         state:
           type: string
-          enum: [disabled, idle, unsynchronized, waiting, playing]
-          description: "`disabled` on a node without an audio device."
+          enum: [disabled, starting, failed, idle, unsynchronized, waiting, playing]
+          description: |
+            The engine's state, or the node's own: `disabled` without an audio device (`audio: none`),
+            `starting` while the device opens, `failed` when it could not be opened or a write failed (see `error`).
+        node:
+          type: string
+          description: The node's member id.
+        error:
+          type: string
+          description: Why playback failed (state `failed`).
+        notice:
+          type: string
+          description: Set when the node writes to its fallback WAV file because the machine has no sound card.
+        cluster_time_ns:
+          type: integer
+          format: int64
+          description: This node's cluster time at `local_time_ns`.
+        local_time_ns:
+          type: integer
+          format: int64
+          description: The node's monotonic clock (CLOCK_MONOTONIC) when the clock fields were read.
+        clock_synchronized:
+          type: boolean
+          description: Whether this node knows cluster time.
+        clock_server:
+          type: string
+          description: The node this one takes cluster time from (absent on the leader).
+        clock_timekeeper:
+          type: boolean
+          description: Whether this node serves the cluster timeline (it leads).
+        clock_steps:
+          type: integer
+          minimum: 0
+          description: Times the cluster clock was stepped rather than slewed.
+        clock_samples:
+          type: integer
+          minimum: 0
+          description: Clock-sync samples accepted.
         stream:
           type: string
           description: The stream being played or waited for.

@@ -8,19 +8,29 @@ import Transport
 /// group: starts the transport and the ``RaftLoop``, feeds decoded messages
 /// from both lanes to the loop, and on graceful shutdown stops the loop
 /// (which flushes the log) and then the transport.
+///
+/// Control-lane payloads are routed by their first byte: ``ClockSyncCodec/format``
+/// (0xC5) goes to ``clockSync``, anything else is decoded as a Raft message
+/// (whose first byte is ``RaftMessageCodec/version``, 1).
 public final class RaftService: Service, Sendable {
     public let loop: RaftLoop
     let transport: Transport
     let logger: Logger
     let cluster: ClusterConfig
     let member: ClusterConfig.Member
+    /// Receives the clock-sync messages of the control lane; without it they are dropped as undecodable.
+    let clockSync: ClockSyncService?
 
-    public init(loop: RaftLoop, transport: Transport, cluster: ClusterConfig, member: ClusterConfig.Member, logger: Logger) {
+    public init(
+        loop: RaftLoop, transport: Transport, cluster: ClusterConfig, member: ClusterConfig.Member, logger: Logger,
+        clockSync: ClockSyncService? = nil
+    ) {
         self.loop = loop
         self.transport = transport
         self.cluster = cluster
         self.member = member
         self.logger = logger
+        self.clockSync = clockSync
     }
 
     /// Sends `message` on its lane (votes, heartbeats and responses on the
@@ -42,11 +52,16 @@ public final class RaftService: Service, Sendable {
         let transport = self.transport
         let cluster = self.cluster
         let localID = member.raftID
+        let clockSync = self.clockSync
         await withTaskGroup(of: Void.self) { group in
             for lane in Lane.allCases {
                 guard let inbound = transport.messages(on: lane) else { continue }
                 group.addTask {
                     for await message in inbound {
+                        if lane == .control, let clockSync, ClockSyncCodec.isClockSync(message.payload) {
+                            clockSync.receive(message.payload, from: message.from)
+                            continue
+                        }
                         do {
                             let decoded = try RaftMessageCodec.decode(message.payload)
                             // The transport authenticated the sender's name; the

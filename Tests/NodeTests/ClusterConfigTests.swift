@@ -82,6 +82,20 @@ final class ClusterConfigTests: XCTestCase {
         XCTAssertEqual(config.nodes[0].dataDirectory, "\(directory!)/data/n1")
     }
 
+    /// An ALSA device string with colons, equals signs, commas and a path (alsa-lib's `file` plugin)
+    /// is kept as written, plain or quoted; `none` in any case means no playback.
+    func testAudioDeviceStringsAreKeptVerbatim() throws {
+        let device = "file:FILE=/tmp/raftcast n1/out.raw,FORMAT=raw"
+        for value in [device, "\"\(device)\"", "'\(device)'"] {
+            let yaml = Self.minimal + "\n    audio: \(value)\n"
+            XCTAssertEqual(try ClusterConfig.parse(yaml: yaml, directory: directory).nodes[0].audioDevice, device, value)
+        }
+        XCTAssertEqual(
+            try ClusterConfig.parse(yaml: Self.minimal + "\n    audio: plughw:CARD=PCH,DEV=0\n", directory: directory)
+                .nodes[0].audioDevice, "plughw:CARD=PCH,DEV=0")
+        XCTAssertNil(try ClusterConfig.parse(yaml: Self.minimal + "\n    audio: None\n", directory: directory).nodes[0].audioDevice)
+    }
+
     func testEveryProblemIsReportedOnItsOwnLine() {
         let lines = errors("""
             cluster:

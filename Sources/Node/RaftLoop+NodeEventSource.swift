@@ -1,0 +1,3 @@
+/// The Raft loop is the node's source of committed changes (``subscribe(_:)``,
+/// ``fragmentRecord(atLogIndex:)``) for its playback service.
+extension RaftLoop: NodeEventSource {}

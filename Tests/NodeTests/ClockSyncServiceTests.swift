@@ -1,0 +1,128 @@
+import Audio
+import Broadcast
+import Logging
+import NIOCore
+import Node
+import Synchronization
+import XCTest
+
+/// Three ``ClockSyncService``s over an in-memory control lane, each on its own `ManualClock` (raw
+/// clocks seconds apart), stepped together in 250 µs rounds with a one-round delay each way.
+final class ClockSyncServiceTests: XCTestCase {
+    /// The simulated network and the services' shared view of who leads.
+    final class Network: Sendable {
+        struct Packet {
+            var from: String
+            var to: String
+            var payload: ByteBuffer
+        }
+
+        let leader = Mutex<String?>(nil)
+        let inFlight = Mutex<[Packet]>([])
+        let alive = Mutex<Set<String>>([])
+
+        func take() -> [Packet] { inFlight.withLock { packets in defer { packets = [] }; return packets } }
+    }
+
+    let round: Duration = .microseconds(250)
+    let starts: [String: Duration] = ["n1": .seconds(100), "n2": .milliseconds(3_700), "n3": .seconds(50)]
+
+    func makeServices(_ network: Network) -> (services: [String: ClockSyncService], clocks: [String: ManualClock]) {
+        var services: [String: ClockSyncService] = [:]
+        var clocks: [String: ManualClock] = [:]
+        let ids = starts.keys.sorted()
+        network.alive.withLock { $0 = Set(ids) }
+        for id in ids {
+            let clock = ManualClock(start: starts[id]!)
+            clocks[id] = clock
+            services[id] = ClockSyncService(
+                node: id, peers: ids.filter { $0 != id }, localClock: clock, pollInterval: .milliseconds(50),
+                logger: Logger(label: "test"),
+                leadership: {
+                    let leader = network.leader.withLock { $0 }
+                    return .init(leader: leader, isSelf: leader == id)
+                },
+                send: { peer, payload in
+                    guard network.alive.withLock({ $0.contains(id) }) else { return false }
+                    network.inFlight.withLock { $0.append(.init(from: id, to: peer, payload: payload)) }
+                    return true
+                })
+        }
+        return (services, clocks)
+    }
+
+    /// Advances every clock by `duration`, one round at a time: packets sent in a round arrive in
+    /// the next (250 µs each way), then every live node steps.
+    func run(
+        _ duration: Duration, _ network: Network, _ services: [String: ClockSyncService], _ clocks: [String: ManualClock]
+    ) {
+        for _ in 0..<Int(duration / round) {
+            for clock in clocks.values { clock.advance(by: round) }
+            let alive = network.alive.withLock { $0 }
+            for packet in network.take() where alive.contains(packet.to) {
+                services[packet.to]!.receive(packet.payload, from: packet.from)
+            }
+            for id in alive.sorted() { services[id]!.step() }
+        }
+    }
+
+    func testFollowersSynchronizeAndALeaderChangeKeepsTheTimeline() throws {
+        let network = Network()
+        let (services, clocks) = makeServices(network)
+        network.leader.withLock { $0 = "n1" }
+        run(.seconds(8), network, services, clocks)
+
+        // n1 found no timeline among its peers within 1 s and defined it: cluster time = its raw clock.
+        let leader = services["n1"]!.status
+        XCTAssertTrue(leader.isTimekeeper)
+        XCTAssertEqual(leader.offsetNanoseconds, 0)
+        for id in ["n2", "n3"] {
+            let status = services[id]!.status
+            XCTAssertTrue(status.synchronized, id)
+            XCTAssertEqual(status.server, "n1")
+            let trueOffset = (starts["n1"]! - starts[id]!).wholeNanoseconds
+            let error = try XCTUnwrap(status.offsetNanoseconds) - trueOffset
+            let bound = try XCTUnwrap(status.errorBoundNanoseconds)
+            XCTAssertLessThanOrEqual(abs(error), bound, "\(id): error \(error) ns within the bound")
+            XCTAssertLessThan(bound, 1_000_000, "\(id): bound under 1 ms")
+            XCTAssertGreaterThanOrEqual(status.acceptedSamples, 25, id)
+        }
+
+        // n1 dies; n2 leads. Its cluster time runs on without a jump; n3 follows n2.
+        let before = try XCTUnwrap(services["n2"]!.clusterNow())
+        network.alive.withLock { _ = $0.remove("n1") }
+        network.leader.withLock { $0 = "n2" }
+        run(.seconds(6), network, services, clocks)
+        let after = try XCTUnwrap(services["n2"]!.clusterNow())
+        XCTAssertLessThan(abs((after - before - .seconds(6)).wholeNanoseconds), 10_000, "no jump at the handover")
+        XCTAssertTrue(services["n2"]!.status.isTimekeeper)
+        let follower = services["n3"]!.status
+        XCTAssertEqual(follower.server, "n2")
+        let n3Now = try XCTUnwrap(services["n3"]!.clusterNow())
+        let bound = try XCTUnwrap(follower.errorBoundNanoseconds)
+        XCTAssertLessThanOrEqual(abs((n3Now - after).wholeNanoseconds), bound + 1)
+        XCTAssertLessThan(bound, 1_000_000)
+        for id in ["n2", "n3"] { XCTAssertEqual(services[id]!.status.steps, 0, "\(id) never stepped") }
+    }
+
+    func testUndecodableAndUnexpectedMessagesChangeNothing() throws {
+        let network = Network()
+        let (services, clocks) = makeServices(network)
+        network.leader.withLock { $0 = "n1" }
+        run(.seconds(2), network, services, clocks)
+        let follower = services["n2"]!
+        let before = follower.status
+        follower.receive(ByteBuffer(bytes: [ClockSyncCodec.format, 9, 1, 2]), from: "n1")
+        follower.receive(ByteBuffer(bytes: []), from: "n1")
+        // A response nobody asked for, from the right server.
+        follower.receive(
+            ClockSyncCodec.encode(.response(ClockSyncResponse(
+                id: 999_999, clientSend: .seconds(1), serverReceive: ClusterTime(nanoseconds: 1),
+                serverSend: ClusterTime(nanoseconds: 1), serverErrorBound: .zero))),
+            from: "n1")
+        let after = follower.status
+        XCTAssertEqual(after.acceptedSamples, before.acceptedSamples)
+        XCTAssertEqual(after.droppedResponses, before.droppedResponses + 1)
+        XCTAssertEqual(after.offsetNanoseconds, before.offsetNanoseconds)
+    }
+}
