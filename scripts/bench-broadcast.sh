@@ -93,18 +93,20 @@ window=$((SECONDS_PLAYED - 15))
 t0=$(date +%s.%N)
 sleep "$window"
 t1=$(date +%s.%N)
-echo "| node | audio | CPU % of a core | peak RSS MiB |"
-echo "|---|---|---|---|"
+echo "| node | audio | CPU % of a core | peak RSS MiB | RSS now: shared-library pages / private anonymous MiB |"
+echo "|---|---|---|---|---|"
 for n in n1 n2 n3; do
   pid=${NODE_PID[$n]}
   used=$(( $(cpu_ticks "$pid") - START[$n] ))
   hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
+  file_kb=$(awk '/^Rss:/ { rss = $2 } /^Anonymous:/ { anon = $2 } END { print rss - anon }' "/proc/$pid/smaps_rollup")
+  anon_kb=$(awk '/^Anonymous:/ { print $2 }' "/proc/$pid/smaps_rollup")
   audio=$([[ $n == n3 ]] && echo none || echo "file plugin")
-  awk -v n="$n" -v a="$audio" -v u="$used" -v hz="$TICK" -v t0="$t0" -v t1="$t1" -v kb="$hwm" \
-    'BEGIN { printf "| %s | %s | %.2f | %.1f |\n", n, a, 100 * u / hz / (t1 - t0), kb / 1024 }'
+  awk -v n="$n" -v a="$audio" -v u="$used" -v hz="$TICK" -v t0="$t0" -v t1="$t1" -v kb="$hwm" -v f="$file_kb" -v an="$anon_kb" \
+    'BEGIN { printf "| %s | %s | %.2f | %.1f | %.1f / %.1f |\n", n, a, 100 * u / hz / (t1 - t0), kb / 1024, f / 1024, an / 1024 }'
 done
 /usr/bin/time -f "%U %S %e %M" -o "$WORK/ffmpeg.time" \
   ffmpeg -nostdin -v error -re -i "$MP3" -f s16le -ar 48000 -ac 2 -y /dev/null
 read -r user sys wall kb <"$WORK/ffmpeg.time"
 awk -v u="$user" -v s="$sys" -v w="$wall" -v kb="$kb" \
-  'BEGIN { printf "| ffmpeg -re (reference) | decode to /dev/null | %.2f | %.1f |\n", 100 * (u + s) / w, kb / 1024 }'
+  'BEGIN { printf "| ffmpeg -re (reference) | decode to /dev/null | %.2f | %.1f | – |\n", 100 * (u + s) / w, kb / 1024 }'
