@@ -86,7 +86,7 @@ public struct DemoVerdict: Sendable, Hashable {
         for node in outcome.survivors {
             let result = Self.judge(node: node, records: records[node] ?? [], outcome: outcome)
             playback.append(result)
-            checks.append(Check(subject: node, passed: Self.passes(result, outcome: outcome, tolerance: tolerance), detail: Self.describe(result, outcome: outcome)))
+            checks.append(Check(subject: node, passed: Self.passes(result, outcome: outcome, tolerance: tolerance), detail: Self.describe(result, outcome: outcome, tolerance: tolerance)))
         }
         if let killed = outcome.killedLeader {
             let played = Set((records[killed] ?? []).map(\.fragment)).count
@@ -142,7 +142,7 @@ public struct DemoVerdict: Sendable, Hashable {
             && (result.largestOverlap?.gap ?? .zero) >= .zero - tolerance
     }
 
-    private static func describe(_ result: NodePlayback, outcome: DemoOutcome) -> String {
+    private static func describe(_ result: NodePlayback, outcome: DemoOutcome, tolerance: Duration) -> String {
         guard result.fragmentsPlayed > 0 else { return "played nothing (no play-log record of the stream)" }
         var parts: [String] = []
         let total = outcome.expectedFragments.map { " of \($0)" } ?? ""
@@ -155,7 +155,7 @@ public struct DemoVerdict: Sendable, Hashable {
         if let gap = result.largestGap {
             parts.append("largest gap \(DemoFormat.milliseconds(gap.gap)) (#\(gap.afterFragment)→#\(gap.beforeFragment))")
         }
-        if let overlap = result.largestOverlap {
+        if let overlap = result.largestOverlap, overlap.gap < .zero - tolerance {
             parts.append("overlap \(DemoFormat.milliseconds(overlap.gap)) (#\(overlap.afterFragment)→#\(overlap.beforeFragment))")
         }
         return parts.joined(separator: ", ")

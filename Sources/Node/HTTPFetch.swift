@@ -19,6 +19,7 @@ public enum HTTPFetch {
         public var body: [UInt8]
         public var text: String { String(decoding: body, as: UTF8.self) }
 
+        /// A response from its parts (header names lowercased).
         public init(status: Int, headers: [String: String], body: [UInt8]) {
             self.status = status
             self.headers = headers

@@ -6,6 +6,7 @@ public struct HTTPLocation: Sendable, Hashable, CustomStringConvertible {
     /// The path and query, starting with "/".
     public var path: String
 
+    /// A location from its parts.
     public init(host: String, port: Int, path: String) {
         self.host = host
         self.port = port
@@ -30,6 +31,7 @@ public struct HTTPLocation: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The URL again, `http://host:port/path`.
     public var description: String {
         let hostPart = host.contains(":") ? "[\(host)]" : host
         return "http://\(hostPart):\(port)\(path)"

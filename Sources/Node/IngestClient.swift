@@ -11,6 +11,7 @@ import Foundation
 /// and with ``Failure/rejected(_:)`` at once on a 4xx answer (bad media, too large, conflict, token).
 ///
 /// Blocking (it sleeps between polls); run it on a thread of its own. Time is injected (`now`, `sleep`).
+/// Not `Sendable` on purpose: one thread runs it, and its event handler is called on that thread.
 public final class IngestClient {
     /// What to ingest.
     public struct Request: Sendable, Hashable {
@@ -30,6 +31,7 @@ public final class IngestClient {
         /// Commit as fast as the cluster can instead of at playback speed.
         public var fast: Bool
 
+        /// A request with every field given.
         public init(media: Media, streamID: String, name: String?, fast: Bool) {
             self.media = media
             self.streamID = streamID

@@ -16,6 +16,7 @@ public struct IngestProgressLine: Sendable, Hashable {
     /// Wall time since the ingest began.
     public var elapsed: Duration
 
+    /// A line from what was measured.
     public init(committedFragments: Int, totalFragments: Int, committedBytes: Int, committedSeconds: Double, elapsed: Duration) {
         self.committedFragments = committedFragments
         self.totalFragments = totalFragments

@@ -396,8 +396,9 @@ components:
           type: string
         status:
           type: integer
-          minimum: 400
+          minimum: 300
           maximum: 599
+          description: The response's HTTP status (307 for the `not-leader` body of a redirect).
         detail:
           type: string
           description: One sentence naming what was wrong.

@@ -27,14 +27,14 @@ final class IngestProgressReporter {
             }
         case .uploading(let sent, let size):
             let text = "upload: \(IngestProgressLine.decimal(Double(sent) / 1e6, 1))/\(IngestProgressLine.decimal(Double(size) / 1e6, 1)) MB"
-            update(text, plain: text, force: false)
+            update(text, plain: text)
         case .accepted(let total, let complete):
             totalFragments = total
             lastRetryReason = nil
             line("ingest: stream \(streamID) \(complete ? "already complete" : "accepted"), \(total) fragments")
         case .progress(let status):
             let progress = line(for: status)
-            update(progress.bar(), plain: progress.plain(), force: false)
+            update(progress.bar(), plain: progress.plain())
         case .retrying(let reason):
             if reason != lastRetryReason {
                 lastRetryReason = reason
@@ -73,14 +73,14 @@ final class IngestProgressReporter {
         terminal.writeLine(text)
     }
 
-    /// The redrawn line on a terminal; otherwise `plain`, at most once per second unless `force`.
-    private func update(_ text: String, plain: String, force: Bool) {
+    /// The redrawn line on a terminal; otherwise `plain`, at most once per second.
+    private func update(_ text: String, plain: String) {
         if terminal.isInteractive {
             terminal.redraw(text)
             return
         }
         let now = ContinuousClock.now
-        if force || lastPlainLine.map({ now - $0 >= .seconds(1) }) ?? true {
+        if lastPlainLine.map({ now - $0 >= .seconds(1) }) ?? true {
             lastPlainLine = now
             terminal.writeLine(plain)
         }

@@ -10,12 +10,12 @@ struct LANScript {
     /// What it exits with when the kernel lacks the netem qdisc.
     static let unsupportedStatus: Int32 = 4
 
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let script: String
     let environment: [String: String]
     let work: URL
 
     init(name: String, subnet: String) throws {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         script = repository.appendingPathComponent("scripts/lan.sh").path
         work = ScratchDirectory.forProcess(prefix: "raftcast-lan-tests").appendingPathComponent(name)
         environment = [

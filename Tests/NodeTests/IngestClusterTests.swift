@@ -72,6 +72,38 @@ final class IngestClusterTests: XCTestCase {
         }
     }
 
+    /// A make-media.sh `mp3-cbr` file (128 kb/s) of `seconds`, made once per test process.
+    static func madeMP3(seconds: Int) throws -> String {
+        let file = ScratchDirectory.forProcess(prefix: "raftcast-ingest-cluster").appendingPathComponent("cbr-\(seconds)s.mp3").path
+        if !FileManager.default.fileExists(atPath: file) {
+            let made = try ToolProcess.run(
+                PythonTools.repositoryRoot.appendingPathComponent("scripts/make-media.sh").path,
+                ["mp3-cbr", "\(seconds)", file], timeout: 120)
+            guard made.status == 0 else { throw ToolFailure(command: "make-media.sh mp3-cbr \(seconds)", stderr: made.stderrText) }
+        }
+        return file
+    }
+
+    /// Starts `raftcast ingest file` in the background (stdout and stderr to files in the cluster's folder);
+    /// a teardown block SIGKILLs and reaps it if it is still running.
+    private func startIngest(_ file: String, cluster: LocalCluster, arguments: [String]) throws -> (Process, URL, URL) {
+        let ingest = Process()
+        ingest.executableURL = URL(fileURLWithPath: try RaftcastExecutable.path())
+        ingest.arguments = ["ingest", file, "--config", cluster.configPath] + arguments
+        let out = cluster.directory.appendingPathComponent("ingest.out")
+        let err = cluster.directory.appendingPathComponent("ingest.err")
+        for url in [out, err] { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        ingest.standardOutput = try FileHandle(forWritingTo: out)
+        ingest.standardError = try FileHandle(forWritingTo: err)
+        ingest.standardInput = FileHandle.nullDevice
+        try ingest.run()
+        addTeardownBlock {
+            if ingest.isRunning { kill(ingest.processIdentifier, SIGKILL) }
+            ingest.waitUntilExit()
+        }
+        return (ingest, out, err)
+    }
+
     /// The stream id in `raftcast ingest`'s closing line, `stream <id>: ingested …`.
     static func streamID(inSummary stdout: String) -> String? {
         guard let line = stdout.split(separator: "\n").last(where: { $0.hasPrefix("stream ") }) else { return nil }
@@ -102,16 +134,69 @@ final class IngestClusterTests: XCTestCase {
         }
     }
 
+    func testLibraryIngestWithClosedReads() throws {
+        // The file is named inside media_dir; reads need the token (the client sends it everywhere).
+        // No wait for a leader here: the client waits for one (LocalCluster's probes carry no token).
+        let cluster = try LocalCluster(size: 3, clusterSettings: ["media_dir: \(Self.media.path)", "open_reads: false"])
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.startAll()
+        let plan = try Self.probePlan(Self.media.appendingPathComponent("sample.mp4").path)
+        let run = try runRaftcast(
+            ["ingest", "sample.mp4", "--library", "--fast", "--name", "library sample", "--config", cluster.configPath,
+             "--timeout", "20"], timeout: .seconds(60))
+        XCTAssertEqual(run.status, 0, "\(run.stderr)\n\(cluster.logTails())")
+        let id = try XCTUnwrap(Self.streamID(inSummary: run.stdout), run.stdout)
+        try assertReplicated(cluster, nodes: cluster.ids, stream: id, plan: plan)
+        XCTAssertEqual(cluster.json(cluster.ids[0], "/v1/streams/\(id)")?["name"] as? String, "library sample")
+        let unauthorized = try cluster.http(cluster.ids[0], "GET", "/v1/streams/\(id)", authorized: false)
+        XCTAssertEqual(unauthorized.status, 401, "reads are closed in this cluster")
+
+        let missing = try runRaftcast(["ingest", "absent.mp3", "--library", "--config", cluster.configPath], timeout: .seconds(60))
+        XCTAssertEqual(missing.status, 2, missing.stderr)
+        let lastLine = missing.stderr.split(separator: "\n").last ?? ""
+        XCTAssertTrue(lastLine.hasPrefix("error: absent.mp3: refused by the cluster: "), missing.stderr)
+        XCTAssertTrue(lastLine.hasSuffix("(404 unknown-media)"), missing.stderr)
+        XCTAssertEqual(missing.stderr.components(separatedBy: "error:").count - 1, 1, "one error line")
+    }
+
+    func testUploadAboveTheClusterLimitExits2() throws {
+        // A 1.9 MB MP3 against a 1 MB limit: 413 before the body is read, then exit 2.
+        let file = try Self.madeMP3(seconds: 120)
+        let cluster = try LocalCluster(size: 1, clusterSettings: ["max_upload_mb: 1"])
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.start("n1")
+        _ = try cluster.waitForLeader(among: ["n1"])
+        let run = try runRaftcast(["ingest", file, "--config", cluster.configPath, "--fast"], timeout: .seconds(60))
+        XCTAssertEqual(run.status, 2, run.stderr)
+        let lastLine = run.stderr.split(separator: "\n").last ?? ""
+        XCTAssertTrue(lastLine.hasPrefix("error: \(file): refused by the cluster: "), run.stderr)
+        XCTAssertTrue(lastLine.hasSuffix("(413 too-large)"), run.stderr)
+        XCTAssertEqual((cluster.json("n1", "/v1/streams")?["streams"] as? [Any])?.count, 0, "nothing was ingested")
+    }
+
+    func testOnATerminalProgressIsOneLineRedrawnInPlace() throws {
+        // script(1) (util-linux) runs the command on a pseudo-terminal and copies what it printed.
+        let cluster = try LocalCluster(size: 1)
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.start("n1")
+        _ = try cluster.waitForLeader(among: ["n1"])
+        let file = Self.media.appendingPathComponent("sample.mp3").path
+        let command = [try RaftcastExecutable.path(), "ingest", file, "--config", cluster.configPath, "--fast"]
+            .map { "'\($0)'" }.joined(separator: " ")
+        let run = try ToolProcess.run("script", ["-qefc", command, "/dev/null"], timeout: 60)
+        let text = run.stdoutText
+        XCTAssertEqual(run.status, 0, text)
+        let redraw = "\r\u{1B}[2K"
+        XCTAssertTrue(text.contains(redraw + "["), "a bar redrawn in place: \(text.debugDescription)")
+        let n = try Self.probePlan(file).count
+        XCTAssertTrue(text.contains("]  \(n)/\(n) fragments  "), text.debugDescription)
+        XCTAssertFalse(text.contains("ingest: \(n)/\(n) fragments (100%)"), "no plain progress lines on a terminal")
+        XCTAssertTrue(text.contains(": ingested \(n) fragments, "), text.debugDescription)
+    }
+
     func testIngestSurvivesSIGKILLOfTheLeader() throws {
         // A paced 16-s MP3: long enough to kill the leader mid-stream on any machine, short enough for CI.
-        let folder = ScratchDirectory.forProcess(prefix: "raftcast-ingest-cluster")
-        let file = folder.appendingPathComponent("paced-16s.mp3").path
-        if !FileManager.default.fileExists(atPath: file) {
-            let made = try ToolProcess.run(
-                PythonTools.repositoryRoot.appendingPathComponent("scripts/make-media.sh").path, ["mp3-cbr", "16", file],
-                timeout: 120)
-            XCTAssertEqual(made.status, 0, made.stderrText)
-        }
+        let file = try Self.madeMP3(seconds: 16)
         let plan = try Self.probePlan(file)
         XCTAssertEqual(plan.count, 8)
 
@@ -120,20 +205,8 @@ final class IngestClusterTests: XCTestCase {
         try cluster.startAll()
         let leader = try cluster.waitForLeader(among: cluster.ids)
 
-        let ingest = Process()
-        ingest.executableURL = URL(fileURLWithPath: try RaftcastExecutable.path())
-        ingest.arguments = ["ingest", file, "--config", cluster.configPath, "--timeout", "15"]
-        let out = cluster.directory.appendingPathComponent("ingest.out")
-        let err = cluster.directory.appendingPathComponent("ingest.err")
-        for url in [out, err] { FileManager.default.createFile(atPath: url.path, contents: nil) }
-        ingest.standardOutput = try FileHandle(forWritingTo: out)
-        ingest.standardError = try FileHandle(forWritingTo: err)
-        ingest.standardInput = FileHandle.nullDevice
-        try ingest.run()
-        addTeardownBlock {
-            if ingest.isRunning { kill(ingest.processIdentifier, SIGKILL) }
-            ingest.waitUntilExit()
-        }
+        let started = ContinuousClock.now
+        let (ingest, out, err) = try startIngest(file, cluster: cluster, arguments: ["--timeout", "15"])
 
         // Kill the leader once a few fragments are committed and more are to come.
         let id = try cluster.waitFor("2 committed fragments on \(leader)", timeout: .seconds(20)) { () -> String? in
@@ -155,9 +228,50 @@ final class IngestClusterTests: XCTestCase {
         XCTAssertEqual(Self.streamID(inSummary: stdout), id, stdout)
         XCTAssertTrue(stdout.contains(": ingested \(plan.count) fragments, "), stdout)
         XCTAssertTrue(stderr.contains("retrying"), "the client saw the leader go: \(stderr)")
+        // Not a terminal: progress lines at most once per second (one per POST may come sooner).
+        let progressLines = stderr.split(separator: "\n").filter { $0.hasPrefix("ingest: ") && $0.contains(" fragments (") }
+        let wall = ContinuousClock.now - started
+        XCTAssertGreaterThan(progressLines.count, 0, stderr)
+        XCTAssertLessThanOrEqual(progressLines.count, Int(wall.components.seconds) + 4, stderr)
         let survivors = cluster.ids.filter { $0 != leader }
         let newLeader = try cluster.waitForLeader(among: survivors)
         XCTAssertTrue(stderr.contains("ingest: leader \(newLeader) at "), stderr)
         try assertReplicated(cluster, nodes: survivors, stream: id, plan: plan)
+    }
+
+    func testFastIngestSurvivesSIGKILLOfTheLeaderWithProposalsInFlight() throws {
+        // --fast is too quick to kill the leader at a chosen moment, so the followers are stopped to hold the
+        // ingest mid-stream: B before the upload, A once 2 fragments are committed (the leader keeps
+        // proposing, nothing more commits). Then the leader is SIGKILLed and A and B resume.
+        let file = try Self.madeMP3(seconds: 300)
+        let plan = try Self.probePlan(file)
+        let cluster = try LocalCluster(size: 3)
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try cluster.waitForLeader(among: cluster.ids)
+        let followers = cluster.ids.filter { $0 != leader }
+        cluster.signal(followers[1], SIGSTOP)
+        let (ingest, out, err) = try startIngest(file, cluster: cluster, arguments: ["--fast", "--timeout", "20"])
+        let id = try cluster.waitFor("2 committed fragments on \(leader)", timeout: .seconds(20)) { () -> String? in
+            guard let streams = cluster.json(leader, "/v1/streams")?["streams"] as? [[String: Any]],
+                  let stream = streams.first, (stream["committed_fragments"] as? Int ?? 0) >= 2
+            else { return nil }
+            return stream["id"] as? String
+        }
+        cluster.signal(followers[0], SIGSTOP)
+        let before = cluster.json(leader, "/v1/streams/\(id)")?["committed_fragments"] as? Int ?? 0
+        XCTAssertLessThan(before, plan.count, "held mid-stream")
+        cluster.kill9(leader)
+        for follower in followers { cluster.signal(follower, SIGCONT) }
+
+        let exited = try cluster.waitFor("raftcast ingest to exit", timeout: .seconds(40)) { ingest.isRunning ? nil : true }
+        XCTAssertTrue(exited)
+        ingest.waitUntilExit()
+        let stdout = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        XCTAssertEqual(ingest.terminationStatus, 0, "\(stderr)\n\(cluster.logTails())")
+        XCTAssertEqual(Self.streamID(inSummary: stdout), id, stdout)
+        XCTAssertTrue(stdout.contains(": ingested \(plan.count) fragments, "), stdout)
+        try assertReplicated(cluster, nodes: followers, stream: id, plan: plan)
     }
 }

@@ -20,9 +20,11 @@ final class OpenAPIConformanceTests: XCTestCase {
     ]
 
     /// `st run` against the node at `port`: bounded examples per operation, a fixed seed, one worker. Skipped
-    /// operations: the event stream (it never ends; its events are checked apart), `GET /v1/playback` (served
-    /// once the playback engine is wired into the node), and DELETE (it would remove the example stream).
-    private func schemathesis(document: String, port: Int, token: String) throws -> ToolProcess.Result {
+    /// operation: the event stream (it never ends; its events are checked apart). DELETE runs apart, last: it
+    /// removes the example stream.
+    private func schemathesis(
+        document: String, port: Int, token: String, methods: [String] = ["GET", "POST"], extra: [String] = []
+    ) throws -> ToolProcess.Result {
         let workdir = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-st-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workdir) }
@@ -31,10 +33,10 @@ final class OpenAPIConformanceTests: XCTestCase {
             [
                 "run", document, "--url", "http://127.0.0.1:\(port)", "--checks", Self.checks.joined(separator: ","),
                 "--max-examples", "15", "--request-timeout", "5",
-                "--exclude-path", "/v1/events", "--exclude-path", "/v1/playback", "--exclude-method", "DELETE",
+                "--exclude-path", "/v1/events",
                 "-H", "Authorization: Bearer \(token)", "--phases", "examples,coverage,fuzzing",
                 "--seed", "1", "--workers", "1", "--generation-database", "none", "--no-color",
-            ],
+            ] + methods.flatMap { ["--include-method", $0] } + extra,
             timeout: 120, currentDirectory: workdir)
     }
 
@@ -59,6 +61,17 @@ final class OpenAPIConformanceTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stdoutText + run.stderrText)
         XCTAssertTrue(run.stdoutText.contains(" passed"), run.stdoutText)
         XCTAssertFalse(run.stdoutText.contains("FAILURES"), run.stdoutText)
+        // Seven GETs (cluster, streams, stream, fragments, playback, openapi.yaml, metrics) and the POST.
+        XCTAssertTrue(run.stdoutText.contains("Operations:       8 selected"), run.stdoutText)
+
+        // DELETE last (the example stream goes), ids of every form: 200, 400 or 404 as documented.
+        let deletes = try schemathesis(
+            document: PythonTools.openAPIPath, port: cluster.httpPorts[0], token: cluster.token,
+            methods: ["DELETE"])
+        XCTAssertEqual(deletes.status, 0, deletes.stdoutText + deletes.stderrText)
+        XCTAssertTrue(deletes.stdoutText.contains(" passed"), deletes.stdoutText)
+        XCTAssertTrue(deletes.stdoutText.contains("Operations:       1 selected"), deletes.stdoutText)
+        XCTAssertNil(cluster.json("n1", "/v1/streams/\(Self.exampleStreamID)"), "the examples phase deleted the example stream")
 
         // The events of that ingest, each against its schema.
         XCTAssertEqual(seen.first?.name, "leader")
@@ -69,6 +82,28 @@ final class OpenAPIConformanceTests: XCTestCase {
             input: Data(lines.utf8))
         XCTAssertEqual(validated.status, 0, validated.stdoutText + validated.stderrText)
         XCTAssertEqual(validated.stdoutText, "\(seen.count) events valid\n")
+    }
+
+    func testFollowerRedirectsWritesAsDocumented() throws {
+        // On a follower every POST answers 307 (Location, problem body) or 401, valid or not (the leader
+        // validates): redirects are not followed, and invalid requests are not expected to get a 4xx here.
+        let cluster = try LocalCluster(size: 3)
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try cluster.waitForLeader(among: cluster.ids)
+        let follower = try XCTUnwrap(cluster.ids.first { $0 != leader })
+        let probe = try cluster.http(
+            follower, "POST", "/v1/streams?id=\(Self.exampleStreamID)", body: [1, 2, 3],
+            headers: ["Content-Type": "application/octet-stream"])
+        XCTAssertEqual(probe.status, 307, probe.text)
+        XCTAssertEqual(
+            probe.headers["location"],
+            "http://127.0.0.1:\(cluster.httpPorts[cluster.index(of: leader)])/v1/streams?id=\(Self.exampleStreamID)")
+        let run = try schemathesis(
+            document: PythonTools.openAPIPath, port: cluster.httpPorts[cluster.index(of: follower)], token: cluster.token,
+            methods: ["POST"], extra: ["--max-redirects", "0", "--exclude-checks", "negative_data_rejection"])
+        XCTAssertEqual(run.status, 0, run.stdoutText + run.stderrText)
+        XCTAssertTrue(run.stdoutText.contains(" passed"), run.stdoutText)
     }
 
     func testSchemathesisFindsADocumentThatDisagreesWithTheNode() throws {

@@ -1,0 +1,109 @@
+import Demo
+import Foundation
+import Node
+import TestSupport
+import XCTest
+
+/// The demo's failover with every node on its own address: `scripts/lan.sh up 3` (three network
+/// namespaces), a paced `raftcast ingest` from the host through the bridge, SIGKILL of the leader
+/// while it ingests; the client resumes with the new leader, and every survivor ends with every
+/// fragment. Root only (skips with lan.sh's reason otherwise).
+final class LANIngestFailoverTests: XCTestCase {
+    func testPacedIngestSurvivesTheLeadersDeathAcrossNamespaces() throws {
+        let lan = try LANScript(name: "rci", subnet: "10.79.0")
+        let up = try lan.run(["up", "3", "--audio", "none"])
+        if up.status == LANScript.noPrivilegeStatus {
+            throw XCTSkip("scripts/lan.sh cannot build a LAN here: \(up.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        addTeardownBlock { _ = try? lan.run(["down"]) }
+        XCTAssertEqual(up.status, 0, up.stderrText)
+        let config = try ClusterConfig.load(path: lan.work.appendingPathComponent("cluster.yaml").path)
+        let (leader, term) = try lan.waitForLeader()
+
+        let media = lan.repository.appendingPathComponent("media/sample.mp3").path
+        let ingest = try BackgroundProcess(
+            try RaftcastExecutable.path(), ["ingest", media, "--config", lan.work.appendingPathComponent("cluster.yaml").path, "--name", "lan-failover"],
+            log: lan.work.appendingPathComponent("ingest.log").path)
+        addTeardownBlock { ingest.stop() }
+
+        // Kill the leader once it has committed two fragments (of six), while it is still ingesting.
+        let leaderMember = try XCTUnwrap(config.member(id: leader))
+        let before = try poll("two fragments committed on \(leader)", lan: lan) { () -> DemoStreamProgress? in
+            guard let stream = Self.stream(at: leaderMember), stream.committedFragments >= 2 else { return nil }
+            return stream
+        }
+        XCTAssertEqual(before.state, "ingesting", "killed mid-ingest")
+        XCTAssertEqual(try lan.run(["kill", leader]).status, 0)
+        let (successor, newTerm) = try lan.waitForLeader { id, t in id != leader && t > term }
+        XCTAssertGreaterThan(newTerm, term)
+
+        let status = try XCTUnwrap(ingest.wait(timeout: .seconds(60)), "raftcast ingest still running after 60 s")
+        XCTAssertEqual(status, 0, ingest.output)
+        let survivors = config.nodes.filter { $0.id != leader }
+        var expected = 0
+        for member in survivors {
+            let stream = try XCTUnwrap(Self.stream(at: member), "\(member.id) lists the stream")
+            XCTAssertEqual(stream.state, "ended", member.id)
+            expected = try XCTUnwrap(stream.expectedFragments)
+            XCTAssertEqual(stream.committedFragments, expected, member.id)
+        }
+        XCTAssertEqual(expected, 6, "12 s of media in 2 s fragments")
+
+        XCTAssertNotEqual(successor, leader)
+    }
+
+    private static func stream(at member: ClusterConfig.Member) -> DemoStreamProgress? {
+        guard let response = try? HTTPFetch.request(host: member.http.host, port: member.http.port, path: "/v1/streams"),
+            response.status == 200
+        else { return nil }
+        return try? DemoStreamProgress.decodeList(response.body, named: "lan-failover")
+    }
+
+    /// Polls `condition` every 50 ms until it returns a value or `timeout` passes.
+    private func poll<T>(_ what: String, lan: LANScript, timeout: Duration = .seconds(20), _ condition: () -> T?) throws -> T {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let value = condition() { return value }
+            usleep(50_000)
+        }
+        throw LANScriptFailure(description: "timed out waiting for \(what)\n\(lan.logTails())")
+    }
+}
+
+/// A process started in the background, its output in a log file; ``stop()`` (SIGTERM, SIGKILL after
+/// 3 s) reaps it.
+final class BackgroundProcess: @unchecked Sendable {
+    private let process = Process()
+    private let log: String
+
+    init(_ executable: String, _ arguments: [String], log: String) throws {
+        self.log = log
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        defer { try? handle.close() }
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Its exit status once it exits within `timeout`; nil if it is still running.
+    func wait(timeout: Duration) -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// What it printed.
+    var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
+    /// SIGTERM, SIGKILL after 3 s; reaped.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        if wait(timeout: .seconds(3)) == nil { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
