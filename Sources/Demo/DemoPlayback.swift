@@ -12,20 +12,27 @@ public struct DemoPlayback: Sendable, Hashable, Decodable {
     public var syncErrorNanoseconds: Int64?
     /// Why the device failed, when it did.
     public var error: String?
+    /// Whether the node's clock follows the cluster timeline (nil when the node does not say).
+    public var clockSynchronized: Bool?
 
     enum CodingKeys: String, CodingKey {
         case state, fragment, error
+        case clockSynchronized = "clock_synchronized"
         case positionSeconds = "position_seconds"
         case syncErrorNanoseconds = "sync_error_ns"
     }
 
     /// A playback report with every field given.
-    public init(state: String, fragment: Int?, positionSeconds: Double?, syncErrorNanoseconds: Int64?, error: String? = nil) {
+    public init(
+        state: String, fragment: Int?, positionSeconds: Double?, syncErrorNanoseconds: Int64?, error: String? = nil,
+        clockSynchronized: Bool? = nil
+    ) {
         self.state = state
         self.fragment = fragment
         self.positionSeconds = positionSeconds
         self.syncErrorNanoseconds = syncErrorNanoseconds
         self.error = error
+        self.clockSynchronized = clockSynchronized
     }
 
     /// True when the node is not (or no longer) playing anything: the engine is idle, or the node has

@@ -45,6 +45,9 @@ public struct DemoVerdict: Sendable, Hashable {
         public var largestGap: PlayLogAnalysis.Gap?
         /// The most negative gap (overlap), when below zero.
         public var largestOverlap: PlayLogAnalysis.Gap?
+        /// How late into its first fragment the node started (a join mid-stream misses the samples
+        /// before it; 0 when it started on the stream's first sample).
+        public var missedAtStart: Duration
     }
 
     /// The largest gap (or overlap) between consecutive fragments that still counts as seamless.
@@ -128,18 +131,23 @@ public struct DemoVerdict: Sendable, Hashable {
             takeoverGap = gaps.filter { (kill - 2)...(kill + 1) ~= $0.afterFragment }.max { $0.gap.demoMagnitude < $1.gap.demoMagnitude }
         }
         let overlap = gaps.min { $0.gap < $1.gap }
+        // The gaps cover every fragment after the first; a late start inside the first shows only here.
+        let missedAtStart = records.min { $0.fragment < $1.fragment }.map {
+            Duration.nanoseconds(($0.firstPlayedSample - $0.fragmentFirstSample) * 1_000_000_000 / Int64(max($0.sampleRate, 1)))
+        } ?? .zero
         return NodePlayback(
             node: node, fragmentsPlayed: counts.count,
             missing: (0..<max(expected, 0)).filter { counts[$0] == nil },
             doubled: counts.filter { $0.value > 1 }.map(\.key).sorted(),
             takeoverGap: takeoverGap, largestGap: gaps.max { $0.gap < $1.gap },
-            largestOverlap: overlap.flatMap { $0.gap < .zero ? $0 : nil })
+            largestOverlap: overlap.flatMap { $0.gap < .zero ? $0 : nil }, missedAtStart: missedAtStart)
     }
 
     private static func passes(_ result: NodePlayback, outcome: DemoOutcome, tolerance: Duration) -> Bool {
         result.fragmentsPlayed > 0 && result.missing.isEmpty && result.doubled.isEmpty
             && (result.largestGap?.gap ?? .zero) <= tolerance
             && (result.largestOverlap?.gap ?? .zero) >= .zero - tolerance
+            && result.missedAtStart <= tolerance
     }
 
     private static func describe(_ result: NodePlayback, outcome: DemoOutcome, tolerance: Duration) -> String {
@@ -148,6 +156,7 @@ public struct DemoVerdict: Sendable, Hashable {
         let total = outcome.expectedFragments.map { " of \($0)" } ?? ""
         parts.append("\(result.fragmentsPlayed)\(total) fragments")
         if !result.missing.isEmpty { parts.append("missing \(list(result.missing))") }
+        if result.missedAtStart > tolerance { parts.append("joined \(DemoFormat.milliseconds(result.missedAtStart)) late") }
         parts.append(result.doubled.isEmpty ? "none doubled" : "doubled \(list(result.doubled))")
         if let gap = result.takeoverGap {
             parts.append("gap at the takeover (#\(gap.afterFragment)→#\(gap.beforeFragment)) \(DemoFormat.milliseconds(gap.gap))")

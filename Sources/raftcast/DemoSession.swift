@@ -82,9 +82,11 @@ final class DemoSession {
         for node in layout.nodes { try startNode(node) }
 
         phase = "electing"
-        guard try poll(until: { watch.leader != nil }, timeout: .seconds(20)) else {
-            throw CLIFailure.runtime("demo", "no leader within 20 s (see the node logs in \(layout.directory))")
+        guard try poll(until: { watch.leader != nil && clocksSynchronized }, timeout: .seconds(20)) else {
+            let reason = watch.leader == nil ? "no leader" : "the nodes' clocks did not synchronize"
+            throw CLIFailure.runtime("demo", "\(reason) within 20 s (see the node logs in \(layout.directory))")
         }
+        record("every node follows the cluster clock")
 
         phase = "ingesting"
         try startIngest()
@@ -243,6 +245,12 @@ final class DemoSession {
             if let found = try? DemoStreamProgress.decodeList(response.body, named: Self.streamName) { return found }
         }
         return nil
+    }
+
+    /// Every running node follows the cluster timeline (a node that does not say counts as following):
+    /// a listener joins a broadcast only once its clock does, so the ingest waits for it.
+    private var clocksSynchronized: Bool {
+        samples.allSatisfy { $0.process != .running || ($0.playback != nil && $0.playback?.clockSynchronized != false) }
     }
 
     /// Every survivor has played the stream and gone idle; or, when the nodes do not report

@@ -109,3 +109,18 @@ final class DemoVerdictTests: XCTestCase {
         XCTAssertEqual(never.lines[2], "  ✗ ingest         raftcast ingest did not finish")
     }
 }
+
+extension DemoVerdictTests {
+    func testANodeThatJoinedTheStreamLateFails() {
+        let all = Array(0..<10)
+        // n3's first record starts 0.5 s (24 000 samples) into fragment 0: it joined mid-stream.
+        var late = DemoFixtures.records("n3", fragments: all)
+        late[0].firstPlayedSample = 24_000
+        late[0].heardAtNanoseconds += 500_000_000
+        let verdict = DemoVerdict(outcome(n2: DemoFixtures.records("n2", fragments: all), n3: late))
+        XCTAssertFalse(verdict.passed)
+        XCTAssertEqual(verdict.playback[1].missedAtStart, .milliseconds(500))
+        XCTAssertTrue(verdict.lines[4].hasPrefix("  ✗ n3             10 of 10 fragments, joined 500.00 ms late, none doubled"), verdict.lines[4])
+        XCTAssertEqual(verdict.playback[1].largestGap?.gap, .zero, "the gaps alone do not show it")
+    }
+}

@@ -75,8 +75,11 @@ final class DemoPlaybackDecodingTests: XCTestCase {
                 committedUndecodedFragments: 0, clockOffsetNanoseconds: nil, clockErrorBoundNanoseconds: nil,
                 syncErrorNanoseconds: nil, underruns: 0, hardResyncs: 0, driftCorrectionFrames: 0, stalledSamples: 0)))
         XCTAssertTrue(idle.isDone)
-        let disabled = try JSONDecoder().decode(DemoPlayback.self, from: Data(#"{"node":"n2","state":"disabled","clock_offset_ns":-31}"#.utf8))
+        let disabled = try JSONDecoder().decode(
+            DemoPlayback.self, from: Data(#"{"node":"n2","state":"disabled","clock_offset_ns":-31,"clock_synchronized":false}"#.utf8))
         XCTAssertTrue(disabled.isDone)
+        XCTAssertEqual(disabled.clockSynchronized, false)
+        XCTAssertNil(playing.clockSynchronized, "the engine's status alone does not say")
         let failed = try JSONDecoder().decode(DemoPlayback.self, from: Data(#"{"node":"n2","state":"failed","error":"no such device"}"#.utf8))
         XCTAssertEqual(failed.error, "no such device")
         XCTAssertTrue(failed.isDone)
