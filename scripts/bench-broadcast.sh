@@ -36,15 +36,27 @@ ffmpeg -nostdin -v error -f lavfi -i "sine=frequency=440:sample_rate=44100:durat
   -filter_complex "[0][1]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo" -c:a libmp3lame -b:a 192k "$MP3"
 
 # --- 1. failover -------------------------------------------------------------------------------------
-echo "== failover: $ROUNDS rounds of raftcast demo"
+echo "== failover: $ROUNDS rounds of raftcast demo (3 nodes, ${SECONDS_PLAYED} s paced broadcast, leader killed a third in)"
 : >"$WORK/verdicts.txt"
 for round in $(seq "$ROUNDS"); do
-  if ! "$RAFTCAST" demo --nodes 3 --media "$MP3" --kill-after $((SECONDS_PLAYED / 3)) >"$WORK/demo-$round.txt" 2>&1; then
-    echo "round $round: verdict FAILED" | tee -a "$WORK/verdicts.txt"
-  fi
-  grep -E "^(verdict|  )" "$WORK/demo-$round.txt" | sed "s/^/round $round: /" >>"$WORK/verdicts.txt" || true
-  tail -12 "$WORK/demo-$round.txt"
+  status=0
+  "$RAFTCAST" demo --nodes 3 --media "$MP3" --kill-after $((SECONDS_PLAYED / 3)) >"$WORK/demo-$round.txt" 2>&1 || status=$?
+  sed -n '/^verdict:/,$p' "$WORK/demo-$round.txt" | sed "s/^/$round /" >>"$WORK/verdicts.txt"
+  echo "round $round: $(grep '^verdict:' "$WORK/demo-$round.txt") (exit $status)"
 done
+echo
+echo "| rounds | passed | time to new leader ms (median / max) | gap at takeover ms (max over survivors) | largest gap ms | skew p50 / p99 / max ms (worst round) |"
+echo "|---|---|---|---|---|---|"
+awk -v rounds="$ROUNDS" '
+  / verdict: PASS/ { passed++ }
+  /gap at the takeover/ { for (i = 1; i <= NF; i++) if ($i == "ms,") { g = $(i - 1); if (g > gap) gap = g; break } }
+  /largest gap/ { for (i = 1; i <= NF; i++) if ($i == "gap" && $(i + 1) != "at") { l = $(i + 1); if (l > largest) largest = l } }
+  / skew / { for (i = 1; i <= NF; i++) { if ($i == "p50") a = $(i + 1); if ($i == "p99") b = $(i + 1); if ($i == "max") c = $(i + 1) }
+             if (c > smax) { smax = c; s50 = a; s99 = b } }
+  END { printf "| %d | %d | %s | %.2f | %.2f | %s / %s / %s |\n", rounds, passed, leader, gap, largest, s50, s99, smax }
+' leader="$(sed -n 's/.*new leader *\([0-9]*\) ms.*/\1/p' "$WORK/verdicts.txt" | sort -n |
+            awk '{ v[NR] = $1 } END { if (NR) printf "%s / %s", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[NR] }')" \
+  "$WORK/verdicts.txt"
 
 # --- 2. cost of playing ------------------------------------------------------------------------------
 echo
@@ -81,18 +93,20 @@ window=$((SECONDS_PLAYED - 15))
 t0=$(date +%s.%N)
 sleep "$window"
 t1=$(date +%s.%N)
-echo "| node | audio | CPU % of a core | peak RSS MiB |"
-echo "|---|---|---|---|"
+echo "| node | audio | CPU % of a core | peak RSS MiB | RSS now: shared-library pages / private anonymous MiB |"
+echo "|---|---|---|---|---|"
 for n in n1 n2 n3; do
   pid=${NODE_PID[$n]}
   used=$(( $(cpu_ticks "$pid") - START[$n] ))
   hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
+  file_kb=$(awk '/^Rss:/ { rss = $2 } /^Anonymous:/ { anon = $2 } END { print rss - anon }' "/proc/$pid/smaps_rollup")
+  anon_kb=$(awk '/^Anonymous:/ { print $2 }' "/proc/$pid/smaps_rollup")
   audio=$([[ $n == n3 ]] && echo none || echo "file plugin")
-  awk -v n="$n" -v a="$audio" -v u="$used" -v hz="$TICK" -v t0="$t0" -v t1="$t1" -v kb="$hwm" \
-    'BEGIN { printf "| %s | %s | %.2f | %.1f |\n", n, a, 100 * u / hz / (t1 - t0), kb / 1024 }'
+  awk -v n="$n" -v a="$audio" -v u="$used" -v hz="$TICK" -v t0="$t0" -v t1="$t1" -v kb="$hwm" -v f="$file_kb" -v an="$anon_kb" \
+    'BEGIN { printf "| %s | %s | %.2f | %.1f | %.1f / %.1f |\n", n, a, 100 * u / hz / (t1 - t0), kb / 1024, f / 1024, an / 1024 }'
 done
 /usr/bin/time -f "%U %S %e %M" -o "$WORK/ffmpeg.time" \
   ffmpeg -nostdin -v error -re -i "$MP3" -f s16le -ar 48000 -ac 2 -y /dev/null
 read -r user sys wall kb <"$WORK/ffmpeg.time"
 awk -v u="$user" -v s="$sys" -v w="$wall" -v kb="$kb" \
-  'BEGIN { printf "| ffmpeg -re (reference) | decode to /dev/null | %.2f | %.1f |\n", 100 * (u + s) / w, kb / 1024 }'
+  'BEGIN { printf "| ffmpeg -re (reference) | decode to /dev/null | %.2f | %.1f | – |\n", 100 * (u + s) / w, kb / 1024 }'

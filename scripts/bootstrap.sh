@@ -5,6 +5,7 @@
 #
 #   scripts/bootstrap.sh            build + test packages, and the Python tools of the tests
 #   scripts/bootstrap.sh --runtime  only what a running node needs
+#   scripts/bootstrap.sh --build    the Debian packages to build and run (no Python tools: scripts/run.sh)
 #
 # The tests' Python tools (openapi-spec-validator, schemathesis: they check docs/openapi.yaml and
 # the running node against it) go into a virtual environment inside the repository, .venv/
@@ -59,7 +60,7 @@ else
   echo "bootstrap: done"
 fi
 
-if [[ "${1:-}" == "--runtime" ]]; then exit 0; fi
+if [[ "${1:-}" == "--runtime" || "${1:-}" == "--build" ]]; then exit 0; fi
 
 # The tests' Python tools in .venv/: made with Debian's python3 (not one earlier in PATH), checked by
 # importing them at the pinned versions; rebuilt only when that check fails.

@@ -271,7 +271,13 @@ public final class RaftLoop: @unchecked Sendable {
             }
             do {
                 while driver.hasReady { try handleReady() }
-                for queued in work.ingests { queued.completion(startIngest(queued.request)) }
+                for queued in work.ingests {
+                    let result = startIngest(queued.request)
+                    // Published before the caller hears the answer, so its next GET sees the session.
+                    let statuses = ingest.statuses
+                    published.withLockedValue { $0.ingestStatuses = statuses }
+                    queued.completion(result)
+                }
                 if driveIngest() { while driver.hasReady { try handleReady() } }
             } catch {
                 failure = error

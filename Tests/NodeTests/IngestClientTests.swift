@@ -193,11 +193,16 @@ final class IngestClientTests: XCTestCase {
             poll < 2 ? Self.stream(id, state: "ingesting", committed: 3, total: nil, active: true)
                 : Self.stream(id, state: "ended", committed: 4, total: 4, active: false)
         }
+        // Time is virtual: sleeps advance it at once (the fake nodes answer at once anyway).
+        let clock = Locked(ContinuousClock.now)
+        let start = clock.current
         let client = IngestClient(
             cluster: try cluster(httpPorts: [n1.port, n2.port]),
-            request: .init(media: .upload(path: path), streamID: id, name: nil, fast: true), attemptTimeout: .seconds(10))
+            request: .init(media: .upload(path: path), streamID: id, name: nil, fast: true), attemptTimeout: .seconds(10),
+            now: { clock.current }, sleep: { d in clock.withValue { $0 += d } })
         let outcome = try client.run()
         XCTAssertEqual(outcome.posts, 2)
+        XCTAssertGreaterThanOrEqual(clock.current - start, IngestClient.startGrace, "n1's stop believed only after the grace")
         XCTAssertEqual(outcome.stream.committedFragments, 4)
         let posted = bodies.current
         XCTAssertEqual(posted.map(\.node), ["n1", "n2"])

@@ -84,6 +84,26 @@ final class IngestClusterTests: XCTestCase {
         return file
     }
 
+    /// Starts `raftcast ingest file` in the background (stdout and stderr to files in the cluster's folder);
+    /// a teardown block SIGKILLs and reaps it if it is still running.
+    private func startIngest(_ file: String, cluster: LocalCluster, arguments: [String]) throws -> (Process, URL, URL) {
+        let ingest = Process()
+        ingest.executableURL = URL(fileURLWithPath: try RaftcastExecutable.path())
+        ingest.arguments = ["ingest", file, "--config", cluster.configPath] + arguments
+        let out = cluster.directory.appendingPathComponent("ingest.out")
+        let err = cluster.directory.appendingPathComponent("ingest.err")
+        for url in [out, err] { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        ingest.standardOutput = try FileHandle(forWritingTo: out)
+        ingest.standardError = try FileHandle(forWritingTo: err)
+        ingest.standardInput = FileHandle.nullDevice
+        try ingest.run()
+        addTeardownBlock {
+            if ingest.isRunning { kill(ingest.processIdentifier, SIGKILL) }
+            ingest.waitUntilExit()
+        }
+        return (ingest, out, err)
+    }
+
     /// The stream id in `raftcast ingest`'s closing line, `stream <id>: ingested …`.
     static func streamID(inSummary stdout: String) -> String? {
         guard let line = stdout.split(separator: "\n").last(where: { $0.hasPrefix("stream ") }) else { return nil }
@@ -186,20 +206,7 @@ final class IngestClusterTests: XCTestCase {
         let leader = try cluster.waitForLeader(among: cluster.ids)
 
         let started = ContinuousClock.now
-        let ingest = Process()
-        ingest.executableURL = URL(fileURLWithPath: try RaftcastExecutable.path())
-        ingest.arguments = ["ingest", file, "--config", cluster.configPath, "--timeout", "15"]
-        let out = cluster.directory.appendingPathComponent("ingest.out")
-        let err = cluster.directory.appendingPathComponent("ingest.err")
-        for url in [out, err] { FileManager.default.createFile(atPath: url.path, contents: nil) }
-        ingest.standardOutput = try FileHandle(forWritingTo: out)
-        ingest.standardError = try FileHandle(forWritingTo: err)
-        ingest.standardInput = FileHandle.nullDevice
-        try ingest.run()
-        addTeardownBlock {
-            if ingest.isRunning { kill(ingest.processIdentifier, SIGKILL) }
-            ingest.waitUntilExit()
-        }
+        let (ingest, out, err) = try startIngest(file, cluster: cluster, arguments: ["--timeout", "15"])
 
         // Kill the leader once a few fragments are committed and more are to come.
         let id = try cluster.waitFor("2 committed fragments on \(leader)", timeout: .seconds(20)) { () -> String? in
@@ -230,5 +237,41 @@ final class IngestClusterTests: XCTestCase {
         let newLeader = try cluster.waitForLeader(among: survivors)
         XCTAssertTrue(stderr.contains("ingest: leader \(newLeader) at "), stderr)
         try assertReplicated(cluster, nodes: survivors, stream: id, plan: plan)
+    }
+
+    func testFastIngestSurvivesSIGKILLOfTheLeaderWithProposalsInFlight() throws {
+        // --fast is too quick to kill the leader at a chosen moment, so the followers are stopped to hold the
+        // ingest mid-stream: B before the upload, A once 2 fragments are committed (the leader keeps
+        // proposing, nothing more commits). Then the leader is SIGKILLed and A and B resume.
+        let file = try Self.madeMP3(seconds: 300)
+        let plan = try Self.probePlan(file)
+        let cluster = try LocalCluster(size: 3)
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try cluster.waitForLeader(among: cluster.ids)
+        let followers = cluster.ids.filter { $0 != leader }
+        cluster.signal(followers[1], SIGSTOP)
+        let (ingest, out, err) = try startIngest(file, cluster: cluster, arguments: ["--fast", "--timeout", "20"])
+        let id = try cluster.waitFor("2 committed fragments on \(leader)", timeout: .seconds(20)) { () -> String? in
+            guard let streams = cluster.json(leader, "/v1/streams")?["streams"] as? [[String: Any]],
+                  let stream = streams.first, (stream["committed_fragments"] as? Int ?? 0) >= 2
+            else { return nil }
+            return stream["id"] as? String
+        }
+        cluster.signal(followers[0], SIGSTOP)
+        let before = cluster.json(leader, "/v1/streams/\(id)")?["committed_fragments"] as? Int ?? 0
+        XCTAssertLessThan(before, plan.count, "held mid-stream")
+        cluster.kill9(leader)
+        for follower in followers { cluster.signal(follower, SIGCONT) }
+
+        let exited = try cluster.waitFor("raftcast ingest to exit", timeout: .seconds(40)) { ingest.isRunning ? nil : true }
+        XCTAssertTrue(exited)
+        ingest.waitUntilExit()
+        let stdout = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        XCTAssertEqual(ingest.terminationStatus, 0, "\(stderr)\n\(cluster.logTails())")
+        XCTAssertEqual(Self.streamID(inSummary: stdout), id, stdout)
+        XCTAssertTrue(stdout.contains(": ingested \(plan.count) fragments, "), stdout)
+        try assertReplicated(cluster, nodes: followers, stream: id, plan: plan)
     }
 }

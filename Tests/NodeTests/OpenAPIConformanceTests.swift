@@ -20,9 +20,8 @@ final class OpenAPIConformanceTests: XCTestCase {
     ]
 
     /// `st run` against the node at `port`: bounded examples per operation, a fixed seed, one worker. Skipped
-    /// operations: the event stream (it never ends; its events are checked apart) and `GET /v1/playback`
-    /// (served once the playback engine is wired into the node). DELETE runs apart, last: it removes the
-    /// example stream.
+    /// operation: the event stream (it never ends; its events are checked apart). DELETE runs apart, last: it
+    /// removes the example stream.
     private func schemathesis(
         document: String, port: Int, token: String, methods: [String] = ["GET", "POST"], extra: [String] = []
     ) throws -> ToolProcess.Result {
@@ -34,7 +33,7 @@ final class OpenAPIConformanceTests: XCTestCase {
             [
                 "run", document, "--url", "http://127.0.0.1:\(port)", "--checks", Self.checks.joined(separator: ","),
                 "--max-examples", "15", "--request-timeout", "5",
-                "--exclude-path", "/v1/events", "--exclude-path", "/v1/playback",
+                "--exclude-path", "/v1/events",
                 "-H", "Authorization: Bearer \(token)", "--phases", "examples,coverage,fuzzing",
                 "--seed", "1", "--workers", "1", "--generation-database", "none", "--no-color",
             ] + methods.flatMap { ["--include-method", $0] } + extra,
@@ -62,8 +61,8 @@ final class OpenAPIConformanceTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stdoutText + run.stderrText)
         XCTAssertTrue(run.stdoutText.contains(" passed"), run.stdoutText)
         XCTAssertFalse(run.stdoutText.contains("FAILURES"), run.stdoutText)
-        // Six GETs (cluster, streams, stream, fragments, openapi.yaml, metrics) and the POST.
-        XCTAssertTrue(run.stdoutText.contains("Operations:       7 selected"), run.stdoutText)
+        // Seven GETs (cluster, streams, stream, fragments, playback, openapi.yaml, metrics) and the POST.
+        XCTAssertTrue(run.stdoutText.contains("Operations:       8 selected"), run.stdoutText)
 
         // DELETE last (the example stream goes), ids of every form: 200, 400 or 404 as documented.
         let deletes = try schemathesis(

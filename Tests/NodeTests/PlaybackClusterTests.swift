@@ -9,107 +9,184 @@ import Glibc
 #endif
 
 /// Synchronized playback end to end: three real `raftcast node` processes, each playing through
-/// alsa-lib's `file` plugin (`audio: file:FILE=<tmp>/nX.raw,FORMAT=raw`), a paced upload of
+/// alsa-lib's `file` plugin (`audio: file:FILE=<tmp>/nX.raw,FORMAT=raw`), a paced stream of
 /// media/sample.mp3, and every node's capture compared with `ffmpeg -f s16le -ar 48000 -ac 2` of the file.
+///
+/// Each capture must be silence, then the reference, then silence. The leader serves cluster time
+/// (its clock map is its own monotonic clock) and plays bit-exact. A follower's map is estimated to
+/// tens of µs and slewed, so its engine may insert or drop single frames (drift correction, counted
+/// in `drift_correction_frames`): apart from those, none adjacent, the capture is the reference.
 final class PlaybackClusterTests: XCTestCase {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
+    static let mediaDirectory = repositoryRoot.appendingPathComponent("media").path
+    static let sample = (mediaDirectory as NSString).appendingPathComponent("sample.mp3")
+    let id = "00000000000000c7"
 
-    func testEveryNodePlaysThePacedStreamCompletelyAndInStep() throws {
-        let sample = Self.repositoryRoot.appendingPathComponent("media/sample.mp3").path
+    /// What one node played.
+    struct Capture {
+        var samples: [Int16]
+        var alignment: FrameAlignment
+        var start: Int
+        var corrections: Int?
+    }
+
+    func reference() throws -> [Int16] {
         let decoded = try ToolProcess.run(
-            "ffmpeg", ["-nostdin", "-v", "error", "-i", sample, "-map", "0:a:0", "-f", "s16le", "-ar", "48000", "-ac", "2", "-"])
-        XCTAssertEqual(decoded.status, 0, decoded.stderrText)
-        let reference = PlaybackServiceTests.samples(decoded.stdout)
-        XCTAssertGreaterThan(reference.count, 48_000 * 2 * 10)
+            "ffmpeg", ["-nostdin", "-v", "error", "-i", Self.sample, "-map", "0:a:0", "-f", "s16le", "-ar", "48000", "-ac", "2", "-"])
+        guard decoded.status == 0 else { throw TestFailure(description: "ffmpeg: \(decoded.stderrText)") }
+        return PlaybackServiceTests.samples(decoded.stdout)
+    }
 
-        let captures = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-playback-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: captures, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: captures) }
-        func capture(_ id: String) -> String { captures.appendingPathComponent("\(id).raw").path }
-        let cluster = try LocalCluster(size: 3) { id in ["audio: file:FILE=\(capture(id)),FORMAT=raw"] }
+    /// A 3-node cluster whose nodes capture to `<captures>/<id>.raw`, started, every node synchronized and idle.
+    func startCluster(captures: URL, clusterSettings: [String] = []) throws -> LocalCluster {
+        let cluster = try LocalCluster(size: 3, clusterSettings: clusterSettings) { id in
+            ["audio: file:FILE=\(captures.appendingPathComponent("\(id).raw").path),FORMAT=raw"]
+        }
         addTeardownBlock { cluster.shutdown() }
         try cluster.startAll()
-        let leader = try cluster.waitForLeader(among: cluster.ids)
-        // Every node plays from the stream's first sample: wait until each knows cluster time.
+        _ = try cluster.waitForLeader(among: cluster.ids)
         _ = try cluster.waitFor("every node synchronized and its engine idle") { () -> Bool? in
             cluster.ids.allSatisfy { id in
                 guard let playback = cluster.json(id, "/v1/playback") else { return false }
                 return playback["clock_synchronized"] as? Bool == true && playback["state"] as? String == "idle"
             } ? true : nil
         }
+        return cluster
+    }
 
-        let id = "00000000000000c7"
+    func playLog(_ cluster: LocalCluster, _ node: String) -> [PlayLogRecord] {
+        (try? PlayLog.read(path: cluster.directory.appendingPathComponent("data/\(node)/\(PlayLog.fileName)").path)) ?? []
+    }
+
+    /// Waits until `nodes` played every fragment and went idle, reads their counters, stops them
+    /// (SIGTERM: the captures are closed) and aligns each capture with `reference`.
+    func playedOut(
+        _ cluster: LocalCluster, nodes: [String], fragments: Int, captures: URL, reference: [Int16]
+    ) throws -> [String: Capture] {
+        try cluster.waitFor("\(nodes) played every fragment", timeout: .seconds(20)) { () -> Bool? in
+            nodes.allSatisfy { node in
+                Set(playLog(cluster, node).filter { $0.stream == id }.map(\.fragment)) == Set(0..<fragments)
+                    && cluster.json(node, "/v1/playback")?["state"] as? String == "idle"
+            } ? true : nil
+        }
+        var counters: [String: [String: Any]] = [:]
+        for node in nodes { counters[node] = cluster.json(node, "/v1/playback") }
+        for node in nodes where cluster.terminate(node, timeout: .seconds(10)) != 0 {
+            throw TestFailure(description: "\(node) did not exit cleanly\n\(cluster.logTails())")
+        }
+        let firstSound = reference.firstIndex { $0 != 0 }! / 2
+        var result: [String: Capture] = [:]
+        for node in nodes {
+            let samples = PlaybackServiceTests.samples(try Data(contentsOf: captures.appendingPathComponent("\(node).raw")))
+            let start = max(0, (samples.firstIndex { $0 != 0 } ?? 0) / 2 - firstSound)
+            let alignment = FrameAlignment(
+                captured: samples, reference: [Int16](repeating: 0, count: start * 2) + reference, referenceStart: 0)
+            var capture = Capture(samples: samples, alignment: alignment, start: start)
+            capture.corrections = counters[node]?["drift_correction_frames"] as? Int
+            XCTAssertEqual(counters[node]?["hard_resyncs"] as? Int, 0, node)
+            XCTAssertEqual(counters[node]?["stalled_samples"] as? Int, 0, node)
+            result[node] = capture
+        }
+        return result
+    }
+
+    /// The frames around a mismatch, for the failure message.
+    static func context(_ capture: Capture, _ reference: [Int16]) -> String {
+        guard let (i, j) = capture.alignment.mismatch else { return "" }
+        func frames(_ samples: [Int16], _ from: Int, _ offset: Int) -> String {
+            (max(from - 3, 0)..<min(from + 5, samples.count / 2)).map { "\(samples[$0 * 2]),\(samples[$0 * 2 + 1])" }
+                .joined(separator: " ")
+        }
+        return "captured[\(i)-3…] \(frames(capture.samples, i, 0)) reference[\(j - capture.start)-3…] \(frames(reference, j - capture.start, 0))"
+    }
+
+    func testEveryNodePlaysThePacedStreamCompletelyAndInStep() throws {
+        let reference = try reference()
+        let captures = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-playback-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: captures, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: captures) }
+        let cluster = try startCluster(captures: captures)
+        let leader = try cluster.waitForLeader(among: cluster.ids)
+
         let upload = try cluster.http(
-            leader, "POST", "/v1/streams?id=\(id)&fast=0&filename=sample.mp3&name=sample", body: Array(Data(contentsOf: URL(fileURLWithPath: sample))),
-            headers: ["Content-Type": "application/octet-stream"])
+            leader, "POST", "/v1/streams?id=\(id)&fast=0&filename=sample.mp3&name=sample",
+            body: Array(Data(contentsOf: URL(fileURLWithPath: Self.sample))), headers: ["Content-Type": "application/octet-stream"])
         XCTAssertEqual(upload.status, 202, upload.text)
         let fragments = try cluster.waitFor("stream ended", timeout: .seconds(40)) { () -> Int? in
             guard let stream = cluster.json(leader, "/v1/streams/\(id)"), stream["state"] as? String == "ended" else { return nil }
             return stream["committed_fragments"] as? Int
         }
-        // Played out: every node's play log covers every fragment and its engine is idle again.
-        try cluster.waitFor("every node played every fragment", timeout: .seconds(20)) { () -> Bool? in
-            cluster.ids.allSatisfy { node in
-                let log = cluster.directory.appendingPathComponent("data/\(node)/\(PlayLog.fileName)").path
-                guard let records = try? PlayLog.read(path: log),
-                    Set(records.filter { $0.stream == id }.map(\.fragment)) == Set(0..<fragments),
-                    cluster.json(node, "/v1/playback")?["state"] as? String == "idle"
-                else { return false }
-                return true
-            } ? true : nil
-        }
-        var corrections: [String: Int] = [:]
-        for node in cluster.ids {
-            let playback = try XCTUnwrap(cluster.json(node, "/v1/playback"))
-            XCTAssertEqual(playback["hard_resyncs"] as? Int, 0, node)
-            XCTAssertEqual(playback["stalled_samples"] as? Int, 0, node)
-            corrections[node] = playback["drift_correction_frames"] as? Int
-            XCTAssertEqual(cluster.terminate(node, timeout: .seconds(10)), 0, "\(node) exits cleanly, its capture closed")
-        }
+        let played = try playedOut(cluster, nodes: cluster.ids, fragments: fragments, captures: captures, reference: reference)
+        let logs = Dictionary(uniqueKeysWithValues: cluster.ids.map { ($0, playLog(cluster, $0)) })
 
-        // Each capture is silence, then the reference, then silence. The leader serves cluster time
-        // (its clock map is its own monotonic clock): bit-exact. A follower's map is estimated to a few
-        // µs and slewed, so its playout may insert or drop single frames (the engine's drift
-        // correction, counted in drift_correction_frames): exact apart from those, none adjacent.
-        let firstSound = try XCTUnwrap(reference.firstIndex { $0 != 0 }) / 2
-        var starts: [String: Int] = [:]
-        for node in cluster.ids {
-            let captured = PlaybackServiceTests.samples(try Data(contentsOf: URL(fileURLWithPath: capture(node))))
-            let start = try XCTUnwrap(captured.firstIndex { $0 != 0 }, node) / 2 - firstSound
-            XCTAssertGreaterThanOrEqual(start, 0, node)
-            starts[node] = start
-            XCTAssertTrue(captured[..<(start * 2)].allSatisfy { $0 == 0 }, "\(node): silence before the stream")
-            let zeros = [Int16](repeating: 0, count: start * 2)
-            let alignment = FrameAlignment(captured: captured, reference: zeros + reference, referenceStart: 0)
-            XCTAssertNil(alignment.mismatch, "\(node): differs from the reference beyond single-frame corrections")
+        for (node, capture) in played {
+            let alignment = capture.alignment
+            XCTAssertTrue(capture.samples[..<(capture.start * 2)].allSatisfy { $0 == 0 }, "\(node): silence before the stream")
+            XCTAssertNil(alignment.mismatch, "\(node): differs from the reference beyond single-frame corrections: \(Self.context(capture, reference))")
             XCTAssertFalse(alignment.adjacentCorrections, node)
-            XCTAssertEqual(alignment.referenceEnd, start + reference.count / 2, "\(node): nothing missing at the end")
-            XCTAssertEqual(alignment.dropped + alignment.inserted, corrections[node], node)
-            XCTAssertTrue(captured[(alignment.capturedEnd * 2)...].allSatisfy { $0 == 0 }, "\(node): nothing doubled after")
-            if node == leader {
-                XCTAssertEqual(alignment.dropped + alignment.inserted, 0, "the leader's capture is bit-exact")
-                XCTAssertTrue(captured[(start * 2)..<(start * 2 + reference.count)].elementsEqual(reference))
-            }
+            XCTAssertEqual(alignment.referenceEnd, capture.start + reference.count / 2, "\(node): nothing missing at the end")
+            XCTAssertEqual(alignment.dropped + alignment.inserted, capture.corrections, node)
+            XCTAssertTrue(capture.samples[(alignment.capturedEnd * 2)...].allSatisfy { $0 == 0 }, "\(node): nothing doubled after")
             XCTAssertLessThanOrEqual(Double(alignment.dropped + alignment.inserted), 0.0005 * 48_000 * 13, "\(node): ≤ 500 ppm")
         }
+        let leaderCapture = try XCTUnwrap(played[leader])
+        XCTAssertEqual(leaderCapture.corrections, 0, "the leader's capture is bit-exact")
+        XCTAssertTrue(
+            leaderCapture.samples[(leaderCapture.start * 2)..<(leaderCapture.start * 2 + reference.count)].elementsEqual(reference))
+
         // In step: each fragment's first sample was heard at the same cluster time on every node (as
-        // each node's clock has it; the true skew can exceed this by the nodes' error bounds), and
-        // no node left a gap between fragments.
-        let records = try cluster.ids.flatMap { node in
-            try PlayLog.read(path: cluster.directory.appendingPathComponent("data/\(node)/\(PlayLog.fileName)").path)
-        }
-        let analysis = PlayLogAnalysis(records: records)
+        // each node's clock has it; the true skew can exceed this by the nodes' error bounds), and no
+        // node left a gap between fragments.
+        let analysis = PlayLogAnalysis(records: logs.values.flatMap { $0 })
         XCTAssertEqual(analysis.skews.count, fragments)
         XCTAssertTrue(analysis.skews.allSatisfy { $0.nodes == 3 })
         let skew = try XCTUnwrap(PlayLogAnalysis.Summary(analysis.skews.map(\.skew)))
         XCTAssertLessThan(skew.max, .milliseconds(1), "logged inter-node skew")
         XCTAssertTrue(analysis.gaps.allSatisfy { abs($0.gap.wholeNanoseconds) < 1_000_000 }, "\(analysis.gaps)")
-        let errors = cluster.ids.map { node -> String in
-            let log = cluster.directory.appendingPathComponent("data/\(node)/\(PlayLog.fileName)").path
-            let records = (try? PlayLog.read(path: log)) ?? []
-            return "\(node): " + records.map { "\($0.playoutErrorNanoseconds / 1000)" }.joined(separator: " ")
+        print("playback cluster: leader \(leader); drift corrections \(played.mapValues { $0.corrections ?? -1 }); logged skew p50 \(skew.p50) max \(skew.max)")
+    }
+
+    /// A paced stream from the media library; the leader is SIGKILLed while it plays. The new leader
+    /// resumes the ingest by itself and serves the timeline it tracked; both survivors play the whole
+    /// stream without a gap, a stall or a resync (fragments are committed seconds ahead of their time).
+    func testSurvivorsPlayThroughASIGKILLOfTheLeader() throws {
+        let reference = try reference()
+        let captures = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-playback-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: captures, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: captures) }
+        let cluster = try startCluster(captures: captures, clusterSettings: ["media_dir: \(Self.mediaDirectory)"])
+        let leader = try cluster.waitForLeader(among: cluster.ids)
+        let started = try cluster.http(
+            leader, "POST", "/v1/streams", body: Array(#"{"media": "sample.mp3", "id": "\#(id)", "name": "live", "fast": false}"#.utf8),
+            headers: ["Content-Type": "application/json"])
+        XCTAssertEqual(started.status, 202, started.text)
+        let survivors = cluster.ids.filter { $0 != leader }
+        _ = try cluster.waitFor("the survivors playing fragment 1", timeout: .seconds(15)) { () -> Bool? in
+            survivors.allSatisfy { node in playLog(cluster, node).contains { $0.stream == id && $0.fragment == 1 } } ? true : nil
         }
-        print("playback cluster: leader \(leader); drift corrections \(corrections); logged skew p50 \(skew.p50) max \(skew.max); playout error per fragment (µs) \(errors)")
+        cluster.kill9(leader)
+        let newLeader = try cluster.waitForLeader(among: survivors)
+        let fragments = try cluster.waitFor("stream ended", timeout: .seconds(30)) { () -> Int? in
+            guard let stream = cluster.json(newLeader, "/v1/streams/\(id)"), stream["state"] as? String == "ended" else { return nil }
+            return stream["committed_fragments"] as? Int
+        }
+        let played = try playedOut(cluster, nodes: survivors, fragments: fragments, captures: captures, reference: reference)
+        let logs = survivors.flatMap { playLog(cluster, $0) }
+        for (node, capture) in played {
+            let alignment = capture.alignment
+            XCTAssertNil(alignment.mismatch, "\(node): differs from the reference beyond single-frame corrections: \(Self.context(capture, reference))")
+            XCTAssertFalse(alignment.adjacentCorrections, node)
+            XCTAssertEqual(alignment.referenceEnd, capture.start + reference.count / 2, "\(node): nothing missing")
+            XCTAssertEqual(alignment.dropped + alignment.inserted, capture.corrections, node)
+            XCTAssertTrue(capture.samples[(alignment.capturedEnd * 2)...].allSatisfy { $0 == 0 }, "\(node): nothing doubled after")
+        }
+        let analysis = PlayLogAnalysis(records: logs)
+        XCTAssertEqual(analysis.skews.count, fragments)
+        XCTAssertTrue(analysis.skews.allSatisfy { $0.nodes == 2 })
+        let skew = try XCTUnwrap(PlayLogAnalysis.Summary(analysis.skews.map(\.skew)))
+        XCTAssertLessThan(skew.max, .milliseconds(2), "logged skew between the survivors, across the handover")
+        XCTAssertTrue(analysis.gaps.allSatisfy { abs($0.gap.wholeNanoseconds) < 1_000_000 }, "\(analysis.gaps)")
+        print("playback through failover: \(leader) killed, \(newLeader) leads; drift corrections \(played.mapValues { $0.corrections ?? -1 }); logged skew max \(skew.max)")
     }
 }

@@ -197,7 +197,10 @@ final class PlaybackServiceTests: XCTestCase {
 }
 
 /// Walks a capture against the reference frame by frame (stereo), allowing the drift corrector's
-/// single-frame drops (a reference frame missing) and insertions (a capture frame more).
+/// single-frame drops (a reference frame missing) and insertions (a capture frame more, the mean of
+/// its neighbours, which may equal the frame before it). At a difference each explanation must be
+/// followed by 32 equal frames, so a quiet passage whose frames repeat cannot send the walk down the
+/// wrong one.
 struct FrameAlignment {
     var dropped = 0
     var inserted = 0
@@ -209,7 +212,18 @@ struct FrameAlignment {
 
     init(captured: [Int16], reference: [Int16], referenceStart: Int) {
         func frame(_ samples: [Int16], _ index: Int) -> (Int16, Int16)? {
-            index * 2 + 1 < samples.count ? (samples[index * 2], samples[index * 2 + 1]) : nil
+            index >= 0 && index * 2 + 1 < samples.count ? (samples[index * 2], samples[index * 2 + 1]) : nil
+        }
+        /// Whether the next 32 frames (or as many as both have) agree from `i` and `j`.
+        func agree(_ i: Int, _ j: Int) -> Bool {
+            for k in 0..<32 {
+                guard let c = frame(captured, i + k), let r = frame(reference, j + k) else { return true }
+                if c != r { return false }
+            }
+            return true
+        }
+        func mean(_ a: (Int16, Int16), _ b: (Int16, Int16)) -> (Int16, Int16) {
+            (Int16((Int(a.0) + Int(b.0)) >> 1), Int16((Int(a.1) + Int(b.1)) >> 1))
         }
         var i = 0
         var j = referenceStart
@@ -224,12 +238,18 @@ struct FrameAlignment {
                 continue
             }
             if lastCorrection >= i - 1 { adjacentCorrections = true }
-            if let next = frame(reference, j + 1), c == next {
-                dropped += 1
-                j += 1
-            } else if let next = frame(captured, i + 1), next == r {
+            let interpolated = mean(frame(reference, j - 1) ?? r, r)
+            if c == interpolated, agree(i + 1, j) {
                 inserted += 1
                 i += 1
+            } else if let previous = frame(reference, j - 1), c == previous, agree(i + 1, j) {
+                // An insertion whose mean equals the frame before it was taken for that frame, one
+                // frame early: this frame is the real one.
+                inserted += 1
+                i += 1
+            } else if agree(i, j + 1) {
+                dropped += 1
+                j += 1
             } else {
                 mismatch = (i, j)
                 break
