@@ -156,7 +156,6 @@ public struct DemoVerdict: Sendable, Hashable {
         let total = outcome.expectedFragments.map { " of \($0)" } ?? ""
         parts.append("\(result.fragmentsPlayed)\(total) fragments")
         if !result.missing.isEmpty { parts.append("missing \(list(result.missing))") }
-        if result.missedAtStart > tolerance { parts.append("joined \(DemoFormat.milliseconds(result.missedAtStart)) late") }
         parts.append(result.doubled.isEmpty ? "none doubled" : "doubled \(list(result.doubled))")
         if let gap = result.takeoverGap {
             parts.append("gap at the takeover (#\(gap.afterFragment)→#\(gap.beforeFragment)) \(DemoFormat.milliseconds(gap.gap))")
@@ -167,6 +166,7 @@ public struct DemoVerdict: Sendable, Hashable {
         if let overlap = result.largestOverlap, overlap.gap < .zero - tolerance {
             parts.append("overlap \(DemoFormat.milliseconds(overlap.gap)) (#\(overlap.afterFragment)→#\(overlap.beforeFragment))")
         }
+        if result.missedAtStart > tolerance { parts.append("joined \(DemoFormat.milliseconds(result.missedAtStart)) late") }
         return parts.joined(separator: ", ")
     }
 
