@@ -13,7 +13,7 @@ import XCTest
 /// (apart from the drift corrector's single frames). Root only (skips with lan.sh's reason otherwise).
 final class LANIngestFailoverTests: XCTestCase {
     func testPacedIngestSurvivesTheLeadersDeathAcrossNamespaces() throws {
-        let lan = try LANScript(name: "rci", subnet: "10.79.0")
+        let lan = try LANScript(test: 1)
         let up = try lan.run(["up", "3", "--audio", "file"])
         if up.status == LANScript.noPrivilegeStatus {
             throw XCTSkip("scripts/lan.sh cannot build a LAN here: \(up.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")

@@ -14,8 +14,21 @@ struct LANScript {
     let script: String
     let environment: [String: String]
     let work: URL
+    /// The namespace prefix (namespaces `<name>-nK`, bridge `<name>br0`).
+    let name: String
+    /// The first three octets of the nodes' addresses.
+    let subnet: String
 
-    init(name: String, subnet: String) throws {
+    /// A LAN for test number `test` (0–49) of this process: the namespace prefix and the subnet carry
+    /// the process id, so test runs on one machine at the same time do not take each other's LAN down.
+    init(test: Int) throws {
+        let pid = Int(ProcessInfo.processInfo.processIdentifier)
+        try self.init(name: "t\(test)\(pid % 10_000)", subnet: "10.\(200 + test).\(pid % 250)")
+    }
+
+    private init(name: String, subnet: String) throws {
+        self.name = name
+        self.subnet = subnet
         script = repository.appendingPathComponent("scripts/lan.sh").path
         work = ScratchDirectory.forProcess(prefix: "raftcast-lan-tests").appendingPathComponent(name)
         environment = [

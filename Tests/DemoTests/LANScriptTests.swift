@@ -9,7 +9,7 @@ import XCTest
 /// network namespaces; skipped (with the script's reason) where they are missing.
 final class LANScriptTests: XCTestCase {
     func testLeaderFailoverAcrossNamespacesAndCleanTeardown() throws {
-        let lan = try LANScript(name: "rct", subnet: "10.78.0")
+        let lan = try LANScript(test: 0)
         let up = try lan.run(["up", "3", "--audio", "none"])
         if up.status == LANScript.noPrivilegeStatus {
             throw XCTSkip("scripts/lan.sh cannot build a LAN here: \(up.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
@@ -20,7 +20,7 @@ final class LANScriptTests: XCTestCase {
 
         // The config names three addresses on the bridge, and no --id was given to any node.
         let config = try ClusterConfig.load(path: lan.work.appendingPathComponent("cluster.yaml").path)
-        XCTAssertEqual(config.nodes.map { "\($0.raft)" }, ["10.78.0.11:7100", "10.78.0.12:7100", "10.78.0.13:7100"])
+        XCTAssertEqual(config.nodes.map { "\($0.raft)" }, (11...13).map { "\(lan.subnet).\($0):7100" })
         for id in ["n1", "n2", "n3"] {
             let command = try String(contentsOfFile: "/proc/\(try pid(lan, id))/cmdline", encoding: .utf8)
             XCTAssertFalse(command.contains("--id"), command)
@@ -29,7 +29,7 @@ final class LANScriptTests: XCTestCase {
         let (leader, term) = try lan.waitForLeader()
         // Every node, asked from the host through the bridge, names the same leader.
         for (index, member) in config.nodes.enumerated() {
-            let response = try HTTPFetch.request(host: "10.78.0.1\(index + 1)", port: 8100, path: "/v1/cluster")
+            let response = try HTTPFetch.request(host: "\(lan.subnet).1\(index + 1)", port: 8100, path: "/v1/cluster")
             let report = try JSONDecoder().decode(ClusterStatusReport.self, from: Data(response.body))
             XCTAssertEqual(report.id, member.id, "each node found itself by its address")
             XCTAssertEqual(report.leader, leader)
@@ -59,8 +59,8 @@ final class LANScriptTests: XCTestCase {
         let down = try lan.run(["down"])
         XCTAssertEqual(down.status, 0, down.stderrText)
         let namespaces = try ToolProcess.run("ip", ["netns", "list"]).stdoutText
-        XCTAssertFalse(namespaces.contains("rct-n"), namespaces)
-        XCTAssertNotEqual(try ToolProcess.run("ip", ["link", "show", "rctbr0"]).status, 0, "the bridge is gone")
+        XCTAssertFalse(namespaces.contains("\(lan.name)-n"), namespaces)
+        XCTAssertNotEqual(try ToolProcess.run("ip", ["link", "show", "\(lan.name)br0"]).status, 0, "the bridge is gone")
         XCTAssertEqual(try lan.run(["down"]).status, 0, "down is idempotent")
         XCTAssertEqual(try lan.run(["up", "0"]).status, 2, "bad usage")
     }
