@@ -28,6 +28,13 @@ final class DemoFailoverTests: XCTestCase {
         XCTAssertTrue(run.stdoutText.contains("verdict: PASS"), context)
         let killed = try XCTUnwrap(DemoOutput.killedLeader(run.stdoutText), context)
         XCTAssertTrue(run.stdoutText.contains("new leader "), context)
+        // The fragment count of `raftcast probe` (the plan the leader cuts by) on every survivor's line.
+        let probe = try RaftcastExecutable.run(["probe", media, "--json"])
+        let plan = try JSONSerialization.jsonObject(with: probe.stdout) as? [String: Any]
+        let fragments = try XCTUnwrap(plan?["fragments"] as? [Any]).count
+        let survivorLines = run.stdoutText.split(separator: "\n").filter { $0.contains("fragments, none doubled") }
+        XCTAssertEqual(survivorLines.count, 2, context)
+        for line in survivorLines { XCTAssertTrue(line.contains(" \(fragments) of \(fragments) fragments"), String(line)) }
 
         for node in ["n1", "n2", "n3"] where node != killed {
             let capture = try Data(contentsOf: URL(fileURLWithPath: "\(work)/\(node).wav"))
