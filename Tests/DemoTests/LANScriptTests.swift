@@ -63,6 +63,12 @@ final class LANScriptTests: XCTestCase {
         XCTAssertNotEqual(try ToolProcess.run("ip", ["link", "show", "\(lan.name)br0"]).status, 0, "the bridge is gone")
         XCTAssertEqual(try lan.run(["down"]).status, 0, "down is idempotent")
         XCTAssertEqual(try lan.run(["up", "0"]).status, 2, "bad usage")
+        // Without root the script says so and exits with its own status (3), before touching anything.
+        let unprivileged = try ToolProcess.run(
+            "setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "/bin/bash", lan.script, "up", "3"],
+            timeout: 30, environment: lan.environment)
+        XCTAssertEqual(unprivileged.status, LANScript.noPrivilegeStatus, unprivileged.stderrText)
+        XCTAssertEqual(unprivileged.stderrText, "error: lan.sh: needs root (network namespaces, bridges and veth pairs); run it with sudo\n")
     }
 
     private func pid(_ lan: LANScript, _ id: String) throws -> Int32 {
