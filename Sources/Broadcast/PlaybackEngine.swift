@@ -165,7 +165,7 @@ public final class PlaybackEngine {
             let action = stream.scheduler.next(
                 PlayoutObservation(
                     now: now, queuedFrames: queued, available: stream.buffer.available(from: need),
-                    streamEnd: stream.end))
+                    streamEnd: stream.end, clockErrorBound: clusterClock.errorBound(at: local) ?? .zero))
             if let error = stream.scheduler.lastError { lastError = error }
             actionObserver?(action)
             switch action {

@@ -11,12 +11,19 @@ public struct PlayoutObservation: Hashable, Sendable {
     public var available: Range<Int64>
     /// The stream's length in samples once its last fragment is committed; nil while it goes on.
     public var streamEnd: Int64?
+    /// How far ``now`` may be from the true cluster time (``ClusterClock/errorBound(at:)``): errors
+    /// smaller than this are not worth correcting.
+    public var clockErrorBound: Duration
 
     /// An observation at `now` with `queuedFrames` in the device.
-    public init(now: ClusterTime, queuedFrames: Int, available: Range<Int64>, streamEnd: Int64? = nil) {
+    public init(
+        now: ClusterTime, queuedFrames: Int, available: Range<Int64>, streamEnd: Int64? = nil,
+        clockErrorBound: Duration = .zero
+    ) {
         self.now = now
         self.queuedFrames = queuedFrames
         self.available = available
         self.streamEnd = streamEnd
+        self.clockErrorBound = clockErrorBound
     }
 }

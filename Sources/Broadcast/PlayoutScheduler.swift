@@ -20,9 +20,13 @@ import Audio
 /// Soft correction is a proportional controller: 500 ppm per millisecond of error, so a 100 ppm
 /// drift between the sound card and the cluster clock settles at 0.2 ms of error, corrected by one
 /// frame about every 200 ms (4.8 a second), spread by ``DriftCorrector`` so no two touch. A mean
-/// error under half a frame is left alone: whole-frame corrections cannot make it smaller, and a
-/// stream whose start falls between two frames of the device would otherwise dither one frame in
-/// and out for ever (a node with a perfect clock then plays bit-exact, whatever the phase of its start).
+/// error inside the dead band is left alone: at least ``Configuration/correctionDeadBand`` (0.2 ms, and
+/// never less than half a frame), and at least the cluster clock's own error bound (capped at
+/// ``Configuration/maximumDeadBand``, 1 ms). The clock's estimate wobbles by tens of microseconds from
+/// one exchange to the next, and moves by up to its bound when leadership (and with it the timeline's
+/// keeper) changes; an error the clock cannot tell from its own uncertainty is not corrected, so no
+/// frame is inserted or dropped to fix nothing — a node whose clock is right plays bit-exact. Real
+/// drift (a sound card 50 ppm off) leaves the band within seconds and is then corrected as above.
 public struct PlayoutScheduler: Sendable {
     /// Queue depth, chunk size, thresholds and gain.
     public struct Configuration: Hashable, Sendable {
@@ -41,14 +45,21 @@ public struct PlayoutScheduler: Sendable {
         public var maximumCorrectionPPM: Double
         /// Observations averaged for the soft correction.
         public var errorAveraging: Int
+        /// A mean error smaller than this is not corrected (half a frame at the least).
+        public var correctionDeadBand: Duration
+        /// The dead band never grows past this, however uncertain the clock.
+        public var maximumDeadBand: Duration
 
         /// Defaults: 50 ms queue, 10 ms chunks, hard resync above 20 ms (2 readings), 500 ppm/ms up to
-        /// 500 ppm, mean of 8 readings.
+        /// 500 ppm, mean of 8 readings, a dead band of 0.2 ms (or the clock's error bound, up to 1 ms).
         public init(
             targetQueue: Duration = .milliseconds(50), chunk: Duration = .milliseconds(10),
             hardResyncThreshold: Duration = .milliseconds(20), resyncConfirmations: Int = 2,
-            correctionPPMPerMillisecond: Double = 500, maximumCorrectionPPM: Double = 500, errorAveraging: Int = 8
+            correctionPPMPerMillisecond: Double = 500, maximumCorrectionPPM: Double = 500, errorAveraging: Int = 8,
+            correctionDeadBand: Duration = .microseconds(200), maximumDeadBand: Duration = .milliseconds(1)
         ) {
+            self.correctionDeadBand = correctionDeadBand
+            self.maximumDeadBand = max(maximumDeadBand, correctionDeadBand)
             self.targetQueue = targetQueue
             self.chunk = chunk
             self.hardResyncThreshold = hardResyncThreshold
@@ -127,7 +138,9 @@ public struct PlayoutScheduler: Sendable {
         recentErrors.append(errorFrames)
         if recentErrors.count > configuration.errorAveraging { recentErrors.removeFirst() }
         let meanFrames = recentErrors.reduce(0, +) / Double(recentErrors.count)
-        let meanMilliseconds = abs(meanFrames) < 0.5 ? 0 : meanFrames / Double(timeline.sampleRate) * 1e3
+        let deadBand = min(max(configuration.correctionDeadBand, observation.clockErrorBound), configuration.maximumDeadBand)
+        let deadBandFrames = max(0.5, timeline.samples(in: deadBand))
+        let meanMilliseconds = abs(meanFrames) < deadBandFrames ? 0 : meanFrames / Double(timeline.sampleRate) * 1e3
         let limit = configuration.maximumCorrectionPPM
         let latePPM = min(max(meanMilliseconds * configuration.correctionPPMPerMillisecond, -limit), limit)
         var count = min(Int64(chunkFrames), available.upperBound - next)

@@ -86,6 +86,31 @@ final class PlayoutSchedulerTests: XCTestCase {
 
     /// Before the start the scheduler waits, then fills silence so that sample 0 is heard exactly at
     /// the stream's start.
+    /// Frames inserted or dropped over 2 s of play when every sample is heard `error` late and the
+    /// clock reports `bound` as its uncertainty.
+    static func corrections(error: Duration, bound: Duration) -> Int {
+        var scheduler = PlayoutScheduler(timeline: timeline)
+        for _ in 0..<400 {
+            let next = scheduler.nextSample ?? 0
+            let observation = PlayoutObservation(
+                now: timeline.clusterTime(ofSample: next) + error, queuedFrames: 0, available: 0..<10_000_000,
+                clockErrorBound: bound)
+            if case .wait = scheduler.next(observation) { break }
+        }
+        return scheduler.stats.insertedFrames + scheduler.stats.droppedFrames
+    }
+
+    /// An error inside the dead band (0.2 ms, or the clock's own error bound up to 1 ms) is left alone;
+    /// outside it, it is corrected.
+    func testErrorsWithinTheClocksUncertaintyAreNotCorrected() {
+        XCTAssertGreaterThan(Self.corrections(error: .microseconds(400), bound: .zero), 0)
+        XCTAssertEqual(Self.corrections(error: .microseconds(150), bound: .zero), 0)
+        XCTAssertEqual(Self.corrections(error: .microseconds(400), bound: .microseconds(500)), 0)
+        XCTAssertEqual(Self.corrections(error: .microseconds(-400), bound: .microseconds(500)), 0)
+        XCTAssertEqual(Self.corrections(error: .microseconds(900), bound: .seconds(5)), 0, "capped at 1 ms")
+        XCTAssertGreaterThan(Self.corrections(error: .microseconds(1_500), bound: .seconds(5)), 0, "capped at 1 ms")
+    }
+
     func testStartsExactlyOnTime() throws {
         var simulation = PlayoutSimulation(timeline: Self.timeline, cardPPM: 0)
         simulation.run(until: .seconds(3))
