@@ -242,8 +242,9 @@ final class IngestClusterTests: XCTestCase {
     func testFastIngestSurvivesSIGKILLOfTheLeaderWithProposalsInFlight() throws {
         // --fast is too quick to kill the leader at a chosen moment, so the followers are stopped to hold the
         // ingest mid-stream: B before the upload, A once 2 fragments are committed (the leader keeps
-        // proposing, nothing more commits). Then the leader is SIGKILLed and A and B resume.
-        let file = try Self.madeMP3(seconds: 300)
+        // proposing, nothing more commits). Then the leader is SIGKILLed and A and B resume. The file is long
+        // enough (600 fragments, about a second of --fast ingest) that A is stopped well before the end.
+        let file = try Self.madeMP3(seconds: 1200)
         let plan = try Self.probePlan(file)
         let cluster = try LocalCluster(size: 3)
         addTeardownBlock { cluster.shutdown() }
