@@ -14,21 +14,10 @@ QUICK=0
 ROUNDS=10; SECONDS_PLAYED=60
 [[ $QUICK -eq 1 ]] && { ROUNDS=3; SECONDS_PLAYED=30; }
 
-if [[ -n "${BIN_DIR:-}" ]]; then
-  BIN=$BIN_DIR
-else
-  swift build -c release --product raftcast >/dev/null
-  BIN=$(swift build -c release --show-bin-path)
-fi
+source scripts/lib/bench-common.sh
+bench_binaries raftcast
 RAFTCAST="$BIN/raftcast"
-WORK=$(mktemp -d /tmp/raftcast-bench-broadcast.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+bench_workdir broadcast
 
 MP3="$WORK/broadcast-192k.mp3"
 ffmpeg -nostdin -v error -f lavfi -i "sine=frequency=440:sample_rate=44100:duration=$SECONDS_PLAYED" \
@@ -61,21 +50,8 @@ awk -v rounds="$ROUNDS" '
 # --- 2. cost of playing ------------------------------------------------------------------------------
 echo
 echo "== cost of playing a ${SECONDS_PLAYED}-second 192 kbps MP3"
-BASE=$(( 40000 + ($$ % 200) * 50 ))
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/cluster.secret"
-{
-  echo "cluster:"
-  echo "  name: bench-broadcast"
-  echo "  secret_file: cluster.secret"
-  echo "nodes:"
-  for i in 1 2 3; do
-    echo "  - id: n$i"
-    echo "    raft: 127.0.0.1:$((BASE + i))"
-    echo "    http: 127.0.0.1:$((BASE + 10 + i))"
-    if [[ $i -lt 3 ]]; then echo "    audio: \"file:FILE=/dev/null,FORMAT=raw\""; else echo "    audio: none"; fi
-    echo "    data_dir: data/n$i"
-  done
-} >"$WORK/cluster.yaml"
+bench_ports 40000 20
+bench_cluster_yaml bench-broadcast 3 "file:FILE=/dev/null,FORMAT=raw" "file:FILE=/dev/null,FORMAT=raw" none
 declare -A NODE_PID
 for i in 1 2 3; do
   "$RAFTCAST" node --config "$WORK/cluster.yaml" --id "n$i" --log-level warning >>"$WORK/n$i.log" 2>&1 &

@@ -19,53 +19,19 @@ if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then
 fi
 
 # BIN_DIR=<folder with raftcast and raftcast-bench> skips the build (e.g. to try the script on debug builds).
-if [[ -n "${BIN_DIR:-}" ]]; then
-  BIN=$BIN_DIR
-else
-  SCRATCH=(--scratch-path "${SCRATCH_PATH:-.build}")
-  swift build -c release "${SCRATCH[@]}" --product raftcast >/dev/null
-  swift build -c release "${SCRATCH[@]}" --product raftcast-bench >/dev/null
-  BIN=$(swift build -c release "${SCRATCH[@]}" --show-bin-path)
-fi
+source scripts/lib/bench-common.sh
+bench_binaries raftcast raftcast-bench
 RAFTCAST="$BIN/raftcast"
 BENCH="$BIN/raftcast-bench"
-
-WORK=$(mktemp -d /tmp/raftcast-bench-cluster.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# Ports: a block chosen from the PID, checked free.
-BASE=$(( 20000 + ($$ % 200) * 100 ))
-port_free() { ! (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in $(seq "$BASE" $((BASE + 40))); do
-  port_free "$p" || { echo "error: port $p in use; rerun" >&2; exit 1; }
-done
+bench_workdir cluster
+bench_ports 20000 40
 RAFT=($((BASE + 1)) $((BASE + 2)) $((BASE + 3)))
 HTTP=($((BASE + 11)) $((BASE + 12)) $((BASE + 13)))
 ECLIENT=($((BASE + 21)) $((BASE + 22)) $((BASE + 23)))
 EPEER=($((BASE + 31)) $((BASE + 32)) $((BASE + 33)))
 
 # --- raftcast cluster -------------------------------------------------------------------------------
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/cluster.secret"
-{
-  echo "cluster:"
-  echo "  name: bench"
-  echo "  secret_file: cluster.secret"
-  echo "  heartbeat_ms: 50"
-  echo "  election_timeout_ms: [150, 300]"
-  echo "nodes:"
-  for i in 0 1 2; do
-    echo "  - id: n$((i + 1))"
-    echo "    raft: 127.0.0.1:${RAFT[$i]}"
-    echo "    http: 127.0.0.1:${HTTP[$i]}"
-    echo "    data_dir: data/n$((i + 1))"
-  done
-} >"$WORK/cluster.yaml"
+bench_cluster_yaml bench 3   # raft BASE+1..3, http BASE+11..13 (RAFT, HTTP above)
 declare -A NODE_PID
 start_node() {
   "$RAFTCAST" node --config "$WORK/cluster.yaml" --id "$1" --log-level warning --snapshot-keep 64 \

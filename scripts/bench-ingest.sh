@@ -15,13 +15,8 @@ QUICK=0
 MP3_SECONDS=3600; MP4_SECONDS=600
 [[ $QUICK -eq 1 ]] && { MP3_SECONDS=600; MP4_SECONDS=120; }
 
-if [[ -n "${BIN_DIR:-}" ]]; then
-  BIN=$BIN_DIR
-else
-  swift build -c release --product raftcast >/dev/null
-  swift build -c release --product raftcast-bench >/dev/null
-  BIN=$(swift build -c release --show-bin-path)
-fi
+source scripts/lib/bench-common.sh
+bench_binaries raftcast raftcast-bench
 RAFTCAST="$BIN/raftcast"
 BENCH="$BIN/raftcast-bench"
 
@@ -32,33 +27,9 @@ MP4="$MEDIA/long-$MP4_SECONDS.mp4"
 [[ -s $MP3 ]] || { echo "== making $MP3"; scripts/make-media.sh long-mp3 "$MP3_SECONDS" "$MP3"; }
 [[ -s $MP4 ]] || { echo "== making $MP4 (720p; takes a few minutes)"; scripts/make-media.sh long-mp4 "$MP4_SECONDS" "$MP4"; }
 
-WORK=$(mktemp -d /tmp/raftcast-bench-ingest.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-BASE=$(( 30000 + ($$ % 200) * 50 ))
-port_free() { ! (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in $(seq "$BASE" $((BASE + 20))); do
-  port_free "$p" || { echo "error: port $p in use; rerun" >&2; exit 1; }
-done
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/cluster.secret"
-{
-  echo "cluster:"
-  echo "  name: bench-ingest"
-  echo "  secret_file: cluster.secret"
-  echo "nodes:"
-  for i in 1 2 3; do
-    echo "  - id: n$i"
-    echo "    raft: 127.0.0.1:$((BASE + i))"
-    echo "    http: 127.0.0.1:$((BASE + 10 + i))"
-    echo "    data_dir: data/n$i"
-  done
-} >"$WORK/cluster.yaml"
+bench_workdir ingest
+bench_ports 30000 20
+bench_cluster_yaml bench-ingest 3
 for i in 1 2 3; do
   "$RAFTCAST" node --config "$WORK/cluster.yaml" --id "n$i" --log-level warning >>"$WORK/n$i.log" 2>&1 &
   PIDS+=($!)

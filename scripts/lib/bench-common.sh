@@ -1,0 +1,60 @@
+# Shared by the benchmark scripts (sourced, not run): the release binaries, a scratch folder removed at exit
+# with every process started from the script, a block of free loopback ports, and a cluster.yaml.
+#
+#   source scripts/lib/bench-common.sh
+#   bench_binaries raftcast raftcast-bench     # sets BIN (BIN_DIR=<folder> skips the build)
+#   bench_workdir ingest                       # sets WORK; kills PIDS and removes WORK at exit
+#   bench_ports 30000 20                       # sets BASE: BASE..BASE+20 are free on 127.0.0.1
+#   bench_cluster_yaml NAME N [AUDIO...]       # writes $WORK/cluster.yaml + secret: node i has raft BASE+i,
+#                                              # http BASE+10+i, audio AUDIO[i-1] (default none)
+
+bench_binaries() {
+  if [[ -n "${BIN_DIR:-}" ]]; then
+    BIN=$BIN_DIR
+    return
+  fi
+  local product
+  for product in "$@"; do swift build -c release --product "$product" >/dev/null; done
+  BIN=$(swift build -c release --show-bin-path)
+}
+
+PIDS=()
+bench_workdir() {
+  WORK=$(mktemp -d "/tmp/raftcast-bench-$1.XXXXXX")
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+
+bench_ports() {
+  BASE=$(( $1 + ($$ % 200) * ($2 + 10) ))
+  local p
+  for p in $(seq "$BASE" $((BASE + $2))); do
+    if (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "error: port $p in use; rerun" >&2; exit 1; fi
+  done
+}
+
+bench_cluster_yaml() {
+  local name=$1 count=$2 i audio
+  shift 2
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/cluster.secret"
+  {
+    echo "cluster:"
+    echo "  name: $name"
+    echo "  secret_file: cluster.secret"
+    echo "nodes:"
+    for i in $(seq "$count"); do
+      audio=${1:-none}
+      [[ $# -gt 0 ]] && shift
+      echo "  - id: n$i"
+      echo "    raft: 127.0.0.1:$((BASE + i))"
+      echo "    http: 127.0.0.1:$((BASE + 10 + i))"
+      echo "    audio: \"$audio\""
+      echo "    data_dir: data/n$i"
+    done
+  } >"$WORK/cluster.yaml"
+}
