@@ -105,11 +105,13 @@ public struct ClusterClock: Sendable {
     }
 
     /// How far ``clusterTime(at:)`` may be from the server's cluster time at `local`: the filter's bound
-    /// (growing with the age of its newest sample) plus the part of the correction not yet slewed.
-    /// Zero for the leader; nil before the first map.
+    /// (growing with the age of its newest sample) plus the part of the correction not yet slewed. For
+    /// the leader, how far its timeline may be from the one it took over (``handoverErrorBound``; zero
+    /// for the node that defined the timeline): followers' bounds include it through their samples, so
+    /// their players do not chase the small step a leader change makes. Nil before the first map.
     public func errorBound(at local: Duration) -> Duration? {
         guard let mapping else { return nil }
-        guard role == .follower else { return .zero }
+        guard role == .follower else { return handoverErrorBound ?? .zero }
         let estimateBound = lastEstimate?.errorBound(at: local) ?? .zero
         return estimateBound + .nanoseconds(rounding: abs(mapping.unappliedSlewNanoseconds(at: local)))
     }

@@ -83,7 +83,12 @@ final class ClusterClockTests: XCTestCase {
         XCTAssertEqual(response?.id, 4)
         XCTAssertEqual(response?.clientSend, .seconds(77))
         XCTAssertEqual(response?.serverReceive.nanoseconds ?? 0, 2_300_000_000, accuracy: 1)
-        XCTAssertEqual(response?.serverErrorBound, .zero)
+        // The new leader answers with its handover bound: how far its timeline may be from the old one.
+        XCTAssertEqual(response?.serverErrorBound, clock.handoverErrorBound)
+        XCTAssertGreaterThan(clock.handoverErrorBound ?? .zero, .zero)
+        var founder = ClusterClock()
+        XCTAssertEqual(founder.becomeLeader(at: .seconds(1)), .defined)
+        XCTAssertEqual(founder.errorBound(at: .seconds(2)), .zero, "the node that defined the timeline is exact")
         XCTAssertNil(ClusterClock().answer(ClockSyncProbe(id: 1, clientSend: .zero), receivedAt: .zero, sentAt: .zero))
     }
 }

@@ -45,9 +45,9 @@ final class DemoFailoverTests: XCTestCase {
             XCTAssertTrue(alignment.silentBefore, "\(node): sound before the stream's first sample")
             XCTAssertNil(alignment.breakFrame, "\(node): frames missing, doubled or changed from reference frame \(alignment.breakFrame ?? -1) of \(frames)")
             XCTAssertTrue(alignment.silentAfter, "\(node): sound after the stream's last sample (doubled audio)")
-            // Drift correction: single frames, never adjacent, at most 500 ppm (DriftCorrector).
-            XCTAssertLessThanOrEqual(alignment.corrections, frames / 2_000 + 1, "\(node): \(alignment.corrections) corrections")
-            XCTAssertGreaterThan(alignment.closestCorrections ?? 2, 1, "\(node): adjacent corrections")
+            // Bit-exact: no frame inserted or dropped (the clocks agree within their bounds; a leader change
+            // moves the timeline by less than the new leader's handover bound, which no player chases).
+            XCTAssertEqual(alignment.corrections, 0, "\(node): \(alignment.corrections) single-frame corrections")
             print("\(node): reference at frame \(alignment.offsetFrames ?? -1), \(alignment.insertedBefore.count) frames inserted, \(alignment.dropped.count) dropped")
         }
     }
