@@ -34,43 +34,33 @@ public final class NodeMetrics: Sendable {
         .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
     ]
 
+    /// The descriptor of the metric `name` (its full Prometheus name) with `help`.
+    static func named(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        term = registry.makeGauge(name: "raftcast_raft_term", help: "Current Raft term")
-        role = registry.makeGauge(
-            name: "raftcast_raft_role", help: "Raft role: 0 follower, 1 pre-candidate, 2 candidate, 3 leader, 4 learner")
-        isLeader = registry.makeGauge(name: "raftcast_raft_is_leader", help: "1 when this node is the leader")
-        commitIndex = registry.makeGauge(name: "raftcast_raft_commit_index", help: "Highest log index known committed")
-        appliedIndex = registry.makeGauge(name: "raftcast_raft_applied_index", help: "Highest log index applied")
-        applyLag = registry.makeGauge(name: "raftcast_raft_apply_lag_entries", help: "Committed entries not yet applied")
-        electionsStarted = registry.makeCounter(
-            name: "raftcast_raft_elections_started_total", help: "Elections this node started (became candidate)")
-        leaderChanges = registry.makeCounter(
-            name: "raftcast_raft_leader_changes_total", help: "Times this node saw a new leader")
-        replicatedBytes = registry.makeCounter(
-            name: "raftcast_raft_replicated_bytes_total", help: "Entry and snapshot payload bytes sent to peers")
-        sentMessages = registry.makeCounter(name: "raftcast_raft_sent_messages_total", help: "Raft messages sent to peers")
-        snapshotsTaken = registry.makeCounter(name: "raftcast_snapshots_taken_total", help: "Snapshots of the applied state taken")
-        snapshotsInstalled = registry.makeCounter(
-            name: "raftcast_snapshots_installed_total", help: "Snapshots received from a leader and installed")
-        walSync = registry.makeDurationHistogram(
-            name: "raftcast_wal_sync_seconds", buckets: Self.latencyBuckets, help: "Duration of write-ahead log syncs")
-        commitLatency = registry.makeDurationHistogram(
-            name: "raftcast_commit_latency_seconds", buckets: Self.latencyBuckets,
-            help: "Time from proposal to apply on the leader")
-        clockSynchronized = registry.makeGauge(
-            name: "raftcast_clock_synchronized", help: "1 when this node knows cluster time")
-        clockTimekeeper = registry.makeGauge(
-            name: "raftcast_clock_timekeeper", help: "1 when this node serves the cluster timeline (it leads)")
-        clockOffset = registry.makeGauge(
-            name: "raftcast_clock_offset_seconds", help: "Cluster time minus local monotonic time (0 while unsynchronized)")
-        clockErrorBound = registry.makeGauge(
-            name: "raftcast_clock_error_bound_seconds",
-            help: "How far this node's cluster time may be from its server's (0 on the leader and while unsynchronized)")
-        clockSteps = registry.makeGauge(
-            name: "raftcast_clock_steps", help: "Times the cluster clock was stepped rather than slewed since start")
-        clockSamples = registry.makeGauge(
-            name: "raftcast_clock_accepted_samples", help: "Clock-sync samples accepted since start")
+        term = registry.makeGauge(descriptor: Self.named("raftcast_raft_term", "Current Raft term"))
+        role = registry.makeGauge(descriptor: Self.named("raftcast_raft_role", "Raft role: 0 follower, 1 pre-candidate, 2 candidate, 3 leader, 4 learner"))
+        isLeader = registry.makeGauge(descriptor: Self.named("raftcast_raft_is_leader", "1 when this node is the leader"))
+        commitIndex = registry.makeGauge(descriptor: Self.named("raftcast_raft_commit_index", "Highest log index known committed"))
+        appliedIndex = registry.makeGauge(descriptor: Self.named("raftcast_raft_applied_index", "Highest log index applied"))
+        applyLag = registry.makeGauge(descriptor: Self.named("raftcast_raft_apply_lag_entries", "Committed entries not yet applied"))
+        electionsStarted = registry.makeCounter(descriptor: Self.named("raftcast_raft_elections_started_total", "Elections this node started (became candidate)"))
+        leaderChanges = registry.makeCounter(descriptor: Self.named("raftcast_raft_leader_changes_total", "Times this node saw a new leader"))
+        replicatedBytes = registry.makeCounter(descriptor: Self.named("raftcast_raft_replicated_bytes_total", "Entry and snapshot payload bytes sent to peers"))
+        sentMessages = registry.makeCounter(descriptor: Self.named("raftcast_raft_sent_messages_total", "Raft messages sent to peers"))
+        snapshotsTaken = registry.makeCounter(descriptor: Self.named("raftcast_snapshots_taken_total", "Snapshots of the applied state taken"))
+        snapshotsInstalled = registry.makeCounter(descriptor: Self.named("raftcast_snapshots_installed_total", "Snapshots received from a leader and installed"))
+        walSync = registry.makeDurationHistogram(descriptor: Self.named("raftcast_wal_sync_seconds", "Duration of write-ahead log syncs"), buckets: Self.latencyBuckets)
+        commitLatency = registry.makeDurationHistogram(descriptor: Self.named("raftcast_commit_latency_seconds", "Time from proposal to apply on the leader"), buckets: Self.latencyBuckets)
+        clockSynchronized = registry.makeGauge(descriptor: Self.named("raftcast_clock_synchronized", "1 when this node knows cluster time"))
+        clockTimekeeper = registry.makeGauge(descriptor: Self.named("raftcast_clock_timekeeper", "1 when this node serves the cluster timeline (it leads)"))
+        clockOffset = registry.makeGauge(descriptor: Self.named("raftcast_clock_offset_seconds", "Cluster time minus local monotonic time (0 while unsynchronized)"))
+        clockErrorBound = registry.makeGauge(descriptor: Self.named("raftcast_clock_error_bound_seconds", "How far this node's cluster time may be from its server's (0 on the leader and while unsynchronized)"))
+        clockSteps = registry.makeGauge(descriptor: Self.named("raftcast_clock_steps", "Times the cluster clock was stepped rather than slewed since start"))
+        clockSamples = registry.makeGauge(descriptor: Self.named("raftcast_clock_accepted_samples", "Clock-sync samples accepted since start"))
     }
 
     /// Records what one Ready did.
