@@ -9,11 +9,11 @@ public struct CatalogueChange: Sendable {
     public var logIndex: UInt64
     /// The stream after the change; nil once it is removed.
     public var stream: CatalogueStream?
-    /// For `.fragmentCommitted`: the fragment's Media record ("RCFG"), shared with the log entry.
-    public var fragmentRecord: [UInt8]?
+    /// For `.fragmentCommitted`: the fragment's Media record ("RCFG"), a slice of the log entry (not a copy).
+    public var fragmentRecord: ArraySlice<UInt8>?
 
     /// A change.
-    public init(event: CatalogueEvent, logIndex: UInt64, stream: CatalogueStream?, fragmentRecord: [UInt8]?) {
+    public init(event: CatalogueEvent, logIndex: UInt64, stream: CatalogueStream?, fragmentRecord: ArraySlice<UInt8>?) {
         self.event = event
         self.logIndex = logIndex
         self.stream = stream

@@ -31,13 +31,7 @@ public struct HTTPProblem: Sendable, Hashable, Codable, Error {
 
     /// The response carrying this problem (with `extraHeaders`).
     public func response(headers extraHeaders: HTTPFields = [:]) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
-        var headers: HTTPFields = [.contentType: "application/problem+json"]
-        headers.append(contentsOf: extraHeaders)
-        return Response(
-            status: HTTPResponse.Status(code: status), headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        NodeHTTPAPI.json(
+            self, status: HTTPResponse.Status(code: status), contentType: "application/problem+json", headers: extraHeaders)
     }
 }

@@ -87,7 +87,8 @@ final class IngestCoordinator {
     func pump(now: ClusterTime, propose: ([UInt8]) -> Result<UInt64, ProposalError>) {
         for id in running.keys.sorted() {
             guard var current = running[id] else { continue }
-            var finished: IngestFailure?? = nil
+            var ended = false
+            var failure: IngestFailure?
             actions: for _ in 0..<10_000 {
                 switch current.session.next(now: now) {
                 case .propose(let payload, _):
@@ -101,16 +102,16 @@ final class IngestCoordinator {
                 case .wait:
                     break actions
                 case .done:
-                    finished = .some(nil)
+                    ended = true
                     break actions
-                case .failed(let failure):
-                    finished = .some(failure)
+                case .failed(let reason):
+                    (ended, failure) = (true, reason)
                     break actions
                 }
             }
             updateStatus(current, now: now)
-            if let outcome = finished {
-                finish(current, failure: outcome)
+            if ended {
+                finish(current, failure: failure)
             } else {
                 running[id] = current
             }
@@ -138,7 +139,7 @@ final class IngestCoordinator {
 
     /// Starts sessions for streams that are not complete, not being ingested, and whose source is in the
     /// media library (a new leader taking over a broadcast).
-    func resumeFromLibrary(catalogue: Catalogue, fragmentSeconds: Double) {
+    func resumeFromLibrary(catalogue: Catalogue) {
         guard let library else { return }
         for stream in catalogue.streams where !stream.hasEnded && running[stream.id] == nil {
             guard !notInLibrary.contains(stream.id) else { continue }

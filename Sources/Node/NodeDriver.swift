@@ -156,8 +156,12 @@ public struct NodeDriver {
             if entry.kind == .confChange {
                 if let change = ConfChange(encoded: entry.data) { confState = raft.applyConfChange(change) }
                 _ = catalogue.apply(payload: [], at: entry.index, term: entry.term)
-            } else if let event = catalogue.apply(payload: entry.data, at: entry.index, term: entry.term) {
-                outcome.catalogueChanges.append(change(for: event, entry: entry))
+            } else {
+                // Decoded once: the catalogue applies it and the published change carries its fragment record.
+                let decoded = entry.data.isEmpty ? nil : try? CatalogueEntry(decoding: entry.data[...])
+                let event = decoded.map { catalogue.apply(entry: $0, at: entry.index, term: entry.term) }
+                    ?? catalogue.apply(payload: entry.data, at: entry.index, term: entry.term)
+                if let event { outcome.catalogueChanges.append(change(for: event, decoded: decoded, logIndex: entry.index)) }
             }
             state.apply(entry)
             appliedBytesSinceSnapshot += UInt64(entry.data.count)
@@ -169,19 +173,18 @@ public struct NodeDriver {
     }
 
     /// The published form of a catalogue change.
-    private func change(for event: CatalogueEvent, entry: Entry) -> CatalogueChange {
-        var record: [UInt8]?
+    private func change(for event: CatalogueEvent, decoded: CatalogueEntry?, logIndex: UInt64) -> CatalogueChange {
+        var record: ArraySlice<UInt8>?
         var streamID: CatalogueStreamID?
         switch event {
         case .streamStarted(let id), .streamRemoved(let id), .streamEnded(let id, _): streamID = id
         case .fragmentCommitted(let id, _, _):
             streamID = id
-            if case .fragment(_, _, let bytes)? = try? CatalogueEntry(decoding: entry.data[...]) { record = Array(bytes) }
+            if case .fragment(_, _, let bytes)? = decoded { record = bytes }
         case .ignored: break
         }
         return CatalogueChange(
-            event: event, logIndex: entry.index, stream: streamID.flatMap { catalogue.stream($0) },
-            fragmentRecord: record)
+            event: event, logIndex: logIndex, stream: streamID.flatMap { catalogue.stream($0) }, fragmentRecord: record)
     }
 
     /// Records a snapshot of the applied state when the policy says so, hands

@@ -35,7 +35,7 @@ struct PlaybackFeed {
                 }
                 do {
                     let record = try events.fragmentRecord(atLogIndex: fragment.logIndex)
-                    commit(stream: stream.id, index: fragment.index, record: record)
+                    commit(stream: stream.id, index: fragment.index, record: record[...])
                 } catch {
                     logger.warning("playback: cannot read a committed fragment", metadata: [
                         "stream": "\(Self.streamID(stream.id))", "fragment": "\(fragment.index)", "reason": "\(error)",
@@ -82,9 +82,10 @@ struct PlaybackFeed {
         }
     }
 
-    private func commit(stream: CatalogueStreamID, index: Int, record: [UInt8]) {
+    private func commit(stream: CatalogueStreamID, index: Int, record: ArraySlice<UInt8>) {
         do {
-            engine.fragmentCommitted(streamID: Self.streamID(stream), index: index, fragment: try Fragment(decoding: record))
+            engine.fragmentCommitted(
+                streamID: Self.streamID(stream), index: index, fragment: try Fragment(decoding: Array(record)))
         } catch {
             logger.warning("playback: undecodable fragment record", metadata: [
                 "stream": "\(Self.streamID(stream))", "fragment": "\(index)", "reason": "\(error)",

@@ -422,7 +422,7 @@ public final class RaftLoop: @unchecked Sendable {
     private func driveIngest() -> Bool {
         guard driver.raft.role == .leader, let now = clusterTime.clusterNow() else { return false }
         if let start = leaderTermStart, driver.state.appliedIndex >= start {
-            ingest.resumeFromLibrary(catalogue: driver.catalogue, fragmentSeconds: cluster.fragmentSeconds)
+            ingest.resumeFromLibrary(catalogue: driver.catalogue)
         }
         guard ingest.isActive else { return false }
         var proposed = false

@@ -41,7 +41,7 @@ final class CatalogueTwin: NodeEventSource, @unchecked Sendable {
             record = Array(bytes)
             records[index] = record
         }
-        let change = CatalogueChange(event: event, logIndex: index, stream: catalogue.stream(entry.stream), fragmentRecord: record)
+        let change = CatalogueChange(event: event, logIndex: index, stream: catalogue.stream(entry.stream), fragmentRecord: record?[...])
         for handler in handlers { handler([.catalogue(change)]) }
     }
 }

@@ -122,7 +122,7 @@ final class IngestCoordinatorTests: XCTestCase {
         let new = IngestCoordinator(
             playoutDelay: .seconds(1), maxUncommittedBytes: 1 << 20, library: MediaLibrary(directory: library.path)
         ) { _ in }
-        new.resumeFromLibrary(catalogue: catalogue, fragmentSeconds: 2)
+        new.resumeFromLibrary(catalogue: catalogue)
         XCTAssertTrue(new.isActive, "the stream resumed from renamed.mp3 (same size and SHA-256)")
         for second in 0..<30 {
             var resumed: [[UInt8]] = []
@@ -141,7 +141,7 @@ final class IngestCoordinatorTests: XCTestCase {
         var index: UInt64 = 1
         Self.commit([try XCTUnwrap(catalogueStart(of: catalogue, id: 9))], to: &unfinished, next: &index, coordinator: empty)
         XCTAssertNotNil(unfinished.stream(9))
-        empty.resumeFromLibrary(catalogue: unfinished, fragmentSeconds: 2)
+        empty.resumeFromLibrary(catalogue: unfinished)
         XCTAssertFalse(empty.isActive)
     }
 
