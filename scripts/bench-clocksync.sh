@@ -6,7 +6,7 @@
 # Usage: scripts/bench-clocksync.sh [--seeds N] [--seconds S] [--playout-seconds S]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product raftcast-bench 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\] ' || true
+swift build -c release --static-swift-stdlib --product raftcast-bench 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\] ' || true
 bin="$(swift build -c release --show-bin-path)/raftcast-bench"
 [[ -x "$bin" ]] || { echo "error: $bin was not built" >&2; exit 1; }
 echo "== raftcast-bench clock-sync $*"

@@ -19,9 +19,9 @@ mp4_seconds=${MP4_SECONDS:-600}
 mkdir -p "$dir"
 [[ -x /usr/bin/time ]] || { echo "error: /usr/bin/time missing (scripts/bootstrap.sh installs package 'time')" >&2; exit 1; }
 
-echo "== swift build -c release --product raftcast-bench"
-swift build -c release --product raftcast-bench 2>&1 | tail -1
-bench="$(swift build -c release --product raftcast-bench --show-bin-path)/raftcast-bench"
+echo "== swift build -c release --static-swift-stdlib --product raftcast-bench"
+swift build -c release --static-swift-stdlib --product raftcast-bench 2>&1 | tail -1
+bench="$(swift build -c release --static-swift-stdlib --product raftcast-bench --show-bin-path)/raftcast-bench"
 
 mp3="$dir/long-${mp3_seconds}.mp3"
 mp4="$dir/long-${mp4_seconds}.mp4"

@@ -10,7 +10,7 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 scripts/make-media.sh long-mp3 "$seconds" "$dir/long.mp3"
 scripts/make-media.sh m4a "$seconds" "$dir/long.m4a"
-swift build -c release --product raftcast-bench 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\] ' || true
+swift build -c release --static-swift-stdlib --product raftcast-bench 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\] ' || true
 bin="$(swift build -c release --show-bin-path)/raftcast-bench"
 [[ -x "$bin" ]] || { echo "error: $bin was not built" >&2; exit 1; }
 for file in "$dir/long.mp3" "$dir/long.m4a"; do

@@ -17,9 +17,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== swift build -c release --product raftcast-bench"
+echo "== swift build -c release --static-swift-stdlib --product raftcast-bench"
 log="${TMPDIR:-/tmp}/raftcast-bench-build.log"
-if ! swift build -c release --product raftcast-bench >"$log" 2>&1; then
+if ! swift build -c release --static-swift-stdlib --product raftcast-bench >"$log" 2>&1; then
   grep -E "error" "$log" >&2 || tail -20 "$log" >&2
   echo "error: release build of raftcast-bench failed (log: $log)" >&2
   exit 1

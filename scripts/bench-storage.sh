@@ -21,7 +21,7 @@ batches="${BATCHES:-1 4 16}"
 recovery_mib="${RECOVERY_MIB:-1024}"
 mkdir -p "$dir"
 
-swift build -c release --product raftcast-bench 2>&1 | grep -E "error|Build" | tail -2
+swift build -c release --static-swift-stdlib --product raftcast-bench 2>&1 | grep -E "error|Build" | tail -2
 bench=.build/release/raftcast-bench
 echo "== folder $dir on $(df -hT "$dir" | awk 'NR==2 {print $1, $2}'), $(nproc) cores"
 echo "== CPU: $("$bench" storage --dir "$dir" --entry-sizes 4096 --batches 1 --mib-per-run 1 --recovery-mib 0 | grep crc32c)"

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v iperf3 >/dev/null || { echo "error: iperf3 is not installed (apt-get install iperf3)" >&2; exit 2; }
 
-swift build -c release --product raftcast-bench 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
+swift build -c release --static-swift-stdlib --product raftcast-bench 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
 bench=.build/release/raftcast-bench
 
 # Reference: iperf3, one TCP stream on loopback for 3 s (server exits after one test).

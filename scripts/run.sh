@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh --build
 echo "== building raftcast (release)"
-swift build -c release --product raftcast 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
+swift build -c release --static-swift-stdlib --product raftcast 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
 bin=".build/release/raftcast"
 [[ -x "$bin" ]] || { echo "error: build failed" >&2; exit 1; }
 

@@ -42,7 +42,7 @@ node_args=()
 
 echo "simulate: building raftcast-simulate (release)"
 set +e
-swift build -c release --product raftcast-simulate 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Write|Linking|Merging|Wrapping|Planning|Copying)'
+swift build -c release --static-swift-stdlib --product raftcast-simulate 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Write|Linking|Merging|Wrapping|Planning|Copying)'
 status=${PIPESTATUS[0]}
 set -e
 [[ $status -eq 0 ]] || { echo "error: simulate.sh: release build of raftcast-simulate failed" >&2; exit "$status"; }

@@ -7,8 +7,10 @@
 ///   never jumps), runs at the estimated drift, and slews toward the estimate at no more than
 ///   ``Configuration/maximumSlewPPM``. An error above ``Configuration/stepThreshold`` is stepped, once
 ///   the filter holds ``Configuration/samplesBeforeStep`` samples against the current server.
-/// - **Leader**: the map is frozen as it stands (``becomeLeader(at:)``) and served to the others, so a
-///   leader change does not move cluster time even when the machines' clocks disagree by seconds.
+/// - **Leader**: the map continues from where it stands (``becomeLeader(at:)``) and is served to the
+///   others, so a leader change does not move cluster time even when the machines' clocks disagree by
+///   seconds. It runs on at the old leader's rate as far as the samples measured it
+///   (``continuingRatePPM(_:)``): a drift they cannot tell from zero is not baked into the timeline.
 ///   Only a node that never had a timeline defines one (its own clock).
 /// - **Leader change** (``followNewLeader()``): the filter restarts against the new server; until it
 ///   has samples the map keeps running on its last estimate (holdover).
@@ -91,6 +93,10 @@ public struct ClusterClock: Sendable {
         filter = ClockSyncFilter(configuration: configuration.filter)
     }
 
+    /// How much faster cluster time runs here than the local monotonic clock, in ppm (the map's rate,
+    /// not counting a slew in progress); nil before the first map.
+    public var ratePPM: Double? { mapping?.ratePPM }
+
     /// Whether cluster time is known here.
     public var isSynchronized: Bool { mapping != nil }
 
@@ -144,8 +150,9 @@ public struct ClusterClock: Sendable {
         return .slewing(.nanoseconds(rounding: error))
     }
 
-    /// This node now leads: it keeps serving the cluster time it tracks (its map is frozen, any slew
-    /// in progress completes), or defines the timeline as its own clock if it never had one.
+    /// This node now leads: it keeps serving the cluster time it tracks (from its value now, any slew
+    /// in progress completing, at ``continuingRatePPM(_:)`` of its last estimate), or defines the
+    /// timeline as its own clock if it never had one.
     @discardableResult
     public mutating func becomeLeader(at local: Duration) -> Leadership {
         defer { role = .leader }
@@ -153,8 +160,26 @@ public struct ClusterClock: Sendable {
             mapping = ClockMapping(anchorLocal: local, anchorCluster: local.nanosecondsValue, ratePPM: 0)
             return .defined
         }
-        if role == .follower { handoverErrorBound = errorBound(at: local) }
+        if role == .follower, let current = mapping {
+            handoverErrorBound = errorBound(at: local)
+            mapping = ClockMapping(
+                anchorLocal: local, anchorCluster: current.clusterNanoseconds(at: local),
+                ratePPM: Self.continuingRatePPM(lastEstimate), slewNanoseconds: current.unappliedSlewNanoseconds(at: local),
+                slewPPM: current.slewPPM)
+        }
         return .continued
+    }
+
+    /// The rate a new leader serves the timeline at, against its own clock: the drift its estimate
+    /// measured, unless the samples cannot tell it from zero (`|driftPPM| ≤ driftUncertaintyPPM`),
+    /// and then its own clock's rate (0). A drift the samples have measured (say 140 ± 5 ppm between
+    /// two unsynchronised machines) is kept, so the timeline runs on at the old leader's rate; one they
+    /// cannot tell from zero (a few seconds of jittery samples, or two processes on one machine:
+    /// 30 ± 60 ppm) would otherwise be baked into the timeline for as long as this node leads, and
+    /// every node whose clock agrees with this one would have to correct for it.
+    static func continuingRatePPM(_ estimate: ClockEstimate?) -> Double {
+        guard let estimate, abs(estimate.driftPPM) > max(estimate.driftUncertaintyPPM, 0) else { return 0 }
+        return estimate.driftPPM
     }
 
     /// Another node leads (or the leader changed): the filter restarts against the new server, and

@@ -20,13 +20,19 @@ import Audio
 /// Soft correction is a proportional controller: 500 ppm per millisecond of error, so a 100 ppm
 /// drift between the sound card and the cluster clock settles at 0.2 ms of error, corrected by one
 /// frame about every 200 ms (4.8 a second), spread by ``DriftCorrector`` so no two touch. A mean
-/// error inside the dead band is left alone: at least ``Configuration/correctionDeadBand`` (0.2 ms, and
-/// never less than half a frame), and at least the cluster clock's own error bound (capped at
-/// ``Configuration/maximumDeadBand``, 1 ms). The clock's estimate wobbles by tens of microseconds from
-/// one exchange to the next, and moves by up to its bound when leadership (and with it the timeline's
-/// keeper) changes; an error the clock cannot tell from its own uncertainty is not corrected, so no
-/// frame is inserted or dropped to fix nothing — a node whose clock is right plays bit-exact. Real
-/// drift (a sound card 50 ppm off) leaves the band within seconds and is then corrected as above.
+/// error inside the dead band is left alone: the error the clock cannot tell from its own
+/// uncertainty. The playhead was put in place (at the start, a resync or the last soft correction)
+/// with the clock's estimate then, so the error measured now is the estimate's error now minus its
+/// error then: the dead band is the clock's error bound now plus its bound then, at least
+/// ``Configuration/correctionDeadBand`` (0.2 ms, and never less than half a frame) and at most
+/// ``Configuration/maximumDeadBand`` (2 ms). The clock's estimate wobbles by tens of microseconds
+/// from one exchange to the next on a quiet network, by up to a millisecond on a machine whose CPUs
+/// are oversubscribed (its bound then says 1–2 ms: a player that started on an estimate 0.5 ms off
+/// must not chase the better estimate that follows), and moves by up to its bound when leadership
+/// (and with it the timeline's keeper) changes; no frame is inserted or dropped to fix nothing, so
+/// a node whose clock is right plays bit-exact. Real drift (a sound card 50 ppm off) leaves the band
+/// within seconds; once corrected, the band is the current bound twice over, and the cap keeps a node
+/// whose clock is very uncertain within 2 ms.
 public struct PlayoutScheduler: Sendable {
     /// Queue depth, chunk size, thresholds and gain.
     public struct Configuration: Hashable, Sendable {
@@ -51,12 +57,12 @@ public struct PlayoutScheduler: Sendable {
         public var maximumDeadBand: Duration
 
         /// Defaults: 50 ms queue, 10 ms chunks, hard resync above 20 ms (2 readings), 500 ppm/ms up to
-        /// 500 ppm, mean of 8 readings, a dead band of 0.2 ms (or the clock's error bound, up to 1 ms).
+        /// 500 ppm, mean of 8 readings, a dead band of 0.2 ms (or the clock's error bound, up to 2 ms).
         public init(
             targetQueue: Duration = .milliseconds(50), chunk: Duration = .milliseconds(10),
             hardResyncThreshold: Duration = .milliseconds(20), resyncConfirmations: Int = 2,
             correctionPPMPerMillisecond: Double = 500, maximumCorrectionPPM: Double = 500, errorAveraging: Int = 8,
-            correctionDeadBand: Duration = .microseconds(200), maximumDeadBand: Duration = .milliseconds(1)
+            correctionDeadBand: Duration = .microseconds(200), maximumDeadBand: Duration = .milliseconds(2)
         ) {
             self.correctionDeadBand = correctionDeadBand
             self.maximumDeadBand = max(maximumDeadBand, correctionDeadBand)
@@ -88,6 +94,9 @@ public struct PlayoutScheduler: Sendable {
     private var begunPlaying = false
     private var readingsOverThreshold = 0
     private var recentErrors: [Double] = []
+    /// The clock's error bound when the playhead was last put in place (the start, a resync, or the
+    /// last soft correction): the error measured now is the clock's error now minus its error then.
+    private var placedWithBound: Duration = .zero
 
     /// A scheduler for the stream on `timeline`.
     public init(timeline: StreamTimeline, configuration: Configuration = .init()) {
@@ -119,8 +128,11 @@ public struct PlayoutScheduler: Sendable {
             aligning = true
             if begunPlaying { stats.hardResyncs += 1 }
         }
-        if aligning, let action = align(from: next, errorFrames: errorFrames, errorNanoseconds: errorNanoseconds) {
-            return action
+        if aligning {
+            placedWithBound = observation.clockErrorBound
+            if let action = align(from: next, errorFrames: errorFrames, errorNanoseconds: errorNanoseconds) {
+                return action
+            }
         }
 
         let available = observation.available
@@ -138,7 +150,8 @@ public struct PlayoutScheduler: Sendable {
         recentErrors.append(errorFrames)
         if recentErrors.count > configuration.errorAveraging { recentErrors.removeFirst() }
         let meanFrames = recentErrors.reduce(0, +) / Double(recentErrors.count)
-        let deadBand = min(max(configuration.correctionDeadBand, observation.clockErrorBound), configuration.maximumDeadBand)
+        let uncertainty = observation.clockErrorBound + placedWithBound
+        let deadBand = min(max(configuration.correctionDeadBand, uncertainty), configuration.maximumDeadBand)
         let deadBandFrames = max(0.5, timeline.samples(in: deadBand))
         let meanMilliseconds = abs(meanFrames) < deadBandFrames ? 0 : meanFrames / Double(timeline.sampleRate) * 1e3
         let limit = configuration.maximumCorrectionPPM
@@ -151,6 +164,7 @@ public struct PlayoutScheduler: Sendable {
         case .drop: stats.droppedFrames += plan.positions.count
         case nil: break
         }
+        if plan.adjustment != nil { placedWithBound = observation.clockErrorBound }
         nextSample = next + count
         begunPlaying = true
         stats.playedSamples += count
@@ -179,6 +193,7 @@ public struct PlayoutScheduler: Sendable {
         }
         nextSample = position
         stats.joinedAt = position
+        placedWithBound = observation.clockErrorBound
         return .skip(from: 0, to: position, reason: .join)
     }
 

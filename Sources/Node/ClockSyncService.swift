@@ -113,24 +113,27 @@ public final class ClockSyncService: ClusterClockSource, Service {
         let current = leadership()
         let now = localClock.now
         let peers = self.peers
-        let (probe, next, change) = state.withLock { state -> ((String, ClockSyncProbe)?, Duration, Leadership?) in
+        let (probe, next, change, rate) = state.withLock {
+            state -> ((String, ClockSyncProbe)?, Duration, Leadership?, Double?) in
             var change: Leadership?
             if current != state.leadership {
                 state.leadership = current
                 state.client.leaderChanged(to: current.leader, isSelf: current.isSelf, at: now, peers: peers)
                 change = current
             }
+            let rate = state.client.clock.ratePPM
             let probe = state.client.probeIfDue(at: now)
             var next = now + pollInterval
             if state.client.server != nil || state.client.isAdopting, let due = state.client.schedule.nextProbe {
                 next = min(next, max(due, now + .milliseconds(1)))
             }
-            return (probe, next, change)
+            return (probe, next, change, rate)
         }
         if let change {
-            logger.info("clock sync: leader changed", metadata: [
-                "leader": "\(change.leader ?? "none")", "self": "\(change.isSelf)",
-            ])
+            var metadata: Logger.Metadata = ["leader": "\(change.leader ?? "none")", "self": "\(change.isSelf)"]
+            // The rate this node serves the timeline at, against its own clock (ClusterClock.continuingRatePPM).
+            if change.isSelf, let rate { metadata["timeline_rate_ppm"] = "\((rate * 100).rounded() / 100)" }
+            logger.info("clock sync: leader changed", metadata: metadata)
         }
         if let (server, probe) = probe {
             _ = send(server, ClockSyncCodec.encode(.probe(probe)))

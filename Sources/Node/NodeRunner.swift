@@ -24,6 +24,13 @@ public struct NodeRunner: Sendable {
         self.logger = logger
     }
 
+    /// Payload bytes of recent log entries the node keeps in memory: the fragments just committed,
+    /// which the leader sends to followers and every node's player reads once. 8 MiB holds about
+    /// 5 minutes of 192 kbit/s MP3 (30 s of 2 Mbit/s video); a follower further behind is served
+    /// from the log's segment files. The storage's own default (64 MiB) would let a long broadcast
+    /// grow every node's memory by 64 MiB for nothing.
+    public static let logCacheBytes: UInt64 = 8 << 20
+
     /// The core's settings from cluster.yaml: one tick per heartbeat interval,
     /// an election timeout of `election_timeout_ms.lowerBound / heartbeat_ms`
     /// ticks (the core randomizes it up to twice that).
@@ -46,7 +53,8 @@ public struct NodeRunner: Sendable {
         let uploadDirectory = (member.dataDirectory as NSString).appendingPathComponent("uploads")
         try FileManager.default.createDirectory(atPath: uploadDirectory, withIntermediateDirectories: true)
         let storage = try DurableLogStorage(
-            directory: walDirectory, confState: ConfState(voters: cluster.nodes.map(\.raftID)))
+            directory: walDirectory, options: .init(cacheBytes: Self.logCacheBytes),
+            confState: ConfState(voters: cluster.nodes.map(\.raftID)))
         if !storage.recoveryReport.isClean { logger.warning("log recovery: \(storage.recoveryReport)") }
         let seed = member.raftID ^ UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds)
         let driver = try NodeDriver(

@@ -1,5 +1,6 @@
 import Broadcast
 import BroadcastTesting
+import Raft
 import XCTest
 
 final class ClusterClockTests: XCTestCase {
@@ -90,6 +91,62 @@ final class ClusterClockTests: XCTestCase {
         XCTAssertEqual(founder.becomeLeader(at: .seconds(1)), .defined)
         XCTAssertEqual(founder.errorBound(at: .seconds(2)), .zero, "the node that defined the timeline is exact")
         XCTAssertNil(ClusterClock().answer(ClockSyncProbe(id: 1, clientSend: .zero), receivedAt: .zero, sentAt: .zero))
+    }
+}
+
+final class ClusterClockHandoverRateTests: XCTestCase {
+    /// A follower that becomes leader after `seconds` of exchanges on the default schedule (every
+    /// 200 ms for 5 s, then every second) with a server whose clock runs `ppm` faster than its own,
+    /// each exchange's two one-way delays drawn from `delays` (µs).
+    static func leader(afterSeconds seconds: Int, ppm: Double, delays: ClosedRange<Int64>, seed: UInt64)
+        -> (clock: ClusterClock, handover: Duration)
+    {
+        var clock = ClusterClock()
+        var random = SplitMix64(seed: seed)
+        var send = Duration.zero
+        while send < .seconds(seconds) {
+            let offset = Duration.seconds(2) + .nanoseconds(Int64(ppm * 1e-6 * send.nanosecondsDouble))
+            let out = Duration.microseconds(Int64.random(in: delays, using: &random))
+            let back = Duration.microseconds(Int64.random(in: delays, using: &random))
+            clock.add(ClockSyncFilterTests.sample(at: send, offset: offset, out: out, back: back))
+            send += send < .seconds(5) ? .milliseconds(200) : .seconds(1)
+        }
+        let handover = Duration.seconds(seconds)
+        XCTAssertEqual(clock.becomeLeader(at: handover), .continued)
+        return (clock, handover)
+    }
+
+    /// Six seconds of samples jittered by up to 3 ms (a loaded machine) cannot tell a drift from zero:
+    /// the new leader serves the timeline at its own clock's rate, so nodes sharing a clock (one
+    /// machine) stay bit-exact, instead of at whatever slope the noise drew for as long as it leads.
+    func testADriftTheSamplesCannotTellFromZeroIsNotBakedIntoTheTimeline() throws {
+        for seed in UInt64(1)...20 {
+            let (clock, handover) = Self.leader(afterSeconds: 6, ppm: 0, delays: 50...3_000, seed: seed)
+            let estimate = try XCTUnwrap(clock.filter.estimate)
+            XCTAssertLessThanOrEqual(abs(estimate.driftPPM), estimate.driftUncertaintyPPM, "seed \(seed): the interval holds 0")
+            XCTAssertEqual(clock.ratePPM, 0, "seed \(seed): drift estimate \(estimate.driftPPM) ± \(estimate.driftUncertaintyPPM)")
+            // From the handover on, cluster time advances exactly as the local clock does (once any
+            // slew in progress is done: at most the handover bound, at 500 ppm).
+            let settled = handover + .seconds(10)
+            let start = try XCTUnwrap(clock.clusterTime(at: settled))
+            let later = try XCTUnwrap(clock.clusterTime(at: settled + .seconds(60)))
+            XCTAssertEqual(later - start, .seconds(60), "seed \(seed)")
+        }
+    }
+
+    /// A minute of clean samples measures an 80 ppm drift: the new leader keeps serving the timeline
+    /// at the old leader's rate as measured, so it stays on the old timeline.
+    func testAMeasuredDriftIsKept() throws {
+        let (clock, handover) = Self.leader(afterSeconds: 60, ppm: 80, delays: 50...150, seed: 7)
+        let estimate = try XCTUnwrap(clock.filter.estimate)
+        let rate = try XCTUnwrap(clock.ratePPM)
+        XCTAssertGreaterThan(abs(estimate.driftPPM), estimate.driftUncertaintyPPM)
+        XCTAssertEqual(rate, estimate.driftPPM)
+        XCTAssertEqual(rate, 80, accuracy: 2)
+        // A minute on, the new timeline is within 0.15 ms of the old one (80 ppm from the handover).
+        let start = try XCTUnwrap(clock.clusterTime(at: handover + .seconds(1)))
+        let later = try XCTUnwrap(clock.clusterTime(at: handover + .seconds(61)))
+        XCTAssertEqual((later - start).nanosecondsDouble, 60e9 * (1 + 80e-6), accuracy: 150_000)
     }
 }
 
