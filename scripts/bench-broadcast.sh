@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Broadcast benchmark (issue 7), release build, nodes on loopback:
 #   1. failover: ROUNDS runs of `raftcast demo` (3 nodes, a paced broadcast, the leader SIGKILLed mid-way);
-#      from each verdict: time to a new leader, audible gap per surviving node, inter-node skew p50/p99/max.
+#      from each verdict: time to a new leader, audible gap per surviving node, inter-node skew p50/p99/max,
+#      and how many survivors played bit-exact (no single frame inserted or dropped for drift).
 #   2. cost of playing: 3 nodes, two playing a paced 192 kbps MP3 through ALSA's file plugin into /dev/null and
-#      one without audio; CPU (% of one core) and peak RSS per node over the middle of the broadcast, beside
+#      one without audio; the two playing nodes start first, so the leader (which also cuts and replicates)
+#      is one of them; CPU (% of one core) and peak RSS per node over the middle of the broadcast, beside
 #      `ffmpeg -re` decoding the same file to /dev/null in the same run (the reference).
 #
 #   scripts/bench-broadcast.sh [--quick]      # --quick: 3 failover rounds, a 30 s broadcast
@@ -34,15 +36,17 @@ for round in $(seq "$ROUNDS"); do
   echo "round $round: $(grep '^verdict:' "$WORK/demo-$round.txt") (exit $status)"
 done
 echo
-echo "| rounds | passed | time to new leader ms (median / max) | gap at takeover ms (max over survivors) | largest gap ms | skew p50 / p99 / max ms (worst round) |"
-echo "|---|---|---|---|---|---|"
+echo "| rounds | passed | time to new leader ms (median / max) | gap at takeover ms (max over survivors) | largest gap ms | skew p50 / p99 / max ms (worst round) | bit-exact survivors |"
+echo "|---|---|---|---|---|---|---|"
 awk -v rounds="$ROUNDS" '
   / verdict: PASS/ { passed++ }
+  / fragments, / { survivors++ }
+  /bit-exact \(no drift correction\)/ { exact++ }
   /gap at the takeover/ { for (i = 1; i <= NF; i++) if ($i == "ms,") { g = $(i - 1); if (g > gap) gap = g; break } }
   /largest gap/ { for (i = 1; i <= NF; i++) if ($i == "gap" && $(i + 1) != "at") { l = $(i + 1); if (l > largest) largest = l } }
   / skew / { for (i = 1; i <= NF; i++) { if ($i == "p50") a = $(i + 1); if ($i == "p99") b = $(i + 1); if ($i == "max") c = $(i + 1) }
              if (c > smax) { smax = c; s50 = a; s99 = b } }
-  END { printf "| %d | %d | %s | %.2f | %.2f | %s / %s / %s |\n", rounds, passed, leader, gap, largest, s50, s99, smax }
+  END { printf "| %d | %d | %s | %.2f | %.2f | %s / %s / %s | %d of %d |\n", rounds, passed, leader, gap, largest, s50, s99, smax, exact, survivors }
 ' leader="$(sed -n 's/.*new leader *\([0-9]*\) ms.*/\1/p' "$WORK/verdicts.txt" | sort -n |
             awk '{ v[NR] = $1 } END { if (NR) printf "%s / %s", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[NR] }')" \
   "$WORK/verdicts.txt"
@@ -53,11 +57,21 @@ echo "== cost of playing a ${SECONDS_PLAYED}-second 192 kbps MP3"
 bench_ports 40000 20
 bench_cluster_yaml bench-broadcast 3 "file:FILE=/dev/null,FORMAT=raw" "file:FILE=/dev/null,FORMAT=raw" none
 declare -A NODE_PID
-for i in 1 2 3; do
-  "$RAFTCAST" node --config "$WORK/cluster.yaml" --id "n$i" --log-level warning >>"$WORK/n$i.log" 2>&1 &
-  NODE_PID[n$i]=$!
+start_node() {
+  "$RAFTCAST" node --config "$WORK/cluster.yaml" --id "$1" --log-level warning >>"$WORK/$1.log" 2>&1 &
+  NODE_PID[$1]=$!
   PIDS+=($!)
+}
+# n1 and n2 (the playing nodes) are a majority: one of them leads before n3 starts.
+http_of() { echo "$((BASE + 10 + ${1#n}))"; }
+role_of() { curl -s --max-time 1 "http://127.0.0.1:$(http_of "$1")/v1/cluster" | sed -n 's/.*"role" *: *"\([a-z-]*\)".*/\1/p'; }
+start_node n1
+start_node n2
+for _ in $(seq 100); do
+  [[ "$(role_of n1)" == leader || "$(role_of n2)" == leader ]] && break
+  sleep 0.1
 done
+start_node n3
 "$RAFTCAST" ingest "$MP3" --config "$WORK/cluster.yaml" >"$WORK/ingest.log" 2>&1 &
 PIDS+=($!)
 TICK=$(getconf CLK_TCK)
@@ -69,8 +83,8 @@ window=$((SECONDS_PLAYED - 15))
 t0=$(date +%s.%N)
 sleep "$window"
 t1=$(date +%s.%N)
-echo "| node | audio | CPU % of a core | peak RSS MiB | RSS now: shared-library pages / private anonymous MiB |"
-echo "|---|---|---|---|---|"
+echo "| node | role | audio | CPU % of a core | peak RSS MiB | RSS now: shared-library pages / private anonymous MiB |"
+echo "|---|---|---|---|---|---|"
 for n in n1 n2 n3; do
   pid=${NODE_PID[$n]}
   used=$(( $(cpu_ticks "$pid") - START[$n] ))
@@ -78,11 +92,12 @@ for n in n1 n2 n3; do
   file_kb=$(awk '/^Rss:/ { rss = $2 } /^Anonymous:/ { anon = $2 } END { print rss - anon }' "/proc/$pid/smaps_rollup")
   anon_kb=$(awk '/^Anonymous:/ { print $2 }' "/proc/$pid/smaps_rollup")
   audio=$([[ $n == n3 ]] && echo none || echo "file plugin")
-  awk -v n="$n" -v a="$audio" -v u="$used" -v hz="$TICK" -v t0="$t0" -v t1="$t1" -v kb="$hwm" -v f="$file_kb" -v an="$anon_kb" \
-    'BEGIN { printf "| %s | %s | %.2f | %.1f | %.1f / %.1f |\n", n, a, 100 * u / hz / (t1 - t0), kb / 1024, f / 1024, an / 1024 }'
+  role=$(role_of "$n"); [[ $role == leader ]] && role="leader (also ingesting)"
+  awk -v n="$n" -v r="${role:-?}" -v a="$audio" -v u="$used" -v hz="$TICK" -v t0="$t0" -v t1="$t1" -v kb="$hwm" -v f="$file_kb" -v an="$anon_kb" \
+    'BEGIN { printf "| %s | %s | %s | %.2f | %.1f | %.1f / %.1f |\n", n, r, a, 100 * u / hz / (t1 - t0), kb / 1024, f / 1024, an / 1024 }'
 done
 /usr/bin/time -f "%U %S %e %M" -o "$WORK/ffmpeg.time" \
   ffmpeg -nostdin -v error -re -i "$MP3" -f s16le -ar 48000 -ac 2 -y /dev/null
 read -r user sys wall kb <"$WORK/ffmpeg.time"
 awk -v u="$user" -v s="$sys" -v w="$wall" -v kb="$kb" \
-  'BEGIN { printf "| ffmpeg -re (reference) | decode to /dev/null | %.2f | %.1f | – |\n", 100 * (u + s) / w, kb / 1024 }'
+  'BEGIN { printf "| ffmpeg -re (reference) | – | decode to /dev/null | %.2f | %.1f | – |\n", 100 * (u + s) / w, kb / 1024 }'

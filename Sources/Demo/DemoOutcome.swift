@@ -41,11 +41,15 @@ public struct DemoOutcome: Sendable, Hashable {
     public var playLogs: [String: [PlayLogRecord]]
     /// Every node's WAV capture, when capturing to files.
     public var captures: [String: Capture]
+    /// Single frames each node inserted or dropped for drift, as it last reported them (absent when
+    /// it never did).
+    public var driftCorrections: [String: Int]
 
     /// An outcome with every field given.
     public init(
         nodes: [String], killedLeader: String?, timeToNewLeader: Duration?, stream: String?, expectedFragments: Int?,
-        committedAtKill: Int?, ingestStatus: Int32?, ingestMessage: String? = nil, playLogs: [String: [PlayLogRecord]], captures: [String: Capture]
+        committedAtKill: Int?, ingestStatus: Int32?, ingestMessage: String? = nil, playLogs: [String: [PlayLogRecord]], captures: [String: Capture],
+        driftCorrections: [String: Int] = [:]
     ) {
         self.nodes = nodes
         self.killedLeader = killedLeader
@@ -57,6 +61,7 @@ public struct DemoOutcome: Sendable, Hashable {
         self.ingestMessage = ingestMessage
         self.playLogs = playLogs
         self.captures = captures
+        self.driftCorrections = driftCorrections
     }
 
     /// The nodes that were not killed.

@@ -14,18 +14,22 @@ public struct DemoPlayback: Sendable, Hashable, Decodable {
     public var error: String?
     /// Whether the node's clock follows the cluster timeline (nil when the node does not say).
     public var clockSynchronized: Bool?
+    /// Single frames the node inserted or dropped to correct drift since it started (nil when the node
+    /// does not say): 0 means its audio is bit-exact.
+    public var driftCorrectionFrames: Int?
 
     enum CodingKeys: String, CodingKey {
         case state, fragment, error
         case clockSynchronized = "clock_synchronized"
         case positionSeconds = "position_seconds"
         case syncErrorNanoseconds = "sync_error_ns"
+        case driftCorrectionFrames = "drift_correction_frames"
     }
 
     /// A playback report with every field given.
     public init(
         state: String, fragment: Int?, positionSeconds: Double?, syncErrorNanoseconds: Int64?, error: String? = nil,
-        clockSynchronized: Bool? = nil
+        clockSynchronized: Bool? = nil, driftCorrectionFrames: Int? = nil
     ) {
         self.state = state
         self.fragment = fragment
@@ -33,6 +37,7 @@ public struct DemoPlayback: Sendable, Hashable, Decodable {
         self.syncErrorNanoseconds = syncErrorNanoseconds
         self.error = error
         self.clockSynchronized = clockSynchronized
+        self.driftCorrectionFrames = driftCorrectionFrames
     }
 
     /// True when the node is not (or no longer) playing anything: the engine is idle, or the node has

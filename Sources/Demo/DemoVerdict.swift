@@ -12,7 +12,8 @@ import Broadcast
 /// verdict: PASS
 ///   new leader      n2, 312 ms after n1 was killed
 ///   ingest          exit 0
-///   n2              10 of 10 fragments, none doubled; gap at the takeover (#2→#3) 0.02 ms, largest 0.03 ms
+///   n2              10 of 10 fragments, none doubled, gap at the takeover (#2→#3) 0.02 ms, largest gap
+///                   0.03 ms (#4→#5), bit-exact (no drift correction)
 ///   n3              …
 ///   n1 (killed)     3 fragments before it was killed
 ///   skew            p50 0.01 ms, p99 0.04 ms, max 0.04 ms over 10 fragments
@@ -48,6 +49,9 @@ public struct DemoVerdict: Sendable, Hashable {
         /// How late into its first fragment the node started (a join mid-stream misses the samples
         /// before it; 0 when it started on the stream's first sample).
         public var missedAtStart: Duration
+        /// Single frames inserted or dropped for drift (nil when the node did not report it):
+        /// informational, a sound card legitimately needs some; 0 means bit-exact audio.
+        public var driftCorrections: Int? = nil
     }
 
     /// The largest gap (or overlap) between consecutive fragments that still counts as seamless.
@@ -140,7 +144,8 @@ public struct DemoVerdict: Sendable, Hashable {
             missing: (0..<max(expected, 0)).filter { counts[$0] == nil },
             doubled: counts.filter { $0.value > 1 }.map(\.key).sorted(),
             takeoverGap: takeoverGap, largestGap: gaps.max { $0.gap < $1.gap },
-            largestOverlap: overlap.flatMap { $0.gap < .zero ? $0 : nil }, missedAtStart: missedAtStart)
+            largestOverlap: overlap.flatMap { $0.gap < .zero ? $0 : nil }, missedAtStart: missedAtStart,
+            driftCorrections: outcome.driftCorrections[node])
     }
 
     private static func passes(_ result: NodePlayback, outcome: DemoOutcome, tolerance: Duration) -> Bool {
@@ -167,6 +172,9 @@ public struct DemoVerdict: Sendable, Hashable {
             parts.append("overlap \(DemoFormat.milliseconds(overlap.gap)) (#\(overlap.afterFragment)→#\(overlap.beforeFragment))")
         }
         if result.missedAtStart > tolerance { parts.append("joined \(DemoFormat.milliseconds(result.missedAtStart)) late") }
+        if let corrections = result.driftCorrections {
+            parts.append(corrections == 0 ? "bit-exact (no drift correction)" : "\(corrections) single frames corrected for drift")
+        }
         return parts.joined(separator: ", ")
     }
 

@@ -41,6 +41,8 @@ final class DemoSession {
     private var stream: DemoStreamProgress?
     private var committedAtKill: Int?
     private var samples: [DemoNodeSample] = []
+    /// Each node's last reported count of single frames inserted or dropped for drift.
+    private var driftCorrections: [String: Int] = [:]
     private var phase = "starting"
     private let terminal = Terminal.standardOutput
     private var drawnLines = 0
@@ -222,6 +224,9 @@ final class DemoSession {
                 cluster: fetch(ClusterStatusReport.self, node: node, path: "/v1/cluster"),
                 playback: phase == "takeover" ? nil : fetch(DemoPlayback.self, node: node, path: "/v1/playback"))
         }
+        for sample in samples {
+            if let frames = sample.playback?.driftCorrectionFrames { driftCorrections[sample.id] = frames }
+        }
         events += watch.observe(samples, at: elapsed)
         if phase != "electing", phase != "takeover" { stream = fetchStream() ?? stream }
     }
@@ -308,7 +313,7 @@ final class DemoSession {
             nodes: layout.nodes.map(\.id), killedLeader: watch.killedLeader?.id, timeToNewLeader: watch.timeToNewLeader,
             stream: stream?.id, expectedFragments: stream?.expectedFragments ?? stream.map(\.committedFragments),
             committedAtKill: committedAtKill, ingestStatus: ingestStatus, ingestMessage: lastLine(of: layout.directory + "/ingest.log"),
-            playLogs: playLogs, captures: captures)
+            playLogs: playLogs, captures: captures, driftCorrections: driftCorrections)
     }
 
     /// The last non-empty line of a log (the failing command's one-line error).

@@ -34,7 +34,10 @@ final class DemoFailoverTests: XCTestCase {
         let fragments = try XCTUnwrap(plan?["fragments"] as? [Any]).count
         let survivorLines = run.stdoutText.split(separator: "\n").filter { $0.contains("fragments, none doubled") }
         XCTAssertEqual(survivorLines.count, 2, context)
-        for line in survivorLines { XCTAssertTrue(line.contains(" \(fragments) of \(fragments) fragments"), String(line)) }
+        for line in survivorLines {
+            XCTAssertTrue(line.contains(" \(fragments) of \(fragments) fragments"), String(line))
+            XCTAssertTrue(line.hasSuffix("bit-exact (no drift correction)"), String(line))
+        }
 
         for node in ["n1", "n2", "n3"] where node != killed {
             let capture = try Data(contentsOf: URL(fileURLWithPath: "\(work)/\(node).wav"))

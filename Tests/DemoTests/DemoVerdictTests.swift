@@ -36,6 +36,13 @@ final class DemoVerdictTests: XCTestCase {
             verdict.lines[3],
             "    n2             10 of 10 fragments, none doubled, gap at the takeover (#2→#3) 0.00 ms, largest gap 0.00 ms (#0→#1)")
         XCTAssertEqual(verdict.lines[5], "    n1 (killed)    3 fragments played before it was killed")
+        // With the nodes' drift-correction counts: informational, it does not fail the verdict.
+        var counted = outcome(n2: DemoFixtures.records("n2", fragments: all), n3: DemoFixtures.records("n3", fragments: all))
+        counted.driftCorrections = ["n2": 0, "n3": 7]
+        let withCounts = DemoVerdict(counted)
+        XCTAssertTrue(withCounts.passed)
+        XCTAssertTrue(withCounts.lines[3].hasSuffix(", bit-exact (no drift correction)"), withCounts.lines[3])
+        XCTAssertTrue(withCounts.lines[4].hasSuffix(", 7 single frames corrected for drift"), withCounts.lines[4])
         // Fragments 0–2 were played by three nodes (spread 40 µs), 3–9 by two (30 µs).
         XCTAssertEqual(verdict.skew?.count, 10)
         XCTAssertEqual(verdict.skew?.p50, .microseconds(30))

@@ -65,9 +65,10 @@ final class DemoPlaybackDecodingTests: XCTestCase {
         let status = PlaybackStatus(
             state: .playing, stream: "00000000000000ab", fragment: 4, positionSeconds: 8.5, bufferedMilliseconds: 900,
             queuedMilliseconds: 40, committedUndecodedFragments: 1, clockOffsetNanoseconds: 12, clockErrorBoundNanoseconds: 1_000,
-            syncErrorNanoseconds: -210_000, underruns: 0, hardResyncs: 0, driftCorrectionFrames: 0, stalledSamples: 0)
+            syncErrorNanoseconds: -210_000, underruns: 0, hardResyncs: 0, driftCorrectionFrames: 3, stalledSamples: 0)
         let playing = try JSONDecoder().decode(DemoPlayback.self, from: JSONEncoder().encode(status))
-        XCTAssertEqual(playing, DemoPlayback(state: "playing", fragment: 4, positionSeconds: 8.5, syncErrorNanoseconds: -210_000))
+        XCTAssertEqual(
+            playing, DemoPlayback(state: "playing", fragment: 4, positionSeconds: 8.5, syncErrorNanoseconds: -210_000, driftCorrectionFrames: 3))
         XCTAssertFalse(playing.isDone)
         let idle = try JSONDecoder().decode(
             DemoPlayback.self, from: JSONEncoder().encode(PlaybackStatus(
