@@ -57,7 +57,8 @@ public struct PlayoutScheduler: Sendable {
         public var maximumDeadBand: Duration
 
         /// Defaults: 50 ms queue, 10 ms chunks, hard resync above 20 ms (2 readings), 500 ppm/ms up to
-        /// 500 ppm, mean of 8 readings, a dead band of 0.2 ms (or the clock's error bound, up to 2 ms).
+        /// 500 ppm, mean of 8 readings, a dead band of 0.2 ms (or the clock's error bound now plus its
+        /// bound when the playhead was placed, up to 2 ms).
         public init(
             targetQueue: Duration = .milliseconds(50), chunk: Duration = .milliseconds(10),
             hardResyncThreshold: Duration = .milliseconds(20), resyncConfirmations: Int = 2,
