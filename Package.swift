@@ -101,8 +101,8 @@ let package = Package(
             ],
             // Release: link with the toolchain's lld and pack the relative relocations (DT_RELR, glibc
             // ≥ 2.36). A position-independent raftcast otherwise carries 2.8 MB of them, which the
-            // loader reads and applies at every start: 2.7 MiB of every node's resident memory, and
-            // dirty pages (BENCHMARKS.md, "Cost of playing").
+            // loader reads and applies at every start: with the pages they dirty, about 4 MiB of every
+            // node's resident memory (BENCHMARKS.md, "Cost of playing").
             linkerSettings: [
                 .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(configuration: .release))
             ]

@@ -139,7 +139,7 @@ public struct Catalogue: Sendable, Hashable {
         }
         let fragment: Fragment
         do throws(WireFormatError) {
-            fragment = try Fragment(decoding: Array(record))
+            fragment = try Fragment(decoding: record)
         } catch {
             return .ignored(.invalidFragment(stream: id, index: index, reason: error.description))
         }

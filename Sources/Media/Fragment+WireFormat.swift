@@ -70,6 +70,12 @@ extension Fragment {
     /// Decodes a record made by `encoded()`.
     /// - Throws: `WireFormatError` for truncated, foreign, damaged or newer bytes.
     public init(decoding record: [UInt8]) throws(WireFormatError) {
+        try self.init(decoding: record[...])
+    }
+
+    /// Decodes a record made by `encoded()` where it lies (a slice of a log entry: no copy).
+    /// - Throws: `WireFormatError` for truncated, foreign, damaged or newer bytes.
+    public init(decoding record: ArraySlice<UInt8>) throws(WireFormatError) {
         let result: Result<Fragment, WireFormatError> = record.withUnsafeBytes { raw in
             do throws(WireFormatError) {
                 return .success(try Self.parse(raw))

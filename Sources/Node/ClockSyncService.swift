@@ -121,7 +121,8 @@ public final class ClockSyncService: ClusterClockSource, Service {
                 state.client.leaderChanged(to: current.leader, isSelf: current.isSelf, at: now, peers: peers)
                 change = current
             }
-            let rate = state.client.clock.ratePPM
+            // The rate a new leader serves the timeline at, against its own clock (ClusterClock.continuingRatePPM).
+            let rate = change?.isSelf == true ? state.client.clock.ratePPM : nil
             let probe = state.client.probeIfDue(at: now)
             var next = now + pollInterval
             if state.client.server != nil || state.client.isAdopting, let due = state.client.schedule.nextProbe {
@@ -131,8 +132,7 @@ public final class ClockSyncService: ClusterClockSource, Service {
         }
         if let change {
             var metadata: Logger.Metadata = ["leader": "\(change.leader ?? "none")", "self": "\(change.isSelf)"]
-            // The rate this node serves the timeline at, against its own clock (ClusterClock.continuingRatePPM).
-            if change.isSelf, let rate { metadata["timeline_rate_ppm"] = "\((rate * 100).rounded() / 100)" }
+            if let rate { metadata["timeline_rate_ppm"] = "\((rate * 100).rounded() / 100)" }
             logger.info("clock sync: leader changed", metadata: metadata)
         }
         if let (server, probe) = probe {

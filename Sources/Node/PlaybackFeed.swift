@@ -84,8 +84,7 @@ struct PlaybackFeed {
 
     private func commit(stream: CatalogueStreamID, index: Int, record: ArraySlice<UInt8>) {
         do {
-            engine.fragmentCommitted(
-                streamID: Self.streamID(stream), index: index, fragment: try Fragment(decoding: Array(record)))
+            engine.fragmentCommitted(streamID: Self.streamID(stream), index: index, fragment: try Fragment(decoding: record))
         } catch {
             logger.warning("playback: undecodable fragment record", metadata: [
                 "stream": "\(Self.streamID(stream))", "fragment": "\(index)", "reason": "\(error)",

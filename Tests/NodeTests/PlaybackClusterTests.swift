@@ -94,6 +94,29 @@ final class PlaybackClusterTests: XCTestCase {
     }
 
     /// The frames around a mismatch, for the failure message.
+    /// Every capture holds the reference from its start, nothing missing at the end, only silence after,
+    /// and no frame inserted or dropped (the alignment would tell isolated corrections from damage).
+    static func assertBitExact(
+        _ played: [String: Capture], reference: [Int16], file: StaticString = #filePath, line: UInt = #line
+    ) {
+        for (node, capture) in played {
+            let alignment = capture.alignment
+            XCTAssertNil(
+                alignment.mismatch,
+                "\(node): differs from the reference beyond single-frame corrections: \(context(capture, reference))",
+                file: file, line: line)
+            XCTAssertFalse(alignment.adjacentCorrections, node, file: file, line: line)
+            XCTAssertEqual(
+                alignment.referenceEnd, capture.start + reference.count / 2, "\(node): nothing missing at the end",
+                file: file, line: line)
+            XCTAssertEqual(alignment.dropped + alignment.inserted, capture.corrections, node, file: file, line: line)
+            XCTAssertTrue(
+                capture.samples[(alignment.capturedEnd * 2)...].allSatisfy { $0 == 0 }, "\(node): nothing doubled after",
+                file: file, line: line)
+            XCTAssertEqual(capture.corrections, 0, "\(node): bit-exact, no drift correction", file: file, line: line)
+        }
+    }
+
     static func context(_ capture: Capture, _ reference: [Int16]) -> String {
         guard let (i, j) = capture.alignment.mismatch else { return "" }
         func frames(_ samples: [Int16], _ from: Int, _ offset: Int) -> String {
@@ -123,15 +146,9 @@ final class PlaybackClusterTests: XCTestCase {
         let logs = Dictionary(uniqueKeysWithValues: cluster.ids.map { ($0, playLog(cluster, $0)) })
 
         for (node, capture) in played {
-            let alignment = capture.alignment
             XCTAssertTrue(capture.samples[..<(capture.start * 2)].allSatisfy { $0 == 0 }, "\(node): silence before the stream")
-            XCTAssertNil(alignment.mismatch, "\(node): differs from the reference beyond single-frame corrections: \(Self.context(capture, reference))")
-            XCTAssertFalse(alignment.adjacentCorrections, node)
-            XCTAssertEqual(alignment.referenceEnd, capture.start + reference.count / 2, "\(node): nothing missing at the end")
-            XCTAssertEqual(alignment.dropped + alignment.inserted, capture.corrections, node)
-            XCTAssertTrue(capture.samples[(alignment.capturedEnd * 2)...].allSatisfy { $0 == 0 }, "\(node): nothing doubled after")
-            XCTAssertEqual(capture.corrections, 0, "\(node): bit-exact, no drift correction")
         }
+        Self.assertBitExact(played, reference: reference)
         let leaderCapture = try XCTUnwrap(played[leader])
         XCTAssertEqual(leaderCapture.corrections, 0, "the leader's capture is bit-exact")
         XCTAssertTrue(
@@ -175,15 +192,7 @@ final class PlaybackClusterTests: XCTestCase {
         }
         let played = try playedOut(cluster, nodes: survivors, fragments: fragments, captures: captures, reference: reference)
         let logs = survivors.flatMap { playLog(cluster, $0) }
-        for (node, capture) in played {
-            let alignment = capture.alignment
-            XCTAssertNil(alignment.mismatch, "\(node): differs from the reference beyond single-frame corrections: \(Self.context(capture, reference))")
-            XCTAssertFalse(alignment.adjacentCorrections, node)
-            XCTAssertEqual(alignment.referenceEnd, capture.start + reference.count / 2, "\(node): nothing missing")
-            XCTAssertEqual(alignment.dropped + alignment.inserted, capture.corrections, node)
-            XCTAssertTrue(capture.samples[(alignment.capturedEnd * 2)...].allSatisfy { $0 == 0 }, "\(node): nothing doubled after")
-            XCTAssertEqual(capture.corrections, 0, "\(node): bit-exact through the handover, no drift correction")
-        }
+        Self.assertBitExact(played, reference: reference)
         let analysis = PlayLogAnalysis(records: logs)
         XCTAssertEqual(analysis.skews.count, fragments)
         XCTAssertTrue(analysis.skews.allSatisfy { $0.nodes == 2 })
