@@ -103,8 +103,15 @@ let package = Package(
             // ≥ 2.36). A position-independent raftcast otherwise carries 2.8 MB of them, which the
             // loader reads and applies at every start: with the pages they dirty, about 4 MiB of every
             // node's resident memory (BENCHMARKS.md, "Cost of playing").
+            // And export no symbols: `--static-swift-stdlib` links with `-export-dynamic`, which puts
+            // all 33,000 public Swift symbols of every module in the dynamic symbol table (2.8 MB). The
+            // loader looks up each of FFmpeg's 135 libraries' symbols there first, which keeps about
+            // 2 MiB of it resident in every node. Nothing resolves a symbol in raftcast at run time
+            // (Swift finds types through its metadata sections; crash backtraces read `.symtab`).
             linkerSettings: [
-                .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(configuration: .release))
+                .unsafeFlags(
+                    ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+                    .when(configuration: .release))
             ]
         ),
         .executableTarget(

@@ -289,7 +289,10 @@ final class Demuxer {
                 .unsupportedContainer, file: path,
                 reason: "unsupported container '\(containerName)' (raftcast reads MP3, MP4 and M4A)")
         }
-        let infoStatus = needsStreamInfo(ctx, containerName: containerName) ? findStreamInfo(ctx) : 0
+        let parametersKnown =
+            containerName == "mp3"
+            ? fillMP3Parameters(ctx, path: path) : !needsStreamInfo(ctx, containerName: containerName)
+        let infoStatus = parametersKnown ? 0 : findStreamInfo(ctx)
         guard infoStatus >= 0 else {
             throw MediaError(
                 .unrecognisedFormat, file: path, reason: "cannot read stream info: \(FFmpegLog.message(infoStatus))")
@@ -329,7 +332,6 @@ final class Demuxer {
     /// Whether `avformat_find_stream_info` is needed. An MP4's `moov` box already
     /// gives every audio track's codec, rate, channels and extradata; probing
     /// would decode video frames (megabytes of memory at 720p) for nothing.
-    /// MP3 needs it (frame header parsing, Xing/Info duration).
     private static func needsStreamInfo(_ ctx: UnsafeMutablePointer<AVFormatContext>, containerName: String) -> Bool {
         guard containerName.hasPrefix("mov,") else { return true }
         for i in 0..<Int(ctx.pointee.nb_streams) {
@@ -340,6 +342,44 @@ final class Demuxer {
             }
         }
         return false
+    }
+
+    /// Fills an MP3's audio parameters from its first frame header, as
+    /// `avformat_find_stream_info` would by parsing and decoding frames (which
+    /// pages in 1.2 MiB of libavcodec that playing never touches). Only for a
+    /// file whose Xing/Info header declares its length (LAME and FFmpeg write
+    /// one): without it, the duration and bit rate FFmpeg estimates come from
+    /// averaging frames, and that is left to FFmpeg. False when it did nothing.
+    private static func fillMP3Parameters(_ ctx: UnsafeMutablePointer<AVFormatContext>, path: String) -> Bool {
+        let nopts = rc_av_nopts_value()
+        let audio = (0..<Int(ctx.pointee.nb_streams)).compactMap { ctx.pointee.streams[$0] }
+            .filter { $0.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO }
+        guard audio.count == 1, let stream = audio.first, let par = stream.pointee.codecpar,
+            par.pointee.codec_id == AV_CODEC_ID_MP3,
+            stream.pointee.duration != nopts, stream.pointee.duration > 0, let pb = ctx.pointee.pb
+        else { return false }
+        // The demuxer has checked the frames that follow and left the file at the first one.
+        let offset = avio_seek(pb, 0, SEEK_CUR)
+        guard offset >= 0, let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        func header(at position: Int64) -> MPEGAudioFrame.Parameters? {
+            guard (try? handle.seek(toOffset: UInt64(position))) != nil,
+                let bytes = try? handle.read(upToCount: 4), bytes.count == 4
+            else { return nil }
+            return MPEGAudioFrame.parameters(header: bytes.reduce(0) { $0 << 8 | UInt32($1) })
+        }
+        guard let first = header(at: offset), let second = header(at: offset + Int64(first.length)),
+            second.sampleRate == first.sampleRate, second.channelCount == first.channelCount,
+            let decoder = avcodec_find_decoder(AV_CODEC_ID_MP3), let formats = decoder.pointee.sample_fmts
+        else { return false }
+        par.pointee.sample_rate = first.sampleRate
+        av_channel_layout_uninit(&par.pointee.ch_layout)
+        av_channel_layout_default(&par.pointee.ch_layout, first.channelCount)
+        par.pointee.frame_size = first.samplesPerFrame
+        par.pointee.format = formats.pointee.rawValue
+        // A VBR file's Xing header gave the average; an Info (CBR) header gives none.
+        if par.pointee.bit_rate <= 0 { par.pointee.bit_rate = first.bitRate }
+        return true
     }
 
     /// `avformat_find_stream_info` with single-threaded probe decoders: the

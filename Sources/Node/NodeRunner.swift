@@ -25,11 +25,14 @@ public struct NodeRunner: Sendable {
     }
 
     /// Payload bytes of recent log entries the node keeps in memory: the fragments just committed,
-    /// which the leader sends to followers and every node's player reads once. 8 MiB holds about
-    /// 5 minutes of 192 kbit/s MP3 (30 s of 2 Mbit/s video); a follower further behind is served
-    /// from the log's segment files. The storage's own default (64 MiB) would let a long broadcast
-    /// grow every node's memory by 64 MiB for nothing.
-    public static let logCacheBytes: UInt64 = 8 << 20
+    /// which the leader sends to followers and every node's player reads once, at most the paced
+    /// lead (6 s) plus the playout delay after they were appended. 1 MiB holds 43 s of 192 kbit/s
+    /// MP3 (4 s of 2 Mbit/s video); anything older is read back from the log's segment files, which
+    /// the kernel still has in its page cache (one `pread` and a CRC check per fragment). The cache
+    /// fills within the first minute of a broadcast and every node's memory stays flat after that;
+    /// with 8 MiB it grew by 24 KiB/s for 6 minutes of a 192 kbit/s stream (BENCHMARKS.md,
+    /// "Cost of playing").
+    public static let logCacheBytes: UInt64 = 1 << 20
 
     /// The core's settings from cluster.yaml: one tick per heartbeat interval,
     /// an election timeout of `election_timeout_ms.lowerBound / heartbeat_ms`

@@ -86,6 +86,43 @@ enum FFprobe {
     }
 }
 
+/// An audio stream's parameters as ffprobe reports them (after its
+/// `avformat_find_stream_info`, which decodes frames to find them).
+struct ProbeAudioStream: Equatable {
+    var sampleRate: Int32
+    var channels: Int32
+    var channelLayout: String
+    var sampleFormat: String
+    var bitRate: Int64
+    var timeBase: String
+    var durationTS: Int64?
+    var startPTS: Int64?
+}
+
+extension FFprobe {
+    /// The first audio stream's parameters, from `ffprobe -show_streams`.
+    static func audioStream(_ path: String) throws -> ProbeAudioStream {
+        let result = try ToolProcess.run(
+            "ffprobe",
+            [
+                "-v", "error", "-select_streams", "a:0", "-show_entries",
+                "stream=sample_rate,channels,channel_layout,sample_fmt,bit_rate,time_base,duration_ts,start_pts",
+                "-of", "json", path,
+            ])
+        guard result.status == 0 else { throw NSError(domain: "ffprobe", code: Int(result.status)) }
+        let json = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
+        let s = try XCTUnwrap((json?["streams"] as? [[String: Any]])?.first, "no audio stream in \(path)")
+        func number(_ key: String) -> Int64? {
+            (s[key] as? NSNumber)?.int64Value ?? (s[key] as? String).flatMap { Int64($0) }
+        }
+        return ProbeAudioStream(
+            sampleRate: Int32(number("sample_rate") ?? -1), channels: Int32(number("channels") ?? -1),
+            channelLayout: s["channel_layout"] as? String ?? "", sampleFormat: s["sample_fmt"] as? String ?? "",
+            bitRate: number("bit_rate") ?? 0, timeBase: s["time_base"] as? String ?? "",
+            durationTS: number("duration_ts"), startPTS: number("start_pts"))
+    }
+}
+
 enum FFmpegReference {
     /// `ffmpeg -i F -f s16le -ar 48000 -ac 2 -`: whole-file decoded PCM.
     static func pcm(_ path: String) throws -> [UInt8] {
