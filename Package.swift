@@ -4,6 +4,7 @@
 // Dependencies point one way (see docs/ARCHITECTURE.md):
 //   CFFmpeg ← Media ← Audio? (no: Audio has its own PCM types)
 //   CALSA   ← Audio
+//   CMalloc ← Node (glibc's allocator controls)
 //   Raft ← RaftStorage, Raft ← RaftTesting
 //   Transport (SwiftNIO, swift-crypto; knows nothing of Raft)
 //   Raft, Transport ← Node (composition root: cluster.yaml, Raft message codec, …)
@@ -46,6 +47,8 @@ let package = Package(
             pkgConfig: "alsa",
             providers: [.apt(["libasound2-dev"])]
         ),
+        // glibc's <malloc.h> (mallopt, malloc_trim): only Node imports it.
+        .systemLibrary(name: "CMalloc"),
 
         // Little-endian field writing shared by the binary formats (no dependencies).
         .target(name: "BinaryCoding"),
@@ -77,7 +80,7 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "Raft", "RaftStorage", "Transport", "BinaryCoding", "Broadcast", "Media", "Audio",
+                "Raft", "RaftStorage", "Transport", "BinaryCoding", "Broadcast", "Media", "Audio", "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -160,6 +163,7 @@ let package = Package(
                 "Node", "Raft", "RaftStorage", "Transport", "TestSupport", "Broadcast", "Audio", "Media",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ]

@@ -49,6 +49,7 @@ public struct NodeRunner: Sendable {
 
     /// Opens the storage and runs until a signal or a fatal error.
     public func run() async throws {
+        HeapTrimService.configureAllocator()
         var logger = self.logger
         logger[metadataKey: "node"] = "\(member.id)"
         let walDirectory = (member.dataDirectory as NSString).appendingPathComponent("wal")
@@ -104,7 +105,10 @@ public struct NodeRunner: Sendable {
             logger: httpLogger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: raftService), .init(service: clockSync), .init(service: playback), .init(service: app)],
+                services: [
+                    .init(service: raftService), .init(service: clockSync), .init(service: playback), .init(service: app),
+                    .init(service: HeapTrimService()),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
