@@ -28,6 +28,8 @@ final class Demuxer {
     private var readAheadPosition = 0
     /// Packets and bytes read ahead at most to find the first audio packet.
     private static let maxReadAhead = (packets: 4096, bytes: 8 << 20)
+    /// The seek index libavformat may keep for an MP3 (it halves it past this): 680 frames.
+    static let mp3IndexBytes: UInt32 = 16 << 10
     /// Read errors in a row after which the rest of the file is given up.
     private static let maxConsecutiveErrors = 64
 
@@ -63,6 +65,11 @@ final class Demuxer {
             avformat_close_input(&c)
             throw MediaError(.decoderFailure, file: path, reason: "out of memory")
         }
+        if described.0.containerName == "mp3" {
+            // libavformat indexes every MP3 frame it reads for seeking (24 bytes a frame, up to 1 MiB per
+            // stream: 19 minutes of a long broadcast on the leader); raftcast reads straight through.
+            ctx.pointee.max_index_size = Self.mp3IndexBytes
+        }
         self.context = ctx
         self.packet = packet
         (self.header, self.audioIndex, self.videoIndex) = described
@@ -94,6 +101,12 @@ final class Demuxer {
             }
         }
         return start
+    }
+
+    /// Entries in the audio stream's seek index (for tests: it must not grow with the file).
+    var audioIndexEntryCount: Int {
+        guard let stream = context?.pointee.streams[Int(audioIndex)] else { return 0 }
+        return Int(avformat_index_get_entries_count(stream))
     }
 
     deinit {

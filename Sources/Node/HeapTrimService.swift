@@ -8,8 +8,8 @@ import ServiceLifecycle
 /// A node decodes into buffers of hundreds of KiB and frees them, fragment after fragment, for as long as the
 /// broadcast lasts. Left to itself glibc raises its mmap threshold to the largest block freed, so those buffers
 /// move into the heaps of its per-thread arenas; free space in the middle of an arena is then never returned,
-/// and a node's resident memory rose by about 1 KiB/s over a 10-minute broadcast while the bytes in use stayed
-/// flat (BENCHMARKS.md, "Cost of playing"). At start this fixes the mmap and trim thresholds at 128 KiB (large
+/// and a follower's resident memory rose by 0.4–0.8 MiB over a 10-minute broadcast while the bytes in use
+/// stayed flat (BENCHMARKS.md, "Cost of playing"). At start this fixes the mmap and trim thresholds at 128 KiB (large
 /// blocks are mapped and unmapped whole, the top of a heap is trimmed past 128 KiB), and every `interval` it
 /// calls `malloc_trim(0)`, which returns the whole free pages inside the arenas (a walk of the free lists:
 /// well under a millisecond at a node's heap size). Elsewhere than glibc it does nothing.

@@ -67,6 +67,30 @@ final class MP3ParametersTests: XCTestCase {
         try assertMatchesFFprobe(try encode("vbr-no-xing", rate: 44100, channels: 2, ["-q:a", "2", "-write_xing", "0"]))
     }
 
+    /// Reading a long MP3 straight through keeps libavformat's per-frame seek index bounded (a leader reads
+    /// one for as long as the broadcast lasts; the index would otherwise grow by 24 bytes a frame to 1 MiB).
+    func testReadingALongMP3KeepsTheSeekIndexSmall() throws {
+        let path = MediaFixtures.scratch("mp3-index-long.mp3")
+        let result = try ToolProcess.run(
+            "ffmpeg",
+            ["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=300", "-ac", "1",
+             "-c:a", "libmp3lame", "-b:a", "32k", path])
+        guard result.status == 0 else { throw ToolFailure(command: "ffmpeg long mp3", stderr: result.stderrText) }
+        let demuxer = try Demuxer(path: path)
+        var packets = 0
+        var largestIndex = 0
+        reading: while true {
+            switch demuxer.read() {
+            case .packet: packets += 1
+            case .warning: continue
+            case .end: break reading
+            }
+            largestIndex = max(largestIndex, demuxer.audioIndexEntryCount)
+        }
+        XCTAssertGreaterThan(packets, 11_000, "5 minutes of 44.1 kHz MP3 frames")
+        XCTAssertLessThanOrEqual(largestIndex, Int(Demuxer.mp3IndexBytes) / 24, "seek index entries")
+    }
+
     func testFrameHeaderParameters() {
         // MPEG-1 layer III, 128 kbit/s, 44.1 kHz, joint stereo: 417 bytes.
         XCTAssertEqual(
