@@ -23,10 +23,14 @@ bench_binaries raftcast
 RAFTCAST="$BIN/raftcast"
 bench_workdir broadcast
 
+# make_mp3 SECONDS OUT: a 192 kbps stereo MP3 of a tone plus pink noise.
+make_mp3() {
+  ffmpeg -nostdin -v error -f lavfi -i "sine=frequency=440:sample_rate=44100:duration=$1" \
+    -f lavfi -i "anoisesrc=color=pink:amplitude=0.05:seed=7:sample_rate=44100:duration=$1" \
+    -filter_complex "[0][1]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo" -c:a libmp3lame -b:a 192k "$2"
+}
 MP3="$WORK/broadcast-192k.mp3"
-ffmpeg -nostdin -v error -f lavfi -i "sine=frequency=440:sample_rate=44100:duration=$SECONDS_PLAYED" \
-  -f lavfi -i "anoisesrc=color=pink:amplitude=0.05:seed=7:sample_rate=44100:duration=$SECONDS_PLAYED" \
-  -filter_complex "[0][1]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo" -c:a libmp3lame -b:a 192k "$MP3"
+make_mp3 "$SECONDS_PLAYED" "$MP3"
 
 # --- 1. failover -------------------------------------------------------------------------------------
 if [[ $ROUNDS -gt 0 ]]; then
@@ -65,9 +69,7 @@ PLAY_SECONDS=${PLAY_SECONDS:-120}
 MEMORY_ROUNDS=${MEMORY_ROUNDS:-3}
 [[ $QUICK -eq 1 ]] && { PLAY_SECONDS=60; MEMORY_ROUNDS=1; }
 PLAY_MP3="$WORK/playing-192k.mp3"
-ffmpeg -nostdin -v error -f lavfi -i "sine=frequency=440:sample_rate=44100:duration=$PLAY_SECONDS" \
-  -f lavfi -i "anoisesrc=color=pink:amplitude=0.05:seed=7:sample_rate=44100:duration=$PLAY_SECONDS" \
-  -filter_complex "[0][1]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo" -c:a libmp3lame -b:a 192k "$PLAY_MP3"
+make_mp3 "$PLAY_SECONDS" "$PLAY_MP3"
 echo
 echo "== cost of playing a ${PLAY_SECONDS}-second 192 kbps MP3, $MEMORY_ROUNDS rounds (cold page cache each)"
 bench_ports 40000 20
@@ -84,16 +86,16 @@ role_of() { curl -s --max-time 1 "http://127.0.0.1:$(http_of "$1")/v1/cluster" |
 TICK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
-declare -A NODE_PID
+declare -A NODE_PID START
+start_node() {
+  "$RAFTCAST" node --config "$WORK/cluster.yaml" --id "$1" --log-level warning >>"$WORK/$1.log" 2>&1 &
+  NODE_PID[$1]=$!
+  PIDS+=($!)
+}
 : >"$WORK/cost.txt"
 for round in $(seq "$MEMORY_ROUNDS"); do
   rm -rf "$WORK/data"
   evict_page_cache
-  start_node() {
-    "$RAFTCAST" node --config "$WORK/cluster.yaml" --id "$1" --log-level warning >>"$WORK/$1.log" 2>&1 &
-    NODE_PID[$1]=$!
-    PIDS+=($!)
-  }
   # n1 and n2 (the playing nodes) are a majority: one of them leads before n3 starts.
   start_node n1
   start_node n2
@@ -107,7 +109,6 @@ for round in $(seq "$MEMORY_ROUNDS"); do
   PIDS+=($!)
   # RSS every 15 s (the entry cache fills over the first 43 s, then memory is flat), CPU over the second half.
   half=$((PLAY_SECONDS / 2)); samples=""
-  declare -A START
   for t in $(seq 15 15 $((PLAY_SECONDS - 10))); do
     sleep 15
     [[ $t -eq $((half / 15 * 15)) ]] && { for n in n1 n2 n3; do START[$n]=$(cpu_ticks "${NODE_PID[$n]}"); done; t0=$(date +%s.%N); }

@@ -16,9 +16,12 @@ import ServiceLifecycle
 public struct HeapTrimService: Service, Sendable {
     /// How often free pages are handed back.
     public let interval: Duration
+    /// What hands them back: `malloc_trim(0)` (a test passes its own).
+    private let trim: @Sendable () -> Void
 
-    public init(interval: Duration = .seconds(30)) {
+    public init(interval: Duration = .seconds(30), trim: @escaping @Sendable () -> Void = Self.trimHeap) {
         self.interval = interval
+        self.trim = trim
     }
 
     /// Fixes the allocator's thresholds; called once before the node's threads start allocating.
@@ -29,14 +32,19 @@ public struct HeapTrimService: Service, Sendable {
         #endif
     }
 
+    /// Returns the whole free pages inside glibc's heaps to the kernel.
+    public static func trimHeap() {
+        #if canImport(Glibc)
+        _ = malloc_trim(0)
+        #endif
+    }
+
     public func run() async throws {
         let interval = self.interval
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             // nil (or a cancellation) once the node shuts down.
             guard (try? await cancelOnGracefulShutdown({ try await Task.sleep(for: interval) })) != nil else { return }
-            #if canImport(Glibc)
-            _ = malloc_trim(0)
-            #endif
+            trim()
         }
     }
 }
