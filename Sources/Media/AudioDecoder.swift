@@ -85,8 +85,13 @@ public final class AudioDecoder {
     /// Decodes the audio packets of `fragment` (the next one in order).
     public func decode(_ fragment: Fragment) -> PCMBuffer {
         var pcm = PCMBuffer(format: output)
-        let frames = Int(fragment.durationSeconds * Double(output.sampleRate) * 1.05) + 4096
-        pcm.samples.reserveCapacity(max(0, frames) * output.channels)
+        // A hint only: the fragment's duration as it claims it, bounded by the longest fragment the
+        // fragmenter makes (target + packet + gap limits), so a record claiming years reserves nothing absurd.
+        let longest = MediaSource.maximumFragmentSeconds
+            + Double(MediaLimits.maximumPacketSeconds + MediaLimits.maximumGapSeconds)
+        let seconds = fragment.durationSeconds.isFinite ? min(max(fragment.durationSeconds, 0), longest) : 0
+        let frames = Int(seconds * Double(output.sampleRate) * 1.05) + 4096
+        pcm.samples.reserveCapacity(frames * output.channels)
         decode(packets: fragment.packets, into: &pcm)
         return pcm
     }
@@ -111,8 +116,8 @@ public final class AudioDecoder {
             if finished { reset() }
             if joinPending {
                 joinPending = false
-                if let time = packet.time {
-                    dropBefore = outputIndex(ofTime: time)
+                if let time = packet.time, let index = outputIndex(ofTime: time) {
+                    dropBefore = index
                 }
             }
             decodeOne(packet, into: &pcm)
@@ -183,12 +188,21 @@ public final class AudioDecoder {
         }
     }
 
-    /// The output sample index of stream time `time` (track ticks), rounded up.
-    private func outputIndex(ofTime time: Int64) -> Int64 {
+    /// The output sample index of stream time `time` (track ticks), rounded up; nil when it does not fit
+    /// (a time no demuxed file has: `MediaLimits` keeps them within 7 days).
+    private func outputIndex(ofTime time: Int64) -> Int64? {
+        rescaled(time, rate: Int64(output.sampleRate), rounding: AV_ROUND_UP)
+    }
+
+    /// Stream time `time` (track ticks) since the track's start, in samples at `rate`; nil when the
+    /// difference or the product does not fit (FFmpeg's INT64_MIN), or the rate or time base is unusable.
+    private func rescaled(_ time: Int64, rate: Int64, rounding: AVRounding) -> Int64? {
+        guard track.timeBase.numerator > 0, track.timeBase.denominator > 0, rate > 0, rate <= Int64(Int32.max),
+            let offset = time.checkedSubtracting(track.startPTS)
+        else { return nil }
         let tb = AVRational(num: track.timeBase.numerator, den: track.timeBase.denominator)
-        return av_rescale_q_rnd(
-            time - track.startPTS, tb, AVRational(num: 1, den: Int32(output.sampleRate)),
-            AV_ROUND_UP)
+        let index = av_rescale_q_rnd(offset, tb, AVRational(num: 1, den: Int32(rate)), rounding)
+        return index == Int64.min ? nil : index
     }
 
     private func decodeOne(_ media: MediaPacket, into pcm: inout PCMBuffer) {
@@ -238,15 +252,13 @@ public final class AudioDecoder {
         let rate = Int64(frame.pointee.sample_rate)
         let nopts = rc_av_nopts_value()
         let pts = frame.pointee.best_effort_timestamp != nopts ? frame.pointee.best_effort_timestamp : frame.pointee.pts
-        let inputIndex: Int64 =
-            if pts != nopts {
-                av_rescale_q(
-                    pts - track.startPTS, AVRational(num: track.timeBase.numerator, den: track.timeBase.denominator),
-                    AVRational(num: 1, den: Int32(rate)))
-            } else {
-                nextInputIndex ?? 0
-            }
-        nextInputIndex = inputIndex + count
+        let known = pts != nopts ? rescaled(pts, rate: rate, rounding: AV_ROUND_NEAR_INF) : nil
+        let inputIndex = known ?? nextInputIndex ?? 0
+        guard let nextIndex = inputIndex.checkedAdding(count) else {
+            warn("audio frame at \(describe(pts != nopts ? pts : nil)) skipped: its time does not fit")
+            return
+        }
+        nextInputIndex = nextIndex
 
         if let current = resampler, !current.accepts(frame) {
             current.flush { emit($0, into: &pcm) }
@@ -259,16 +271,22 @@ public final class AudioDecoder {
             // resampling from the stream's first sample.
             let outRate = Int64(output.sampleRate)
             let period = rate / gcd(rate, outRate)
-            let start = resamplerStart ?? ceilDiv(inputIndex, period) * period
+            guard let start = resamplerStart ?? ceilDiv(inputIndex, period).checkedMultiplied(by: period),
+                let position = start.checkedMultiplied(by: outRate).map({ $0 / rate })
+            else {
+                warn("audio frame at \(describe(pts != nopts ? pts : nil)) skipped: its time does not fit")
+                return
+            }
             resamplerStart = start
-            guard inputIndex + count > start else { return }
+            guard nextIndex > start else { return }
             guard let made = Resampler(frame: frame, output: output) else {
                 warn("audio frame skipped: cannot convert its sample format")
                 return
             }
             resampler = made
-            outputPosition = start * outRate / rate
-            let skip = Int(start - inputIndex)
+            outputPosition = position
+            // start ≤ inputIndex + period (a resampling period, < the rate), and < inputIndex + count here.
+            let skip = Int(max(0, start.saturatingSubtracting(inputIndex)))
             made.convert(frame, offset: skip, count: Int(count) - skip) { emit($0, into: &pcm) }
             return
         }
@@ -277,9 +295,9 @@ public final class AudioDecoder {
 
     private func emit(_ samples: UnsafeBufferPointer<Int16>, into pcm: inout PCMBuffer) {
         let frames = Int64(samples.count / output.channels)
-        defer { outputPosition += frames }
+        defer { outputPosition = outputPosition.checkedAdding(frames) ?? Int64.max }
         if discarding { return }
-        let dropped = max(0, min(frames, dropBefore - outputPosition))
+        let dropped = max(0, min(frames, dropBefore.saturatingSubtracting(outputPosition)))
         if dropped == 0 {
             pcm.samples.append(contentsOf: samples)
         } else if dropped < frames {

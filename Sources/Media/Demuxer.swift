@@ -8,6 +8,8 @@ final class Demuxer {
     enum Read {
         case packet(MediaPacket)
         case warning(String)
+        /// A packet broke `MediaLimits` (see `PacketTimeline`): the file is refused; reads after it end.
+        case failure(MediaError)
         case end
     }
 
@@ -26,6 +28,9 @@ final class Demuxer {
     /// Reads taken ahead while looking for the first audio packet, replayed first.
     private var readAhead: [Read] = []
     private var readAheadPosition = 0
+    /// The bounds each track's packets are checked against as they are read.
+    private var audioTimeline: PacketTimeline
+    private var videoTimeline: PacketTimeline?
     /// Packets and bytes read ahead at most to find the first audio packet.
     private static let maxReadAhead = (packets: 4096, bytes: 8 << 20)
     /// The seek index libavformat may keep for an MP3 (it halves it past this): 680 frames.
@@ -70,9 +75,19 @@ final class Demuxer {
             // stream: 19 minutes of a long broadcast on the leader); raftcast reads straight through.
             ctx.pointee.max_index_size = Self.mp3IndexBytes
         }
+        // `describe` checked both time bases: the timelines exist.
+        guard let audioTimeline = PacketTimeline(track: .audio, timeBase: described.0.audio.timeBase) else {
+            var c: UnsafeMutablePointer<AVFormatContext>? = ctx
+            avformat_close_input(&c)
+            var p: UnsafeMutablePointer<AVPacket>? = packet
+            av_packet_free(&p)
+            throw MediaError(.invalidTiming, file: path, reason: "audio time base \(described.0.audio.timeBase) is not usable")
+        }
         self.context = ctx
         self.packet = packet
         (self.header, self.audioIndex, self.videoIndex) = described
+        self.audioTimeline = audioTimeline
+        self.videoTimeline = described.0.video.flatMap { PacketTimeline(track: .video, timeBase: $0.timeBase) }
         header.audio.startPTS = findAudioStart() ?? header.audio.startPTS
     }
 
@@ -86,16 +101,23 @@ final class Demuxer {
             let read = readFromFile()
             readAhead.append(read)
             if case .end = read { break }
+            if case .failure = read { break }
             if case .packet(let p) = read { bytes += p.data.count }
             if case .packet(let p) = read, p.track == .audio {
+                // The packet's time is within `MediaLimits` (checked as it was read); the skip is at most
+                // 2³² samples, rescaled with FFmpeg's overflow signal checked. A start outside the limits
+                // is not believed (the stream's own start time stays).
                 if let time = p.time {
                     let skip = Int64(p.skipSamples?.start ?? 0)
                     let tb = header.audio.timeBase
-                    start =
-                        time
-                        + av_rescale_q(
-                            skip, AVRational(num: 1, den: max(header.audio.sampleRate, 1)),
-                            AVRational(num: tb.numerator, den: tb.denominator))
+                    let skipTicks = av_rescale_q(
+                        skip, AVRational(num: 1, den: max(header.audio.sampleRate, 1)),
+                        AVRational(num: tb.numerator, den: tb.denominator))
+                    if skipTicks != Int64.min, let sum = time.checkedAdding(skipTicks),
+                        MediaLimits.timestampRange(in: tb)?.contains(sum) == true
+                    {
+                        start = sum
+                    }
                 }
                 break
             }
@@ -175,8 +197,14 @@ final class Demuxer {
                 track: track, pts: pts, dts: dts, duration: packet.pointee.duration,
                 isKeyframe: flags & AV_PKT_FLAG_KEY != 0, isDiscard: flags & AV_PKT_FLAG_DISCARD != 0,
                 skipSamples: skip, data: data)
+            let refusal = track == .audio ? audioTimeline.check(media) : videoTimeline?.check(media)
+            if let refusal {
+                stopped = true
+                return .failure(MediaError(.invalidTiming, file: path, reason: refusal))
+            }
             if track == .audio {
-                if let t = media.time { audioEnd = max(audioEnd ?? Int64.min, t + max(media.duration, 0)) }
+                // Checked by the timeline: the time and the duration are bounded, so is their sum.
+                if let t = media.time, let end = t.checkedAdding(media.duration) { audioEnd = max(audioEnd ?? end, end) }
                 let head = data.count >= 4
                     ? UInt32(data[0]) << 24 | UInt32(data[1]) << 16 | UInt32(data[2]) << 8 | UInt32(data[3]) : 0
                 lastAudioPacket = (data.count, head)
@@ -196,12 +224,15 @@ final class Demuxer {
         endChecked = true
         let tb = header.audio.timeBase
         let reached = audioEnd ?? header.audio.startPTS
+        // The start and the declared duration were checked against `MediaLimits` when the file was opened.
         if let ctx = context, ctx.pointee.duration_estimation_method != AVFMT_DURATION_FROM_BITRATE,
             let declared = header.audio.durationPTS,
-            reached < header.audio.startPTS + declared - tb.ticks(seconds: 0.5)
+            let declaredEnd = header.audio.startPTS.checkedAdding(declared),
+            let slackEnd = declaredEnd.checkedSubtracting(tb.ticks(seconds: 0.5)),
+            reached < slackEnd
         {
             let got = String(format: "%.2f", tb.seconds(reached))
-            let want = String(format: "%.2f", tb.seconds(header.audio.startPTS + declared))
+            let want = String(format: "%.2f", tb.seconds(declaredEnd))
             return .warning(
                 "\(MediaWarning.truncationPrefix): audio stops at \(got) s of the \(want) s its header declares (truncated file?)")
         }
@@ -336,9 +367,12 @@ final class Demuxer {
         for i in 0..<Int(ctx.pointee.nb_streams) where Int32(i) != audio && Int32(i) != video {
             ctx.pointee.streams[i]?.pointee.discard = AVDISCARD_ALL
         }
-        let audioInfo = TrackInfo(kind: .audio, stream: audioStream)
+        let audioInfo = try checkTiming(TrackInfo(kind: .audio, stream: audioStream), path: path)
         try checkDecodable(audioInfo, path: path)
-        let videoInfo = video.flatMap { ctx.pointee.streams[Int($0)] }.map { TrackInfo(kind: .video, stream: $0) }
+        var videoInfo: TrackInfo?
+        if let video, let stream = ctx.pointee.streams[Int(video)] {
+            videoInfo = try checkTiming(TrackInfo(kind: .video, stream: stream), path: path)
+        }
         return (StreamHeader(containerName: containerName, audio: audioInfo, video: videoInfo), audio, video)
     }
 
@@ -390,8 +424,11 @@ final class Demuxer {
         av_channel_layout_default(&par.pointee.ch_layout, first.channelCount)
         par.pointee.frame_size = first.samplesPerFrame
         par.pointee.format = formats.pointee.rawValue
-        // A VBR file's Xing header gave the average; an Info (CBR) header gives none.
-        if par.pointee.bit_rate <= 0 { par.pointee.bit_rate = first.bitRate }
+        // A VBR file's Xing header gave the average; an Info (CBR) header gives none. An average above any
+        // MP3's (a Xing header counting 2³² bytes) is not believed either.
+        if par.pointee.bit_rate <= 0 || par.pointee.bit_rate > MediaLimits.maximumBitRate {
+            par.pointee.bit_rate = first.bitRate
+        }
         return true
     }
 
@@ -404,6 +441,31 @@ final class Demuxer {
         for i in 0..<count { av_dict_set(&options[i], "threads", "1", 0) }
         defer { for i in 0..<count { av_dict_free(&options[i]) } }
         return options.withUnsafeMutableBufferPointer { avformat_find_stream_info(ctx, $0.baseAddress) }
+    }
+
+    /// `info` once its timing is checked against `MediaLimits`: a time base that is a positive fraction,
+    /// a start time and a declared duration within the maximum programme length (an MP3 whose Xing
+    /// header counts 2³² frames, an MP4 track whose `mdhd` declares 2⁶² ticks is refused). A declared bit
+    /// rate above `MediaLimits.maximumBitRate` (a Xing header counting 2³² bytes) is dropped as unknown.
+    private static func checkTiming(_ info: TrackInfo, path: String) throws(MediaError) -> TrackInfo {
+        if let problem = MediaLimits.problem(with: info.timeBase) {
+            throw MediaError(.invalidTiming, file: path, reason: "\(info.kind) \(problem)")
+        }
+        guard let range = MediaLimits.timestampRange(in: info.timeBase), range.contains(info.startPTS) else {
+            throw MediaError(
+                .invalidTiming, file: path,
+                reason: "\(info.kind) track starts at \(MediaLimits.describe(info.startPTS, in: info.timeBase)), outside "
+                    + "−\(MediaLimits.leadInSeconds) s … \(MediaLimits.programmeLimitText)")
+        }
+        if let duration = info.durationPTS, duration > range.upperBound {
+            throw MediaError(
+                .invalidTiming, file: path,
+                reason: "\(info.kind) track declares a duration of \(MediaLimits.describe(duration, in: info.timeBase)), "
+                    + "more than the maximum programme length (\(MediaLimits.programmeLimitText))")
+        }
+        var checked = info
+        if checked.bitRate < 0 || checked.bitRate > MediaLimits.maximumBitRate { checked.bitRate = 0 }
+        return checked
     }
 
     /// Refuses a file whose audio codec FFmpeg has no decoder for (or whose audio

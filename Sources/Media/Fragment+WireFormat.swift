@@ -13,6 +13,10 @@
 ///       i64  pts   i64  dts   i64  duration      (pts/dts 0 when absent)
 ///       if bit2:  u32 skip start, u32 skip end, u8 start reason, u8 end reason
 ///       u32  size, then size bytes of packet data
+///
+/// Decoding holds the times to `MediaLimits`, as the demuxer held the file they came from: a positive
+/// time base, start and packet times within −10 s … 7 days, durations 0 … 7 days (fragment) and
+/// 0 … 60 s (packet). A record outside them was not made by a fragmenter: `invalidField`.
 extension Fragment {
     private enum Flag {
         static let keyframe: UInt8 = 1 << 0
@@ -97,8 +101,14 @@ extension Fragment {
         let num = try r.i32()
         let den = try r.i32()
         guard den != 0 else { throw .invalidField("time base denominator 0") }
+        let timeBase = TimeBase(num, den)
+        guard let range = MediaLimits.timestampRange(in: timeBase),
+            let longestPacket = MediaLimits.ticks(seconds: MediaLimits.maximumPacketSeconds, in: timeBase)
+        else { throw .invalidField("time base \(timeBase)") }
         let start = try r.i64()
         let duration = try r.i64()
+        guard range.contains(start) else { throw .invalidField("start pts \(start)") }
+        guard duration >= 0, duration <= range.upperBound else { throw .invalidField("duration \(duration)") }
         let count = Int(try r.u32())
         // Each packet takes at least 30 bytes: refuse counts the record cannot hold.
         guard count <= r.remaining / 30 else { throw .invalidField("packet count \(count)") }
@@ -112,6 +122,12 @@ extension Fragment {
             let pts = try r.i64()
             let dts = try r.i64()
             let packetDuration = try r.i64()
+            for (present, time) in [(Flag.hasPTS, pts), (Flag.hasDTS, dts)] where flags & present != 0 {
+                guard range.contains(time) else { throw .invalidField("packet time \(time)") }
+            }
+            guard packetDuration >= 0, packetDuration <= longestPacket else {
+                throw .invalidField("packet duration \(packetDuration)")
+            }
             var skip: SkipSamples?
             if flags & Flag.skipSamples != 0 {
                 skip = SkipSamples(start: try r.u32(), end: try r.u32(), startReason: try r.u8(), endReason: try r.u8())
@@ -126,7 +142,7 @@ extension Fragment {
         }
         try r.expectEnd("fragment")
         return Fragment(
-            index: Int(index), referenceTrack: reference, timeBase: TimeBase(num, den), startPTS: start,
+            index: Int(index), referenceTrack: reference, timeBase: timeBase, startPTS: start,
             durationPTS: duration, packets: packets)
     }
 }

@@ -11,6 +11,10 @@
 /// - Audio-only: a fragment begins before the audio packet whose start is the
 ///   packet boundary nearest to `target` after the current fragment's start,
 ///   i.e. when `time - start >= target - duration / 2`.
+///
+/// Packet times reach it checked against `MediaLimits` (`PacketTimeline`); its own arithmetic saturates
+/// all the same, so that no timestamp, however absurd, can trap it: a time far ahead cuts, a time far
+/// back appends.
 struct FragmentCutter: Sendable {
     /// What to do with a packet.
     enum Decision: Equatable {
@@ -50,12 +54,13 @@ struct FragmentCutter: Sendable {
                 start = time
                 return .append
             }
+            let elapsed = time.saturatingSubtracting(current)
             guard packet.isKeyframe else {
-                guard time - current >= limit else { return .append }
+                guard elapsed >= limit else { return .append }
                 start = time
                 return .cut(start: time)
             }
-            guard time - current >= target - tolerance else { return .append }
+            guard elapsed >= target.saturatingSubtracting(tolerance) else { return .append }
             start = time
             return .cut(start: time)
         case .audio:
@@ -63,7 +68,9 @@ struct FragmentCutter: Sendable {
                 start = time
                 return .append
             }
-            guard 2 * (time - current) >= 2 * target - max(packet.duration, 0) else { return .append }
+            let twiceElapsed = time.saturatingSubtracting(current).saturatingMultiplied(by: 2)
+            let threshold = target.saturatingMultiplied(by: 2).saturatingSubtracting(max(packet.duration, 0))
+            guard twiceElapsed >= threshold else { return .append }
             start = time
             return .cut(start: time)
         }

@@ -30,12 +30,17 @@ public final class Fragmenter {
     }
 
     /// The next fragment, nil after the last.
-    /// - Throws: `MediaError` when the file holds no audio packets at all.
+    /// - Throws: `MediaError` when the file holds no audio packets at all, or (`invalidTiming`) when a
+    ///   packet's times break `MediaLimits` (a jump, a time going back, an absurd duration).
     public func next() throws(MediaError) -> Fragment? {
         while !finished {
             switch demuxer.read() {
             case .warning(let message):
                 warn(message)
+            case .failure(let error):
+                finished = true
+                packets = []
+                throw error
             case .end:
                 finished = true
                 if droppedLeadingVideo > 0 {
@@ -46,7 +51,8 @@ public final class Fragmenter {
                 }
                 guard !packets.isEmpty else { return nil }
                 let start = cutter.start ?? packets.first?.time ?? 0
-                return close(duration: max(0, (referenceEnd ?? start) - start), start: start)
+                let duration = try difference(referenceEnd ?? start, start)
+                return close(duration: max(0, duration), start: start)
             case .packet(let packet):
                 let startBefore = cutter.start
                 switch cutter.decide(packet) {
@@ -56,7 +62,8 @@ public final class Fragmenter {
                     append(packet)
                 case .cut(let newStart):
                     let start = startBefore ?? newStart
-                    let fragment = close(duration: newStart - start, start: start)
+                    let duration = try difference(newStart, start)
+                    let fragment = close(duration: duration, start: start)
                     append(packet)
                     return fragment
                 }
@@ -67,10 +74,28 @@ public final class Fragmenter {
 
     private func append(_ packet: MediaPacket) {
         if packet.track == .audio { sawAudio = true }
-        if packet.track == cutter.reference, let t = packet.time {
-            referenceEnd = max(referenceEnd ?? Int64.min, t + max(packet.duration, 0))
+        // The demuxer checked the time and duration against `MediaLimits`; a sum that would not fit is
+        // left out rather than trapping.
+        if packet.track == cutter.reference, let t = packet.time, let end = t.checkedAdding(max(packet.duration, 0)) {
+            referenceEnd = max(referenceEnd ?? end, end)
         }
         packets.append(packet)
+    }
+
+    /// `end - start` in ticks; a fragment longer than the maximum programme length is refused (the
+    /// demuxer's checks keep times within it, so this is the last line of defence, not the rule).
+    private func difference(_ end: Int64, _ start: Int64) throws(MediaError) -> Int64 {
+        let timeBase = header.referenceTrack.timeBase
+        guard let duration = end.checkedSubtracting(start),
+            let limit = MediaLimits.ticks(seconds: MediaLimits.maximumProgrammeSeconds, in: timeBase),
+            duration <= limit
+        else {
+            throw MediaError(
+                .invalidTiming, file: demuxer.path,
+                reason: "fragment \(nextIndex) would run from \(MediaLimits.describe(start, in: timeBase)) to "
+                    + "\(MediaLimits.describe(end, in: timeBase)), more than the maximum programme length")
+        }
+        return duration
     }
 
     private func close(duration: Int64, start: Int64) -> Fragment {

@@ -23,6 +23,9 @@ public struct MediaError: Error, Sendable, Equatable, CustomStringConvertible {
         case unsupportedCodec
         /// An audio track without packets.
         case noAudioData
+        /// A timestamp, duration or time base outside `MediaLimits` (a jump, a time going back, a
+        /// declared duration longer than the maximum programme length): a damaged or crafted file.
+        case invalidTiming
         /// A setting out of range (e.g. the fragment duration).
         case invalidSetting
         /// A runtime failure (out of memory); not the file's fault.

@@ -18,10 +18,14 @@ public struct TimeBase: Sendable, Hashable, CustomStringConvertible {
         return Double(ticks) * Double(numerator) / Double(denominator)
     }
 
-    /// `seconds` in ticks of this time base, rounded to the nearest tick.
+    /// `seconds` in ticks of this time base, rounded to the nearest tick; clamped to ±2⁶² ticks (a
+    /// product that does not fit, or is not a number, never traps: NaN gives 0).
     public func ticks(seconds: Double) -> Int64 {
         guard numerator != 0 else { return 0 }
-        return Int64((seconds * Double(denominator) / Double(numerator)).rounded())
+        let ticks = (seconds * Double(denominator) / Double(numerator)).rounded()
+        guard !ticks.isNaN else { return 0 }
+        let bound = Double(Int64(1) << 62)
+        return Int64(min(max(ticks, -bound), bound))
     }
 
     /// "num/den", as ffprobe prints it.

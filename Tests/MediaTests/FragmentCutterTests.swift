@@ -42,4 +42,26 @@ final class FragmentCutterTests: XCTestCase {
         XCTAssertEqual(cutter.decide(video(31, key: true)), .append, "2 s target counts from the forced cut")
         XCTAssertEqual(cutter.decide(video(32, key: true)), .cut(start: 32))
     }
+
+    func testAbsurdTimesNeitherTrapNorStall() {
+        // The demuxer refuses such times first; the cutter itself saturates: far ahead cuts, far back appends.
+        var audio = FragmentCutter(reference: .audio, targetSeconds: 2, timeBase: TimeBase(1, 48_000))
+        XCTAssertEqual(audio.decide(self.audio(Int64.min, duration: Int64.max)), .append)
+        XCTAssertEqual(audio.decide(self.audio(Int64.max, duration: Int64.max)), .cut(start: Int64.max))
+        XCTAssertEqual(audio.decide(self.audio(Int64.min)), .append)
+        XCTAssertEqual(audio.decide(self.audio(1 << 62)), .append, "behind the current start")
+        var video = FragmentCutter(reference: .video, targetSeconds: 60, timeBase: TimeBase(1, .max))
+        XCTAssertEqual(video.decide(self.video(Int64.min, key: true)), .append)
+        XCTAssertEqual(video.decide(self.video(Int64.max, key: false)), .cut(start: Int64.max), "past the limit")
+        XCTAssertEqual(video.decide(self.video(Int64.min, key: true)), .append)
+    }
+
+    func testTicksOfAnyDurationNeverTrap() {
+        let fine = TimeBase(1, .max)
+        XCTAssertEqual(fine.ticks(seconds: .infinity), 1 << 62)
+        XCTAssertEqual(fine.ticks(seconds: -.infinity), -(1 << 62))
+        XCTAssertEqual(fine.ticks(seconds: .nan), 0)
+        XCTAssertEqual(fine.ticks(seconds: 1e300), 1 << 62)
+        XCTAssertEqual(TimeBase(1, 48_000).ticks(seconds: 2), 96_000)
+    }
 }

@@ -83,6 +83,7 @@ final class MP3ParametersTests: XCTestCase {
             switch demuxer.read() {
             case .packet: packets += 1
             case .warning: continue
+            case .failure(let error): return XCTFail("\(error)")
             case .end: break reading
             }
             largestIndex = max(largestIndex, demuxer.audioIndexEntryCount)
