@@ -34,7 +34,7 @@ EPEER=($((BASE + 31)) $((BASE + 32)) $((BASE + 33)))
 bench_cluster_yaml bench 3   # raft BASE+1..3, http BASE+11..13 (RAFT, HTTP above)
 declare -A NODE_PID
 start_node() {
-  "$RAFTCAST" node --config "$WORK/cluster.yaml" --id "$1" --log-level warning --snapshot-keep 64 \
+  "$RAFTCAST" node --config "$WORK/cluster.yaml" --id "$1" --log-level warning --snapshot-keep 64 --enable-debug-propose \
     >>"$WORK/$1.log" 2>&1 &
   NODE_PID[$1]=$!
   PIDS+=($!)

@@ -31,7 +31,7 @@ bench_workdir ingest
 bench_ports 30000 20
 bench_cluster_yaml bench-ingest 3
 for i in 1 2 3; do
-  "$RAFTCAST" node --config "$WORK/cluster.yaml" --id "n$i" --log-level warning >>"$WORK/n$i.log" 2>&1 &
+  "$RAFTCAST" node --config "$WORK/cluster.yaml" --id "n$i" --log-level warning --enable-debug-propose >>"$WORK/n$i.log" 2>&1 &
   PIDS+=($!)
 done
 ENDPOINTS="127.0.0.1:$((BASE + 11)),127.0.0.1:$((BASE + 12)),127.0.0.1:$((BASE + 13))"

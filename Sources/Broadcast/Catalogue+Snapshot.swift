@@ -11,8 +11,9 @@ import BinaryCoding
 ///     24      4     stream count, then per stream (in start order):
 ///                     u64   start log index
 ///                     blob  its stream-started catalogue entry ("RCCE", type 1)
-///                     u8    state: 0 live, 1 ended
+///                     u8    state: 0 live, 1 ended, 2 failed
 ///                     if ended: u64 fragment count, f64 duration seconds
+///                     if failed: str reason (u16 length + UTF-8)
 ///                     u32   fragment count, then per fragment (49 bytes; index = position):
 ///                       u64 log index   i32 time base num   i32 time base den
 ///                       i64 start pts   i64 duration pts    u32 record bytes
@@ -21,7 +22,8 @@ import BinaryCoding
 ///     …       4     removed-stream count, then u64 ids, ascending
 ///     end−8   8     FNV-1a 64 of every byte before it
 ///
-/// The fragment bytes are not in the snapshot: they stay in the log (docs/catalogue.md).
+/// The fragment bytes are not in the snapshot: they stay in the log (docs/catalogue.md). State 2 (failed)
+/// came with issue 13: a build from before it refuses a snapshot holding a failed stream.
 extension Catalogue {
     /// Magic of a catalogue snapshot.
     public static let snapshotMagic: [UInt8] = Array("RCCS".utf8)
@@ -56,6 +58,9 @@ extension Catalogue {
                 w.u8(1)
                 w.u64(UInt64(count))
                 w.f64(duration)
+            case .failed(let reason):
+                w.u8(2)
+                w.string(reason)
             }
             w.u32(UInt32(stream.fragments.count))
             for f in stream.fragments {
@@ -119,6 +124,8 @@ extension Catalogue {
                 let count = try r.u64()
                 guard count <= UInt64(Int.max) else { throw .invalidField(what, "fragment count \(count)") }
                 stream.state = .ended(fragmentCount: Int(count), durationSeconds: try r.f64())
+            case 2:
+                stream.state = .failed(reason: try r.string("failure reason"))
             case let other:
                 throw .invalidField(what, "stream state \(other)")
             }

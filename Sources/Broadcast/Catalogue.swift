@@ -9,8 +9,10 @@ import Media
 ///     }
 ///
 /// `apply` is a pure function of the catalogue and the entry: duplicates are ignored idempotently,
-/// conflicts, gaps and entries for unknown, ended or removed streams are ignored and reported, and nothing
-/// committed is ever replaced. Fragment bytes are not kept: each fragment records the log index of its
+/// conflicts, gaps and entries for unknown, ended, failed or removed streams are ignored and reported, and
+/// nothing committed is ever replaced. A fragment whose times break ``CatalogueLimits`` fails its stream
+/// (`.streamFailed`): the stream keeps the fragments before it, takes no more, and every other stream goes
+/// on. Fragment bytes are not kept: each fragment records the log index of its
 /// entry, and `record(stream:index:in:)` reads it back from a `CatalogueFragmentStore` (docs/catalogue.md).
 public struct Catalogue: Sendable, Hashable {
     /// Log index of the last entry applied (0 before any).
@@ -110,8 +112,8 @@ public struct Catalogue: Sendable, Hashable {
         } catch {
             return .ignored(.invalidStart(id, reason: "stream header: \(error.description)"))
         }
-        guard header.audio.sampleRate > 0 else {
-            return .ignored(.invalidStart(id, reason: "audio sample rate \(header.audio.sampleRate)"))
+        if let reason = CatalogueLimits.violation(start: start, header: header) {
+            return .ignored(.invalidStart(id, reason: reason))
         }
         streamsByID[id] = CatalogueStream(start: start, header: header, startLogIndex: logIndex)
         streamOrder.append(id)
@@ -134,6 +136,7 @@ public struct Catalogue: Sendable, Hashable {
                 .conflictingFragment(stream: id, index: index, committedHash: existing.hash, proposedHash: hash))
         }
         if stream.hasEnded { return .ignored(.streamEnded(id)) }
+        if stream.hasFailed { return .ignored(.streamFailed(id)) }
         guard index == committed else {
             return .ignored(.fragmentOutOfOrder(stream: id, index: index, expected: committed))
         }
@@ -154,6 +157,12 @@ public struct Catalogue: Sendable, Hashable {
                     reason: "reference track \(fragment.referenceTrack) \(fragment.timeBase) differs from the header's "
                         + "\(reference.kind) \(reference.timeBase)"))
         }
+        if let reason = CatalogueLimits.violation(of: fragment, header: stream.header, previous: stream.fragments.last) {
+            let reason = "fragment \(index): \(reason)"
+            stream.state = .failed(reason: reason)
+            streamsByID[id] = stream
+            return .streamFailed(stream: id, index: index, reason: reason)
+        }
         stream.fragments.append(
             CatalogueFragment(
                 index: index, timeBase: fragment.timeBase, startPTS: fragment.startPTS,
@@ -172,6 +181,7 @@ public struct Catalogue: Sendable, Hashable {
         if case .ended(let count, _) = stream.state {
             return .ignored(count == fragmentCount ? .duplicateEnd(id) : .streamEnded(id))
         }
+        if stream.hasFailed { return .ignored(.streamFailed(id)) }
         guard fragmentCount == stream.fragments.count else {
             return .ignored(.endCountMismatch(stream: id, claimed: fragmentCount, committed: stream.fragments.count))
         }

@@ -9,6 +9,9 @@ public enum CatalogueEvent: Sendable, Hashable {
     case streamEnded(stream: CatalogueStreamID, fragmentCount: Int)
     /// The stream was removed.
     case streamRemoved(CatalogueStreamID)
+    /// Fragment `index` of `stream` broke ``CatalogueLimits``: the stream failed (it keeps its `index`
+    /// fragments before it and takes no more).
+    case streamFailed(stream: CatalogueStreamID, index: Int, reason: String)
     /// The entry changed nothing, for the reason given (duplicates are ignored idempotently).
     case ignored(CatalogueRejection)
 

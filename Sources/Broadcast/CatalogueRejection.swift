@@ -30,6 +30,8 @@ public enum CatalogueRejection: Sendable, Hashable, CustomStringConvertible {
     case duplicateEnd(CatalogueStreamID)
     /// An end whose fragment count differs from the fragments committed.
     case endCountMismatch(stream: CatalogueStreamID, claimed: Int, committed: Int)
+    /// A fragment or end for a stream that has failed.
+    case streamFailed(CatalogueStreamID)
 
     /// Whether this is the harmless echo of a retry.
     public var isIdempotentDuplicate: Bool {
@@ -58,6 +60,7 @@ public enum CatalogueRejection: Sendable, Hashable, CustomStringConvertible {
         case .duplicateEnd(let s): return "stream \(hex(s)) already ended"
         case let .endCountMismatch(s, claimed, committed):
             return "stream \(hex(s)) end claims \(claimed) fragments, \(committed) committed"
+        case .streamFailed(let s): return "stream \(hex(s)) has failed"
         }
     }
 
@@ -73,7 +76,7 @@ extension CatalogueRejection {
         switch self {
         case .undecodable, .alreadyApplied: return nil
         case .duplicateStart(let s), .conflictingStart(let s), .invalidStart(let s, _), .removedStream(let s),
-            .unknownStream(let s), .streamEnded(let s), .duplicateEnd(let s):
+            .unknownStream(let s), .streamEnded(let s), .duplicateEnd(let s), .streamFailed(let s):
             return s
         case .duplicateFragment(let s, _), .conflictingFragment(let s, _, _, _), .fragmentOutOfOrder(let s, _, _),
             .invalidFragment(let s, _, _), .endCountMismatch(let s, _, _):

@@ -9,6 +9,9 @@ public struct CatalogueStream: Sendable, Hashable {
         case live
         /// Complete: `fragmentCount` fragments lasting `durationSeconds`.
         case ended(fragmentCount: Int, durationSeconds: Double)
+        /// A committed fragment broke ``CatalogueLimits`` (`reason` says which and how): the stream keeps
+        /// the fragments before it and takes no more.
+        case failed(reason: String)
     }
 
     /// The stream-start entry as committed.
@@ -40,6 +43,17 @@ public struct CatalogueStream: Sendable, Hashable {
     public var firstMissingFragment: Int { fragments.count }
     /// Whether the stream has ended.
     public var hasEnded: Bool { if case .ended = state { true } else { false } }
+    /// Whether the stream has failed.
+    public var hasFailed: Bool { failureReason != nil }
+    /// Why the stream failed; nil unless it did.
+    public var failureReason: String? { if case .failed(let reason) = state { reason } else { nil } }
+    /// Whether no more fragments will be taken (ended or failed).
+    public var isFinal: Bool { state != .live }
+    /// The stream's committed length in seconds: from its first fragment's start to its last one's end.
+    public var committedDurationSeconds: Double {
+        guard let first = fragments.first, let last = fragments.last else { return 0 }
+        return max(0, last.startSeconds + last.durationSeconds - first.startSeconds)
+    }
     /// Bytes of all committed fragment records.
     public var committedBytes: Int { fragments.reduce(0) { $0 + $1.byteCount } }
     /// The stream's timeline: its first sample is heard at `start.startClusterTime`.

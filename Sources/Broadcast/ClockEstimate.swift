@@ -24,7 +24,7 @@ public struct ClockEstimate: Hashable, Sendable {
 
     /// The estimated cluster time at local instant `local`.
     public func clusterTime(at local: Duration) -> ClusterTime {
-        ClusterTime(nanoseconds: local.wholeNanoseconds + Int64(offsetNanoseconds(at: local).rounded()))
+        ClusterTime(nanoseconds: local.wholeNanoseconds.saturatingAdding(Int64(saturating: offsetNanoseconds(at: local).rounded())))
     }
 
     /// The error bound at local instant `local`: the bound at ``reference`` plus the drift uncertainty

@@ -102,7 +102,7 @@ public struct ClusterClock: Sendable {
 
     /// Cluster time at local monotonic instant `local`; nil before the first map.
     public func clusterTime(at local: Duration) -> ClusterTime? {
-        mapping.map { ClusterTime(nanoseconds: Int64($0.clusterNanoseconds(at: local).rounded())) }
+        mapping.map { ClusterTime(nanoseconds: Int64(saturating: $0.clusterNanoseconds(at: local).rounded())) }
     }
 
     /// The local monotonic instant at which cluster time reaches `time`; nil before the first map.

@@ -30,19 +30,20 @@ public struct ClusterTime: Hashable, Comparable, Sendable, Codable, CustomString
     /// Orders instants on the timeline.
     public static func < (lhs: ClusterTime, rhs: ClusterTime) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
-    /// The instant `interval` later (truncated to whole nanoseconds).
+    /// The instant `interval` later (truncated to whole nanoseconds; clamped to the ends of the timeline
+    /// instead of overflowing, so times derived from replicated entries never trap).
     public static func + (lhs: ClusterTime, rhs: Duration) -> ClusterTime {
-        ClusterTime(nanoseconds: lhs.nanoseconds + rhs.wholeNanoseconds)
+        ClusterTime(nanoseconds: lhs.nanoseconds.saturatingAdding(rhs.wholeNanoseconds))
     }
 
-    /// The instant `interval` earlier (truncated to whole nanoseconds).
+    /// The instant `interval` earlier (truncated to whole nanoseconds; clamped like `+`).
     public static func - (lhs: ClusterTime, rhs: Duration) -> ClusterTime {
-        ClusterTime(nanoseconds: lhs.nanoseconds - rhs.wholeNanoseconds)
+        ClusterTime(nanoseconds: lhs.nanoseconds.saturatingSubtracting(rhs.wholeNanoseconds))
     }
 
-    /// The interval between two instants (positive when `lhs` is later).
+    /// The interval between two instants (positive when `lhs` is later); exact for any two instants.
     public static func - (lhs: ClusterTime, rhs: ClusterTime) -> Duration {
-        .nanoseconds(lhs.nanoseconds - rhs.nanoseconds)
+        .nanoseconds(exactly: Int128(lhs.nanoseconds) - Int128(rhs.nanoseconds))
     }
 
     /// Seconds with nanosecond digits, e.g. `12.000020833s`.

@@ -1,8 +1,8 @@
 extension Duration {
-    /// The duration in whole nanoseconds, truncated toward zero.
+    /// The duration in whole nanoseconds, truncated toward zero; clamped to `Int64` (±292 years).
     public var wholeNanoseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        return Int64(clamping: Int128(seconds) * 1_000_000_000 + Int128(attoseconds / 1_000_000_000))
     }
 
     /// The duration in nanoseconds as a floating-point number (sub-nanosecond parts kept).
@@ -11,15 +11,62 @@ extension Duration {
         return Double(seconds) * 1e9 + Double(attoseconds) / 1e9
     }
 
-    /// A duration of `nanoseconds` rounded to the nearest whole nanosecond.
+    /// A duration of `nanoseconds` rounded to the nearest whole nanosecond (clamped to `Int64`; NaN is 0).
     static func nanoseconds(rounding nanoseconds: Double) -> Duration {
-        .nanoseconds(Int64(nanoseconds.rounded()))
+        .nanoseconds(Int64(saturating: nanoseconds.rounded()))
+    }
+
+    /// A duration of exactly `nanoseconds` (any `Int128`: a `Duration` holds ±2⁶³ seconds).
+    static func nanoseconds(exactly nanoseconds: Int128) -> Duration {
+        let (seconds, rest) = floorDivMod(nanoseconds, 1_000_000_000)
+        return Duration(
+            secondsComponent: Int64(clamping: seconds), attosecondsComponent: Int64(rest) * 1_000_000_000)
+    }
+}
+
+extension Int64 {
+    /// `value` rounded toward zero and clamped to `Int64`; NaN is 0. Never traps, unlike `Int64(_:)`.
+    init(saturating value: Double) {
+        if value.isNaN {
+            self = 0
+        } else if value >= 9_223_372_036_854_775_807.0 {
+            self = .max
+        } else if value <= -9_223_372_036_854_775_808.0 {
+            self = .min
+        } else {
+            self = Int64(value)
+        }
+    }
+
+    /// `self + other`, clamped to `Int64` instead of trapping.
+    func saturatingAdding(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+
+    /// `self - other`, clamped to `Int64` instead of trapping.
+    func saturatingSubtracting(_ other: Int64) -> Int64 {
+        let (difference, overflow) = subtractingReportingOverflow(other)
+        return overflow ? (other < 0 ? .max : .min) : difference
     }
 }
 
 /// Floor division and the non-negative remainder (`b > 0`), so negative values round down.
 @inline(__always)
 func floorDivMod(_ a: Int64, _ b: Int64) -> (quotient: Int64, remainder: Int64) {
+    var quotient = a / b
+    var remainder = a % b
+    if remainder < 0 {
+        quotient -= 1
+        remainder += b
+    }
+    return (quotient, remainder)
+}
+
+/// Floor division and the non-negative remainder (`b > 0`) in 128 bits: the products of 64-bit times,
+/// rates and time-base terms fit without overflow.
+@inline(__always)
+func floorDivMod(_ a: Int128, _ b: Int128) -> (quotient: Int128, remainder: Int128) {
     var quotient = a / b
     var remainder = a % b
     if remainder < 0 {

@@ -10,6 +10,8 @@ public enum IngestFailure: Error, Sendable, Hashable, CustomStringConvertible {
     case refused(CatalogueRejection)
     /// The source failed or produced fragments out of sequence.
     case source(String)
+    /// The catalogue failed the stream: a committed fragment broke ``CatalogueLimits``.
+    case streamFailed(CatalogueStreamID, reason: String)
 
     /// One line describing the failure.
     public var description: String {
@@ -20,6 +22,9 @@ public enum IngestFailure: Error, Sendable, Hashable, CustomStringConvertible {
         case .streamRemoved(let id): return "stream \(id) was removed"
         case .refused(let rejection): return "refused by the catalogue: \(rejection)"
         case .source(let reason): return "media source: \(reason)"
+        case let .streamFailed(id, reason):
+            let digits = String(id, radix: 16)
+            return "stream \(String(repeating: "0", count: 16 - digits.count) + digits) failed: \(reason)"
         }
     }
 }

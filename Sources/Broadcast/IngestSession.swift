@@ -20,6 +20,9 @@ import Media
 ///   first missing fragment from the catalogue; proposals of the old leader that commit later are seen in the
 ///   catalogue and skipped. Fragments are identified by (stream, index), so nothing is duplicated or skipped.
 /// - Losing leadership (or a `notLeader` refusal) stops the session: `.failed(.leadershipLost(leader:))`.
+/// - A fragment whose times break ``CatalogueLimits`` is not paced (its playout time means nothing): it is
+///   proposed at once, the catalogue fails the stream on every node, and the session stops with
+///   `.failed(.streamFailed(_:reason:))`. The session never traps on the times its source reports.
 ///
 /// Not `Sendable` on purpose: it holds and consumes its fragment source (a reference); one task drives it.
 public struct IngestSession {
@@ -46,16 +49,27 @@ public struct IngestSession {
     private let headerRecord: [UInt8]
     private let streamStartSeconds: Double
 
+    /// A fragment's catalogue entry, waiting to be proposed.
+    private struct PendingFragment {
+        var index: Int
+        var payload: [UInt8]
+        var startSeconds: Double
+        /// It breaks ``CatalogueLimits``: proposed without pacing, and the stream fails.
+        var breaksLimits: Bool
+    }
+
     private var phase: Phase
     private var timelineStart: ClusterTime?
     /// Fragments committed (the catalogue's first missing fragment).
     private var committed = 0
     /// The next fragment index to propose.
     private var nextIndex = 0
-    /// A fragment read from the source (or refused by Raft) and not proposed yet: index, payload, start.
-    private var pending: (index: Int, payload: [UInt8], startSeconds: Double)?
+    /// A fragment read from the source (or refused by Raft) and not proposed yet.
+    private var pending: PendingFragment?
     /// The last proposal, kept until the caller had the chance to report a refusal.
-    private var lastProposal: (index: Int, payload: [UInt8], startSeconds: Double)?
+    private var lastProposal: PendingFragment?
+    /// The last fragment read from the source, as the catalogue will hold it (for the limits check).
+    private var lastRead: CatalogueFragment?
     /// Proposed, uncommitted fragments: index, bytes, playout time.
     private var inflight: [(index: Int, bytes: Int, playout: ClusterTime?)] = []
     private var sourceExhausted = false
@@ -108,6 +122,10 @@ public struct IngestSession {
             existing.start.isPaced == ours.isPaced
         else {
             phase = .failed(.streamIDInUse(stream))
+            return
+        }
+        if let reason = existing.failureReason {
+            phase = .failed(.streamFailed(stream, reason: reason))
             return
         }
         timelineStart = existing.start.startClusterTime
@@ -167,7 +185,7 @@ public struct IngestSession {
         let size = fragment.payload.count - CatalogueEntry.fragmentRecordOffset
         let uncommitted = inflight.reduce(0) { $0 + $1.bytes }
         if !inflight.isEmpty, uncommitted + size > configuration.maxUncommittedBytes { return .wait(until: nil) }
-        let playout = playoutTime(ofFragmentStartingAt: fragment.startSeconds)
+        let playout = fragment.breaksLimits ? nil : playoutTime(ofFragmentStartingAt: fragment.startSeconds)
         if let lead = configuration.lead, let playout, now < playout - lead { return .wait(until: playout - lead) }
         pending = nil
         lastProposal = fragment
@@ -194,18 +212,30 @@ public struct IngestSession {
             }
             sourceFragmentCount += 1
             streamEndSeconds = fragment.startSeconds + fragment.durationSeconds
+            let breaksLimits =
+                CatalogueLimits.violation(of: fragment, header: fragments.header, previous: lastRead) != nil
+            lastRead = CatalogueFragment(
+                index: fragment.index, timeBase: fragment.timeBase, startPTS: fragment.startPTS,
+                durationPTS: fragment.durationPTS, byteCount: 0, startsWithKeyframe: fragment.startsWithKeyframe,
+                packetCount: fragment.packets.count, logIndex: 0, hash: 0)
             if fragment.index >= nextIndex {
                 let record = fragment.encoded()
                 let payload = CatalogueEntry.fragment(stream: stream, index: fragment.index, record: record[...]).encoded()
-                pending = (fragment.index, payload, fragment.startSeconds)
+                pending = PendingFragment(
+                    index: fragment.index, payload: payload, startSeconds: fragment.startSeconds,
+                    breaksLimits: breaksLimits)
                 return nil
             }
         }
     }
 
+    /// When a fragment starting at `seconds` (source time) plays: nil before the start is committed, or when
+    /// the offset is not a representable time (the fragment is then not paced; the catalogue judges it).
     private func playoutTime(ofFragmentStartingAt seconds: Double) -> ClusterTime? {
         guard let timelineStart else { return nil }
-        return timelineStart + .nanoseconds(Int64(((seconds - streamStartSeconds) * 1e9).rounded()))
+        let offset = ((seconds - streamStartSeconds) * 1e9).rounded()
+        guard offset.isFinite, offset.magnitude < 9.0e18 else { return nil }
+        return timelineStart + .nanoseconds(Int64(offset))
     }
 
     // MARK: Events
@@ -270,6 +300,8 @@ public struct IngestSession {
             phase = .done
         case .streamRemoved(let id) where id == stream:
             stop(.streamRemoved(stream))
+        case let .streamFailed(id, _, reason) where id == stream:
+            stop(.streamFailed(stream, reason: reason))
         case .ignored(let rejection) where rejection.stream == stream && !rejection.isIdempotentDuplicate:
             stop(.refused(rejection))
         default:

@@ -102,8 +102,8 @@ public struct PlayLogAnalysis: Sendable {
                 gaps.append(
                     Gap(
                         node: node, stream: later.stream, afterFragment: earlier.fragment, beforeFragment: later.fragment,
-                        gap: .nanoseconds(Int64((Double(later.heardAtNanoseconds) - end).rounded())),
-                        at: ClusterTime(nanoseconds: Int64(end.rounded()))))
+                        gap: .nanoseconds(rounding: Double(later.heardAtNanoseconds) - end),
+                        at: ClusterTime(nanoseconds: Int64(saturating: end.rounded()))))
             }
         }
         self.gaps = gaps
@@ -116,7 +116,7 @@ public struct PlayLogAnalysis: Sendable {
             let spread = latest.nominalStartNanoseconds - earliest.nominalStartNanoseconds
             return FragmentSkew(
                 stream: key.stream, fragment: key.fragment, nodes: played.count,
-                skew: .nanoseconds(Int64(spread.rounded())), earliestNode: earliest.node, latestNode: latest.node)
+                skew: .nanoseconds(rounding: spread), earliestNode: earliest.node, latestNode: latest.node)
         }
     }
 

@@ -19,5 +19,7 @@ extension PlaybackEngine {
         public var playLogRecords = 0
         /// Corrupt audio packets the decoders skipped (each a `MediaWarning`).
         public var decoderWarnings = 0
+        /// Streams dropped because they could not be played (``PlaybackEngine/failedStreams``).
+        public var streamsFailed = 0
     }
 }

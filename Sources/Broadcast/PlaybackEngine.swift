@@ -27,6 +27,9 @@ import Media
 /// - The device's queue is `snd_pcm_delay` for a sink that plays in real time; for one that does
 ///   not (ALSA `null`/`file`, a WAV file, memory) a ``VirtualPlayhead`` on the monotonic clock.
 /// - One stream plays at a time: the registered stream with the earliest start.
+/// - A stream the engine cannot play (a fragment's times beyond the timeline) is dropped here, on this
+///   node only, with ``streamFailureObserver`` told why; the other streams play on. A stream the catalogue
+///   failed is passed as ended at its last good fragment (``streamEnded(streamID:fragmentCount:)``).
 ///
 /// ```swift
 /// let engine = try PlaybackEngine(sink: sink, clock: SystemMonotonicClock(), clusterClock: clock,
@@ -49,6 +52,10 @@ public final class PlaybackEngine {
     public var actionObserver: ((PlayoutAction) -> Void)?
     /// The play log, if one is kept.
     public let playLog: PlayLog?
+    /// Called with a stream's id and the reason when the engine drops a stream it cannot play.
+    public var streamFailureObserver: ((_ streamID: String, _ reason: String) -> Void)?
+    /// Streams dropped because they could not be played, with the reason; they are not taken again.
+    public private(set) var failedStreams: [String: String] = [:]
 
     private var streams: [String: PlaybackStream] = [:]
     private var streamsWritten: Set<String> = []
@@ -105,7 +112,7 @@ public final class PlaybackEngine {
     /// A stream was started in the replicated state: its header and its place on the timeline.
     /// A stream id already known is left as it is.
     public func streamStarted(header: StreamHeader, timeline: StreamTimeline, streamID: String) throws(PlaybackError) {
-        guard streams[streamID] == nil else { return }
+        guard streams[streamID] == nil, failedStreams[streamID] == nil else { return }
         guard timeline.sampleRate == format.sampleRate else {
             throw .sampleRateMismatch(
                 stream: streamID, timeline: timeline.sampleRate, device: sink.name, deviceRate: format.sampleRate)
@@ -126,6 +133,7 @@ public final class PlaybackEngine {
         guard let stream = streams[streamID] else { return }
         stream.add(index: index, fragment: fragment)
         totals.peakHeldFragments = max(totals.peakHeldFragments, stream.heldFragmentCount)
+        dropIfFailed(stream)
     }
 
     /// The stream has `fragmentCount` fragments in all: after the last one, playback ends.
@@ -160,6 +168,7 @@ public final class PlaybackEngine {
             stream.decode(
                 need: need, horizon: Int64(stream.timeline.samples(in: configuration.decodeAhead).rounded(.up)),
                 playing: next != nil)
+            if dropIfFailed(stream) { continue }
             noteBuffers()
             if queued == 0, streamsWritten.contains(stream.id) { underruns += 1 }
             let action = stream.scheduler.next(
@@ -266,6 +275,18 @@ public final class PlaybackEngine {
     /// Frames written and not yet heard.
     private func queuedFrames(at local: Duration) -> Int {
         sink.pacesInRealTime ? max(sink.delayFrames, 0) : playhead.queuedFrames(at: local)
+    }
+
+    /// Drops `stream` if it cannot be played (its ``PlaybackStream/failure``); true when it was dropped.
+    @discardableResult
+    private func dropIfFailed(_ stream: PlaybackStream) -> Bool {
+        guard let reason = stream.failure else { return false }
+        streams[stream.id] = nil
+        retire(stream)
+        failedStreams[stream.id] = reason
+        totals.streamsFailed += 1
+        streamFailureObserver?(stream.id, reason)
+        return true
     }
 
     /// Keeps a stream's totals once it stops.

@@ -13,6 +13,8 @@ import Media
 ///                                   │  a new run (join, gap): reset; pre-roll fragment k−1 if held,
 ///                                   └─ else the first packets of k (their output dropped)
 /// ```
+/// Every time it derives from a fragment is computed in 128 bits and checked: a time whose sample index
+/// lies beyond ``sampleLimit`` sets ``failure`` (the engine then drops the stream) instead of trapping.
 final class PlaybackStream {
     /// The stream's id in the replicated state.
     let id: String
@@ -36,6 +38,14 @@ final class PlaybackStream {
     private(set) var fragmentsDecoded = 0
     /// Fragments dropped without being decoded (committed too late to be played).
     private(set) var fragmentsSkipped = 0
+    /// Why the stream cannot be played (a time beyond the timeline); set once, never cleared.
+    private(set) var failure: String?
+    /// The fragment whose times are being placed, for ``failure``.
+    private var placing: Int?
+
+    /// Sample indices beyond ±2⁵⁰ (about 744 years at 48 kHz) mean a broken timestamp: sums and
+    /// differences of such indices always fit in 64 bits.
+    static let sampleLimit: Int64 = 1 << 50
 
     private let decoder: AudioDecoder
     private let channels: Int
@@ -72,6 +82,9 @@ final class PlaybackStream {
     /// Corrupt audio packets the decoder skipped.
     var decoderWarnings: Int { decoder.warnings.count }
 
+    /// The last fragment taken, as the catalogue would hold it (for ``CatalogueLimits``).
+    private var lastAdded: CatalogueFragment?
+
     /// Committed fragments held and not yet decoded.
     var heldFragmentCount: Int { held.count }
 
@@ -81,14 +94,24 @@ final class PlaybackStream {
     /// stops there rather than stalling for ever. Nil while more may come.
     var end: Int64? {
         if let run, run.finished { return run.end }
-        guard let count = fragmentCount, held.isEmpty, (run?.last ?? -1) < count - 1 else { return nil }
+        guard let count = fragmentCount, held.isEmpty, count == 0 || (run?.last ?? -1) < count - 1 else { return nil }
         return spans.last?.samples.upperBound ?? 0
     }
 
-    /// Takes a committed fragment. Fragments already decoded past, or repeated, are ignored.
+    /// Takes a committed fragment. Fragments already decoded past, or repeated, are ignored. A fragment
+    /// that breaks ``CatalogueLimits`` (the catalogue of a build before them let it in) sets ``failure``.
     func add(index: Int, fragment: Fragment) {
-        guard index >= 0, held[index] == nil, index > (run?.last ?? -1) else { return }
+        guard failure == nil, index >= 0, held[index] == nil, index > (run?.last ?? -1) else { return }
         if let count = fragmentCount, index >= count { return }
+        let previous = lastAdded.flatMap { $0.index == index - 1 ? $0 : nil }
+        if let reason = CatalogueLimits.violation(of: fragment, header: header, previous: previous) {
+            fail("fragment \(index): \(reason)")
+            return
+        }
+        lastAdded = CatalogueFragment(
+            index: index, timeBase: fragment.timeBase, startPTS: fragment.startPTS, durationPTS: fragment.durationPTS,
+            byteCount: 0, startsWithKeyframe: fragment.startsWithKeyframe, packetCount: fragment.packets.count,
+            logIndex: 0, hash: 0)
         held[index] = fragment
         guard let span = span(of: fragment, index: index) else { return }
         let position = spans.firstIndex { $0.index > index } ?? spans.endIndex
@@ -111,12 +134,13 @@ final class PlaybackStream {
     /// are decoded, or nothing more can be; drops fragments and PCM the playhead has passed.
     /// `playing` says whether playback is under way (then PCM before `need` is never needed).
     func decode(need: Int64, horizon: Int64, playing: Bool) {
+        guard failure == nil else { return }
         if playing { buffer.drop(before: need) }
         prune(need: need)
         // Bounded: every step decodes or drains, or stops.
         for _ in 0...(held.count + 1) {
             if let bufferEnd = buffer.end, bufferEnd >= need + horizon { return }
-            guard step(need: need) else { return }
+            guard step(need: need), failure == nil else { return }
         }
     }
 
@@ -188,6 +212,7 @@ final class PlaybackStream {
             // run starts at the first packet after them.
             let audio = fragment.packets(of: .audio)
             let count = Self.prerollPacketCount(audio, codec: header.audio.codecName)
+            placing = span.index
             guard count < audio.count, let time = audio[count].time else {
                 fragmentsSkipped += 1
                 return
@@ -231,21 +256,41 @@ final class PlaybackStream {
 
     /// Where `fragment` lies on the stream's output sample timeline: from its first audio packet to
     /// the end of its last (the decoder's output position of those times, as it rounds them).
+    /// Nil when it has no audio, or when its times are broken (then ``failure`` is set).
     private func span(of fragment: Fragment, index: Int) -> FragmentPlayTracker.Fragment? {
         let audio = fragment.packets(of: .audio)
         guard let first = audio.first?.time, let last = audio.last, let lastTime = last.time else { return nil }
+        placing = index
+        let (lastEnd, overflow) = lastTime.addingReportingOverflow(last.duration)
+        if overflow { fail("fragment \(index): its last audio packet ends beyond 64-bit time") }
         let firstSample = index == 0 ? 0 : max(0, sampleIndex(ofTime: first))
-        let end = max(firstSample, sampleIndex(ofTime: lastTime + last.duration))
+        let end = max(firstSample, sampleIndex(ofTime: lastEnd))
+        guard failure == nil else { return nil }
         return FragmentPlayTracker.Fragment(index: index, firstSample: firstSample, sampleCount: end - firstSample)
     }
 
     /// The output sample index of audio time `time` (track ticks), rounded up, as the decoder
-    /// places it: `⌈(time − startPTS) · timeBase · rate⌉`.
+    /// places it: `⌈(time − startPTS) · timeBase · rate⌉`, in 128 bits. A time base that is not positive,
+    /// or an index beyond ±``sampleLimit``, sets ``failure`` and gives 0.
     func sampleIndex(ofTime time: Int64) -> Int64 {
         let track = header.audio
-        let numerator = (time - track.startPTS) * Int64(track.timeBase.numerator) * sampleRate
-        let denominator = Int64(track.timeBase.denominator)
-        return -floorDivMod(-numerator, denominator).quotient
+        guard track.timeBase.numerator > 0, track.timeBase.denominator > 0 else {
+            fail("audio time base \(track.timeBase) is not positive")
+            return 0
+        }
+        let numerator = (Int128(time) - Int128(track.startPTS)) * Int128(track.timeBase.numerator) * Int128(sampleRate)
+        let index = -floorDivMod(-numerator, Int128(track.timeBase.denominator)).quotient
+        guard index.magnitude <= UInt128(Self.sampleLimit) else {
+            fail(
+                (placing.map { "fragment \($0): " } ?? "")
+                    + "audio time \(time) ticks of \(track.timeBase) lies beyond the timeline (sample \(index))")
+            return 0
+        }
+        return Int64(index)
+    }
+
+    private func fail(_ reason: String) {
+        if failure == nil { failure = reason }
     }
 
     /// Packets of a fragment used as pre-roll when no previous fragment is held: what the codec

@@ -120,7 +120,7 @@ public struct PlayoutScheduler: Sendable {
         let errorNanoseconds = (heard - timeline.clusterTime(ofSample: next)).wholeNanoseconds
         let errorFrames = Double(errorNanoseconds) * Double(timeline.sampleRate) / 1e9
         lastError = .nanoseconds(errorNanoseconds)
-        if abs(errorNanoseconds) > configuration.hardResyncThreshold.wholeNanoseconds {
+        if errorNanoseconds.magnitude > configuration.hardResyncThreshold.wholeNanoseconds.magnitude {
             readingsOverThreshold += 1
         } else {
             readingsOverThreshold = 0
@@ -201,7 +201,7 @@ public struct PlayoutScheduler: Sendable {
     /// While aligning (before the start, or in a hard resync): skip when late, silence when early;
     /// nil once on time.
     private mutating func align(from next: Int64, errorFrames: Double, errorNanoseconds: Int64) -> PlayoutAction? {
-        let frames = Int(abs(errorFrames).rounded())
+        let frames = Int(Int64(saturating: abs(errorFrames).rounded()))
         guard frames >= 1 else {
             aligning = false
             readingsOverThreshold = 0

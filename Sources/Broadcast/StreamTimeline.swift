@@ -1,5 +1,6 @@
 /// Where one stream lies on the cluster timeline: sample `s` is heard at
-/// `start + s / sampleRate`. Pure integer arithmetic, exact for any stream length.
+/// `start + s / sampleRate`. Pure integer arithmetic in 128 bits, exact for any stream length; results
+/// beyond the ends of `Int64` are clamped to them (never a trap, whatever a replicated entry says).
 ///
 /// Sample `s` occupies `[clusterTime(ofSample: s), clusterTime(ofSample: s + 1))`; the bounds are
 /// rounded up to whole nanoseconds, so `sample(at: clusterTime(ofSample: s)) == s` for every `s`.
@@ -23,20 +24,19 @@ public struct StreamTimeline: Hashable, Sendable, Codable {
 
     /// The first nanosecond at which sample `sample` is heard (may be before ``start`` for negative samples).
     public func clusterTime(ofSample sample: Int64) -> ClusterTime {
-        ClusterTime(nanoseconds: start.nanoseconds + Self.nanoseconds(ofSamples: sample, rate: Int64(sampleRate)))
+        ClusterTime(nanoseconds: start.nanoseconds.saturatingAdding(Self.nanoseconds(ofSamples: sample, rate: Int64(sampleRate))))
     }
 
     /// The sample being heard at `time` (negative before the start).
     public func sample(at time: ClusterTime) -> Int64 {
-        let (seconds, rest) = floorDivMod(time.nanoseconds - start.nanoseconds, 1_000_000_000)
-        return seconds * Int64(sampleRate) + floorDivMod(rest * Int64(sampleRate), 1_000_000_000).quotient
+        let elapsed = Int128(time.nanoseconds) - Int128(start.nanoseconds)
+        return Int64(clamping: floorDivMod(elapsed * Int128(sampleRate), 1_000_000_000).quotient)
     }
 
     /// The sample whose start is nearest to `time`: where a player that joins at `time` begins.
     public func nearestSample(at time: ClusterTime) -> Int64 {
-        let (seconds, rest) = floorDivMod(time.nanoseconds - start.nanoseconds, 1_000_000_000)
-        return seconds * Int64(sampleRate)
-            + floorDivMod(rest * Int64(sampleRate) + 500_000_000, 1_000_000_000).quotient
+        let elapsed = Int128(time.nanoseconds) - Int128(start.nanoseconds)
+        return Int64(clamping: floorDivMod(elapsed * Int128(sampleRate) + 500_000_000, 1_000_000_000).quotient)
     }
 
     /// How long `samples` samples last, rounded up to whole nanoseconds.
@@ -49,10 +49,8 @@ public struct StreamTimeline: Hashable, Sendable, Codable {
         duration.nanosecondsValue * Double(sampleRate) / 1e9
     }
 
-    /// ceil(samples × 10⁹ / rate) without overflow.
+    /// ceil(samples × 10⁹ / rate) without overflow (clamped to `Int64`: about ±292 years).
     static func nanoseconds(ofSamples samples: Int64, rate: Int64) -> Int64 {
-        let (seconds, rest) = floorDivMod(samples, rate)
-        let (fraction, remainder) = floorDivMod(rest * 1_000_000_000, rate)
-        return seconds * 1_000_000_000 + fraction + (remainder > 0 ? 1 : 0)
+        Int64(clamping: -floorDivMod(-Int128(samples) * 1_000_000_000, Int128(max(rate, 1))).quotient)
     }
 }

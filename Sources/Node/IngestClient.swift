@@ -8,7 +8,8 @@ import Foundation
 /// stopped, it finds the leader again and re-POSTs the same stream id, which the cluster treats as a
 /// resume from the first fragment not committed (docs/openapi.yaml). It gives up with
 /// ``Failure/unavailable(_:)`` when `attemptTimeout` passes without progress (no leader, no quorum),
-/// and with ``Failure/rejected(_:)`` at once on a 4xx answer (bad media, too large, conflict, token).
+/// and with ``Failure/rejected(_:)`` at once on a 4xx answer (bad media, too large, conflict, token) or
+/// when the stream turns `failed` (the catalogue refused one of its fragments: a retry cannot help).
 ///
 /// Blocking (it sleeps between polls); run it on a thread of its own. Time is injected (`now`, `sleep`).
 /// Not `Sendable` on purpose: one thread runs it, and its event handler is called on that thread.
@@ -168,6 +169,13 @@ public final class IngestClient {
                     }
                     if status.state == "ended" && status.committedFragments >= totalFragments {
                         return Outcome(stream: status, totalFragments: totalFragments, posts: posts)
+                    }
+                    if status.state == "failed" {
+                        // The catalogue failed the stream on every node: posting it again cannot help.
+                        throw .rejected(
+                            HTTPProblem(
+                                type: HTTPProblem.typePrefix + "stream-failed", title: "Unprocessable Content", status: 422,
+                                detail: "stream \(status.id) failed: \(status.failure ?? "no reason given")"))
                     }
                     // Just after the 202 a node may not show its new session yet: believe "inactive" after the grace.
                     if !status.ingest.active && status.state != "ended" && now() >= startDeadline {

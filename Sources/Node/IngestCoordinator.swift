@@ -54,6 +54,9 @@ final class IngestCoordinator {
                 return .conflict("stream \(StreamIDFormat.string(id)) exists with another source, name or pacing")
             }
             if existing.hasEnded { return .alreadyComplete }
+            if let reason = existing.failureReason {
+                return .conflict("stream \(StreamIDFormat.string(id)) failed: \(reason)")
+            }
         }
         if let current = running[id] {
             return current.request.source == request.source

@@ -177,7 +177,7 @@ public struct NodeDriver {
         var record: ArraySlice<UInt8>?
         var streamID: CatalogueStreamID?
         switch event {
-        case .streamStarted(let id), .streamRemoved(let id), .streamEnded(let id, _): streamID = id
+        case .streamStarted(let id), .streamRemoved(let id), .streamEnded(let id, _), .streamFailed(let id, _, _): streamID = id
         case .fragmentCommitted(let id, _, _):
             streamID = id
             if case .fragment(_, _, let bytes)? = decoded { record = bytes }

@@ -71,6 +71,9 @@ extension NodeHTTPAPI {
                 return "event: stream-ended\ndata: {\"stream\":\"\(StreamIDFormat.string(id))\",\"fragments\":\(count)}\n\n"
             case .streamRemoved(let id):
                 return "event: stream-removed\ndata: {\"stream\":\"\(StreamIDFormat.string(id))\"}\n\n"
+            case let .streamFailed(id, index, reason):
+                return "event: stream-failed\ndata: {\"stream\":\"\(StreamIDFormat.string(id))\",\"fragment\":\(index),"
+                    + "\"reason\":\"\(Self.jsonEscaped(reason))\"}\n\n"
             case .ignored:
                 return nil
             }

@@ -15,7 +15,7 @@ import NIOCore
 /// | GET | `/v1/events` | server-sent events (``NodeEvent``) |
 /// | GET | `/openapi.yaml` | the API's OpenAPI document (docs/openapi.yaml, ``OpenAPIDocument``) |
 /// | GET | `/v1/playback` | ``PlaybackReport``: what this node plays and its clock sync (``PlaybackService``, ``ClockSyncService``) |
-/// | POST | `/v1/debug/propose` | for tests and benchmarks only: proposes the raw body; `Authorization: Bearer <AdminToken>` required |
+/// | POST | `/v1/debug/propose` | for tests and benchmarks only, with `debugPropose` (`raftcast node --enable-debug-propose`): proposes the raw body; `Authorization: Bearer <AdminToken>` required; else 404 |
 ///
 /// Errors are ``HTTPProblem`` (`application/problem+json`); writes on a follower answer 307 to the leader.
 /// docs/openapi.yaml describes every endpoint.
@@ -23,7 +23,8 @@ import NIOCore
 /// `/v1/debug/propose` answers 200 `{"index":…,"term":…}` once the entry is
 /// applied on the leader; 307 with `Location` on a follower that knows the
 /// leader; 401 without the right token; 503 when there is no leader or the
-/// entry is not applied within ``proposeTimeout``; 413 above ``maxProposalBytes``.
+/// entry is not applied within ``proposeTimeout``; 413 above ``maxProposalBytes``. Without `debugPropose`
+/// it answers 404 (problem `not-found`) to everyone, before looking at the token or the body.
 public struct NodeHTTPAPI: Sendable {
     /// Longest wait for a proposal to be applied.
     public static let proposeTimeout: Duration = .seconds(5)
@@ -37,12 +38,13 @@ public struct NodeHTTPAPI: Sendable {
     let uploadDirectory: String
     let playback: PlaybackService?
     let clockSync: ClockSyncService?
+    let debugPropose: Bool
 
     /// The API of the node running `loop`; uploads are stored in `uploadDirectory`. `GET /v1/playback`
-    /// is served when `playback` or `clockSync` is given.
+    /// is served when `playback` or `clockSync` is given, `POST /v1/debug/propose` only with `debugPropose`.
     public init(
         loop: RaftLoop, metrics: NodeMetrics, cluster: ClusterConfig, uploadDirectory: String,
-        playback: PlaybackService? = nil, clockSync: ClockSyncService? = nil
+        playback: PlaybackService? = nil, clockSync: ClockSyncService? = nil, debugPropose: Bool = false
     ) {
         self.loop = loop
         self.metrics = metrics
@@ -51,6 +53,7 @@ public struct NodeHTTPAPI: Sendable {
         self.uploadDirectory = uploadDirectory
         self.playback = playback
         self.clockSync = clockSync
+        self.debugPropose = debugPropose
     }
 
     /// The router serving every endpoint.
@@ -76,7 +79,13 @@ public struct NodeHTTPAPI: Sendable {
                 status: .ok, headers: [.contentType: OpenAPIDocument.contentType],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
+        let debugPropose = self.debugPropose
         router.post("v1/debug/propose") { request, _ -> Response in
+            guard debugPropose else {
+                return HTTPProblem(
+                    .notFound, "not-found", "POST /v1/debug/propose is off (raftcast node --enable-debug-propose)"
+                ).response()
+            }
             guard AdminToken.authorizes(header: request.headers[.authorization], secret: secret) else {
                 return Self.error(.unauthorized, "missing or wrong bearer token")
             }

@@ -16,12 +16,18 @@ public struct NodeRunner: Sendable {
     public var member: ClusterConfig.Member
     public var snapshotPolicy: SnapshotPolicy
     public var logger: Logger
+    /// Serve `POST /v1/debug/propose` (`raftcast node --enable-debug-propose`; tests and benchmarks only).
+    public var enableDebugPropose: Bool
 
-    public init(cluster: ClusterConfig, member: ClusterConfig.Member, snapshotPolicy: SnapshotPolicy, logger: Logger) {
+    public init(
+        cluster: ClusterConfig, member: ClusterConfig.Member, snapshotPolicy: SnapshotPolicy, logger: Logger,
+        enableDebugPropose: Bool = false
+    ) {
         self.cluster = cluster
         self.member = member
         self.snapshotPolicy = snapshotPolicy
         self.logger = logger
+        self.enableDebugPropose = enableDebugPropose
     }
 
     /// Payload bytes of recent log entries the node keeps in memory: the fragments just committed,
@@ -96,7 +102,8 @@ public struct NodeRunner: Sendable {
             time: clockSync, logger: logger)
         let api = NodeHTTPAPI(
             loop: loop, metrics: metrics, cluster: cluster, uploadDirectory: uploadDirectory, playback: playback,
-            clockSync: clockSync)
+            clockSync: clockSync, debugPropose: enableDebugPropose)
+        if enableDebugPropose { logger.warning("POST /v1/debug/propose is enabled (--enable-debug-propose): tests and benchmarks only") }
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .notice)
         let app = Application(

@@ -257,6 +257,7 @@ paths:
         | `fragment-committed` | `FragmentCommittedEvent` |
         | `stream-ended` | `StreamEndedEvent` |
         | `stream-removed` | `StreamRemovedEvent` |
+        | `stream-failed` | `StreamFailedEvent` |
       responses:
         "200":
           description: The event stream.
@@ -449,6 +450,7 @@ components:
         - id
         - name
         - state
+        - failure
         - paced
         - source
         - fragment_seconds
@@ -466,7 +468,15 @@ components:
           type: string
         state:
           type: string
-          enum: [ingesting, ended]
+          enum: [ingesting, ended, failed]
+          description: |
+            `failed` once a committed fragment broke the catalogue's limits (docs/catalogue.md): the stream keeps
+            the fragments before it and takes no more.
+        failure:
+          type: string
+          nullable: true
+          description: Why the stream failed (names the fragment and the limit), else null.
+          example: "fragment 2: starts 6000000002.000 s after fragment 1 ends (limit 60 s)"
         paced:
           type: boolean
           description: True when fragments are committed at the speed of playback (live), false for `fast`.
@@ -637,6 +647,18 @@ components:
       properties:
         stream:
           $ref: "#/components/schemas/StreamID"
+    StreamFailedEvent:
+      type: object
+      description: "`event: stream-failed`: fragment `fragment` broke the catalogue's limits; the stream failed."
+      required: [stream, fragment, reason]
+      properties:
+        stream:
+          $ref: "#/components/schemas/StreamID"
+        fragment:
+          type: integer
+          minimum: 0
+        reason:
+          type: string
     ClusterStatusReport:
       type: object
       description: |

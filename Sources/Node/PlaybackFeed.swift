@@ -9,6 +9,10 @@ import Media
 /// Stream ids are the catalogue's `UInt64` as 16 lowercase hex digits. A stream plays on the
 /// engine's output rate (48 kHz): its timeline starts at the stream's `startClusterTime` whatever
 /// the source's own rate (the decoder resamples).
+///
+/// A stream the catalogue failed is handed over as ended at its last good fragment: what was committed
+/// before the bad fragment plays, then the next stream. A stream the engine itself cannot play is dropped
+/// by the engine, which tells ``logStreamFailure(streamID:reason:)``.
 struct PlaybackFeed {
     /// Fragments that ended this long before cluster now are not handed over on replay (the engine
     /// would only drop them); the one before the join point is kept for the decoder's pre-roll.
@@ -26,7 +30,14 @@ struct PlaybackFeed {
     func replay(_ catalogue: Catalogue, clusterNow: ClusterTime?) {
         for stream in catalogue.streams {
             let elapsed = clusterNow.map { Double(($0 - stream.start.startClusterTime).wholeNanoseconds) / 1e9 }
-            if case .ended(_, let duration) = stream.state, let elapsed, elapsed > duration + 1 { continue }
+            switch stream.state {
+            case .ended(_, let duration):
+                if let elapsed, elapsed > duration + 1 { continue }
+            case .failed:
+                if let elapsed, elapsed > stream.committedDurationSeconds + 1 { continue }
+            case .live:
+                break
+            }
             guard start(stream) else { continue }
             let origin = stream.fragments.first?.startSeconds ?? 0
             for fragment in stream.fragments {
@@ -42,7 +53,11 @@ struct PlaybackFeed {
                     ])
                 }
             }
-            if case .ended(let count, _) = stream.state { engine.streamEnded(streamID: Self.streamID(stream.id), fragmentCount: count) }
+            switch stream.state {
+            case .ended(let count, _): engine.streamEnded(streamID: Self.streamID(stream.id), fragmentCount: count)
+            case .failed: engine.streamEnded(streamID: Self.streamID(stream.id), fragmentCount: stream.fragments.count)
+            case .live: break
+            }
         }
     }
 
@@ -62,6 +77,9 @@ struct PlaybackFeed {
             engine.streamEnded(streamID: Self.streamID(stream), fragmentCount: count)
         case .streamRemoved(let stream):
             engine.streamRemoved(streamID: Self.streamID(stream))
+        case let .streamFailed(stream, index, _):
+            // It plays up to its last good fragment (the catalogue holds `index` of them), then stops.
+            engine.streamEnded(streamID: Self.streamID(stream), fragmentCount: index)
         case .ignored:
             break
         }
@@ -80,6 +98,13 @@ struct PlaybackFeed {
             ])
             return false
         }
+    }
+
+    /// Logs a stream the engine dropped because it cannot play it (``PlaybackEngine/streamFailureObserver``).
+    static func logStreamFailure(streamID: String, reason: String, logger: Logger) {
+        logger.error("playback: stream dropped on this node, it cannot be played; other streams play on", metadata: [
+            "stream": "\(streamID)", "reason": "\(reason)",
+        ])
     }
 
     private func commit(stream: CatalogueStreamID, index: Int, record: ArraySlice<UInt8>) {

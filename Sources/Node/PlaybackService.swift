@@ -144,6 +144,10 @@ public final class PlaybackService: Service {
             fail("cannot start playback: \(error)")
             return
         }
+        let logger = self.logger
+        engine.streamFailureObserver = { stream, reason in
+            PlaybackFeed.logStreamFailure(streamID: stream, reason: reason, logger: logger)
+        }
         let feed = PlaybackFeed(engine: engine, events: events, logger: logger)
         let inbox = self.inbox
         let subscription = events.subscribe { batch in inbox.post(batch) }

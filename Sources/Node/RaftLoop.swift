@@ -391,15 +391,21 @@ public final class RaftLoop: @unchecked Sendable {
     }
 
     /// Feeds committed catalogue changes to the ingest sessions and the subscribers; removes the uploads of
-    /// streams that ended or were removed.
+    /// streams that ended, failed or were removed; logs a stream's failure.
     private func catalogueChanged(_ changes: [CatalogueChange]) {
         if ingest.isActive, let now = clusterTime.clusterNow() {
             ingest.applied(changes, catalogue: driver.catalogue, now: now)
         }
         for change in changes where change.event.changedCatalogue {
             events.append(.catalogue(change))
+            if case let .streamFailed(id, index, reason) = change.event {
+                logger.error("stream failed: its committed fragment breaks the catalogue's limits; it takes no more fragments", metadata: [
+                    "stream": "\(StreamIDFormat.string(id))", "fragment": "\(index)", "log_index": "\(change.logIndex)",
+                    "reason": "\(reason)",
+                ])
+            }
             switch change.event {
-            case .streamEnded(let id, _), .streamRemoved(let id):
+            case .streamEnded(let id, _), .streamRemoved(let id), .streamFailed(let id, _, _):
                 if let uploadDirectory {
                     let path = (uploadDirectory as NSString).appendingPathComponent("\(StreamIDFormat.string(id)).upload")
                     try? FileManager.default.removeItem(atPath: path)

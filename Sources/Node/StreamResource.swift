@@ -11,8 +11,11 @@ public struct StreamResource: Sendable, Hashable, Codable {
 
     public var id: String
     public var name: String
-    /// "ingesting" until the stream's end is committed, then "ended".
+    /// "ingesting" until the stream's end is committed, then "ended"; "failed" once a committed fragment
+    /// broke the catalogue's limits (``failure`` says why).
     public var state: String
+    /// Why the stream failed; nil unless `state` is "failed".
+    public var failure: String?
     public var paced: Bool
     public var source: Source
     public var fragmentSeconds: Double
@@ -26,7 +29,7 @@ public struct StreamResource: Sendable, Hashable, Codable {
     public var ingest: IngestStatus
 
     enum CodingKeys: String, CodingKey {
-        case id, name, state, paced, source, ingest
+        case id, name, state, failure, paced, source, ingest
         case fragmentSeconds = "fragment_seconds"
         case committedFragments = "committed_fragments"
         case expectedFragments = "expected_fragments"
@@ -36,12 +39,13 @@ public struct StreamResource: Sendable, Hashable, Codable {
         case startLogIndex = "start_log_index"
     }
 
-    /// Encodes every key, `expected_fragments` as null when unknown.
+    /// Encodes every key, `expected_fragments` and `failure` as null when unknown or not failed.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(name, forKey: .name)
         try container.encode(state, forKey: .state)
+        try container.encode(failure, forKey: .failure)
         try container.encode(paced, forKey: .paced)
         try container.encode(source, forKey: .source)
         try container.encode(ingest, forKey: .ingest)
@@ -58,7 +62,8 @@ public struct StreamResource: Sendable, Hashable, Codable {
     public init(_ stream: CatalogueStream, ingest: IngestStatus?) {
         id = StreamIDFormat.string(stream.id)
         name = stream.start.name
-        state = stream.hasEnded ? "ended" : "ingesting"
+        state = stream.hasEnded ? "ended" : stream.hasFailed ? "failed" : "ingesting"
+        failure = stream.failureReason
         paced = stream.start.isPaced
         source = Source(file: stream.start.source.fileName, size: stream.start.source.size, sha256: stream.start.source.sha256Hex)
         fragmentSeconds = stream.start.fragmentSeconds

@@ -5,7 +5,7 @@ import Node
 
 /// `raftcast-bench cluster`: a small load generator that commits values of one
 /// size at a fixed concurrency against a running raftcast cluster (through
-/// `/v1/debug/propose` on the leader) or an etcd cluster (through its
+/// `/v1/debug/propose` on the leader; its nodes must run with `--enable-debug-propose`) or an etcd cluster (through its
 /// HTTP/JSON gateway `/v3/kv/put` on the leader, values in base64), and prints
 /// throughput and commit latency percentiles as one `key=value` line.
 struct ClusterBenchCommand: ParsableCommand {

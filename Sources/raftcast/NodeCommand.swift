@@ -27,6 +27,11 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Flag(
+        name: .customLong("enable-debug-propose"),
+        help: "Serve POST /v1/debug/propose (raw log entries, admin token): for tests and benchmarks only.")
+    var enableDebugPropose = false
+
     func run() async throws {
         let cluster = try ClusterConfigFile.load(config)
         let member = try ClusterConfigFile.localMember(cluster, id: id, path: config)
@@ -42,7 +47,10 @@ struct NodeCommand: AsyncParsableCommand {
         logger.logLevel = level
         let policy = SnapshotPolicy(entries: snapshotEntries, bytes: snapshotBytes, keptTail: snapshotKeep)
         do {
-            try await NodeRunner(cluster: cluster, member: member, snapshotPolicy: policy, logger: logger).run()
+            try await NodeRunner(
+                cluster: cluster, member: member, snapshotPolicy: policy, logger: logger,
+                enableDebugPropose: enableDebugPropose
+            ).run()
         } catch {
             throw CLIFailure.reportingExit(.runtime("node \(member.id)", "\(error)"))
         }

@@ -7,7 +7,7 @@ import XCTest
 /// follower cut off with SIGSTOP, snapshot catch-up, clean SIGTERM.
 final class ClusterProcessTests: XCTestCase {
     func makeCluster(size: Int, extraArguments: [String] = []) throws -> LocalCluster {
-        let cluster = try LocalCluster(size: size, extraArguments: extraArguments)
+        let cluster = try LocalCluster(size: size, extraArguments: extraArguments, debugPropose: true)
         addTeardownBlock { cluster.shutdown(keepFiles: false) }
         return cluster
     }

@@ -24,10 +24,12 @@ final class LocalCluster: @unchecked Sendable {
     private var starts: [String: Int] = [:]
 
     /// A cluster of `size` nodes; `clusterSettings` are extra lines of the `cluster:` section (each
-    /// "key: value"), `nodeSettings(id)` extra lines of a node's entry.
+    /// "key: value"), `nodeSettings(id)` extra lines of a node's entry. With `debugPropose`, every node is
+    /// started with `--enable-debug-propose` (``propose(_:leader:)`` and ``proposeRaw(_:via:authorization:)``
+    /// need it).
     init(
         size: Int, secret: String = "test-secret-0123456789abcdef", extraArguments: [String] = [],
-        clusterSettings: [String] = [], nodeSettings: (String) -> [String] = { _ in [] }
+        debugPropose: Bool = false, clusterSettings: [String] = [], nodeSettings: (String) -> [String] = { _ in [] }
     ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-cluster-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -36,7 +38,7 @@ final class LocalCluster: @unchecked Sendable {
         raftPorts = Array(ports[0..<size])
         httpPorts = Array(ports[size...])
         self.secret = Array(secret.utf8)
-        self.extraArguments = extraArguments
+        self.extraArguments = extraArguments + (debugPropose ? ["--enable-debug-propose"] : [])
         try secret.write(to: directory.appendingPathComponent("cluster.secret"), atomically: true, encoding: .utf8)
         var yaml = """
             cluster:
@@ -216,7 +218,7 @@ final class LocalCluster: @unchecked Sendable {
     /// The admin bearer token of this cluster.
     var token: String { AdminToken.token(secret: secret) }
 
-    /// POSTs to `/v1/debug/propose` on `id`.
+    /// POSTs to `/v1/debug/propose` on `id` (the cluster must be made with `debugPropose`).
     /// `authorization` is the header's value (nil: no header); by default the right token.
     func proposeRaw(_ data: [UInt8], via id: String, authorization: String?? = .none) throws -> HTTPFetch.Response {
         var headers: [String: String] = [:]

@@ -56,7 +56,7 @@ final class NodeCommandTests: XCTestCase {
     }
 
     func testMetricsPassPromtool() throws {
-        let cluster = try LocalCluster(size: 3)
+        let cluster = try LocalCluster(size: 3, debugPropose: true)
         addTeardownBlock { cluster.shutdown() }
         try cluster.startAll()
         let leader = try cluster.waitForLeader(among: cluster.ids)

@@ -116,8 +116,9 @@ final class NodeDriverTests: XCTestCase {
         XCTAssertEqual(restarted.state.rollingHash, before.rollingHash)
     }
 
-    /// The catalogue entries of media/sample.mp3 as stream `id`: start, fragments, end.
-    static func sampleStreamEntries(id: CatalogueStreamID) throws -> [[UInt8]] {
+    /// The catalogue entries of media/sample.mp3 as stream `id`: start (heard from `startClusterTime`),
+    /// fragments, end.
+    static func sampleStreamEntries(id: CatalogueStreamID, startClusterTime: ClusterTime = .zero) throws -> [[UInt8]] {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("media/sample.mp3").path
         let source = try MediaSource(path: path)
@@ -126,7 +127,7 @@ final class NodeDriverTests: XCTestCase {
         while let fragment = try fragmenter.next() { fragments.append(fragment) }
         let start = CatalogueStreamStart(
             id: id, name: "sample", source: CatalogueSource(fileName: "sample.mp3", size: 1, sha256: [UInt8](repeating: 7, count: 32)),
-            headerRecord: source.header.encoded(), startClusterTime: .zero, fragmentSeconds: 2,
+            headerRecord: source.header.encoded(), startClusterTime: startClusterTime, fragmentSeconds: 2,
             expectedFragmentCount: fragments.count, isPaced: false)
         return [CatalogueEntry.streamStarted(start).encoded()]
             + fragments.map { CatalogueEntry.fragment(stream: id, index: $0.index, record: $0.encoded()[...]).encoded() }

@@ -11,7 +11,7 @@ import Glibc
 /// The Raft port and the propose endpoint refuse whoever lacks the secret.
 final class NodeSecurityTests: XCTestCase {
     func testWrongSecretPeerIsRefusedAndGarbageConnectionIsClosed() async throws {
-        let cluster = try LocalCluster(size: 3)
+        let cluster = try LocalCluster(size: 3, debugPropose: true)
         addTeardownBlock { cluster.shutdown() }
         try cluster.startAll()
         let leader = try cluster.waitForLeader(among: cluster.ids)
@@ -61,7 +61,7 @@ final class NodeSecurityTests: XCTestCase {
     }
 
     func testProposeEndpointRequiresTheAdminToken() throws {
-        let cluster = try LocalCluster(size: 1)
+        let cluster = try LocalCluster(size: 1, debugPropose: true)
         addTeardownBlock { cluster.shutdown() }
         try cluster.startAll()
         let leader = try cluster.waitForLeader(among: cluster.ids)
@@ -74,6 +74,23 @@ final class NodeSecurityTests: XCTestCase {
         let ok = try cluster.proposeRaw([1], via: leader)
         XCTAssertEqual(ok.status, 200, ok.text)
         XCTAssertEqual(try XCTUnwrap(cluster.report(leader)).appliedIndex, start.appliedIndex + 1)
+    }
+
+    /// Without `--enable-debug-propose` the endpoint does not exist: 404 problem+json even with the right
+    /// token, and nothing is proposed.
+    func testProposeEndpointIsOffWithoutTheFlag() throws {
+        let cluster = try LocalCluster(size: 1)
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try cluster.waitForLeader(among: cluster.ids)
+        let start = try XCTUnwrap(cluster.report(leader))
+        for authorization: String?? in [.none, .some(nil)] {
+            let response = try cluster.proposeRaw(Array("not-proposed".utf8), via: leader, authorization: authorization)
+            XCTAssertEqual(response.status, 404, response.text)
+            XCTAssertEqual(response.headers["content-type"], "application/problem+json")
+            XCTAssertEqual(HTTPProblem(response: response)?.slug, "not-found", response.text)
+        }
+        XCTAssertEqual(try XCTUnwrap(cluster.report(leader)).appliedIndex, start.appliedIndex, "nothing was proposed")
     }
 
     /// A transport frame: u32 LE length (version + kind + body), version 1, kind, body.
