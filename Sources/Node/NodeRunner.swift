@@ -58,6 +58,12 @@ public struct NodeRunner: Sendable {
         HeapTrimService.configureAllocator()
         var logger = self.logger
         logger[metadataKey: "node"] = "\(member.id)"
+        if let raised = FileDescriptorLimit.raiseSoftToHard() {
+            logger.info("open files limit was \(raised.before); now \(raised.after)")
+            if raised.after.soft < 1024 {
+                logger.warning("open files limit \(raised.after.soft) is below 1024, which the connection caps assume")
+            }
+        }
         let walDirectory = (member.dataDirectory as NSString).appendingPathComponent("wal")
         try FileManager.default.createDirectory(atPath: walDirectory, withIntermediateDirectories: true)
         let uploadDirectory = (member.dataDirectory as NSString).appendingPathComponent("uploads")
@@ -108,6 +114,7 @@ public struct NodeRunner: Sendable {
         httpLogger.logLevel = max(logger.logLevel, .notice)
         let app = Application(
             router: api.makeRouter(),
+            server: api.serverBuilder(logger: httpLogger),
             configuration: .init(address: .hostname(member.http.host, port: member.http.port), serverName: nil),
             logger: httpLogger)
         let group = ServiceGroup(

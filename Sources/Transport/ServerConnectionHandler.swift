@@ -4,6 +4,8 @@ import NIOCore
 /// Drives an accepted connection: runs ``ServerHandshake`` under a time
 /// bound, then delivers payload frames to the lane's ``InboundLane``.
 /// Nothing is delivered before the peer has proven knowledge of the secret.
+/// Until then the connection counts against the listener's ``ConnectionGate`` (released once the peer is
+/// authenticated), and what it makes us log is throttled (``LogThrottle``): anyone can open connections.
 final class ServerConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = Frame
     typealias OutboundOut = ByteBuffer
@@ -17,15 +19,19 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var peer: (id: String, lane: Lane)?
     private var timeoutTask: Scheduled<Void>?
     private var closing = false
+    private let gate: ConnectionGate?
+    private let throttle: LogThrottle
 
     init(handshake: ServerHandshake, limit: FrameSizeLimit, maxFrameSize: Int, timeout: Duration,
-         lanes: [Lane: InboundLane], logger: Logger) {
+         lanes: [Lane: InboundLane], logger: Logger, gate: ConnectionGate? = nil, throttle: LogThrottle = LogThrottle()) {
         self.handshake = handshake
         self.limit = limit
         self.maxFrameSize = maxFrameSize
         self.timeout = timeout
         self.lanes = lanes
         self.logger = logger
+        self.gate = gate
+        self.throttle = throttle
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -43,8 +49,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         if let peer {
             lanes[peer.lane]?.unregister(peer: peer.id, channel: context.channel)
             logger.info("inbound connection closed", metadata: ["peer": "\(peer.id)", "lane": "\(peer.lane)"])
-        } else if !closing {
-            logger.info("connection closed before authentication (the client refused us?)")
+        } else if !closing, let suppressed = throttle.permit() {
+            logger.info(Logger.Message(stringLiteral: LogThrottle.message(
+                "connection closed before authentication (the client refused us?)", suppressed: suppressed)))
         }
         context.fireChannelInactive()
     }
@@ -69,6 +76,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         case .established(let reply, let id, let lane):
             timeoutTask?.cancel()
             peer = (id, lane)
+            gate?.release(context.channel)
             limit.maxBodySize = maxFrameSize
             context.writeAndFlush(wrapOutboundOut(reply.encoded(allocator: context.channel.allocator)), promise: nil)
             logger.info("accepted authenticated peer", metadata: ["peer": "\(id)", "lane": "\(lane)"])
@@ -85,15 +93,17 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         guard !closing else { return }
         if let peer {
             logger.warning("closing inbound connection: \(error)", metadata: ["peer": "\(peer.id)", "lane": "\(peer.lane)"])
-        } else {
-            logger.warning("refused connection: \(error)")
+        } else if let suppressed = throttle.permit() {
+            logger.warning(Logger.Message(stringLiteral: LogThrottle.message("refused connection: \(error)", suppressed: suppressed)))
         }
         close(context: context)
     }
 
     private func refuse(context: ChannelHandlerContext, _ reason: HandshakeRefusal) {
         guard !closing else { return }
-        logger.warning("refused connection: \(reason)")
+        if let suppressed = throttle.permit() {
+            logger.warning(Logger.Message(stringLiteral: LogThrottle.message("refused connection: \(reason)", suppressed: suppressed)))
+        }
         close(context: context)
     }
 

@@ -15,6 +15,8 @@ import NIOPosix
 /// - Outbound queues are bounded per peer and lane; sends to an unreachable
 ///   peer are dropped and counted (``SendResult``, ``LinkStatus``).
 /// - Lost connections are redialed with exponential backoff and jitter (``BackoffPolicy``).
+/// - Accepted connections that have not completed the handshake are capped per address and in total
+///   (``TransportConfig/maxPreAuthConnections``, ``ConnectionGate``); over the cap they are closed on accept.
 ///
 /// Knows nothing of Raft: payloads are bytes.
 public final class Transport: Sendable {
@@ -33,6 +35,8 @@ public final class Transport: Sendable {
     private let links: [String: [Lane: PeerLink]]
     private let lanes: [Lane: InboundLane]
     private let state = NIOLockedValueBox(State())
+    private let gate: ConnectionGate
+    private let throttle = LogThrottle()
 
     /// A transport for `config`. It runs on `group` when given (and does not
     /// shut it down), or on a group of its own with `threads` threads.
@@ -62,6 +66,7 @@ public final class Transport: Sendable {
         var lanes: [Lane: InboundLane] = [:]
         for lane in Lane.allCases { lanes[lane] = InboundLane(highWatermark: config.inboundHighWatermark(for: lane)) }
         self.lanes = lanes
+        gate = ConnectionGate(maxTotal: config.maxPreAuthConnections, maxPerSource: config.maxPreAuthConnectionsPerSource)
     }
 
     /// Binds the listening socket (if ``listen()`` has not) and starts dialing every peer.
@@ -89,8 +94,22 @@ public final class Transport: Sendable {
         let lanes = self.lanes
         let knownPeers = Set(links.keys)
         let secret = config.secretKey
+        let gate = self.gate
+        let throttle = self.throttle
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(ChannelOptions.backlog, value: Int32(clamping: config.acceptBacklog))
+            // Accept up to 16 connections per wake-up (NIO's default is 4), so a flood is drained quickly.
+            .serverChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // NIO's classic bind (unlike its async one) adds no AcceptBackoffHandler: without one, an
+                    // accept failing with EMFILE would be retried at once, forever, at 100 % CPU.
+                    try channel.pipeline.syncOperations.addHandlers(
+                        PreAuthAcceptHandler(gate: gate, logger: config.logger, throttle: throttle),
+                        AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { _ in .milliseconds(250) })
+                }
+            }
             .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
             // Bulk frames are megabytes: read up to 1 MiB per syscall rather than NIO's default 64 KiB.
@@ -113,7 +132,8 @@ public final class Transport: Sendable {
                     try channel.pipeline.syncOperations.addHandlers(
                         ByteToMessageHandler(FrameDecoder(limit: limit)),
                         ServerConnectionHandler(handshake: handshake, limit: limit, maxFrameSize: config.maxFrameSize,
-                                                timeout: config.handshakeTimeout, lanes: lanes, logger: config.logger)
+                                                timeout: config.handshakeTimeout, lanes: lanes, logger: config.logger,
+                                                gate: gate, throttle: throttle)
                     )
                 }
             }
@@ -167,6 +187,9 @@ public final class Transport: Sendable {
     public var linkStatuses: [LinkStatus] {
         links.keys.sorted().flatMap { peer in Lane.allCases.compactMap { links[peer]?[$0]?.status } }
     }
+
+    /// Accepted connections that have not completed the handshake, and how many were refused or evicted.
+    public var preAuthCounters: ConnectionGate.Counters { gate.counters }
 
     /// Peers that have an authenticated inbound connection on `lane`.
     public func inboundPeers(on lane: Lane) -> [String] {

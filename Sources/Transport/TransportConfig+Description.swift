@@ -3,6 +3,7 @@ extension TransportConfig: CustomStringConvertible {
     public var description: String {
         let peerList = peers.keys.sorted().map { "\($0)@\(peers[$0]!)" }.joined(separator: ", ")
         return "TransportConfig(cluster: \(clusterName), local: \(localID)@\(listenAddress), peers: [\(peerList)], "
-            + "secret: <\(secret.count) bytes>, maxFrameSize: \(maxFrameSize), backoff: \(backoff.initial)...\(backoff.maximum))"
+            + "secret: <\(secret.count) bytes>, maxFrameSize: \(maxFrameSize), backoff: \(backoff.initial)...\(backoff.maximum), "
+            + "handshakeTimeout: \(handshakeTimeout), preAuth: \(maxPreAuthConnectionsPerSource)/address, \(maxPreAuthConnections) in all)"
     }
 }

@@ -42,8 +42,19 @@ public struct TransportConfig: Sendable {
     public var inboundBulkHighWatermark: Int
     /// Redial policy.
     public var backoff: BackoffPolicy
-    /// Time allowed for the TCP connect, and then for the handshake.
+    /// Time allowed for the TCP connect, and then for the handshake. An accepted connection that has not
+    /// completed the handshake within it is closed.
     public var handshakeTimeout: Duration
+    /// Most accepted connections that have not completed the handshake, from all addresses together
+    /// (default 128). At the cap a new connection evicts the oldest one of the address holding the most
+    /// (``ConnectionAdmission``), so peers still get in during a flood from a few addresses.
+    public var maxPreAuthConnections: Int
+    /// Most accepted connections that have not completed the handshake from one address (an IPv6 /64)
+    /// (default 16). More are closed on accept. A peer needs at most 2 at once (one per lane); 16
+    /// leaves room for several nodes on one machine.
+    public var maxPreAuthConnectionsPerSource: Int
+    /// Length of the listener's queue of connections the kernel completed and we have not accepted yet.
+    public var acceptBacklog: Int
     /// Uniform random numbers in [0, 1) for backoff jitter (injected for tests).
     public var random: @Sendable () -> Double
     /// Where refusals, connection changes and errors are logged.
@@ -59,6 +70,9 @@ public struct TransportConfig: Sendable {
         inboundBulkHighWatermark: Int = 8,
         backoff: BackoffPolicy = BackoffPolicy(),
         handshakeTimeout: Duration = .seconds(2),
+        maxPreAuthConnections: Int = 128,
+        maxPreAuthConnectionsPerSource: Int = 16,
+        acceptBacklog: Int = 256,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         logger: Logger = Logger(label: "raftcast.transport")
     ) {
@@ -74,6 +88,9 @@ public struct TransportConfig: Sendable {
         self.inboundBulkHighWatermark = inboundBulkHighWatermark
         self.backoff = backoff
         self.handshakeTimeout = handshakeTimeout
+        self.maxPreAuthConnections = maxPreAuthConnections
+        self.maxPreAuthConnectionsPerSource = maxPreAuthConnectionsPerSource
+        self.acceptBacklog = acceptBacklog
         self.random = random
         self.logger = logger
     }

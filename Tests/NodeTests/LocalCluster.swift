@@ -24,12 +24,14 @@ final class LocalCluster: @unchecked Sendable {
     private var starts: [String: Int] = [:]
 
     /// A cluster of `size` nodes; `clusterSettings` are extra lines of the `cluster:` section (each
-    /// "key: value"), `nodeSettings(id)` extra lines of a node's entry. With `debugPropose`, every node is
-    /// started with `--enable-debug-propose` (``propose(_:leader:)`` and ``proposeRaw(_:via:authorization:)``
-    /// need it).
+    /// "key: value"), `nodeSettings(id)` extra lines of a node's entry; `timing` is heartbeat_ms and
+    /// election_timeout_ms. With `debugPropose`, every node is started with `--enable-debug-propose`
+    /// (``propose(_:leader:)`` and ``proposeRaw(_:via:authorization:)`` need it).
     init(
         size: Int, secret: String = "test-secret-0123456789abcdef", extraArguments: [String] = [],
-        debugPropose: Bool = false, clusterSettings: [String] = [], nodeSettings: (String) -> [String] = { _ in [] }
+        debugPropose: Bool = false, clusterSettings: [String] = [],
+        timing: (heartbeat: Int, election: ClosedRange<Int>) = (50, 150...300),
+        nodeSettings: (String) -> [String] = { _ in [] }
     ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-cluster-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -44,8 +46,8 @@ final class LocalCluster: @unchecked Sendable {
             cluster:
               name: test-cluster
               secret_file: cluster.secret
-              heartbeat_ms: 50
-              election_timeout_ms: [150, 300]
+              heartbeat_ms: \(timing.heartbeat)
+              election_timeout_ms: [\(timing.election.lowerBound), \(timing.election.upperBound)]
 
             """
         for line in clusterSettings { yaml += "  \(line)\n" }
@@ -94,11 +96,19 @@ final class LocalCluster: @unchecked Sendable {
 
     func index(of id: String) -> Int { ids.firstIndex(of: id)! }
 
-    /// Starts node `id` (again).
-    func start(_ id: String, arguments: [String] = []) throws {
+    /// Starts node `id` (again); with `maxOpenFiles`, under `ulimit -n` of that (soft and hard limit).
+    func start(_ id: String, arguments: [String] = [], maxOpenFiles: Int? = nil) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try RaftcastExecutable.path())
-        process.arguments = ["node", "--config", configPath, "--id", id] + extraArguments + arguments
+        let executable = try RaftcastExecutable.path()
+        let nodeArguments = ["node", "--config", configPath, "--id", id] + extraArguments + arguments
+        if let maxOpenFiles {
+            // The shell sets both limits and execs the node in its place (same process id).
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(maxOpenFiles) && exec \"$0\" \"$@\"", executable] + nodeArguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = nodeArguments
+        }
         starts[id, default: 0] += 1
         let log = directory.appendingPathComponent("\(id)-\(starts[id]!).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)

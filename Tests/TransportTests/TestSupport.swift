@@ -146,9 +146,12 @@ final class RawClient: ChannelInboundHandler, @unchecked Sendable {
 
     private init(channel: Channel) { self.channel = channel }
 
-    static func connect(to address: PeerAddress, group: EventLoopGroup) async throws -> RawClient {
+    /// Connects to `address`, from `source` (a local address such as 127.0.0.2) when given.
+    static func connect(to address: PeerAddress, group: EventLoopGroup, source: String? = nil) async throws -> RawClient {
         let box = NIOLockedValueBox<RawClient?>(nil)
-        let channel = try await ClientBootstrap(group: group)
+        var bootstrap = ClientBootstrap(group: group)
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
+        let channel = try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let client = RawClient(channel: channel)

@@ -1,0 +1,176 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Hostile clients of one node, bounded in count and time, each on a thread of its own:
+///
+/// - **raft flood**: connection attempts on the raft port at `raftRate` per second from 20 source
+///   addresses (127.0.0.10–29), every other one sending 64 bytes of garbage, the rest nothing; the
+///   newest `maxHeldRaft` sockets are held open, older ones are reset (no TIME_WAIT piles up).
+/// - **slowloris**: `slowloris` HTTP connections from 20 other addresses (127.0.0.40–59), each sending
+///   a request line and then one header byte at a time, never finishing its head; a connection the
+///   server closes is opened again (at most `reopenPerTick` per 5 ms).
+///
+/// ``stop()`` ends both within a few milliseconds and closes every socket.
+final class ConnectionFlood: @unchecked Sendable {
+    /// What the clients did.
+    struct Figures: Sendable {
+        var raftAttempts = 0
+        var raftConnectFailures = 0
+        var slowlorisOpened = 0
+        var slowlorisClosedByServer = 0
+        var slowlorisMostOpen = 0
+    }
+
+    let raftPort: Int
+    let httpPort: Int
+    let raftRate: Int
+    let slowloris: Int
+    let maxHeldRaft: Int
+    let reopenPerTick: Int
+    private let running = NIOLockedValueBox(true)
+    private let figures = NIOLockedValueBox(Figures())
+    private let done = DispatchGroup()
+
+    init(raftPort: Int, httpPort: Int, raftRate: Int = 5000, slowloris: Int = 2000, maxHeldRaft: Int = 1000, reopenPerTick: Int = 10) {
+        self.raftPort = raftPort
+        self.httpPort = httpPort
+        self.raftRate = raftRate
+        self.slowloris = slowloris
+        self.maxHeldRaft = maxHeldRaft
+        self.reopenPerTick = reopenPerTick
+    }
+
+    /// Starts both floods.
+    func start() {
+        done.enter()
+        Thread { [self] in
+            floodRaft()
+            done.leave()
+        }.start()
+        done.enter()
+        Thread { [self] in
+            holdSlowloris()
+            done.leave()
+        }.start()
+    }
+
+    /// Stops both floods, waits for their threads (at most 10 s) and returns what they did.
+    @discardableResult
+    func stop() -> Figures {
+        running.withLockedValue { $0 = false }
+        _ = done.wait(timeout: .now() + 10)
+        return figures.withLockedValue { $0 }
+    }
+
+    private var isRunning: Bool { running.withLockedValue { $0 } }
+
+    private func floodRaft() {
+        var held = [Int32](repeating: -1, count: maxHeldRaft)
+        var next = 0
+        var attempts = 0
+        var failures = 0
+        var garbageDue: [Int32] = []
+        var garbage = [UInt8](repeating: 0, count: 64)
+        let start = ContinuousClock.now
+        while isRunning {
+            // Garbage goes to the sockets opened one tick ago (their connects have completed by now).
+            for fd in garbageDue {
+                for i in garbage.indices { garbage[i] = UInt8.random(in: 0...255) }
+                _ = garbage.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            }
+            garbageDue.removeAll(keepingCapacity: true)
+            let elapsed = ContinuousClock.now - start
+            let due = Int(Double(raftRate) * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            // Never more than 50 ms of attempts at once, should this thread fall behind.
+            var budget = max(1, raftRate / 20)
+            while attempts < due, budget > 0 {
+                attempts += 1
+                budget -= 1
+                guard let fd = RawSocket.connectNonBlocking(port: raftPort, source: "127.0.0.\(10 + attempts % 20)") else {
+                    failures += 1
+                    continue
+                }
+                if held[next] >= 0 { RawSocket.abort(held[next]) }
+                held[next] = fd
+                next = (next + 1) % held.count
+                if attempts % 2 == 0 { garbageDue.append(fd) }
+            }
+            figures.withLockedValue {
+                $0.raftAttempts = attempts
+                $0.raftConnectFailures = failures
+            }
+            usleep(1000)
+        }
+        for fd in held where fd >= 0 { RawSocket.abort(fd) }
+    }
+
+    private func holdSlowloris() {
+        let head = Array("GET /v1/cluster HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".utf8)
+        // Per slot: the socket (-1: none) and how many bytes of the head it has sent.
+        var sockets = [Int32](repeating: -1, count: slowloris)
+        var sent = [Int](repeating: 0, count: slowloris)
+        var opened = 0
+        var closed = 0
+        var mostOpen = 0
+        var turn = 0
+        var buffer = [UInt8](repeating: 0, count: 512)
+        var pollers: [pollfd] = []
+        while isRunning {
+            // (Re)open empty slots, a few per tick.
+            var budget = reopenPerTick
+            for slot in sockets.indices where sockets[slot] < 0 && budget > 0 {
+                budget -= 1
+                guard let fd = RawSocket.connectNonBlocking(port: httpPort, source: "127.0.0.\(40 + slot % 20)") else { continue }
+                sockets[slot] = fd
+                sent[slot] = 0
+                opened += 1
+            }
+            // Notice connections the server closed (or answered: it would only answer to close).
+            pollers.removeAll(keepingCapacity: true)
+            var slots: [Int] = []
+            for (slot, fd) in sockets.enumerated() where fd >= 0 {
+                pollers.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
+                slots.append(slot)
+            }
+            mostOpen = max(mostOpen, pollers.count)
+            if !pollers.isEmpty, poll(&pollers, nfds_t(pollers.count), 0) > 0 {
+                for (index, poller) in pollers.enumerated() where poller.revents != 0 {
+                    let slot = slots[index]
+                    let n = buffer.withUnsafeMutableBytes { recv(sockets[slot], $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                    if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && poller.revents & Int16(POLLERR | POLLHUP) == 0 {
+                        continue
+                    }
+                    RawSocket.abort(sockets[slot])
+                    sockets[slot] = -1
+                    closed += 1
+                }
+            }
+            // Trickle: a tenth of the connections send their next byte each tick (the whole request
+            // line at first), so each sends a byte about every 50 ms and never completes its head.
+            let share = max(1, sockets.count / 10)
+            for _ in 0..<share {
+                let slot = turn % sockets.count
+                turn += 1
+                guard sockets[slot] >= 0 else { continue }
+                if sent[slot] < head.count {
+                    let n = head[sent[slot]...].withUnsafeBytes { send(sockets[slot], $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+                    if n > 0 { sent[slot] += n }
+                } else {
+                    var byte = UInt8(ascii: "a")
+                    if send(sockets[slot], &byte, 1, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) == 1 { sent[slot] += 1 }
+                }
+            }
+            figures.withLockedValue {
+                $0.slowlorisOpened = opened
+                $0.slowlorisClosedByServer = closed
+                $0.slowlorisMostOpen = mostOpen
+            }
+            usleep(5000)
+        }
+        for fd in sockets where fd >= 0 { RawSocket.abort(fd) }
+    }
+}

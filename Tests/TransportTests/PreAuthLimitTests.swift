@@ -1,0 +1,76 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import XCTest
+
+@testable import Transport
+
+/// The raft port caps connections that have not completed the handshake, per address and in total,
+/// and a genuine peer still gets in while the caps are full.
+final class PreAuthLimitTests: XCTestCase {
+    func testUnauthenticatedConnectionsAreCappedPerAddressAndInTotalWhilePeersStillGetIn() async throws {
+        let secret = Array("correct horse battery staple".utf8)
+        let log = CapturedLog()
+        // A handshake deadline far beyond the test: only the caps can close a silent connection early.
+        let server = Transport(config: TransportConfig(
+            clusterName: "test", secret: secret, localID: "b", listenAddress: PeerAddress(host: "127.0.0.1", port: 0),
+            peers: ["a": PeerAddress(host: "127.0.0.1", port: 1)], handshakeTimeout: .seconds(60),
+            maxPreAuthConnections: 6, maxPreAuthConnectionsPerSource: 3, logger: log.logger("transport.b")))
+        try await server.listen()  // listens only: b never dials a
+        let inbox = Collector(server.messages(on: .control)!)
+        let address = try XCTUnwrap(server.listeningAddress)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var clients: [RawClient] = []
+        // The genuine peer, started once the caps are full.
+        let client = Transport(config: TransportConfig(
+            clusterName: "test", secret: secret, localID: "a", listenAddress: PeerAddress(host: "127.0.0.1", port: 0),
+            peers: ["b": address], backoff: BackoffPolicy(initial: .milliseconds(20), maximum: .milliseconds(200)),
+            logger: CapturedLog().logger("transport.a")))
+        addTeardownBlock {
+            await client.shutdown()
+            await server.shutdown()
+            try? await group.shutdownGracefully()
+        }
+
+        // Three silent connections from 127.0.0.2 are held; a fourth is closed on accept.
+        for _ in 0..<3 { clients.append(try await RawClient.connect(to: address, group: group, source: "127.0.0.2")) }
+        let heldPerAddress = await waitUntil(timeout: .seconds(5)) { server.preAuthCounters.open == 3 }
+        XCTAssertTrue(heldPerAddress, "\(server.preAuthCounters)")
+        let overAddressCap = try await RawClient.connect(to: address, group: group, source: "127.0.0.2")
+        let refused = await waitUntil(timeout: .seconds(2)) { overAddressCap.isClosed }
+        XCTAssertTrue(refused, "the fourth connection from one address is closed at once")
+        XCTAssertEqual(server.preAuthCounters.refused, 1)
+        XCTAssertTrue(clients.allSatisfy { !$0.isClosed }, "the three first ones are kept")
+
+        // Three more from 127.0.0.3 fill the total (6); one from 127.0.0.4 then evicts the longest
+        // waiter of the busiest addresses (a tie: 127.0.0.2's first).
+        for _ in 0..<3 { clients.append(try await RawClient.connect(to: address, group: group, source: "127.0.0.3")) }
+        let full = await waitUntil(timeout: .seconds(5)) { server.preAuthCounters.open == 6 }
+        XCTAssertTrue(full, "\(server.preAuthCounters)")
+        clients.append(try await RawClient.connect(to: address, group: group, source: "127.0.0.4"))
+        let evicted = await waitUntil(timeout: .seconds(2)) { clients[0].isClosed }
+        XCTAssertTrue(evicted, "the oldest connection of the busiest address made room")
+        XCTAssertEqual(server.preAuthCounters.evicted, 1)
+        XCTAssertEqual(server.preAuthCounters.open, 6)
+        XCTAssertFalse(clients[6].isClosed)
+
+        // A genuine peer dials (from 127.0.0.1) while the total is full: both its lanes get in,
+        // authenticate, stop counting, and its messages arrive.
+        try await client.start()
+        let connected = await waitUntil(timeout: .seconds(10)) {
+            Set(server.inboundPeers(on: .control) + server.inboundPeers(on: .bulk)) == ["a"]
+                && server.inboundPeers(on: .control).count == 1 && server.inboundPeers(on: .bulk).count == 1
+        }
+        XCTAssertTrue(connected, "the peer authenticated on both lanes despite the full cap")
+        let delivered = await waitUntil(timeout: .seconds(10)) {
+            client.send(Array("hello".utf8), to: "b", lane: .control)
+            return inbox.payloads(from: "a").contains(Array("hello".utf8))
+        }
+        XCTAssertTrue(delivered)
+        let counters = server.preAuthCounters
+        XCTAssertEqual(counters.open, 4, "the peer's two connections no longer count once authenticated: \(counters)")
+        XCTAssertEqual(counters.evicted, 3, "each of the peer's lanes evicted one silent connection")
+        XCTAssertEqual(clients.filter(\.isClosed).count, 3, "127.0.0.2's and then 127.0.0.3's longest waiters")
+        XCTAssertTrue(log.contains("refused connection on accept"))
+    }
+}
