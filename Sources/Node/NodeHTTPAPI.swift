@@ -34,21 +34,22 @@ public struct NodeHTTPAPI: Sendable {
     let metrics: NodeMetrics
     let secret: [UInt8]
     let cluster: ClusterConfig
-    let uploadDirectory: String
+    let uploads: UploadStore
     let playback: PlaybackService?
     let clockSync: ClockSyncService?
 
-    /// The API of the node running `loop`; uploads are stored in `uploadDirectory`. `GET /v1/playback`
-    /// is served when `playback` or `clockSync` is given.
+    /// The API of the node running `loop`; uploads are stored in `uploadDirectory` (on `uploadFileSystem`).
+    /// `GET /v1/playback` is served when `playback` or `clockSync` is given.
     public init(
         loop: RaftLoop, metrics: NodeMetrics, cluster: ClusterConfig, uploadDirectory: String,
+        uploadFileSystem: any UploadFileSystem = POSIXUploadFileSystem(),
         playback: PlaybackService? = nil, clockSync: ClockSyncService? = nil
     ) {
         self.loop = loop
         self.metrics = metrics
         self.secret = cluster.secret
         self.cluster = cluster
-        self.uploadDirectory = uploadDirectory
+        self.uploads = UploadStore(directory: uploadDirectory, maxBytes: cluster.maxUploadBytes, fileSystem: uploadFileSystem)
         self.playback = playback
         self.clockSync = clockSync
     }
