@@ -94,7 +94,9 @@ running() {
 write_config() {
   local count=$1 audio=$2 i
   mkdir -p "$work"
-  head -c 32 /dev/urandom | base64 >"$work/cluster.secret"
+  # Owner-only (0600): nodes and clients refuse a secret file that group or others can read.
+  rm -f "$work/cluster.secret"
+  (umask 077 && head -c 32 /dev/urandom | base64 >"$work/cluster.secret")
   {
     echo "# Written by scripts/lan.sh: $count nodes, one per network namespace on bridge $bridge."
     echo "cluster:"

@@ -14,12 +14,16 @@ public struct ClusterConfigError: Error, Sendable, Hashable, CustomStringConvert
         public var message: String
         /// Line in the file, when known.
         public var line: Int?
+        /// The file the problem is in when it is not the configuration itself (the secret file).
+        public var file: String?
 
-        /// A problem at `path` (a key path), optionally with its line.
-        public init(path: String, message: String, line: Int? = nil) {
+        /// A problem at `path` (a key path), optionally with its line, in `file` when that is not the
+        /// configuration.
+        public init(path: String, message: String, line: Int? = nil, file: String? = nil) {
             self.path = path
             self.message = message
             self.line = line
+            self.file = file
         }
 
         public var description: String {
@@ -38,8 +42,8 @@ public struct ClusterConfigError: Error, Sendable, Hashable, CustomStringConvert
         self.problems = problems
     }
 
-    /// One `error: FILE: PATH: MESSAGE` line per problem.
-    public var lines: [String] { problems.map { "error: \(file): \($0)" } }
+    /// One `error: FILE: PATH: MESSAGE` line per problem (FILE: the problem's own file when it has one).
+    public var lines: [String] { problems.map { "error: \($0.file ?? file): \($0)" } }
 
     public var description: String { lines.joined(separator: "\n") }
 }

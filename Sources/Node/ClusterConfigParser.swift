@@ -294,7 +294,23 @@ struct ClusterConfigParser {
             problem(field, "\"\(given)\" does not exist (looked for \(path))", node)
             return nil
         }
-        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
+        let fd = isDirectory.boolValue ? -1 : open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            problem(field, "\"\(given)\" cannot be read (\(path))", node)
+            return nil
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size <= ClusterConfig.maximumSecretFileBytes else {
+            problem(field, "\"\(given)\" is not a regular file of at most \(ClusterConfig.maximumSecretFileBytes) bytes (\(path))", node)
+            return nil
+        }
+        // The secret lets anyone join the cluster and write to it: only its owner may read or change it.
+        if let refusal = ClusterConfig.secretFileRefusal(mode: info.st_mode) {
+            problems.append(.init(path: "", message: "\(refusal); run: chmod 600 \(path)", file: path))
+            return nil
+        }
+        guard let data = try? handle.readToEnd() ?? Data() else {
             problem(field, "\"\(given)\" cannot be read (\(path))", node)
             return nil
         }
@@ -307,7 +323,7 @@ struct ClusterConfigParser {
             return nil
         }
         guard bytes.count >= ClusterConfig.minimumSecretBytes else {
-            problem(field, "\"\(given)\" holds \(bytes.count) bytes; at least \(ClusterConfig.minimumSecretBytes) are needed (e.g. head -c 32 /dev/urandom | base64 > \(given))",
+            problem(field, "\"\(given)\" holds \(bytes.count) bytes; at least \(ClusterConfig.minimumSecretBytes) are needed (e.g. (umask 077; head -c 32 /dev/urandom | base64 > \(given)))",
                     node)
             return nil
         }

@@ -32,6 +32,7 @@ public struct HTTPProblem: Sendable, Hashable, Codable, Error {
     /// The response carrying this problem (with `extraHeaders`).
     public func response(headers extraHeaders: HTTPFields = [:]) -> Response {
         NodeHTTPAPI.json(
-            self, status: HTTPResponse.Status(code: status), contentType: "application/problem+json", headers: extraHeaders)
+            self, status: HTTPResponse.Status(code: status, reasonPhrase: title), contentType: "application/problem+json",
+            headers: extraHeaders)
     }
 }

@@ -4,12 +4,14 @@ import Foundation
 /// stream (uploading the file, or naming a library file) to `/v1/streams` and follows 307s, then polls
 /// `GET /v1/streams/{id}` until the stream has ended with every fragment committed.
 ///
-/// It survives leader changes: on a lost connection, a 5xx answer, or a leader whose ingest session
-/// stopped, it finds the leader again and re-POSTs the same stream id, which the cluster treats as a
-/// resume from the first fragment not committed (docs/openapi.yaml). It gives up with
-/// ``Failure/unavailable(_:)`` when `attemptTimeout` passes without progress (no leader, no quorum),
-/// and with ``Failure/rejected(_:)`` at once on a 4xx answer (bad media, too large, conflict, token) or
-/// when the stream turns `failed` (the catalogue refused one of its fragments: a retry cannot help).
+/// It survives leader changes: on a lost connection, a 5xx answer (507 included: a leader whose disk
+/// is full), or a leader whose ingest session stopped, it finds the leader again and re-POSTs the same
+/// stream id, which the cluster treats as a resume from the first fragment not committed
+/// (docs/openapi.yaml), pausing longer after each failure in a row (``retryDelay(afterFailures:)``).
+/// It gives up with ``Failure/unavailable(_:)`` when `attemptTimeout` passes without progress (no
+/// leader, no quorum, no room), and with ``Failure/rejected(_:)`` at once on a 4xx answer (bad media,
+/// too large, a bad name, conflict, token) or when the stream turns `failed` (the catalogue refused one
+/// of its fragments: a retry cannot help).
 ///
 /// Blocking (it sleeps between polls); run it on a thread of its own. Time is injected (`now`, `sleep`).
 /// Not `Sendable` on purpose: one thread runs it, and its event handler is called on that thread.
@@ -83,8 +85,12 @@ public final class IngestClient {
 
     /// Pause between two polls of the stream.
     public static let pollInterval: Duration = .milliseconds(100)
-    /// Pause before trying again after a failure.
+    /// Pause before trying again after a first failure; it doubles with every further failure in a row
+    /// (a leader with a full disk, no leader for a while) up to ``maxRetryInterval``, and is back to this
+    /// after any progress. Never beyond the attempt's deadline.
     public static let retryInterval: Duration = .milliseconds(200)
+    /// Longest pause between two attempts.
+    public static let maxRetryInterval: Duration = .seconds(2)
     /// How long after a 202 the accepting node may still answer 404 (its start entry not committed yet) or
     /// show no active session (its status not yet published) before the client posts again.
     public static let startGrace: Duration = .seconds(3)
@@ -122,10 +128,12 @@ public final class IngestClient {
         var lastFailure = "no node of the cluster answered"
         var posts = 0
         var mostCommitted = -1
+        var failuresInARow = 0
         func retry(_ reason: String) {
             lastFailure = reason
             onEvent(.retrying(reason: reason))
-            sleep(Self.retryInterval)
+            sleep(min(Self.retryDelay(afterFailures: failuresInARow), max(.zero, deadline - now())))
+            failuresInARow += 1
         }
         while true {
             guard now() < deadline else {
@@ -144,6 +152,7 @@ public final class IngestClient {
             case .success(let answer):
                 (node, totalFragments) = answer
                 deadline = now() + attemptTimeout
+                failuresInARow = 0
             case .failure(.rejected(let problem)):
                 throw .rejected(problem)
             case .failure(.unavailable(let reason)):
@@ -166,6 +175,7 @@ public final class IngestClient {
                     if status.committedFragments > mostCommitted {
                         mostCommitted = status.committedFragments
                         deadline = now() + attemptTimeout
+                        failuresInARow = 0
                     }
                     if status.state == "ended" && status.committedFragments >= totalFragments {
                         return Outcome(stream: status, totalFragments: totalFragments, posts: posts)
@@ -269,6 +279,14 @@ public final class IngestClient {
     private struct PollFailure: Error {
         var reason: String
         var notFound = false
+    }
+
+    /// The pause after `failures` earlier failures in a row: ``retryInterval`` doubled that many times,
+    /// at most ``maxRetryInterval``.
+    public static func retryDelay(afterFailures failures: Int) -> Duration {
+        var delay = retryInterval
+        for _ in 0..<min(max(0, failures), 16) where delay < maxRetryInterval { delay *= 2 }
+        return min(delay, maxRetryInterval)
     }
 
     /// The `POST /v1/streams` path and query of the request.

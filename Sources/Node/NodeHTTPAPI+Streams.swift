@@ -1,5 +1,4 @@
 import Broadcast
-import Crypto
 import Foundation
 import Hummingbird
 import Media
@@ -134,6 +133,8 @@ extension NodeHTTPAPI {
             } catch {
                 throw HTTPProblem(.badRequest, "bad-request", "the JSON body must be {\"media\": \"<file in media_dir>\", \"name\"?, \"id\"?, \"fast\"?}")
             }
+            try Self.checkText(body.media, field: "media", maxBytes: UntrustedText.maxLibraryPathBytes)
+            if let name = body.name { try Self.checkText(name, field: "name", maxBytes: UntrustedText.maxNameBytes) }
             guard let library = cluster.mediaDirectory.map(MediaLibrary.init(directory:)) else {
                 throw HTTPProblem(.notFound, "unknown-media", "this cluster has no media library (cluster.media_dir)")
             }
@@ -153,7 +154,9 @@ extension NodeHTTPAPI {
         } else {
             let query = request.uri.queryParameters
             let fileName = query["filename"].map(String.init) ?? "upload"
+            try Self.checkText(fileName, field: "filename", maxBytes: UntrustedText.maxFileNameBytes)
             name = query["name"].map(String.init) ?? fileName
+            try Self.checkText(name, field: "name", maxBytes: UntrustedText.maxNameBytes)
             idText = query["id"].map(String.init)
             paced = !["1", "true", "yes"].contains(query["fast"].map(String.init) ?? "0")
             isUpload = true
@@ -163,13 +166,14 @@ extension NodeHTTPAPI {
             path = stored.path
             source = CatalogueSource(fileName: (fileName as NSString).lastPathComponent, size: stored.size, sha256: stored.sha256)
         }
-        name = String(name.prefix(200))
+        // A default name made from a library path may be longer than a name may be.
+        if name.utf8.count > UntrustedText.maxNameBytes { name = Self.prefix(name, bytes: UntrustedText.maxNameBytes) }
         let id = try Self.streamID(idText)
         let total: Int
         switch await UploadValidation.fragmentCount(path: path, fragmentSeconds: cluster.fragmentSeconds) {
         case .success(let count): total = count
         case .failure(let error):
-            if isUpload { try? FileManager.default.removeItem(atPath: path) }
+            if isUpload { uploads.remove(path) }
             let status: HTTPResponse.Status = error.kind == .decoderFailure ? .internalServerError : .unprocessableContent
             throw HTTPProblem(status, "bad-media", "\(source.fileName): \(error.reason)")
         }
@@ -178,7 +182,15 @@ extension NodeHTTPAPI {
             expectedFragmentCount: total, isPaced: paced, isUpload: isUpload)
         let location = "/v1/streams/\(StreamIDFormat.string(id))"
         let accepted = IngestAccepted(id: StreamIDFormat.string(id), location: location, totalFragments: total)
-        switch await loop.startIngest(ingestRequest) {
+        let started = await loop.startIngest(ingestRequest)
+        // The upload is only kept for a session that reads it (which removes it when its stream ends).
+        if isUpload {
+            switch started {
+            case .started: break
+            case .alreadyComplete, .notLeader, .conflict, .failed: uploads.remove(path)
+            }
+        }
+        switch started {
         case .started:
             var response = Self.json(accepted, status: .accepted)
             response.headers[.location] = location
@@ -196,6 +208,18 @@ extension NodeHTTPAPI {
         }
     }
 
+    /// The longest prefix of `text` of at most `bytes` UTF-8 bytes that ends on a character boundary.
+    static func prefix(_ text: String, bytes: Int) -> String {
+        var out = ""
+        var count = 0
+        for character in text {
+            count += character.utf8.count
+            guard count <= bytes else { break }
+            out.append(character)
+        }
+        return out
+    }
+
     /// `text` as a stream id, or a fresh random one when nil.
     static func streamID(_ text: String?) throws(HTTPProblem) -> CatalogueStreamID {
         guard let text else { return CatalogueStreamID.random(in: 1...CatalogueStreamID.max) }
@@ -205,47 +229,18 @@ extension NodeHTTPAPI {
         return id
     }
 
-    /// Streams the request body into `<uploads>/<id>.upload` (through a `.part` file), hashing it, and refuses
-    /// bodies above `max_upload_mb`.
-    func receiveUpload(_ request: Request, id: CatalogueStreamID) async throws(HTTPProblem) -> (path: String, size: UInt64, sha256: [UInt8]) {
-        let limit = cluster.maxUploadBytes
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
-            throw HTTPProblem(.contentTooLarge, "too-large", "the upload is \(length) bytes; the limit is \(limit) (cluster.max_upload_mb)")
+    /// Checks the request before the body is read (413 above the limit, 507 when the disk cannot hold it),
+    /// then streams the body into the upload store (``UploadStore``).
+    func receiveUpload(_ request: Request, id: CatalogueStreamID) async throws(HTTPProblem) -> UploadStore.Stored {
+        try uploads.admit(declaredLength: request.headers[.contentLength].flatMap { Int($0) })
+        return try await uploads.receive(request.body, id: id)
+    }
+
+    /// Refuses `value` of the free-text field `field` (422 `invalid-text`, naming the field) when it holds a
+    /// control character or is longer than `maxBytes` (``UntrustedText``).
+    static func checkText(_ value: String, field: String, maxBytes: Int) throws(HTTPProblem) {
+        if let reason = UntrustedText.refusal(value, maxBytes: maxBytes) {
+            throw HTTPProblem(.unprocessableContent, "invalid-text", "\(field): \(reason)")
         }
-        let final = (uploadDirectory as NSString).appendingPathComponent("\(StreamIDFormat.string(id)).upload")
-        let part = final + ".part-\(UInt32.random(in: 0...UInt32.max))"
-        guard FileManager.default.createFile(atPath: part, contents: nil), let handle = FileHandle(forWritingAtPath: part) else {
-            throw HTTPProblem(.internalServerError, "storage", "cannot create \(part)")
-        }
-        var hasher = SHA256()
-        var size = 0
-        var failure: HTTPProblem?
-        do {
-            for try await buffer in request.body {
-                size += buffer.readableBytes
-                if size > limit {
-                    failure = HTTPProblem(.contentTooLarge, "too-large", "the upload exceeds the limit of \(limit) bytes (cluster.max_upload_mb)")
-                    break
-                }
-                buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                try handle.write(contentsOf: buffer.readableBytesView)
-            }
-        } catch {
-            failure = HTTPProblem(.badRequest, "upload-failed", "the upload did not complete: \(error)")
-        }
-        try? handle.close()
-        if failure == nil, size == 0 { failure = HTTPProblem(.unprocessableContent, "bad-media", "the upload is empty") }
-        if let failure {
-            try? FileManager.default.removeItem(atPath: part)
-            throw failure
-        }
-        do {
-            _ = try? FileManager.default.removeItem(atPath: final)
-            try FileManager.default.moveItem(atPath: part, toPath: final)
-        } catch {
-            try? FileManager.default.removeItem(atPath: part)
-            throw HTTPProblem(.internalServerError, "storage", "cannot store the upload: \(error)")
-        }
-        return (final, UInt64(size), Array(hasher.finalize()))
     }
 }

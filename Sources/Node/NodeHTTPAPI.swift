@@ -35,22 +35,24 @@ public struct NodeHTTPAPI: Sendable {
     let metrics: NodeMetrics
     let secret: [UInt8]
     let cluster: ClusterConfig
-    let uploadDirectory: String
+    let uploads: UploadStore
     let playback: PlaybackService?
     let clockSync: ClockSyncService?
     let debugPropose: Bool
 
-    /// The API of the node running `loop`; uploads are stored in `uploadDirectory`. `GET /v1/playback`
-    /// is served when `playback` or `clockSync` is given, `POST /v1/debug/propose` only with `debugPropose`.
+    /// The API of the node running `loop`; uploads are stored in `uploadDirectory` (on `uploadFileSystem`).
+    /// `GET /v1/playback` is served when `playback` or `clockSync` is given, `POST /v1/debug/propose` only
+    /// with `debugPropose`.
     public init(
         loop: RaftLoop, metrics: NodeMetrics, cluster: ClusterConfig, uploadDirectory: String,
+        uploadFileSystem: any UploadFileSystem = POSIXUploadFileSystem(),
         playback: PlaybackService? = nil, clockSync: ClockSyncService? = nil, debugPropose: Bool = false
     ) {
         self.loop = loop
         self.metrics = metrics
         self.secret = cluster.secret
         self.cluster = cluster
-        self.uploadDirectory = uploadDirectory
+        self.uploads = UploadStore(directory: uploadDirectory, maxBytes: cluster.maxUploadBytes, fileSystem: uploadFileSystem)
         self.playback = playback
         self.clockSync = clockSync
         self.debugPropose = debugPropose

@@ -68,6 +68,11 @@ public struct NodeRunner: Sendable {
         try FileManager.default.createDirectory(atPath: walDirectory, withIntermediateDirectories: true)
         let uploadDirectory = (member.dataDirectory as NSString).appendingPathComponent("uploads")
         try FileManager.default.createDirectory(atPath: uploadDirectory, withIntermediateDirectories: true)
+        // Uploads of an earlier run are never used again (clients re-post): free their space before the log opens.
+        let leftovers = UploadStore(directory: uploadDirectory, maxBytes: cluster.maxUploadBytes).removeLeftovers()
+        if leftovers.files > 0 {
+            logger.notice("removed \(leftovers.files) upload file(s) left by an earlier run (\(leftovers.bytes) bytes)")
+        }
         let storage = try DurableLogStorage(
             directory: walDirectory, options: .init(cacheBytes: Self.logCacheBytes),
             confState: ConfState(voters: cluster.nodes.map(\.raftID)))

@@ -79,6 +79,10 @@ paths:
         - **library** (`application/json`): the body names a file of the cluster's media library
           (`media_dir` in cluster.yaml, the same content on every node); the query is not used.
 
+        Names are plain text: `name`, `filename` and the library `media` path must hold no control
+        character (C0 with newline and NUL, DEL, C1, U+2028/U+2029) and fit their length (256, 255 and
+        1024 UTF-8 bytes), else 422 `invalid-text` naming the field, before anything is stored.
+
         The leader checks the file before proposing anything (422 `bad-media` for a file that is not
         media, is truncated or has no audio) and answers 202 once the stream is accepted; its fragments
         are then committed in the background (follow them with `GET /v1/streams/{id}` or `/v1/events`).
@@ -89,7 +93,7 @@ paths:
       parameters:
         - name: name
           in: query
-          description: The stream's display name (upload form; default the file name, else "upload").
+          description: The stream's display name (upload form; default the file name, else "upload"). Plain text, at most 256 UTF-8 bytes.
           schema:
             type: string
         - name: id
@@ -106,7 +110,7 @@ paths:
             default: "0"
         - name: filename
           in: query
-          description: The original file name (upload form), recorded as the stream's `source.file`.
+          description: The original file name (upload form), recorded as the stream's `source.file`. Plain text, at most 255 UTF-8 bytes.
           schema:
             type: string
       requestBody:
@@ -163,21 +167,33 @@ paths:
               schema:
                 $ref: "#/components/schemas/Problem"
         "422":
-          description: "`bad-media`: not media, truncated, empty, or without audio; the detail names the reason. Nothing was proposed."
+          description: "`bad-media`: not media, truncated, empty, or without audio; the detail names the reason. `invalid-text`: `name`, `filename` or `media` holds a control character or is too long; the detail starts with the field. Nothing was proposed."
           content:
             application/problem+json:
               schema:
                 $ref: "#/components/schemas/Problem"
         "500":
           description: |
-            `bad-media` when the decoder fails on a file that opened; `storage`: the upload could not be stored;
-            `unreadable-media`: the library file cannot be read.
+            `bad-media` when the decoder fails on a file that opened; `storage`: the upload could not be stored
+            (an I/O error other than a full disk; the partial upload is removed); `unreadable-media`: the library
+            file cannot be read.
           content:
             application/problem+json:
               schema:
                 $ref: "#/components/schemas/Problem"
         "503":
           $ref: "#/components/responses/Unavailable"
+        "507":
+          description: |
+            `insufficient-storage`: the leader's disk has no room for the upload. Either the declared
+            `Content-Length` does not fit (the upload, as much again for the log's copy of its fragments, and
+            a 16 MiB reserve; answered before the body is read), or the disk filled while the body was
+            written (the partial upload is removed). Not a fault of the request: retry later
+            (`raftcast ingest` does, with growing pauses).
+          content:
+            application/problem+json:
+              schema:
+                $ref: "#/components/schemas/Problem"
   /v1/streams/{id}:
     parameters:
       - $ref: "#/components/parameters/StreamIDPath"
@@ -566,9 +582,10 @@ components:
       properties:
         media:
           type: string
-          description: A path relative to the cluster's `media_dir`.
+          description: A path relative to the cluster's `media_dir` (plain text, at most 1024 UTF-8 bytes).
         name:
           type: string
+          description: The stream's display name (default the file's name); plain text, at most 256 UTF-8 bytes.
         id:
           $ref: "#/components/schemas/StreamID"
         fast:

@@ -62,8 +62,9 @@ final class DemoSession {
         watch = DemoLeaderWatch(clusterSize: options.nodeCount)
         var secret = [UInt8](repeating: 0, count: 32)
         for index in secret.indices { secret[index] = UInt8.random(in: 0...255) }
-        try Data(secret).base64EncodedString().write(
-            toFile: directory + "/" + DemoClusterLayout.secretFileName, atomically: true, encoding: .utf8)
+        // Mode 0600: nodes and clients refuse a secret file that group or others can read.
+        try ClusterConfig.writeSecretFile(
+            Array(Data(secret).base64EncodedString().utf8), to: directory + "/" + DemoClusterLayout.secretFileName)
         try layout.yaml.write(toFile: layout.configPath, atomically: true, encoding: .utf8)
         for node in layout.nodes {
             try FileManager.default.createDirectory(atPath: node.dataDirectory, withIntermediateDirectories: true)

@@ -22,9 +22,16 @@ struct IngestCommand: ParsableCommand {
             Progress goes to stderr (a bar on a terminal, a line per second otherwise); the closing \
             summary to stdout.
 
+            A leader that answers 5xx (507: its disk is full; no quorum) is tried again, waiting \
+            longer after each failure in a row (up to 2 s), until --timeout passes without progress.
+
+            --name and the file name must be plain text (no control characters such as a newline), \
+            at most 256 and 255 bytes.
+
             Exit status: 0 when the stream has ended with every fragment committed; 2 bad input (a \
-            missing or unusable file, a file the cluster refuses, a bad cluster file or usage); 1 \
-            when no leader or no progress is seen for --timeout seconds.
+            missing or unusable file, a file the cluster refuses, a bad name, a bad cluster file or \
+            usage); 1 when no leader or no progress is seen for --timeout seconds (including a \
+            leader whose disk stays full).
             """
     )
 
@@ -53,6 +60,14 @@ struct IngestCommand: ParsableCommand {
         let outcome: (IngestClient.Outcome, IngestProgressReporter) = try CLIFailure.reporting {
             guard let seconds = Double(timeout), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
                 throw CLIFailure.badInput("--timeout", "'\(timeout)' is not a number of seconds in (0, 86400]")
+            }
+            if let name, let reason = UntrustedText.refusal(name, maxBytes: UntrustedText.maxNameBytes) {
+                throw CLIFailure.badInput("--name", reason)
+            }
+            let fileName = (file as NSString).lastPathComponent
+            let fileNameLimit = library ? UntrustedText.maxLibraryPathBytes : UntrustedText.maxFileNameBytes
+            if let reason = UntrustedText.refusal(library ? file : fileName, maxBytes: fileNameLimit) {
+                throw CLIFailure.badInput(UntrustedText.escaped(file), "the file name \(reason)")
             }
             let media: IngestClient.Request.Media
             if library {

@@ -38,8 +38,9 @@ struct NodeCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw CLIFailure.reportingExit(.badInput("--log-level", "unknown level \(logLevel)"))
         }
+        // Every record escapes its control characters: names, paths and peers' strings cannot forge lines.
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = EscapingLogHandler(wrapping: StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }

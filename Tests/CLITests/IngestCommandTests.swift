@@ -10,7 +10,7 @@ final class IngestCommandTests: XCTestCase {
     private func unreachableCluster() throws -> String {
         let folder = CLIFixtures.directory.appendingPathComponent("ingest-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try "ingest-test-secret-0123456789".write(to: folder.appendingPathComponent("cluster.secret"), atomically: true, encoding: .utf8)
+        try PrivateFile.write("ingest-test-secret-0123456789", to: folder.appendingPathComponent("cluster.secret").path)
         var yaml = "cluster:\n  name: t\n  secret_file: cluster.secret\nnodes:\n"
         for i in 1...3 {
             yaml += "  - id: n\(i)\n    raft: 127.0.0.1:\(10 + i)\n    http: 127.0.0.1:\(i)\n    data_dir: data/n\(i)\n"
@@ -74,6 +74,34 @@ final class IngestCommandTests: XCTestCase {
             XCTAssertEqual(result.status, 2, path)
             XCTAssertEqual(result.stderr, "error: \(path): a library file is named by a path inside media_dir\n")
         }
+    }
+
+    /// Names are data: a --name with a control character (or too long) is refused before the cluster
+    /// is contacted (its nodes are unreachable here: it would otherwise take the --timeout). (A NUL
+    /// cannot be passed in an argument; the API's own check refuses it: StreamsAPITests.)
+    func testNameWithControlCharactersExits2Locally() throws {
+        let config = try unreachableCluster()
+        let media = try CLIFixtures.media("mp3-cbr", ext: "mp3")
+        for (name, reason) in [
+            ("Live\nerror: forged", "contains a control character (U+000A at character 5); it must be plain text"),
+            ("esc\u{1B}[2J", "contains a control character (U+001B at character 4); it must be plain text"),
+            ("c1\u{85}", "contains a control character (U+0085 at character 3); it must be plain text"),
+            (String(repeating: "n", count: 300), "is 300 bytes long; at most 256 are allowed"),
+        ] {
+            let started = ContinuousClock.now
+            let result = try RaftcastBinary.run(["ingest", media, "--config", config, "--name", name, "--timeout", "20"])
+            XCTAssertEqual(result.status, 2, name)
+            XCTAssertEqual(result.stderr, "error: --name: \(reason)\n")
+            XCTAssertLessThan(ContinuousClock.now - started, .seconds(10), "refused locally")
+        }
+        // A media file whose own name holds a newline: refused locally too, its name printed escaped.
+        let odd = CLIFixtures.directory.appendingPathComponent("two\nlines.mp3").path
+        try? FileManager.default.removeItem(atPath: odd)
+        try FileManager.default.copyItem(atPath: media, toPath: odd)
+        let result = try RaftcastBinary.run(["ingest", odd, "--config", config, "--timeout", "20"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.hasSuffix("two\\nlines.mp3: the file name contains a control character (U+000A at character 4); it must be plain text\n"), result.stderr)
     }
 
     func testUnreachableClusterExits1AfterTheTimeout() throws {

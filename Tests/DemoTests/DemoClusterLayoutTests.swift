@@ -17,8 +17,8 @@ final class DemoClusterLayoutTests: XCTestCase {
         let options = try DemoOptions.validate(nodes: 5, media: "/m.mp3", mediaDuration: 12, killAfter: nil, audio: "file")
         let layout = DemoClusterLayout(options: options, directory: directory, ports: Array(41_000..<41_010))
         try layout.yaml.write(toFile: layout.configPath, atomically: true, encoding: .utf8)
-        try "0123456789abcdef0123456789abcdef".write(
-            toFile: directory + "/" + DemoClusterLayout.secretFileName, atomically: true, encoding: .utf8)
+        try ClusterConfig.writeSecretFile(
+            Array("0123456789abcdef0123456789abcdef".utf8), to: directory + "/" + DemoClusterLayout.secretFileName)
 
         let config = try ClusterConfig.load(path: layout.configPath)
         XCTAssertEqual(config.nodes.map(\.id), ["n1", "n2", "n3", "n4", "n5"])

@@ -59,6 +59,20 @@ struct LANScript {
 }
 
 extension LANScript {
+    /// A copy of the script (mode 0755) in a new folder of its own (mode 0755) under /tmp, for running it
+    /// as another user: the checkout itself may be inside a folder only its owner can enter.
+    func worldReadableCopy() throws -> URL {
+        var template = Array("/tmp/raftcast-lan-script-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw LANScriptFailure(description: "mkdtemp: errno \(errno)") }
+        let folder = URL(fileURLWithPath: String(cString: made))
+        let copy = folder.appendingPathComponent("lan.sh")
+        try FileManager.default.copyItem(atPath: script, toPath: copy.path)
+        guard chmod(folder.path, 0o755) == 0, chmod(copy.path, 0o755) == 0 else {
+            throw LANScriptFailure(description: "chmod \(copy.path): errno \(errno)")
+        }
+        return copy
+    }
+
     /// The last lines of every node's log, for failure messages.
     func logTails(lines: Int = 10) -> String {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: work.path)) ?? []).filter { $0.hasSuffix(".log") }.sorted()

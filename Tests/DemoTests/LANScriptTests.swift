@@ -64,9 +64,13 @@ final class LANScriptTests: XCTestCase {
         XCTAssertEqual(try lan.run(["down"]).status, 0, "down is idempotent")
         XCTAssertEqual(try lan.run(["up", "0"]).status, 2, "bad usage")
         // Without root the script says so and exits with its own status (3), before touching anything.
+        // `nobody` runs a copy in a world-readable folder: the checkout may sit where only root can enter
+        // (root's home is mode 0700), and then bash could not even open the script.
+        let copy = try lan.worldReadableCopy()
+        defer { try? FileManager.default.removeItem(at: copy.deletingLastPathComponent()) }
         let unprivileged = try ToolProcess.run(
-            "setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "/bin/bash", lan.script, "up", "3"],
-            timeout: 30, environment: lan.environment)
+            "setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "/bin/bash", copy.path, "up", "3"],
+            timeout: 30, currentDirectory: copy.deletingLastPathComponent(), environment: lan.environment)
         XCTAssertEqual(unprivileged.status, LANScript.noPrivilegeStatus, unprivileged.stderrText)
         XCTAssertEqual(unprivileged.stderrText, "error: lan.sh: needs root (network namespaces, bridges and veth pairs); run it with sudo\n")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Raft
+import TestSupport
 import Transport
 import XCTest
 
@@ -18,8 +19,9 @@ final class ClusterConfigTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// Writes `text` to `name` in the folder, mode 0600 (as a secret file must be).
     func write(_ name: String, _ text: String) throws {
-        try text.write(toFile: "\(directory!)/\(name)", atomically: true, encoding: .utf8)
+        try PrivateFile.write(text, to: "\(directory!)/\(name)")
     }
 
     /// Parses `yaml`, expecting failure; returns the error lines.
@@ -227,7 +229,7 @@ final class ClusterConfigTests: XCTestCase {
         }
         XCTAssertEqual(try secretErrors(" \n\t\n"), ["error: cluster.yaml: cluster.secret_file: \"s\" is empty (line 3)"])
         XCTAssertEqual(try secretErrors("short\n"), [
-            "error: cluster.yaml: cluster.secret_file: \"s\" holds 5 bytes; at least 16 are needed (e.g. head -c 32 /dev/urandom | base64 > s) (line 3)",
+            "error: cluster.yaml: cluster.secret_file: \"s\" holds 5 bytes; at least 16 are needed (e.g. (umask 077; head -c 32 /dev/urandom | base64 > s)) (line 3)",
         ])
         XCTAssertEqual(try secretErrors(nil), [
             "error: cluster.yaml: cluster.secret_file: \"s\" does not exist (looked for \(directory!)/s) (line 3)",
@@ -243,6 +245,29 @@ final class ClusterConfigTests: XCTestCase {
         let absolute = Self.minimal.replacingOccurrences(of: "secret_file: cluster.secret",
                                                          with: "secret_file: \(directory!)/cluster.secret")
         XCTAssertEqual(try ClusterConfig.parse(yaml: absolute, directory: "/nowhere").secret.count, 32)
+    }
+
+    /// A secret file that group or others may read or write is refused with the command that fixes it,
+    /// naming the secret file itself (not cluster.yaml); owner-only modes are accepted.
+    func testSecretFileReadableByGroupOrOthersIsRefused() throws {
+        let path = "\(directory!)/cluster.secret"
+        let yaml = Self.minimal
+        for (mode, word) in [(0o644, "readable"), (0o640, "readable"), (0o604, "readable"), (0o620, "writable"), (0o602, "writable"), (0o660, "readable")] {
+            XCTAssertEqual(chmod(path, mode_t(mode)), 0)
+            XCTAssertEqual(errors(yaml), [
+                "error: \(path): secret file is \(word) by group or others; run: chmod 600 \(path)",
+            ], String(mode, radix: 8))
+        }
+        for mode in [0o600, 0o400] {
+            XCTAssertEqual(chmod(path, mode_t(mode)), 0)
+            XCTAssertEqual(try ClusterConfig.parse(yaml: yaml, directory: directory).secret.count, 32, String(mode, radix: 8))
+        }
+        // The other problems of the file are still reported with it.
+        XCTAssertEqual(chmod(path, 0o644), 0)
+        XCTAssertEqual(errors(yaml.replacingOccurrences(of: "name: test", with: "name: \"\"")), [
+            "error: cluster.yaml: cluster.name: is empty (line 2)",
+            "error: \(path): secret file is readable by group or others; run: chmod 600 \(path)",
+        ])
     }
 
     func testLoadReportsMissingFile() {

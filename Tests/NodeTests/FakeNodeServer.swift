@@ -20,6 +20,11 @@ final class FakeNodeServer: @unchecked Sendable {
     static func start(in testCase: XCTestCase, _ configure: (Router<BasicRequestContext>) -> Void) throws -> FakeNodeServer {
         let router = Router()
         configure(router)
+        return try start(in: testCase, router: router)
+    }
+
+    /// Starts a server of `router` (e.g. a real ``NodeHTTPAPI``'s); waits (bounded) until it listens.
+    static func start(in testCase: XCTestCase, router: Router<BasicRequestContext>) throws -> FakeNodeServer {
         let bound = PortBox()
         var quiet = Logger(label: "fake-node")
         quiet.logLevel = .critical  // cancelling the server at teardown logs errors that are not failures

@@ -20,7 +20,7 @@ final class IngestClientTests: XCTestCase {
 
     /// A cluster.yaml whose members' HTTP ports are `httpPorts` (their raft ports are never used here).
     private func cluster(httpPorts: [Int]) throws -> ClusterConfig {
-        try Self.secret.write(to: directory.appendingPathComponent("cluster.secret"), atomically: true, encoding: .utf8)
+        try PrivateFile.write(Self.secret, to: directory.appendingPathComponent("cluster.secret").path)
         var yaml = "cluster:\n  name: fake\n  secret_file: cluster.secret\nnodes:\n"
         for (i, port) in httpPorts.enumerated() {
             yaml += "  - id: n\(i + 1)\n    raft: 127.0.0.1:\(40000 + i)\n    http: 127.0.0.1:\(port)\n    data_dir: data/n\(i + 1)\n"
@@ -229,5 +229,73 @@ final class IngestClientTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(clock.current - start, .seconds(30))
         XCTAssertLessThan(clock.current - start, .seconds(31))
         XCTAssertLessThan(ContinuousClock.now - wall, .seconds(20), "the injected clock, not the wall clock, bounds it")
+    }
+    /// A leader whose disk is full (507) is not a refusal: the client posts again, pausing 0.2, 0.4,
+    /// 0.8 s…, and goes on once the leader has room.
+    func testInsufficientStorageIsRetriedWithGrowingPauses() throws {
+        let (path, data) = try file(bytes: 5000)
+        let id = IngestClient.streamID(0x507)
+        let bodies = Locked<[Data]>([])
+        let leader = try FakeNodeServer.start(in: self) { router in
+            router.get("v1/cluster") { _, _ -> Response in .json(Self.report("n1", role: "leader", term: 1, leader: "n1")) }
+            router.post("v1/streams") { request, _ -> Response in
+                let body = try await request.body.collect(upTo: 1 << 20)
+                let n = bodies.withValue { $0.append(Data(buffer: body)); return $0.count }
+                guard n > 3 else {
+                    return .problem("insufficient-storage", status: .init(code: 507, reasonPhrase: "Insufficient Storage"),
+                                    detail: "the leader ran out of disk space storing the upload")
+                }
+                return .json(#"{"id":"\#(id)","location":"/v1/streams/\#(id)","total_fragments":1}"#, status: .accepted)
+            }
+            router.get("v1/streams/:id") { _, _ -> Response in .json(Self.stream(id, state: "ended", committed: 1, total: 1, active: false)) }
+        }
+        let clock = Locked(ContinuousClock.now)
+        let sleeps = Locked<[Duration]>([])
+        let events = Locked<[String]>([])
+        let client = IngestClient(
+            cluster: try cluster(httpPorts: [leader.port]),
+            request: .init(media: .upload(path: path), streamID: id, name: nil, fast: true), attemptTimeout: .seconds(30),
+            now: { clock.current }, sleep: { d in sleeps.withValue { $0.append(d) }; clock.withValue { $0 += d } },
+            onEvent: { event in events.withValue { $0.append("\(event)") } })
+        let outcome = try client.run()
+        XCTAssertEqual(outcome.posts, 4)
+        XCTAssertEqual(bodies.current.count, 4)
+        XCTAssertTrue(bodies.current.allSatisfy { $0 == data }, "the whole file on every attempt")
+        XCTAssertEqual(Array(sleeps.current.prefix(3)), [.milliseconds(200), .milliseconds(400), .milliseconds(800)])
+        let retries = events.current.filter { $0.hasPrefix("retrying") }
+        XCTAssertEqual(retries.count, 3, "\(events.current)")
+        XCTAssertTrue(retries.allSatisfy { $0.contains("(507 insufficient-storage)") }, "\(retries)")
+    }
+
+    /// A disk that stays full: the client gives up after the timeout (a runtime failure, exit 1 in
+    /// `raftcast ingest`), having posted a bounded number of times.
+    func testInsufficientStorageThatLastsGivesUpAfterTheTimeout() throws {
+        let (path, _) = try file(bytes: 100)
+        let posts = Locked(0)
+        let leader = try FakeNodeServer.start(in: self) { router in
+            router.get("v1/cluster") { _, _ -> Response in .json(Self.report("n1", role: "leader", term: 1, leader: "n1")) }
+            router.post("v1/streams") { request, _ -> Response in
+                _ = try await request.body.collect(upTo: 1 << 20)
+                posts.withValue { $0 += 1 }
+                return .problem("insufficient-storage", status: .init(code: 507, reasonPhrase: "Insufficient Storage"), detail: "no room")
+            }
+        }
+        let clock = Locked(ContinuousClock.now)
+        let start = clock.current
+        let client = IngestClient(
+            cluster: try cluster(httpPorts: [leader.port]),
+            request: .init(media: .upload(path: path), streamID: IngestClient.streamID(3), name: nil, fast: true),
+            attemptTimeout: .seconds(10), now: { clock.current }, sleep: { d in clock.withValue { $0 += d } })
+        XCTAssertThrowsError(try client.run()) { error in
+            guard case .unavailable(let reason) = error as? IngestClient.Failure else { return XCTFail("\(error)") }
+            XCTAssertEqual(reason, "no progress within 10.0 s: n1: no room (507 insufficient-storage)")
+        }
+        XCTAssertEqual(clock.current - start, .seconds(10), "the last pause ends at the deadline, not beyond")
+        // 0.2 + 0.4 + 0.8 + 1.6 + 2 + 2 + 2 + 1 (cut at the deadline): 8 posts, not 50 at a fixed 0.2 s.
+        XCTAssertEqual(posts.current, 8)
+        XCTAssertEqual(IngestClient.retryDelay(afterFailures: 0), .milliseconds(200))
+        XCTAssertEqual(IngestClient.retryDelay(afterFailures: 3), .milliseconds(1600))
+        XCTAssertEqual(IngestClient.retryDelay(afterFailures: 4), .seconds(2))
+        XCTAssertEqual(IngestClient.retryDelay(afterFailures: 1000), .seconds(2))
     }
 }

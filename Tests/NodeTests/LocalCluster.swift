@@ -41,7 +41,7 @@ final class LocalCluster: @unchecked Sendable {
         httpPorts = Array(ports[size...])
         self.secret = Array(secret.utf8)
         self.extraArguments = extraArguments + (debugPropose ? ["--enable-debug-propose"] : [])
-        try secret.write(to: directory.appendingPathComponent("cluster.secret"), atomically: true, encoding: .utf8)
+        try PrivateFile.write(secret, to: directory.appendingPathComponent("cluster.secret").path)
         var yaml = """
             cluster:
               name: test-cluster

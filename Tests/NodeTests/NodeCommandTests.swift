@@ -36,6 +36,28 @@ final class NodeCommandTests: XCTestCase {
         XCTAssertEqual(status.status, 2)
     }
 
+    /// The secret lets anyone join and write: a secret file that group or others may read is refused,
+    /// with the command that fixes it, by the node and by the clients that read it (exit 2); 0600 runs.
+    func testSecretFileReadableByOthersIsRefusedByNodeAndClients() throws {
+        let cluster = try LocalCluster(size: 1)
+        defer { cluster.shutdown() }
+        let secret = cluster.directory.appendingPathComponent("cluster.secret").path
+        let sample = StreamsAPITests.sample("sample.mp3")
+        XCTAssertEqual(chmod(secret, 0o644), 0)
+        let expected = "error: \(secret): secret file is readable by group or others; run: chmod 600 \(secret)\n"
+        for arguments in [
+            ["node", "--config", cluster.configPath, "--id", "n1"], ["status", "--config", cluster.configPath],
+            ["ingest", sample, "--config", cluster.configPath],
+        ] {
+            let run = try runRaftcast(arguments)
+            XCTAssertEqual(run.status, 2, arguments[0])
+            XCTAssertEqual(run.stderr, expected, arguments[0])
+        }
+        XCTAssertEqual(chmod(secret, 0o600), 0)
+        try cluster.start("n1")
+        XCTAssertEqual(try cluster.waitForLeader(among: ["n1"]), "n1")
+    }
+
     func testUnknownNodeIdIsBadUsage() throws {
         let cluster = try LocalCluster(size: 1)
         defer { cluster.shutdown() }

@@ -60,6 +60,30 @@ final class NodeSecurityTests: XCTestCase {
         XCTAssertEqual(final.appliedIndex, next)
     }
 
+    /// A peer-supplied string with a newline (a hello naming cluster "evil\n… critical …") is logged
+    /// escaped, on one line: it cannot forge a log line of its own.
+    func testPeerSuppliedStringsCannotForgeLogLines() throws {
+        let cluster = try LocalCluster(size: 1)
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.startAll()
+        _ = try cluster.waitForLeader(among: cluster.ids)
+        let forged = "2099-01-01T00:00:00+0000 critical raftcast.node: [node: n1] FORGED"
+        var hello: [UInt8] = [0] + [UInt8](repeating: 7, count: 32)
+        for text in ["evil\n" + forged + "\u{0}", "n9", "n1"] { hello += [UInt8(text.utf8.count)] + Array(text.utf8) }
+        XCTAssertTrue(try rawExchange(port: cluster.raftPorts[0], send: frame(kind: 1, hello)), "the node refused the stranger")
+        let logPath = cluster.directory.appendingPathComponent("n1-1.log").path
+        let escaped = #"evil\n"# + forged + #"\u{0}"#
+        let log = try cluster.waitFor("the refusal in the log") { () -> String? in
+            let text = try? String(contentsOfFile: logPath, encoding: .utf8)
+            return text?.contains(escaped) == true ? text : nil
+        }
+        let lines = log.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertFalse(lines.contains { $0.hasPrefix("2099-01-01") }, "no line starts with the forged text")
+        let line = try XCTUnwrap(lines.first { $0.contains(escaped) })
+        XCTAssertTrue(line.contains("refused connection"), String(line))
+        XCTAssertFalse(log.unicodeScalars.contains("\u{0}"), "no NUL reached the log")
+    }
+
     func testProposeEndpointRequiresTheAdminToken() throws {
         let cluster = try LocalCluster(size: 1, debugPropose: true)
         addTeardownBlock { cluster.shutdown() }

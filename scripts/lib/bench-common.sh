@@ -44,7 +44,9 @@ bench_ports() {
 bench_cluster_yaml() {
   local name=$1 count=$2 i audio
   shift 2
-  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/cluster.secret"
+  # Owner-only (0600): nodes and clients refuse a secret file that group or others can read.
+  rm -f "$WORK/cluster.secret"
+  (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/cluster.secret")
   {
     echo "cluster:"
     echo "  name: $name"
