@@ -23,6 +23,7 @@ BUILD_PACKAGES=(
   prometheus      # promtool: NodeTests check GET /metrics with `promtool check metrics`
   iproute2        # ip, tc: scripts/lan.sh (a LAN of network namespaces on one machine)
   curl            # scripts/lan.sh status: each node's /v1/cluster from inside its namespace
+  jq              # scripts/chaos.sh: compares the nodes' fragments, hashes and play logs
   python3 python3-venv  # .venv/ below: the OpenAPI checks of NodeTests
 )
 # Python packages of the tests, installed into .venv/ (pinned: their checks decide test outcomes).

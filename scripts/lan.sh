@@ -12,10 +12,13 @@
 # The host has an address on the bridge, so `raftcast status|ingest --config <work>/cluster.yaml` work
 # from the host too.
 #
-#   scripts/lan.sh up N [--audio none|file] [--wait]   N nodes (1–9); writes <work>/cluster.yaml and a
-#                                   secret, starts every node. --audio file (default): each node plays to
-#                                   ALSA's file plugin, <work>/nK.wav. --wait: stay in the foreground and
-#                                   tear everything down on Ctrl-C.
+#   scripts/lan.sh up N [--audio none|file|null] [--no-start] [--wait]
+#                                   N nodes (1–9); writes <work>/cluster.yaml and a secret (mode 0600),
+#                                   starts every node. --audio file (default): each node plays to ALSA's
+#                                   file plugin, <work>/nK.wav; null: to ALSA's null PCM (played, paced by
+#                                   the node's clock, nothing kept). --no-start: build the LAN and the
+#                                   config but start no node (`start NODE` does). --wait: stay in the
+#                                   foreground and tear everything down on Ctrl-C.
 #   scripts/lan.sh kill NODE        SIGKILL the node's process (e.g. n2)
 #   scripts/lan.sh start NODE       start a node (again) in its namespace
 #   scripts/lan.sh cut NODE         take the node's link down (it is cut off; its process runs on)
@@ -107,7 +110,11 @@ write_config() {
       echo "  - id: n$i"
       echo "    raft: $(address "$i"):$raft_port"
       echo "    http: $(address "$i"):$http_port"
-      if [[ "$audio" == file ]]; then echo "    audio: \"file:FILE=$work/n$i.wav,FORMAT=wav\""; else echo "    audio: none"; fi
+      case "$audio" in
+        file) echo "    audio: \"file:FILE=$work/n$i.wav,FORMAT=wav\"" ;;
+        null) echo "    audio: \"null\"" ;;
+        *) echo "    audio: none" ;;
+      esac
       echo "    data_dir: data/n$i"
     done
   } >"$work/cluster.yaml"
@@ -135,17 +142,18 @@ start_node() {
 }
 
 cmd_up() {
-  local count="" audio=file wait=0
+  local count="" audio=file wait=0 start=1
   while [[ $# -gt 0 ]]; do
     case "$1" in
-      --audio) [[ $# -ge 2 ]] || usage "--audio needs none or file"; audio=$2; shift 2 ;;
+      --audio) [[ $# -ge 2 ]] || usage "--audio needs none, file or null"; audio=$2; shift 2 ;;
+      --no-start) start=0; shift ;;
       --wait) wait=1; shift ;;
       [0-9]*) count=$1; shift ;;
       *) usage "unknown argument \"$1\" to up" ;;
     esac
   done
   [[ "$count" =~ ^[1-9]$ ]] || usage "up needs a node count from 1 to 9"
-  [[ "$audio" == none || "$audio" == file ]] || usage "--audio must be none or file, not \"$audio\""
+  [[ "$audio" == none || "$audio" == file || "$audio" == null ]] || usage "--audio must be none, file or null, not \"$audio\""
   require_netns
   binary >/dev/null
   cmd_down >/dev/null
@@ -170,7 +178,9 @@ cmd_up() {
     ip -n "$ns" link set eth0 up
     ip -n "$ns" link set lo up
   done
-  for ((i = 1; i <= count; i++)); do start_node "n$i"; done
+  if [[ $start -eq 1 ]]; then
+    for ((i = 1; i <= count; i++)); do start_node "n$i"; done
+  fi
   echo "LAN up: $count nodes on $bridge (${subnet}.0/24); config $work/cluster.yaml"
   if [[ $wait -eq 1 ]]; then
     trap 'cmd_down; exit 0' INT TERM
@@ -306,6 +316,6 @@ case "$command" in
   leader) require_netns; cmd_leader ;;
   exec) require_netns; cmd_exec "$@" ;;
   down) require_netns; cmd_down ;;
-  -h|--help|help) sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+  -h|--help|help) sed -n '2,40p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
   *) usage "unknown command \"$command\"" ;;
 esac
