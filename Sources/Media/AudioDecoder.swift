@@ -207,8 +207,8 @@ public final class AudioDecoder {
 
     private func decodeOne(_ media: MediaPacket, into pcm: inout PCMBuffer) {
         av_packet_unref(packet)
-        guard av_new_packet(packet, Int32(media.data.count)) >= 0 else {
-            warn("audio packet of \(media.data.count) bytes skipped: out of memory")
+        guard let size = Int32(exactly: media.data.count), av_new_packet(packet, size) >= 0 else {
+            warn("audio packet of \(media.data.count) bytes skipped: too large, or out of memory")
             return
         }
         media.data.withUnsafeBufferPointer { bytes in

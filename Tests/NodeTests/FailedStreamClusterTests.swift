@@ -35,6 +35,9 @@ final class FailedStreamClusterTests: XCTestCase {
             } ? true : nil
         }
 
+        var events = try EventStreamReader(port: cluster.httpPorts[cluster.index(of: cluster.ids.first { $0 != leader }!)])
+        defer { events.close() }
+
         // The crafted stream: heard 2 s from now, fragments 0 and 1 good, fragment 2 jumps, 3 and the end follow.
         let now = try XCTUnwrap(cluster.json(leader, "/v1/playback")?["cluster_time_ns"] as? Int)
         var payloads = try NodeDriverTests.sampleStreamEntries(
@@ -65,6 +68,20 @@ final class FailedStreamClusterTests: XCTestCase {
         XCTAssertEqual(failures.count, 1, "the same reason on every node: \(failures)")
         let failure = try XCTUnwrap(failures.first)
         XCTAssertTrue(failure.hasPrefix("fragment 2: start ") && failure.contains("beyond ±2592000 s"), failure)
+        // A follower's event stream says so, and the event and the stream conform to docs/openapi.yaml.
+        let seen = events.read(timeout: .seconds(10)) { $0.contains { $0.name == "stream-failed" } }
+        let failedEvent = try XCTUnwrap(seen.first { $0.name == "stream-failed" })
+        let eventData = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(failedEvent.data.utf8)) as? [String: Any])
+        XCTAssertEqual(eventData["stream"] as? String, poisonedID)
+        XCTAssertEqual(eventData["fragment"] as? Int, 2)
+        XCTAssertEqual(eventData["reason"] as? String, failure)
+        XCTAssertFalse(seen.contains { $0.name == "fragment-committed" && $0.data.contains("\"index\":2") }, "fragment 2 never commits")
+        let streamJSON = try cluster.http(leader, "GET", "/v1/streams/\(poisonedID)").text
+        let validated = try ToolProcess.run(
+            try PythonTools.path("python"), ["-c", OpenAPIConformanceTests.eventValidator, PythonTools.openAPIPath],
+            timeout: 60, input: Data("stream-failed\t\(failedEvent.data)\n#Stream\t\(streamJSON)".utf8))
+        XCTAssertEqual(validated.status, 0, validated.stdoutText + validated.stderrText)
+        XCTAssertEqual(validated.stdoutText, "2 events valid\n")
         // Its good fragments play on every node, then the nodes go idle.
         _ = try cluster.waitFor("the crafted stream's good fragments played", timeout: .seconds(20)) { () -> Bool? in
             cluster.ids.allSatisfy { node in
