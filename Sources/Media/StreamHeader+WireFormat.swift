@@ -98,17 +98,8 @@ extension TrackInfo {
         var b: [Int32] = []
         for _ in 0..<7 { b.append(try r.i32()) }
         guard b[6] != 0 else { throw .invalidField("time base denominator 0") }
-        // Times held to `MediaLimits`, as the demuxer held the file's: a positive time base, a start
-        // within −10 s … 7 days, a duration of at most 7 days (or absent).
-        guard let range = MediaLimits.timestampRange(in: TimeBase(b[5], b[6])) else {
-            throw .invalidField("time base \(b[5])/\(b[6])")
-        }
         let startPTS = try r.i64()
         let duration = try r.i64()
-        guard range.contains(startPTS) else { throw .invalidField("start pts \(startPTS)") }
-        guard duration == Int64.min || (duration > 0 && duration <= range.upperBound) else {
-            throw .invalidField("duration \(duration)")
-        }
         let extradata = try r.lengthPrefixed()
         self.init(
             kind: kind, codecID: codecID, codecName: codecName, codecTag: codecTag, format: format,

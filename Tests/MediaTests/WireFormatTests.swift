@@ -126,55 +126,16 @@ final class WireFormatTests: XCTestCase {
         XCTAssertEqual(try Fragment(decoding: fragment.encoded()), fragment)
     }
 
-    /// Records hold times to `MediaLimits` as the demuxer holds files: a record with a time outside them
-    /// (which no fragmenter makes) is an invalid field, not a value for the player to compute with.
-    func testTimesOutsideTheMediaLimitsAreRefused() throws {
-        let (header, fragments) = try realStream("m4a")
-        let fragment = fragments[1]
-        let week: Int64 = 7 * 86_400 * 44_100
-        var cases: [(String, Fragment)] = []
-        func variant(_ name: String, _ change: (inout Fragment) -> Void) {
-            var copy = fragment
-            change(&copy)
-            cases.append((name, copy))
-        }
-        variant("start 2^62") { $0.startPTS = 1 << 62 }
-        variant("start -11 s") { $0.startPTS = -11 * 44_100 }
-        variant("negative duration") { $0.durationPTS = -1 }
-        variant("duration past 7 days") { $0.durationPTS = week + 1 }
-        variant("time base 0/1") { $0.timeBase = TimeBase(0, 1) }
-        variant("packet pts Int64.min") { $0.packets[0].pts = .min }
-        variant("packet dts 2^62") { $0.packets[3].dts = 1 << 62 }
-        variant("packet duration 61 s") { $0.packets[2].duration = 61 * 44_100 }
-        variant("packet duration -5") { $0.packets[2].duration = -5 }
-        for (name, bad) in cases {
-            XCTAssertEqual(
-                header.audio.timeBase, TimeBase(1, 44_100), "the limits above are in ticks of 1/44100 s")
-            guard case .invalidField = catchError({ try Fragment(decoding: bad.encoded()) }) else {
-                XCTFail("\(name): accepted")
-                continue
-            }
-        }
-        var edge = fragment
-        edge.startPTS = week
-        edge.durationPTS = week
-        XCTAssertEqual(try Fragment(decoding: edge.encoded()), edge, "the limits themselves are accepted")
-
-        var track = header.audio
-        for (name, change) in [
-            ("start 2^62", { (t: inout TrackInfo) in t.startPTS = 1 << 62 }),
-            ("duration 2^62", { (t: inout TrackInfo) in t.durationPTS = 1 << 62 }),
-            ("duration 0", { (t: inout TrackInfo) in t.durationPTS = 0 }),
-            ("time base -1/44100", { (t: inout TrackInfo) in t.timeBase = TimeBase(-1, 44_100) }),
-        ] {
-            track = header.audio
-            change(&track)
-            let bad = StreamHeader(containerName: header.containerName, audio: track, video: header.video)
-            guard case .invalidField = catchError({ try StreamHeader(decoding: bad.encoded()) }) else {
-                XCTFail("header \(name): accepted")
-                continue
-            }
-        }
+    /// Decoding checks structure, not times: a record with times no fragmenter makes still decodes
+    /// exactly (the catalogue, not the codec, fails a stream over them, the same way on every node).
+    func testTimesOutsideTheMediaLimitsStillDecode() throws {
+        let (_, fragments) = try realStream("m4a")
+        var bad = fragments[1]
+        bad.startPTS = 1 << 62
+        bad.durationPTS = -1
+        bad.packets[0].pts = .min
+        bad.packets[2].duration = .max
+        XCTAssertEqual(try Fragment(decoding: bad.encoded()), bad)
     }
 
     /// The `WireFormatError` `body` throws (nil when it succeeds or throws something else).

@@ -31,7 +31,7 @@ final class ConnectionLimitTests: XCTestCase {
     }
 
     func testUnauthenticatedOrOversizedRequestIsAnsweredAndClosedWithoutReadingTheBody() throws {
-        let cluster = try LocalCluster(size: 1)
+        let cluster = try LocalCluster(size: 1, debugPropose: true)
         addTeardownBlock { cluster.shutdown() }
         try cluster.startAll()
         let leader = try cluster.waitForLeader(among: cluster.ids)
