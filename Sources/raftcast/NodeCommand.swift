@@ -27,6 +27,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Flag(name: .customLong("accept-log-loss"), help: "Let the node rejoin after its log lost entries it may have acknowledged (after `wal repair`); it does not vote or campaign until it has caught up.")
+    var acceptLogLoss = false
+
     func run() async throws {
         let cluster = try ClusterConfigFile.load(config)
         let member = try ClusterConfigFile.localMember(cluster, id: id, path: config)
@@ -42,7 +45,10 @@ struct NodeCommand: AsyncParsableCommand {
         logger.logLevel = level
         let policy = SnapshotPolicy(entries: snapshotEntries, bytes: snapshotBytes, keptTail: snapshotKeep)
         do {
-            try await NodeRunner(cluster: cluster, member: member, snapshotPolicy: policy, logger: logger).run()
+            try await NodeRunner(cluster: cluster, member: member, snapshotPolicy: policy, logger: logger,
+                                 acceptLogLoss: acceptLogLoss).run()
+        } catch let refusal as NodeStartRefusal {
+            throw CLIFailure.reportingExit(.badInput(refusal.subject, refusal.reason))
         } catch {
             throw CLIFailure.reportingExit(.runtime("node \(member.id)", "\(error)"))
         }
