@@ -107,6 +107,8 @@ public struct NodeDriver {
     /// - Throws: ``NodeDriverError``; the node must stop (storage latched or snapshot unusable).
     public mutating func handleReady(send: (Message) -> Void, now: () -> ContinuousClock.Instant) throws(NodeDriverError) -> ReadyOutcome {
         let ready = raft.ready()
+        // A damaged or unreadable log: the core hands out nothing more, and the node must stop.
+        if let failure = raft.storageFailure { throw .storage(failure) }
         var outcome = ReadyOutcome()
         outcome.softState = ready.softState
         outcome.hardState = ready.hardState

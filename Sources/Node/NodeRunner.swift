@@ -18,17 +18,25 @@ public struct NodeRunner: Sendable {
     public var logger: Logger
     /// Serve `POST /v1/debug/propose` (`raftcast node --enable-debug-propose`; tests and benchmarks only).
     public var enableDebugPropose: Bool
+    /// The operator consents to the node rejoining after its log lost entries
+    /// it may have acknowledged (`--accept-log-loss`; see ``Raft/LogLoss``).
+    public var acceptLogLoss: Bool
 
     public init(
         cluster: ClusterConfig, member: ClusterConfig.Member, snapshotPolicy: SnapshotPolicy, logger: Logger,
-        enableDebugPropose: Bool = false
+        enableDebugPropose: Bool = false, acceptLogLoss: Bool = false
     ) {
         self.cluster = cluster
         self.member = member
         self.snapshotPolicy = snapshotPolicy
         self.logger = logger
         self.enableDebugPropose = enableDebugPropose
+        self.acceptLogLoss = acceptLogLoss
     }
+
+    /// How long a stop (SIGTERM, SIGINT, a fatal failure) may take before the
+    /// process is ended anyway (``ShutdownWatchdog``).
+    public static let shutdownGrace: Duration = .seconds(4)
 
     /// Payload bytes of recent log entries the node keeps in memory: the fragments just committed,
     /// which the leader sends to followers and every node's player reads once, at most the paced
@@ -58,6 +66,8 @@ public struct NodeRunner: Sendable {
         HeapTrimService.configureAllocator()
         var logger = self.logger
         logger[metadataKey: "node"] = "\(member.id)"
+        let watchdog = ShutdownWatchdog(grace: Self.shutdownGrace, logger: logger)
+        watchdog.watch()
         if let raised = FileDescriptorLimit.raiseSoftToHard() {
             logger.info("open files limit was \(raised.before); now \(raised.after)")
             if raised.after.soft < 1024 {
@@ -78,9 +88,14 @@ public struct NodeRunner: Sendable {
             confState: ConfState(voters: cluster.nodes.map(\.raftID)))
         if !storage.recoveryReport.isClean { logger.warning("log recovery: \(storage.recoveryReport)") }
         let seed = member.raftID ^ UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds)
-        let driver = try NodeDriver(
-            config: Self.raftConfig(cluster: cluster, member: member, seed: seed), storage: storage,
-            snapshotPolicy: snapshotPolicy)
+        var config = Self.raftConfig(cluster: cluster, member: member, seed: seed)
+        if let loss = storage.logLoss {
+            guard acceptLogLoss else { throw NodeStartRefusal.logLoss(directory: walDirectory, loss: loss) }
+            // Recorded first, so that a restart before the node has caught up still knows it.
+            config.logLoss = try storage.recordLogLoss(loss)
+            logger.warning("the log lost entries this node may have acknowledged (\(loss)): rejoining with --accept-log-loss; no vote or campaign until caught up")
+        }
+        let driver = try NodeDriver(config: config, storage: storage, snapshotPolicy: snapshotPolicy)
         let metrics = NodeMetrics()
         let transport = Transport(config: cluster.transportConfig(for: member, logger: logger))
         let cluster = self.cluster
@@ -105,6 +120,8 @@ public struct NodeRunner: Sendable {
         ) { message in
             RaftService.send(message, through: transport, cluster: cluster)
         }
+        loop.onLogLossRecovered = { try storage.clearLogLoss() }
+        loop.onFailure = { error in watchdog.arm(reason: "\(error)") }
         loopBox.withLockedValue { $0 = loop }
         let raftService = RaftService(
             loop: loop, transport: transport, cluster: cluster, member: member, logger: logger, clockSync: clockSync)

@@ -37,6 +37,8 @@ public final class RaftLoop: @unchecked Sendable {
         var proposals: [QueuedProposal] = []
         var ingests: [QueuedIngest] = []
         var stopRequested = false
+        /// A fatal failure found outside the loop (a damaged log entry read for playback or HTTP).
+        var fatal: NodeDriverError?
     }
 
     struct Published {
@@ -70,6 +72,8 @@ public final class RaftLoop: @unchecked Sendable {
     private var events: [NodeEvent] = []
     /// The index of this leader's first entry of its term: resume from the library once it is applied.
     private var leaderTermStart: UInt64?
+    /// The core started recovering from a log loss and the marker is still on disk.
+    private lazy var logLossPending = driver.raft.pendingLogLoss != nil
     private let clusterTime: any ClusterTimeSource
     private let uploadDirectory: String?
 
@@ -199,11 +203,35 @@ public final class RaftLoop: @unchecked Sendable {
     /// The fragment record stored in the log entry at `logIndex` (any thread).
     /// - Throws: ``CatalogueFragmentStoreError`` when the entry is compacted or unreadable.
     public func fragmentRecord(atLogIndex logIndex: UInt64) throws -> [UInt8] {
-        let payload = try CatalogueLogFragmentStore(storage: driver.storage).payload(atLogIndex: logIndex)
+        let payload: [UInt8]
+        do {
+            payload = try CatalogueLogFragmentStore(storage: driver.storage).payload(atLogIndex: logIndex)
+        } catch {
+            // A damaged or unreadable log stops the node, wherever the damage is found.
+            if case .io(let message) = error { reportStorageFailure(.io(message)) }
+            throw error
+        }
         guard case .fragment(_, _, let record) = try CatalogueEntry(decoding: payload[...]) else {
             throw CatalogueFragmentStoreError.unavailable(logIndex: logIndex)
         }
         return Array(record)
+    }
+
+    /// Called on the loop thread once the node has caught up past a log loss
+    /// (``Raft/LogLoss``) and that is durable; it removes the log-loss marker.
+    /// Set before ``start()``.
+    public var onLogLossRecovered: (@Sendable () throws -> Void)?
+    /// Called on the loop thread when a fatal failure stops the loop (e.g. to
+    /// bound the time the rest of the node takes to stop). Set before ``start()``.
+    public var onFailure: (@Sendable (NodeDriverError) -> Void)?
+
+    /// Stops the loop with a fatal storage failure found on another thread
+    /// (any thread): it logs a `critical` line and the node exits with status 1.
+    public func reportStorageFailure(_ error: StorageError) {
+        condition.lock()
+        if inbox.fatal == nil { inbox.fatal = .storage(error) }
+        condition.signal()
+        condition.unlock()
     }
 
     /// Asks the loop to stop after its current iteration (flushing storage).
@@ -244,7 +272,9 @@ public final class RaftLoop: @unchecked Sendable {
         var failure: NodeDriverError?
         loop: while true {
             condition.lock()
-            while inbox.messages.isEmpty && inbox.proposals.isEmpty && inbox.ingests.isEmpty && !inbox.stopRequested {
+            while inbox.messages.isEmpty && inbox.proposals.isEmpty && inbox.ingests.isEmpty && !inbox.stopRequested
+                && inbox.fatal == nil
+            {
                 let remaining = clock.now.duration(to: nextTick)
                 if remaining <= .zero { break }
                 let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) * 1e-18
@@ -255,6 +285,11 @@ public final class RaftLoop: @unchecked Sendable {
             inbox.proposals = []
             inbox.ingests = []
             condition.unlock()
+            if let fatal = work.fatal {
+                failure = fatal
+                logger.critical("stopping: \(fatal)")
+                break loop
+            }
             if work.stopRequested { break loop }
 
             let now = clock.now
@@ -279,9 +314,19 @@ public final class RaftLoop: @unchecked Sendable {
                     queued.completion(result)
                 }
                 if driveIngest() { while driver.hasReady { try handleReady() } }
-            } catch {
+                if logLossPending && driver.raft.pendingLogLoss == nil {
+                    // Caught up, and the Readies that did it (entries, the vote for the leader) are durable.
+                    try onLogLossRecovered?()
+                    logLossPending = false
+                    logger.notice("caught up past the entries the log had lost: votes again")
+                }
+            } catch let error as NodeDriverError {
                 failure = error
                 logger.critical("stopping: \(error)")
+                break loop
+            } catch {
+                failure = .storage(.io("\(error)"))
+                logger.critical("stopping: cannot remove the log-loss marker: \(error)")
                 break loop
             }
             expireProposals(now: clock.now)
@@ -293,6 +338,7 @@ public final class RaftLoop: @unchecked Sendable {
                 logger.error("final flush failed: \(error)")
             }
         }
+        if let failure { onFailure?(failure) }
         for proposal in pending.values { proposal.completion(.timedOut) }
         pending = [:]
         condition.lock()

@@ -11,7 +11,8 @@ import Raft
 ///  off  size
 ///    0     1  version (= 1)
 ///    1     1  type (MessageType raw value, 1...10)
-///    2     1  flags: bit 0 reject, bit 1 has snapshot; other bits must be 0
+///    2     1  flags: bit 0 reject, bit 1 has snapshot, bit 2 log loss
+///              (Message.logLoss, on rejected appendResponse only); other bits must be 0
 ///    3     8  from          u64
 ///   11     8  to            u64
 ///   19     8  term          u64
@@ -35,6 +36,11 @@ import Raft
 /// Voter and learner ids are strictly increasing (as ``ConfState`` keeps
 /// them). The message must end exactly after its last part (no trailing
 /// bytes). So every message has exactly one encoding.
+///
+/// Compatibility: bit 2 was added without a version change. A message without
+/// it encodes exactly as before, so older nodes read everything a newer node
+/// sends except the rejection of a node recovering from a log loss, which they
+/// drop as invalid (and so, as before, do not resend it the lost entries).
 public enum RaftMessageCodec {
     /// The format version written by this build.
     public static let version: UInt8 = 1
@@ -47,6 +53,7 @@ public enum RaftMessageCodec {
 
     static let flagReject: UInt8 = 1 << 0
     static let flagSnapshot: UInt8 = 1 << 1
+    static let flagLogLoss: UInt8 = 1 << 2
 
     /// Bytes ``encode(_:into:)`` writes for `message`.
     public static func encodedSize(of message: Message) -> Int {
@@ -73,6 +80,7 @@ public enum RaftMessageCodec {
         var flags: UInt8 = 0
         if message.reject { flags |= flagReject }
         if message.snapshot != nil { flags |= flagSnapshot }
+        if message.logLoss { flags |= flagLogLoss }
         buffer.writeInteger(flags)
         for value in [message.from, message.to, message.term, message.logTerm, message.index, message.commit,
                       message.rejectHint, message.context] {
@@ -124,7 +132,11 @@ public enum RaftMessageCodec {
         let typeByte = try reader.readByte()
         guard let type = MessageType(rawValue: typeByte) else { throw .unknownMessageType(typeByte) }
         let flags = try reader.readByte()
-        guard flags & ~(flagReject | flagSnapshot) == 0 else { throw .invalidFlags(flags) }
+        guard flags & ~(flagReject | flagSnapshot | flagLogLoss) == 0 else { throw .invalidFlags(flags) }
+        // Log loss qualifies a rejection of an append, and nothing else.
+        guard flags & flagLogLoss == 0 || (type == .appendResponse && flags & flagReject != 0) else {
+            throw .invalidFlags(flags)
+        }
         let from = try reader.readUInt64()
         let to = try reader.readUInt64()
         let term = try reader.readUInt64()
@@ -172,6 +184,6 @@ public enum RaftMessageCodec {
         guard reader.remaining == 0 else { throw .trailingBytes(reader.remaining) }
         return Message(type: type, from: from, to: to, term: term, logTerm: logTerm, index: index, entries: entries,
                        commit: commit, reject: flags & flagReject != 0, rejectHint: rejectHint, snapshot: snapshot,
-                       context: context)
+                       context: context, logLoss: flags & flagLogLoss != 0)
     }
 }

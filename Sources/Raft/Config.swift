@@ -40,6 +40,10 @@ public struct Config: Sendable, Hashable {
     /// Seed of the deterministic generator that randomizes election timeouts.
     /// Give each node a different seed.
     public var randomSeed: UInt64 = 0
+    /// Set when the stored log lost entries this node may have acknowledged
+    /// (see ``LogLoss``): the node does not vote or campaign until it has
+    /// caught up past them. Only with the operator's consent.
+    public var logLoss: LogLoss?
 
     /// Defaults for every setting, with the given node id.
     public init(id: NodeID) {

@@ -28,7 +28,7 @@ public enum MessageType: UInt8, Sendable, Hashable, CaseIterable {
 /// | type | logTerm/index | entries | commit | reject/rejectHint |
 /// |---|---|---|---|---|
 /// | appendEntries | term/index of the entry before `entries` | yes | leader commit | — |
-/// | appendResponse | — / last index matched (or rejected index) | — | — | on reject: hint index, `logTerm` = term at hint |
+/// | appendResponse | — / last index matched (or rejected index) | — | — | on reject: hint index, `logTerm` = term at hint; `logLoss` when the sender lost entries it may have acknowledged |
 /// | requestVote, requestPreVote | candidate's last term/index | — | — | — |
 /// | voteResponse, preVoteResponse | — | — | — | reject = vote refused |
 /// | heartbeat | — | — | min(leader commit, follower match) | — |
@@ -45,6 +45,10 @@ public struct Message: Sendable, Hashable {
     public var reject: Bool
     public var rejectHint: UInt64
     public var snapshot: Snapshot?
+    /// On a rejected ``MessageType/appendResponse``: the sender's log lost
+    /// entries it may have acknowledged (see ``LogLoss``), so the leader must
+    /// not trust the match it recorded for it and resends from the hint.
+    public var logLoss: Bool
     /// Opaque context echoed in responses (used for heartbeats of read/lease checks and transfers).
     public var context: UInt64
 
@@ -52,7 +56,7 @@ public struct Message: Sendable, Hashable {
         type: MessageType, from: NodeID, to: NodeID, term: UInt64 = 0,
         logTerm: UInt64 = 0, index: UInt64 = 0, entries: [Entry] = [],
         commit: UInt64 = 0, reject: Bool = false, rejectHint: UInt64 = 0,
-        snapshot: Snapshot? = nil, context: UInt64 = 0
+        snapshot: Snapshot? = nil, context: UInt64 = 0, logLoss: Bool = false
     ) {
         self.type = type
         self.from = from
@@ -66,6 +70,7 @@ public struct Message: Sendable, Hashable {
         self.rejectHint = rejectHint
         self.snapshot = snapshot
         self.context = context
+        self.logLoss = logLoss
     }
 
     /// Payload bytes carried (entries and snapshot data), for flow control and metrics.

@@ -98,6 +98,15 @@ struct Progress {
         return true
     }
 
+    /// The member lost entries it had acknowledged and holds at most
+    /// `index` matching ones: lower the match to it and probe from there.
+    mutating func forgetMatch(above index: UInt64) {
+        match = min(match, index)
+        commitSent = min(commitSent, match)
+        resetState(.probe)
+        next = match + 1
+    }
+
     var publicView: PeerProgress {
         PeerProgress(
             match: match, next: next, state: state, recentActive: recentActive, isLearner: isLearner,

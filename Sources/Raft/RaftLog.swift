@@ -160,10 +160,11 @@ struct RaftLog {
     }
 
     /// Committed entries not yet handed out, at most `maxBytes`.
-    func nextCommittedEntries(maxBytes: UInt64) -> [Entry] {
+    /// - Throws: the storage's error when the entries cannot be read (a damaged log).
+    func nextCommittedEntries(maxBytes: UInt64) throws(StorageError) -> [Entry] {
         guard hasNextCommittedEntries else { return [] }
         let lo = max(applying + 1, firstIndex)
         let hi = min(committed, lastIndex) + 1
-        return (try? entries(from: lo, to: hi, maxBytes: maxBytes)) ?? []
+        return try entries(from: lo, to: hi, maxBytes: maxBytes)
     }
 }

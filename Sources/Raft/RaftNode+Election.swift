@@ -49,7 +49,8 @@ extension RaftNode {
     /// Starts a campaign if this node may: a voter, not leader, with no
     /// committed membership change left unapplied (it could change who votes).
     mutating func hup(transfer: Bool) {
-        guard role != .leader, isPromotable, !hasUnappliedConfChanges() else { return }
+        // A node recovering from a log loss may lack committed entries: it must not lead.
+        guard role != .leader, isPromotable, logLoss == nil, !hasUnappliedConfChanges() else { return }
         if config.preVote && !transfer {
             startCampaign(.preVote, transfer: false)
         } else {

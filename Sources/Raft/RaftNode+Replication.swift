@@ -50,6 +50,9 @@ extension RaftNode {
             do {
                 entries = try raftLog.entries(from: pr.next, maxBytes: config.maxSizePerMessage)
             } catch {
+                // Compacted meanwhile: a snapshot instead. A damaged log stops the node.
+                noteReadFailure(error)
+                if failedRead != nil { return false }
                 return maybeSendSnapshot(to: peer)
             }
         }
@@ -146,6 +149,17 @@ extension RaftNode {
     mutating func handleAppendResponse(_ m: Message) {
         let peer = m.from
         progress[peer]!.recentActive = true
+        if m.reject && m.logLoss {
+            // The follower lost entries it had acknowledged (see LogLoss): a rejection below its
+            // recorded match is not stale here. Forget the match above the hint and probe from there.
+            var hint = min(m.rejectHint, raftLog.lastIndex)
+            if m.logTerm > 0 { hint = raftLog.findConflictByTerm(index: hint, term: m.logTerm).index }
+            if progress[peer]!.match > hint {
+                progress[peer]!.forgetMatch(above: hint)
+                sendAppend(to: peer)
+                return
+            }
+        }
         if m.reject {
             // Fast backtracking: jump to the follower's hint, and past a whole
             // term of ours that it lacks when it told us its term there.

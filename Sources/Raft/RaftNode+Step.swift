@@ -77,7 +77,9 @@ extension RaftNode {
         let responseType: MessageType = isPreVote ? .preVoteResponse : .voteResponse
         let canVote =
             vote == m.from || (vote == .none && leader == .none) || (isPreVote && m.term > term)
-        if canVote && raftLog.isUpToDate(lastIndex: m.index, term: m.logTerm) {
+        // Recovering from a log loss: the log may lack entries this node helped commit, and the vote
+        // it cast in this term may be forgotten. No (pre-)vote until it has caught up (see LogLoss).
+        if canVote && logLoss == nil && raftLog.isUpToDate(lastIndex: m.index, term: m.logTerm) {
             // Answer in the candidate's term: for a pre-vote it is not ours.
             send(Message(type: responseType, from: id, to: m.from, term: m.term))
             if !isPreVote {
@@ -149,6 +151,7 @@ extension RaftNode {
             if !(m.entries.isEmpty && m.context == Self.commitOnlyContext) {
                 send(Message(type: .appendResponse, from: id, to: m.from, index: lastNew))
             }
+            maybeEndLogLoss(matched: lastNew)
             return
         }
         // Fast backtracking: point the leader at the last index whose term is
@@ -159,14 +162,35 @@ extension RaftNode {
         send(
             Message(
                 type: .appendResponse, from: id, to: m.from, logTerm: hint.term, index: m.index, reject: true,
-                rejectHint: hint.index))
+                rejectHint: hint.index, logLoss: logLoss != nil))
     }
 
     mutating func handleHeartbeat(_ m: Message) {
         // The leader sends min(its commit, our match), so this never commits
         // an entry we do not share with it.
-        if m.commit <= raftLog.lastIndex { raftLog.commitTo(m.commit) }
+        if m.commit <= raftLog.lastIndex {
+            raftLog.commitTo(m.commit)
+        } else if logLoss != nil {
+            // The leader believes we hold entries we lost: tell it, so that it sends them again.
+            let last = raftLog.lastIndex
+            send(
+                Message(
+                    type: .appendResponse, from: id, to: m.from, logTerm: raftLog.lastTerm, index: m.commit,
+                    reject: true, rejectHint: last, logLoss: true))
+        }
         send(Message(type: .heartbeatResponse, from: id, to: m.from, context: m.context))
+        maybeEndLogLoss(matched: raftLog.committed)
+    }
+
+    /// Leaves the log-loss mode once the log is known to match the leader's up to
+    /// the lost index (`matched`: the last index of an accepted append, or the
+    /// commit index), in a term at least the lost one; records a vote for that
+    /// leader when none is recorded in this term (see ``LogLoss``).
+    mutating func maybeEndLogLoss(matched: UInt64) {
+        guard let loss = logLoss, leader != .none, leader != id, term >= loss.term, matched >= loss.index
+        else { return }
+        if vote == .none { vote = leader }
+        logLoss = nil
     }
 
     mutating func handleSnapshot(_ m: Message) {
@@ -176,6 +200,7 @@ extension RaftNode {
         } else {
             send(Message(type: .appendResponse, from: id, to: m.from, index: raftLog.committed))
         }
+        maybeEndLogLoss(matched: raftLog.committed)
     }
 
     /// Installs a snapshot from the leader unless it is stale (not newer than

@@ -52,6 +52,13 @@ public struct RaftNode {
     /// Leader only: bytes of entries proposed in this term and not yet committed.
     var uncommittedSize: UInt64 = 0
 
+    /// Set while recovering from a log loss (``Config/logLoss``): no votes, no campaigns.
+    var logLoss: LogLoss?
+    /// The first failure of a storage read (a damaged or unreadable log), not
+    /// a logical answer such as ``StorageError/compacted``. Once set the node
+    /// is stopped: see ``storageFailure``.
+    var failedRead: StorageError?
+
     /// Messages to hand out in the next ``Ready``.
     var outbox: [Message] = []
     /// What the last ``Ready`` reported, to report only changes.
@@ -76,10 +83,19 @@ public struct RaftNode {
     ///   beyond the stored commit index).
     public init(config: Config, storage: any LogStorage) throws {
         try config.validate()
-        let (hardState, storedConf, log) = try Self.load(storage: storage, applied: config.applied)
+        var (hardState, storedConf, log) = try Self.load(storage: storage, applied: config.applied)
+        let loadedHardState = hardState
         raftLog = log
         let first = raftLog.firstIndex
         let last = raftLog.lastIndex
+        if let loss = config.logLoss {
+            // The log lost entries that the stored commit may still count: commit what is left, and
+            // take the term the node had seen (it may have voted in it; no vote is granted until the
+            // node has caught up, see LogLoss).
+            hardState.commit = min(hardState.commit, last)
+            raftLog.committed = hardState.commit
+            if loss.term > hardState.term { hardState = HardState(term: loss.term, vote: .none, commit: hardState.commit) }
+        }
         if hardState.commit > last || hardState.commit + 1 < first {
             throw ConfigError.invalid(
                 setting: "storage",
@@ -96,9 +112,11 @@ public struct RaftNode {
         self.random = SplitMix64(seed: config.randomSeed)
         self.confState = storedConf
         self.reportedSoftState = SoftState(leader: .none, role: .follower)
-        self.reportedHardState = hardState
+        // A hard state adjusted for a log loss differs from the stored one: the first Ready persists it.
+        self.reportedHardState = loadedHardState
         self.term = hardState.term
         self.vote = hardState.vote
+        self.logLoss = config.logLoss
         becomeFollower(term: hardState.term, leader: .none)
         reportedSoftState = softState
     }
@@ -132,7 +150,26 @@ public struct RaftNode {
             id: id, term: term, vote: vote, commit: raftLog.committed, applied: raftLog.applied,
             lastIndex: raftLog.lastIndex, role: role, leader: leader,
             progress: role == .leader ? progress.mapValues(\.publicView) : [:],
-            leadTransferee: leadTransferee, confState: confState)
+            leadTransferee: leadTransferee, confState: confState, logLoss: logLoss)
+    }
+
+    /// The log loss this node is recovering from (it neither votes nor
+    /// campaigns meanwhile), nil once it has caught up past it (see ``LogLoss``).
+    public var pendingLogLoss: LogLoss? { logLoss }
+
+    /// The storage failed to read the log (a damaged record, an I/O error): the
+    /// node cannot go on and must stop (etcd-io/raft panics here). Once set,
+    /// ``hasReady`` stays true and ``ready()`` hands out nothing more, so that a
+    /// caller cannot spin on work that can never be done; the caller reports
+    /// the failure (it names the file and offset) and stops the node.
+    public var storageFailure: StorageError? { failedRead }
+
+    /// Records a failed storage read; logical answers (compacted, unavailable) are not failures.
+    mutating func noteReadFailure(_ error: StorageError) {
+        switch error {
+        case .compacted, .unavailable, .snapshotTemporarilyUnavailable, .snapshotOutOfDate: return
+        case .io: if failedRead == nil { failedRead = error }
+        }
     }
 
     var softState: SoftState { SoftState(leader: leader, role: role) }
@@ -256,7 +293,7 @@ public struct RaftNode {
 
     /// True when ``ready()`` has work for the caller.
     public var hasReady: Bool {
-        softState != reportedSoftState || hardState != reportedHardState
+        failedRead != nil || softState != reportedSoftState || hardState != reportedHardState
             || !raftLog.unstable.entriesToPersist.isEmpty || raftLog.unstable.snapshotToPersist != nil
             || !outbox.isEmpty || raftLog.hasNextCommittedEntries
     }
@@ -264,11 +301,19 @@ public struct RaftNode {
     /// Hands out the work accumulated since the last call. Call ``advance(_:)``
     /// with the result once it is done (the next `ready()` never repeats it).
     public mutating func ready() -> Ready {
+        if failedRead != nil { return Ready() }
+        let committed: [Entry]
+        do {
+            committed = try raftLog.nextCommittedEntries(maxBytes: config.maxCommittedSizePerReady)
+        } catch {
+            noteReadFailure(error)
+            if failedRead != nil { return Ready() }
+            committed = []
+        }
         let soft = softState
         let hard = hardState
         let entries = Array(raftLog.unstable.entriesToPersist)
         let snapshot = raftLog.unstable.snapshotToPersist
-        let committed = raftLog.nextCommittedEntries(maxBytes: config.maxCommittedSizePerReady)
         let termOrVoteChanged = hard.term != reportedHardState.term || hard.vote != reportedHardState.vote
         let result = Ready(
             softState: soft != reportedSoftState ? soft : nil,

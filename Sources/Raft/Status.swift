@@ -15,11 +15,13 @@ public struct Status: Sendable, Hashable {
     public var leadTransferee: NodeID
     /// The membership in force (changes take effect when applied).
     public var confState: ConfState
+    /// Set while the node recovers from a log loss (it neither votes nor campaigns).
+    public var logLoss: LogLoss?
 
     public init(
         id: NodeID, term: UInt64, vote: NodeID, commit: UInt64, applied: UInt64, lastIndex: UInt64,
         role: Role, leader: NodeID, progress: [NodeID: PeerProgress], leadTransferee: NodeID,
-        confState: ConfState
+        confState: ConfState, logLoss: LogLoss? = nil
     ) {
         self.id = id
         self.term = term
@@ -32,5 +34,6 @@ public struct Status: Sendable, Hashable {
         self.progress = progress
         self.leadTransferee = leadTransferee
         self.confState = confState
+        self.logLoss = logLoss
     }
 }

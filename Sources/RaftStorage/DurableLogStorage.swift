@@ -53,6 +53,8 @@ public final class DurableLogStorage: MutableLogStorage, @unchecked Sendable {
     var failure: String?
     /// The directory lock, held while the storage is open.
     let directoryLock: FileLock?
+    /// The log-loss marker found at open or recorded since (see ``logLoss``).
+    var markedLogLoss: LogLoss?
 
     /// Opens (creating if needed) the log in `directory`, recovering from a crash:
     /// a torn record at the tail is cut off and reported in ``recoveryReport``;
@@ -77,6 +79,7 @@ public final class DurableLogStorage: MutableLogStorage, @unchecked Sendable {
         self.activeOffset = state.activeOffset
         self.activeEntries = state.activeEntries
         self.directoryLock = state.directoryLock
+        self.markedLogLoss = state.logLoss
         if !state.activeHasRecords {
             // A fresh segment (new log, or a crash right after a rotation): it must
             // start with the hard state and log start, like every segment.

@@ -24,6 +24,15 @@ public struct SegmentScan: Sendable {
         /// Offset of a valid record found after the bad one: then the damage is
         /// in the middle (corruption), not a torn tail.
         public var nextValidRecord: UInt64?
+        /// The bytes from ``offset`` to the end of the file are what an
+        /// interrupted append leaves: a record cut short by the end of the file
+        /// (a partial header, or a valid header whose record does not fit), or
+        /// only zeros (a zero-filled or preallocated tail). A complete record
+        /// that fails a check is not: that is damage, whatever follows it.
+        public var tornWrite: Bool
+
+        /// The bad bytes are a torn tail: what an interrupted append leaves, with nothing valid after it.
+        public var isTornTail: Bool { tornWrite && nextValidRecord == nil }
     }
 
     /// Path of the segment.
@@ -74,7 +83,7 @@ public struct SegmentScanner {
         result.validEnd = offset
         while offset < size {
             if size - offset < UInt64(WALFormat.recordHeaderSize) {
-                result.stop = try stop(at: offset, "partial record header (\(size - offset) of 32 bytes)")
+                result.stop = try stop(at: offset, "partial record header (\(size - offset) of 32 bytes)", partial: true)
                 break
             }
             // Without payload verification, read only a little past a header: for
@@ -91,7 +100,7 @@ public struct SegmentScanner {
                 header = h
                 let recordSize = UInt64(WALFormat.recordSize(payloadLength: Int(h.length)))
                 if offset + recordSize > size {
-                    result.stop = try stop(at: offset, "record extends past the end of the file (\(recordSize) bytes with padding, \(size - offset) present)")
+                    result.stop = try stop(at: offset, "record extends past the end of the file (\(recordSize) bytes with padding, \(size - offset) present)", partial: true)
                     break
                 }
                 var record = ScannedRecord(offset: offset, header: header)
@@ -117,9 +126,60 @@ public struct SegmentScanner {
         return result
     }
 
-    /// A stop at `offset`, looking for a valid record after it.
-    private mutating func stop(at offset: UInt64, _ reason: String) throws(FileSystemError) -> SegmentScan.Stop {
-        SegmentScan.Stop(offset: offset, reason: reason, nextValidRecord: try findValidRecord(after: offset))
+    /// A stop at `offset`, looking for a valid record after it. `partial`: the
+    /// record there is cut short by the end of the file.
+    private mutating func stop(at offset: UInt64, _ reason: String, partial: Bool = false) throws(FileSystemError) -> SegmentScan.Stop {
+        let torn = partial ? true : try isZero(from: offset)
+        return SegmentScan.Stop(offset: offset, reason: torn && !partial ? reason + " (zero-filled tail)" : reason,
+                                nextValidRecord: try findValidRecord(after: offset), tornWrite: torn)
+    }
+
+    /// Every byte from `offset` to the end of the file is zero.
+    private mutating func isZero(from offset: UInt64) throws(FileSystemError) -> Bool {
+        var position = offset
+        while position < size {
+            let step = Int(min(UInt64(window.count), size - position))
+            _ = try load(position, step)
+            let at = Int(position - windowStart)
+            let n = min(step, windowLength - at)
+            if n <= 0 { return false }
+            let zero = window.withUnsafeBytes { raw in raw[at..<at + n].allSatisfy { $0 == 0 } }
+            if !zero { return false }
+            position += UInt64(n)
+        }
+        return true
+    }
+
+    /// The records with a valid header from `offset` to the end of the file,
+    /// skipping damaged bytes (the walk resumes at the next plausible record):
+    /// what can still be learnt from a region that is to be dropped. Payloads of
+    /// non-entry records are read and checked, as in a scan.
+    public mutating func salvageRecords(from offset: UInt64) throws(FileSystemError) -> [ScannedRecord] {
+        var records: [ScannedRecord] = []
+        var position = offset
+        while position + UInt64(WALFormat.recordHeaderSize) <= size {
+            _ = try load(position, WALFormat.recordHeaderSize, readSize: SegmentScanner.headerReadSize)
+            let at = Int(position - windowStart)
+            let decoded = window.withUnsafeBytes { raw in
+                RecordHeader.decode(UnsafeRawBufferPointer(rebasing: raw[at..<at + WALFormat.recordHeaderSize]))
+            }
+            if case .success(let header) = decoded,
+               position + UInt64(WALFormat.recordSize(payloadLength: Int(header.length))) <= size {
+                var record = ScannedRecord(offset: position, header: header)
+                if header.type != .entry {
+                    let payload = try file.read(count: Int(header.length), at: position + UInt64(WALFormat.recordHeaderSize))
+                    record.payload = payload
+                    record.payloadOK = CRC32C.checksum(payload) == header.payloadCRC
+                }
+                records.append(record)
+                position += record.size
+            } else if let next = try findValidRecord(after: position) {
+                position = next
+            } else {
+                break
+            }
+        }
+        return records
     }
 
     /// The first 8-aligned offset after `offset` holding a record with a valid

@@ -44,6 +44,32 @@ public struct WALInspection: Sendable {
     public var hardState: HardState?
     /// Files that are neither segments nor snapshots.
     public var otherFiles: [String] = []
+    /// The log-loss marker (``LogLossMarker``): what it records, or why it is bad.
+    public var logLoss: Result<LogLoss, SnapshotProblem>?
+
+    /// The first damage found, in one line naming the file and offset (nil for
+    /// an intact directory): a bad segment header, a segment whose scan stopped
+    /// (torn tail or corruption), a bad snapshot or log-loss marker.
+    public var damage: String? {
+        for segment in segments {
+            let path = joinPath(directory, segment.name)
+            if case let .failure(problem) = segment.header { return "\(path): bad segment header at offset 0: \(problem)" }
+            if let stop = segment.stop {
+                if stop.isTornTail { return "\(path): torn tail at offset \(stop.offset) (recovery cuts it off): \(stop.reason)" }
+                return "\(path): corrupt at offset \(stop.offset): \(stop.reason)"
+                    + (stop.nextValidRecord.map { "; a valid record follows at offset \($0)" } ?? "")
+            }
+        }
+        for snapshot in snapshots {
+            if case let .failure(problem) = snapshot.contents {
+                return "\(joinPath(directory, snapshot.name)): bad snapshot at offset \(problem.offset): \(problem.reason)"
+            }
+        }
+        if case let .failure(problem)? = logLoss {
+            return "\(joinPath(directory, LogLossMarker.fileName)): bad marker at offset \(problem.offset): \(problem.reason)"
+        }
+        return nil
+    }
 
     /// Reads the directory. Fails only if it cannot be listed or a file cannot be read.
     public static func inspect(directory: String, fileSystem: any FileSystem = POSIXFileSystem.shared) throws(WALError) -> WALInspection {
@@ -80,6 +106,10 @@ public struct WALInspection: Sendable {
                     let bytes = try file.read(count: Int(size), at: 0)
                     let contents = SnapshotFile.decode(bytes).map { (metadata: $0.metadata, dataSize: $0.data.count) }
                     result.snapshots.append(SnapshotFileInfo(name: name, size: size, contents: contents))
+                } else if name == LogLossMarker.fileName {
+                    let file = try fileSystem.open(path)
+                    defer { file.close() }
+                    result.logLoss = LogLossMarker.decode(try file.read(count: Int(min(try file.size(), 4096)), at: 0))
                 } else if name != FileLock.fileName {
                     result.otherFiles.append(name)
                 }
@@ -126,9 +156,18 @@ public struct WALInspection: Sendable {
                              + (r.detail.map { "   (\($0))" } ?? ""))
             }
             if let stop = seg.stop {
-                let where_ = stop.nextValidRecord.map { "corruption: a valid record follows at offset \($0)" } ?? "torn tail (recovery truncates it)"
+                let where_ = stop.nextValidRecord.map { "corruption: a valid record follows at offset \($0)" }
+                    ?? (stop.tornWrite ? "torn tail (recovery truncates it)" : "corruption: a complete record that fails its check (recovery refuses it)")
                 lines.append("  STOP at offset \(stop.offset): \(stop.reason) — \(where_)")
             }
+        }
+        switch logLoss {
+        case .success(let loss)?:
+            lines.append("log-loss marker: \(loss) may have been acknowledged; the node starts only with --accept-log-loss")
+        case .failure(let problem)?:
+            lines.append("log-loss marker: BAD at offset \(problem.offset): \(problem.reason)")
+        case nil:
+            break
         }
         for name in otherFiles { lines.append("other file: \(name)") }
         return lines.joined(separator: "\n")

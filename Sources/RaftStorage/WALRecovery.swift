@@ -13,6 +13,7 @@ struct RecoveredState {
     var activeEntries = 0
     var activeHasRecords = false
     var directoryLock: FileLock?
+    var logLoss: LogLoss?
 }
 
 /// Opens a log directory: loads the newest snapshot, scans the segments in
@@ -63,6 +64,8 @@ struct WALRecovery {
         }
         if !temporaries.isEmpty { try io { try fileSystem.syncDirectory(directory) } }
         names.removeAll { $0.hasSuffix(".tmp") }
+        names.removeAll { $0 == LogLossMarker.fileName }
+        state.logLoss = try LogLossMarker.read(in: directory, fileSystem: fileSystem)
         for name in names where WALFormat.segmentSequence(name) == nil && WALFormat.snapshotPosition(name) == nil {
             report.warnings.append("\(path(name)): unknown file ignored")
         }
@@ -131,7 +134,15 @@ struct WALRecovery {
             default: break
             }
             if let stop = scan.stop, let next = stop.nextValidRecord {
-                throw .corruption(file: file.path, offset: stop.offset, reason: "\(stop.reason); a valid record follows at offset \(next)")
+                throw .corruption(file: file.path, offset: stop.offset,
+                                  reason: "\(stop.reason); a valid record follows at offset \(next)" + repairHint(file.path, stop.offset))
+            }
+            if let stop = scan.stop, !stop.tornWrite {
+                // A complete record that fails its check is not what a crash mid-append leaves: cutting it
+                // silently could drop entries this node acknowledged. The operator decides (wal repair).
+                throw .corruption(file: file.path, offset: stop.offset,
+                                  reason: "\(stop.reason) in a complete record at the end of the log: damage, not a torn write"
+                                      + repairHint(file.path, stop.offset))
             }
             report.segments += 1
             report.bytes += scan.size
@@ -220,6 +231,12 @@ struct WALRecovery {
             state.activeOffset = UInt64(WALFormat.segmentHeaderSize)
         }
         return state
+    }
+
+    /// How an operator cuts the log at a damaged record (dropping it and what follows).
+    private func repairHint(_ path: String, _ offset: UInt64) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return "; to cut the log there (losing that record and all after it): raftcast wal repair \(directory) --truncate-at \(name):\(offset) --yes"
     }
 
     private mutating func replayEntry(index: UInt64, _ location: DurableLogStorage.Location, _ state: inout RecoveredState) {

@@ -31,4 +31,25 @@ public final class DurableStorageProvider: SimStorageProvider {
     public func crash(node: NodeID) {
         fileSystems[node]?.powerLoss()
     }
+
+    /// Runs ``WALRepair`` on the node's log at the last record of entry
+    /// `index + 1` (later records hold only later entries, so the log keeps its
+    /// entries up to `index`), which records the loss in the log-loss marker;
+    /// returns the loss the reopened log reports.
+    public func loseTail(node: NodeID, keepingUpTo index: UInt64) throws -> LogLoss? {
+        let fs = fileSystem(of: node)
+        let directory = "/raft/n\(node)"
+        let inspection = try WALInspection.inspect(directory: directory, fileSystem: fs)
+        var cut: (file: String, offset: UInt64)?
+        for segment in inspection.segments {
+            for record in segment.records where record.type == .entry && record.index == index + 1 {
+                cut = (segment.name, record.offset)
+            }
+        }
+        guard let cut else { return nil }
+        _ = try WALRepair.truncate(directory: directory, file: cut.file, offset: cut.offset, fileSystem: fs)
+        let storage = try DurableLogStorage(directory: directory, fileSystem: fs, options: options)
+        defer { storage.close() }
+        return storage.logLoss
+    }
 }

@@ -17,4 +17,21 @@ public final class MemoryStorageProvider: SimStorageProvider {
 
     /// Nothing to do: the storage only ever held synced state.
     public func crash(node: NodeID) {}
+
+    /// Replaces the node's storage with one holding its snapshot, its entries up
+    /// to `index` and its hard state (whose commit may now lie beyond the log).
+    public func loseTail(node: NodeID, keepingUpTo index: UInt64) throws -> LogLoss? {
+        guard let old = stores[node] else { return nil }
+        let last = try old.lastIndex()
+        guard index < last else { return nil }
+        let (hardState, confState) = try old.initialState()
+        let snapshot = try old.snapshot()
+        let fresh = MemoryStorage(confState: confState)
+        if !snapshot.isEmpty { try fresh.applySnapshot(snapshot) }
+        let from = max(try old.firstIndex(), snapshot.metadata.index + 1)
+        if index >= from { try fresh.append(try old.entries(from: from, to: index + 1, maxBytes: .max)) }
+        try fresh.setHardState(hardState)
+        stores[node] = fresh
+        return LogLoss(index: max(last, hardState.commit), term: hardState.term)
+    }
 }

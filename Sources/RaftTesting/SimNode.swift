@@ -24,6 +24,11 @@ struct SimNode {
     var unsyncedHardState: HardState?
     /// Proposals this node accepted and has not applied yet: index → digest.
     var proposals: [UInt64: UInt64] = [:]
+    /// The stored log lost its tail while the node was down (``Simulation/loseLogTail(_:keepingUpTo:consent:)``):
+    /// the next start takes the stored hard state as it is.
+    var lostTail = false
+    /// The loss the node recovers from (passed to its core at start), until it has caught up.
+    var logLoss: LogLoss?
 
     init(id: NodeID, bootstrap: ConfState, tickPhase: UInt64) {
         self.id = id

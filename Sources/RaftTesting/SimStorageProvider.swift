@@ -14,4 +14,15 @@ public protocol SimStorageProvider: AnyObject {
     func open(node: NodeID, bootstrap: ConfState) throws -> any MutableLogStorage
     /// `node` lost power: drop any handle to its storage without syncing.
     func crash(node: NodeID)
+    /// `node` (down) loses every stored entry after `index`, as `raftcast wal
+    /// repair` cutting a damaged tail would do. Returns what the node may have
+    /// acknowledged and lost, nil when nothing was after `index`.
+    func loseTail(node: NodeID, keepingUpTo index: UInt64) throws -> LogLoss?
+}
+
+extension SimStorageProvider {
+    /// By default a provider cannot cut a log: ``Simulation/loseLogTail(_:keepingUpTo:consent:)`` fails the run.
+    public func loseTail(node: NodeID, keepingUpTo index: UInt64) throws -> LogLoss? {
+        throw LogCutUnsupported()
+    }
 }

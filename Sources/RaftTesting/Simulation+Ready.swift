@@ -35,6 +35,11 @@ extension Simulation {
             apply(i, ready)
             nodes[i].raft!.advance(ready)
         }
+        if nodes[i].logLoss != nil, let raft = nodes[i].raft, raft.pendingLogLoss == nil {
+            // Caught up, and durable (every Ready is handled): as the node removes its marker.
+            nodes[i].logLoss = nil
+            trace.log(now, "node \(nodes[i].id): caught up past its log loss (term \(raft.term) vote \(nodes[i].persisted.vote))")
+        }
         checkNode(i)
     }
 

@@ -187,7 +187,13 @@ public final class Simulation {
         do {
             storage = try options.storage.open(node: id, bootstrap: nodes[i].bootstrap)
             let (hardState, confState) = try storage.initialState()
-            if hardState != nodes[i].persisted {
+            if nodes[i].lostTail {
+                // What survived the cut is what the node has; its commit cannot exceed its log.
+                nodes[i].persisted = HardState(
+                    term: hardState.term, vote: hardState.vote, commit: min(hardState.commit, try storage.lastIndex()))
+                nodes[i].unsyncedHardState = nil
+                nodes[i].lostTail = false
+            } else if hardState != nodes[i].persisted {
                 if let unsynced = nodes[i].unsyncedHardState, hardState == unsynced {
                     // The write that was not synced survived: it counts as persisted now.
                     let old = nodes[i].persisted
@@ -218,6 +224,7 @@ public final class Simulation {
         config.applied = nodes[i].app.appliedIndex
         config.randomSeed = random.derivedSeed(id << 32 | UInt64(nodes[i].incarnation))
         options.configure(&config)
+        config.logLoss = nodes[i].logLoss
         do {
             nodes[i].raft = try RaftNode(config: config, storage: storage)
         } catch {

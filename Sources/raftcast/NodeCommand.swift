@@ -32,6 +32,9 @@ struct NodeCommand: AsyncParsableCommand {
         help: "Serve POST /v1/debug/propose (raw log entries, admin token): for tests and benchmarks only.")
     var enableDebugPropose = false
 
+    @Flag(name: .customLong("accept-log-loss"), help: "Let the node rejoin after its log lost entries it may have acknowledged (after `wal repair`); it does not vote or campaign until it has caught up.")
+    var acceptLogLoss = false
+
     func run() async throws {
         let cluster = try ClusterConfigFile.load(config)
         let member = try ClusterConfigFile.localMember(cluster, id: id, path: config)
@@ -50,8 +53,10 @@ struct NodeCommand: AsyncParsableCommand {
         do {
             try await NodeRunner(
                 cluster: cluster, member: member, snapshotPolicy: policy, logger: logger,
-                enableDebugPropose: enableDebugPropose
+                enableDebugPropose: enableDebugPropose, acceptLogLoss: acceptLogLoss
             ).run()
+        } catch let refusal as NodeStartRefusal {
+            throw CLIFailure.reportingExit(.badInput(refusal.subject, refusal.reason))
         } catch {
             throw CLIFailure.reportingExit(.runtime("node \(member.id)", "\(error)"))
         }

@@ -14,18 +14,25 @@ struct WALCommand: ParsableCommand {
     /// `raftcast wal dump DIR`
     struct Dump: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List segments, records (index, term, kind, size, crc), the hard state and snapshots."
+            abstract: "List segments, records (index, term, kind, size, crc), the hard state and snapshots (exit 1 on damage)."
         )
 
         @Argument(help: "The log directory (a node's data_dir/wal).")
         var directory: String
 
         func run() throws {
+            let inspection: WALInspection
             do {
-                let inspection = try WALInspection.inspect(directory: directory)
-                print(inspection.render())
+                inspection = try WALInspection.inspect(directory: directory)
             } catch {
                 WALCommand.fail(error.description)
+            }
+            print(inspection.render())
+            // The listing is on stdout either way; damage also makes the command fail (exit 1).
+            if let damage = inspection.damage {
+                fflush(nil)
+                Terminal.standardError.writeLine("error: \(damage)")
+                Foundation.exit(CLIFailure.Code.runtimeFailure.rawValue)
             }
         }
     }

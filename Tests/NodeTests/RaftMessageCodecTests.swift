@@ -167,8 +167,39 @@ final class RaftMessageCodecTests: XCTestCase {
                     learners: (0..<Int.random(in: 0...2, using: &rng)).map { _ in u64() })),
                 data: (0..<Int.random(in: 0...maxData, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
         }
-        return Message(type: MessageType.allCases.randomElement(using: &rng)!, from: u64(), to: u64(), term: u64(),
-                       logTerm: u64(), index: u64(), entries: entries, commit: u64(), reject: Bool.random(using: &rng),
-                       rejectHint: u64(), snapshot: snapshot, context: u64())
+        var message = Message(type: MessageType.allCases.randomElement(using: &rng)!, from: u64(), to: u64(), term: u64(),
+                              logTerm: u64(), index: u64(), entries: entries, commit: u64(), reject: Bool.random(using: &rng),
+                              rejectHint: u64(), snapshot: snapshot, context: u64())
+        // Half of the rejected append responses flag a log loss (drawn from the term: the generator's sequence stays).
+        message.logLoss = message.type == .appendResponse && message.reject && message.term % 2 == 0
+        return message
+    }
+
+    /// A rejection flagging a log loss sets flags bit 2; every other byte is as before, and a
+    /// message without the flag encodes exactly as version 1 always did (older nodes read it).
+    func testLogLossFlagIsBitTwoOfARejectedAppendResponse() throws {
+        let flagged = Message(type: .appendResponse, from: 2, to: 1, term: 3, logTerm: 2, index: 40, reject: true,
+                              rejectHint: 17, logLoss: true)
+        var plain = flagged
+        plain.logLoss = false
+        let flaggedBytes = Array(RaftMessageCodec.encode(flagged).readableBytesView)
+        let plainBytes = Array(RaftMessageCodec.encode(plain).readableBytesView)
+        XCTAssertEqual(plainBytes[2], 0b001)
+        XCTAssertEqual(flaggedBytes[2], 0b101)
+        XCTAssertEqual(Array(flaggedBytes[3...]), Array(plainBytes[3...]))
+        XCTAssertEqual(flaggedBytes.count, RaftMessageCodec.headerSize)
+        XCTAssertEqual(try RaftMessageCodec.decode(flaggedBytes), flagged)
+        XCTAssertEqual(try RaftMessageCodec.decode(plainBytes), plain)
+        // The flag qualifies only a rejected append response.
+        var notRejected = flaggedBytes
+        notRejected[2] = 0b100
+        XCTAssertThrowsError(try RaftMessageCodec.decode(notRejected)) {
+            XCTAssertEqual($0 as? RaftMessageCodecError, .invalidFlags(0b100))
+        }
+        var otherType = flaggedBytes
+        otherType[1] = MessageType.voteResponse.rawValue
+        XCTAssertThrowsError(try RaftMessageCodec.decode(otherType)) {
+            XCTAssertEqual($0 as? RaftMessageCodecError, .invalidFlags(0b101))
+        }
     }
 }

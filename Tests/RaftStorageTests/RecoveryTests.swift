@@ -71,7 +71,9 @@ final class RecoveryTests: XCTestCase {
         }
     }
 
-    func testBitFlipInTheLastRecordIsATornTail() throws {
+    /// A complete last record that fails a check is damage, not a torn write: cutting it silently could
+    /// drop an entry the node acknowledged. Open refuses, naming the file and offset and the repair command.
+    func testBitFlipInTheLastRecordIsCorruptionNotATornTail() throws {
         let (_, bytes, bounds) = try smallLog()
         let record = bounds[4].start
         for fieldOffset in [0, 4, 8, 16, 24, 28, 32, 40] {
@@ -80,11 +82,40 @@ final class RecoveryTests: XCTestCase {
             let fs = SimulatedFileSystem()
             try fs.makeDirectory(WALTest.directory)
             fs.setContents(of: segment1, to: damaged)
-            let log = try WALTest.open(fs)
-            XCTAssertEqual(try log.lastIndex(), 4, "offset \(fieldOffset)")
-            XCTAssertEqual(log.recoveryReport.truncatedTails.first?.offset, UInt64(record))
-            XCTAssertEqual(fs.contents(of: segment1)?.count, record, "the torn record is cut off")
+            assertCorruption(try WALTest.open(fs), file: segment1, offset: UInt64(record),
+                             reason: "--truncate-at wal-0000000000000001.seg:\(record) --yes", "offset \(fieldOffset)")
+            XCTAssertEqual(fs.contents(of: segment1), damaged, "nothing is cut")
         }
+    }
+
+    /// What an interrupted append leaves is a torn tail, cut off at open: a record cut short by the end
+    /// of the file, or zeros (a zero-filled or preallocated tail), after the last complete record.
+    func testPartialOrZeroFilledTailIsATornTail() throws {
+        let (_, bytes, bounds) = try smallLog()
+        let record = bounds[4].start
+        let tails: [(String, [UInt8])] = [
+            ("partial header", Array(bytes[..<(record + 20)])),
+            ("partial payload", Array(bytes[..<(record + 40)])),
+            ("zero-filled 4 KiB", Array(bytes[..<record]) + [UInt8](repeating: 0, count: 4096)),
+            ("zero header then end", Array(bytes[..<record]) + [UInt8](repeating: 0, count: 32)),
+        ]
+        for (name, content) in tails {
+            let fs = SimulatedFileSystem()
+            try fs.makeDirectory(WALTest.directory)
+            fs.setContents(of: segment1, to: content)
+            let log = try WALTest.open(fs)
+            XCTAssertEqual(try log.lastIndex(), 4, name)
+            XCTAssertEqual(log.recoveryReport.truncatedTails.first?.offset, UInt64(record), name)
+            XCTAssertEqual(fs.contents(of: segment1)?.count, record, "\(name): the torn tail is cut off")
+            XCTAssertNil(log.logLoss, "\(name): nothing synced was lost")
+        }
+        // Zeros followed by a stray non-zero byte are not a zero-filled tail.
+        var content = Array(bytes[..<record]) + [UInt8](repeating: 0, count: 64)
+        content[record + 50] = 7
+        let fs = SimulatedFileSystem()
+        try fs.makeDirectory(WALTest.directory)
+        fs.setContents(of: segment1, to: content)
+        assertCorruption(try WALTest.open(fs), file: segment1, offset: UInt64(record), reason: "not a torn write")
     }
 
     func testHardStateSurvivesAndCorruptHeaderFails() throws {
