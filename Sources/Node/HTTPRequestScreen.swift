@@ -12,10 +12,16 @@ struct HTTPRequestScreen: Sendable {
     let secret: [UInt8]
     /// Largest upload (`POST /v1/streams`), from `cluster.max_upload_mb`.
     let maxUploadBytes: Int
+    /// Whether `POST /v1/debug/propose` exists (`--enable-debug-propose`); when it does not, a request
+    /// to it is answered 404 before the token is looked at, as the router would.
+    var debugPropose = false
 
     /// The problem to answer without reading the body, nil when the request goes to the router.
     func problem(for head: HTTPRequestHead) -> HTTPProblem? {
         let path = Self.routePath(head.uri)
+        if path == "/v1/debug/propose", !debugPropose {
+            return HTTPProblem(.notFound, "not-found", "POST /v1/debug/propose is off (raftcast node --enable-debug-propose)")
+        }
         let isWrite = ![.GET, .HEAD, .OPTIONS].contains(head.method)
         if isWrite, !AdminToken.authorizes(header: head.headers.first(name: "authorization"), secret: secret) {
             return HTTPProblem(.unauthorized, "unauthorized", "missing or wrong bearer token")

@@ -11,7 +11,7 @@ extension NodeHTTPAPI {
     public func serverBuilder(limits: HTTPConnectionLimits = HTTPConnectionLimits(), logger: Logger) -> HTTPServerBuilder {
         let gate = ConnectionGate(maxTotal: limits.maxConnections, maxPerSource: nil)
         let throttle = LogThrottle()
-        let screen = HTTPRequestScreen(secret: secret, maxUploadBytes: cluster.maxUploadBytes)
+        let screen = HTTPRequestScreen(secret: secret, maxUploadBytes: cluster.maxUploadBytes, debugPropose: debugPropose)
         let streams = HTTPStreamBudget(limit: limits.maxEventStreams)
         return HTTPServerBuilder { responder in
             GuardedHTTP1Channel(

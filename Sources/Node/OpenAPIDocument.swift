@@ -18,6 +18,10 @@ info:
     - Bodies are JSON unless stated otherwise. Errors are `application/problem+json` (RFC 9457)
       `{"type": "https://raftcast.dev/problems/<slug>", "title", "status", "detail"}`; the slugs are
       listed on each response.
+    - Connections are bounded (docs/node.md, "Connection limits"): a request head must be complete
+      within 5 s of the connect; a write without the token (401 `unauthorized`) or declaring a
+      `Content-Length` above its operation's limit (413 `too-large`; 64 KiB where none is stated) is
+      answered with `Connection: close` before its body is read, and the connection is closed.
     - Stream ids are 16 lowercase hex digits (a 64-bit number) written as a string.
     - Writes (POST, DELETE) need `Authorization: Bearer <token>`, the token being the 64 lowercase hex
       digits of HMAC-SHA256(key: the cluster secret, message: "raftcast-admin-v1"). Reads are open unless
@@ -290,6 +294,12 @@ paths:
 
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "503":
+          description: "`too-many-streams`: the node serves as many event streams as it allows (128); retry later."
+          content:
+            application/problem+json:
+              schema:
+                $ref: "#/components/schemas/Problem"
   /v1/playback:
     get:
       tags: [playback]

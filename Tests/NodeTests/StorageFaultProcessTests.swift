@@ -14,7 +14,7 @@ import Glibc
 /// once there is space.
 final class StorageFaultProcessTests: XCTestCase {
     private func makeCluster(size: Int) throws -> LocalCluster {
-        let cluster = try LocalCluster(size: size)
+        let cluster = try LocalCluster(size: size, debugPropose: true)
         addTeardownBlock { cluster.shutdown(keepFiles: false) }
         return cluster
     }
