@@ -105,10 +105,14 @@ public struct NodeRunner: Sendable {
             clockSync: clockSync)
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .notice)
+        let connections = api.connectionControl(logger: httpLogger)
         let app = Application(
             router: api.makeRouter(),
-            server: api.serverBuilder(logger: httpLogger),
-            configuration: .init(address: .hostname(member.http.host, port: member.http.port), serverName: nil),
+            server: connections.serverBuilder,
+            configuration: .init(
+                address: .hostname(member.http.host, port: member.http.port), serverName: nil,
+                backlog: HTTPConnectionLimits.acceptBacklog),
+            onServerRunning: connections.installOnListener,
             logger: httpLogger)
         let group = ServiceGroup(
             configuration: .init(
