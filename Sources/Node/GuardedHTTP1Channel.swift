@@ -6,6 +6,7 @@ import NIOHTTP1
 /// Hummingbird's HTTP/1 child channel with an ``HTTPConnectionGuard`` right after NIO's request
 /// decoder, where it sees request heads before Hummingbird does (Hummingbird's own additional
 /// handlers come after its conversion to HTTPTypes and cannot stop it from draining a body).
+/// Connections reach it already admitted (``HTTPConnectionControl``).
 struct GuardedHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 

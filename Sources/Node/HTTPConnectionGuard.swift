@@ -8,7 +8,7 @@ import Transport
 /// puts it there):
 ///
 /// ```
-///  accept ──▶ ConnectionGate.admit ──refused──▶ close (nothing read)
+///  accept ──▶ ConnectionGate.admit ──refused──▶ close (on the listener: nothing set up, nothing read)
 ///                 │ admitted (evictable)
 ///                 ▼
 ///  waiting for a head ──requestHeadTimeout / idleTimeout──▶ close
@@ -42,8 +42,8 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var deadline: Scheduled<Void>?
 
     init(
-        gate: ConnectionGate, limits: HTTPConnectionLimits, screen: HTTPRequestScreen, streams: HTTPStreamBudget,
-        logger: Logger, throttle: LogThrottle
+        gate: ConnectionGate, limits: HTTPConnectionLimits, screen: HTTPRequestScreen,
+        streams: HTTPStreamBudget, logger: Logger, throttle: LogThrottle
     ) {
         self.gate = gate
         self.limits = limits
@@ -117,28 +117,14 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         streams.give()
     }
 
+    /// The connection is active (it was admitted before): the request-head deadline starts.
     private func start(context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
-        switch gate.admit(context.channel) {
-        case .refused(let refusal):
-            if let suppressed = throttle.permit() {
-                logger.warning(Logger.Message(stringLiteral: LogThrottle.message(
-                    "HTTP connection refused on accept: \(refusal)", suppressed: suppressed)),
-                    metadata: ["remote": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
-            }
-            refusing = true
-            context.close(promise: nil)
-        case .admittedEvicting:
-            if let suppressed = throttle.permit() {
-                logger.notice(Logger.Message(stringLiteral: LogThrottle.message(
-                    "HTTP connections at their cap; closed the longest-waiting idle one of the busiest address",
-                    suppressed: suppressed)))
-            }
-            arm(context: context, limits.requestHeadTimeout, "no complete request head")
-        case .admitted:
-            arm(context: context, limits.requestHeadTimeout, "no complete request head")
-        }
+        // Each connection's deadline is drawn in [80 %, 100 %] of the timeout, so that connections
+        // opened in a burst (a flood) do not all expire, and get replaced, in the same instant.
+        let jitter = Double.random(in: 0.8...1.0)
+        arm(context: context, limits.requestHeadTimeout * jitter, "no complete request head")
     }
 
     /// Closes the connection after `timeout` unless a request head arrives first.

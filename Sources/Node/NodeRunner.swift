@@ -134,10 +134,14 @@ public struct NodeRunner: Sendable {
         if enableDebugPropose { logger.warning("POST /v1/debug/propose is enabled (--enable-debug-propose): tests and benchmarks only") }
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .notice)
+        let connections = api.connectionControl(logger: httpLogger)
         let app = Application(
             router: api.makeRouter(),
-            server: api.serverBuilder(logger: httpLogger),
-            configuration: .init(address: .hostname(member.http.host, port: member.http.port), serverName: nil),
+            server: connections.serverBuilder,
+            configuration: .init(
+                address: .hostname(member.http.host, port: member.http.port), serverName: nil,
+                backlog: HTTPConnectionLimits.acceptBacklog),
+            onServerRunning: connections.installOnListener,
             logger: httpLogger)
         let group = ServiceGroup(
             configuration: .init(

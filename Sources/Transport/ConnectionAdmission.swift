@@ -4,18 +4,19 @@
 /// A connection is *evictable* while it has proven nothing (a raft connection before its handshake, an
 /// HTTP connection waiting for a request head) and *busy* otherwise. When the total cap is reached, a
 /// new connection evicts the evictable connection that has waited longest among those of the source
-/// holding the most evictable connections (fair share): a flood from a few addresses churns its own
-/// connections, and a lone connection from any other address survives until that address holds as
-/// many as the heaviest one. With nothing evictable, the new connection is refused. The cap per
-/// source is checked first and refuses (it never evicts), so one address can never take more than its
-/// share of the total.
+/// holding the most evictable connections (fair share) — but only when that source would still hold
+/// more than the newcomer's source afterwards; otherwise the newcomer is refused. So a flood from a few
+/// addresses does not churn its own connections (its newcomers are refused, cheaply, on accept), a
+/// connection from a quiet address always gets in, and an address holding a single waiting connection
+/// is never evicted. The cap per source is checked first and refuses (it never evicts), so one address
+/// can never take more than its share of the total.
 ///
 /// ```
 ///  admit(source) ──▶ source at maxPerSource? ──yes──▶ refused(.sourceFull)
 ///                          │ no
 ///                    total at maxTotal? ──no──▶ admitted(id)                (evictable)
 ///                          │ yes
-///                    anything evictable? ──no──▶ refused(.full)
+///                    heaviest source holds > newcomer's + 1 evictable? ──no──▶ refused(.full)
 ///                          │ yes
 ///                    admittedEvicting(id, victim: oldest of the heaviest source)
 ///  setEvictable(id, false/true)    busy ⇄ evictable (evictable again: the wait starts anew)
@@ -39,7 +40,7 @@ public struct ConnectionAdmission<Source: Hashable & Sendable>: Sendable {
     public enum Refusal: Hashable, Sendable, CustomStringConvertible {
         /// Its source holds ``ConnectionAdmission/maxPerSource`` connections already.
         case sourceFull
-        /// ``ConnectionAdmission/maxTotal`` connections are open and none is evictable.
+        /// ``ConnectionAdmission/maxTotal`` connections are open and none may be evicted for this one.
         case full
 
         public var description: String {
@@ -91,7 +92,7 @@ public struct ConnectionAdmission<Source: Hashable & Sendable>: Sendable {
         if let maxPerSource, count(from: source) >= maxPerSource { return .refused(.sourceFull) }
         var victim: ID?
         if connections.count >= maxTotal {
-            guard let oldest = evictionVictim() else { return .refused(.full) }
+            guard let oldest = evictionVictim(for: source) else { return .refused(.full) }
             release(oldest)
             victim = oldest
         }
@@ -127,9 +128,11 @@ public struct ConnectionAdmission<Source: Hashable & Sendable>: Sendable {
         return true
     }
 
-    /// The connection a new one would evict: the longest-waiting evictable connection of the source
-    /// with the most evictable connections (ties: the source whose longest waiter waited longest).
-    public func evictionVictim() -> ID? {
+    /// The connection a new one from `newcomer` would evict: the longest-waiting evictable connection of
+    /// the source with the most evictable connections (ties: the source whose longest waiter waited
+    /// longest), when that source holds more than one beyond what `newcomer` would hold; else nil.
+    public func evictionVictim(for newcomer: Source) -> ID? {
+        let newcomerCount = (evictableBySource[newcomer]?.count ?? 0) + 1
         var best: (count: Int, stamp: UInt64, id: ID)?
         for ids in evictableBySource.values {
             guard let first = ids.first, let stamp = connections[first]?.waitingSince else { continue }
@@ -138,7 +141,8 @@ public struct ConnectionAdmission<Source: Hashable & Sendable>: Sendable {
             }
             best = (ids.count, stamp, first)
         }
-        return best?.id
+        guard let best, best.count > newcomerCount else { return nil }
+        return best.id
     }
 
     private mutating func removeEvictable(_ id: ID, of source: Source) {

@@ -36,7 +36,10 @@ public final class Transport: Sendable {
     private let lanes: [Lane: InboundLane]
     private let state = NIOLockedValueBox(State())
     private let gate: ConnectionGate
-    private let throttle = LogThrottle()
+    /// Throttles log lines about unauthenticated connections: refusals on accept and accept errors, and
+    /// (separately, so garbage cannot hide the caps at work) refused handshakes.
+    private let acceptThrottle = LogThrottle()
+    private let handshakeThrottle = LogThrottle()
 
     /// A transport for `config`. It runs on `group` when given (and does not
     /// shut it down), or on a group of its own with `threads` threads.
@@ -95,7 +98,8 @@ public final class Transport: Sendable {
         let knownPeers = Set(links.keys)
         let secret = config.secretKey
         let gate = self.gate
-        let throttle = self.throttle
+        let acceptThrottle = self.acceptThrottle
+        let handshakeThrottle = self.handshakeThrottle
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(ChannelOptions.backlog, value: Int32(clamping: config.acceptBacklog))
@@ -106,7 +110,8 @@ public final class Transport: Sendable {
                     // NIO's classic bind (unlike its async one) adds no AcceptBackoffHandler: without one, an
                     // accept failing with EMFILE would be retried at once, forever, at 100 % CPU.
                     try channel.pipeline.syncOperations.addHandlers(
-                        PreAuthAcceptHandler(gate: gate, logger: config.logger, throttle: throttle),
+                        ConnectionGateAcceptHandler(
+                            gate: gate, what: "unauthenticated connections", logger: config.logger, throttle: acceptThrottle),
                         AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { _ in .milliseconds(250) })
                 }
             }
@@ -133,7 +138,7 @@ public final class Transport: Sendable {
                         ByteToMessageHandler(FrameDecoder(limit: limit)),
                         ServerConnectionHandler(handshake: handshake, limit: limit, maxFrameSize: config.maxFrameSize,
                                                 timeout: config.handshakeTimeout, lanes: lanes, logger: config.logger,
-                                                gate: gate, throttle: throttle)
+                                                gate: gate, throttle: handshakeThrottle)
                     )
                 }
             }

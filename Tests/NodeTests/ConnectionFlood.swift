@@ -5,14 +5,15 @@ import NIOConcurrencyHelpers
 import Glibc
 #endif
 
-/// Hostile clients of one node, bounded in count and time, each on a thread of its own:
+/// Hostile clients of one node, bounded in count and time, on threads of their own:
 ///
-/// - **raft flood**: connection attempts on the raft port at `raftRate` per second from 20 source
-///   addresses (127.0.0.10–29), every other one sending 64 bytes of garbage, the rest nothing; the
-///   newest `maxHeldRaft` sockets are held open, older ones are reset (no TIME_WAIT piles up).
+/// - **raft flood** (2 threads): connection attempts on the raft port at `raftRate` per second from 20
+///   source addresses (127.0.0.10–29), every other one sending 64 bytes of garbage, the rest nothing;
+///   the newest `maxHeldRaft` sockets are held open, older ones are reset (no TIME_WAIT piles up).
 /// - **slowloris**: `slowloris` HTTP connections from 20 other addresses (127.0.0.40–59), each sending
-///   a request line and then one header byte at a time, never finishing its head; a connection the
-///   server closes is opened again (at most `reopenPerTick` per 5 ms).
+///   a request line and then one header byte about every second, never finishing its head; a
+///   connection the server closes is opened again (at most `reopenPerTick` per 5 ms tick, 400/s; the
+///   first `slowloris` are opened at up to 2,000/s).
 ///
 /// ``stop()`` ends both within a few milliseconds and closes every socket.
 final class ConnectionFlood: @unchecked Sendable {
@@ -33,9 +34,12 @@ final class ConnectionFlood: @unchecked Sendable {
     let reopenPerTick: Int
     private let running = NIOLockedValueBox(true)
     private let figures = NIOLockedValueBox(Figures())
+    /// Raft attempts and connect failures of each raft thread.
+    private let raftFigures = NIOLockedValueBox([Int: (attempts: Int, failures: Int)]())
+    private static let raftThreads = 2
     private let done = DispatchGroup()
 
-    init(raftPort: Int, httpPort: Int, raftRate: Int = 5000, slowloris: Int = 2000, maxHeldRaft: Int = 1000, reopenPerTick: Int = 10) {
+    init(raftPort: Int, httpPort: Int, raftRate: Int = 5000, slowloris: Int = 2000, maxHeldRaft: Int = 1000, reopenPerTick: Int = 2) {
         self.raftPort = raftPort
         self.httpPort = httpPort
         self.raftRate = raftRate
@@ -46,11 +50,13 @@ final class ConnectionFlood: @unchecked Sendable {
 
     /// Starts both floods.
     func start() {
-        done.enter()
-        Thread { [self] in
-            floodRaft()
-            done.leave()
-        }.start()
+        for part in 0..<Self.raftThreads {
+            done.enter()
+            Thread { [self] in
+                floodRaft(part: part)
+                done.leave()
+            }.start()
+        }
         done.enter()
         Thread { [self] in
             holdSlowloris()
@@ -63,13 +69,20 @@ final class ConnectionFlood: @unchecked Sendable {
     func stop() -> Figures {
         running.withLockedValue { $0 = false }
         _ = done.wait(timeout: .now() + 10)
-        return figures.withLockedValue { $0 }
+        let raft = raftFigures.withLockedValue { $0.values }
+        return figures.withLockedValue { figures in
+            figures.raftAttempts = raft.reduce(0) { $0 + $1.attempts }
+            figures.raftConnectFailures = raft.reduce(0) { $0 + $1.failures }
+            return figures
+        }
     }
 
     private var isRunning: Bool { running.withLockedValue { $0 } }
 
-    private func floodRaft() {
-        var held = [Int32](repeating: -1, count: maxHeldRaft)
+    /// One raft thread's share: `raftRate / raftThreads` attempts per second from its 10 addresses.
+    private func floodRaft(part: Int) {
+        let rate = raftRate / Self.raftThreads
+        var held = [Int32](repeating: -1, count: maxHeldRaft / Self.raftThreads)
         var next = 0
         var attempts = 0
         var failures = 0
@@ -84,13 +97,14 @@ final class ConnectionFlood: @unchecked Sendable {
             }
             garbageDue.removeAll(keepingCapacity: true)
             let elapsed = ContinuousClock.now - start
-            let due = Int(Double(raftRate) * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
-            // Never more than 50 ms of attempts at once, should this thread fall behind.
-            var budget = max(1, raftRate / 20)
+            let due = Int(Double(rate) * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            // Never more than 100 ms of attempts at once, should this thread fall behind.
+            var budget = max(1, rate / 10)
             while attempts < due, budget > 0 {
                 attempts += 1
                 budget -= 1
-                guard let fd = RawSocket.connectNonBlocking(port: raftPort, source: "127.0.0.\(10 + attempts % 20)") else {
+                guard let fd = RawSocket.connectNonBlocking(
+                    port: raftPort, source: "127.0.0.\(10 + part * 10 + attempts % 10)") else {
                     failures += 1
                     continue
                 }
@@ -99,10 +113,7 @@ final class ConnectionFlood: @unchecked Sendable {
                 next = (next + 1) % held.count
                 if attempts % 2 == 0 { garbageDue.append(fd) }
             }
-            figures.withLockedValue {
-                $0.raftAttempts = attempts
-                $0.raftConnectFailures = failures
-            }
+            raftFigures.withLockedValue { $0[part] = (attempts, failures) }
             usleep(1000)
         }
         for fd in held where fd >= 0 { RawSocket.abort(fd) }
@@ -121,7 +132,7 @@ final class ConnectionFlood: @unchecked Sendable {
         var pollers: [pollfd] = []
         while isRunning {
             // (Re)open empty slots, a few per tick.
-            var budget = reopenPerTick
+            var budget = opened < sockets.count ? 10 : reopenPerTick
             for slot in sockets.indices where sockets[slot] < 0 && budget > 0 {
                 budget -= 1
                 guard let fd = RawSocket.connectNonBlocking(port: httpPort, source: "127.0.0.\(40 + slot % 20)") else { continue }
@@ -149,9 +160,9 @@ final class ConnectionFlood: @unchecked Sendable {
                     closed += 1
                 }
             }
-            // Trickle: a tenth of the connections send their next byte each tick (the whole request
-            // line at first), so each sends a byte about every 50 ms and never completes its head.
-            let share = max(1, sockets.count / 10)
+            // Trickle: 1/200 of the connections send their next byte each 5 ms tick (the whole request
+            // line at first), so each sends a byte about every second and never completes its head.
+            let share = max(1, sockets.count / 200)
             for _ in 0..<share {
                 let slot = turn % sockets.count
                 turn += 1

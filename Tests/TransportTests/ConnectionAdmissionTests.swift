@@ -37,13 +37,26 @@ final class ConnectionAdmissionTests: XCTestCase {
         XCTAssertEqual(admission.count, 6)
         XCTAssertEqual(admission.count(from: "flood"), 3)
         // Next: the flood (3) is still the busiest; then it ties with "other" (2) and the longer waiter goes.
-        XCTAssertEqual(admission.evictionVictim(), flood[1])
+        XCTAssertEqual(admission.evictionVictim(for: "x"), flood[1])
         _ = admission.admit(from: "x")
-        XCTAssertEqual(admission.evictionVictim(), flood[2])
+        XCTAssertEqual(admission.evictionVictim(for: "y"), flood[2])
         _ = admission.admit(from: "y")
         XCTAssertEqual(admission.count(from: "flood"), 1)
-        XCTAssertEqual(admission.evictionVictim(), other[0], "tie at 2 against 1s: 'other' holds the most now")
+        XCTAssertEqual(admission.evictionVictim(for: "z"), other[0], "'other' holds the most now (2)")
         XCTAssertEqual(admission.count(from: "peer"), 1)
+    }
+
+    func testANewcomerNeverEvictsFromASourceNoBusierThanItsOwn() {
+        var admission = Admission(maxTotal: 4)
+        for source in ["a", "a", "b", "c"] { _ = admitted(admission.admit(from: source)) }
+        // "a" holds 2: a newcomer from "a" would hold 2 as well, so it is refused rather than churning "a".
+        XCTAssertEqual(admission.admit(from: "a"), .refused(.full))
+        XCTAssertNil(admission.evictionVictim(for: "a"))
+        // From a new address it would hold 1 < 2: it evicts "a"'s longest waiter.
+        XCTAssertEqual(admission.admit(from: "d"), .admittedEvicting(5, victim: 1))
+        // Now every address holds 1: a single waiting connection is never evicted.
+        XCTAssertEqual(admission.admit(from: "e"), .refused(.full))
+        XCTAssertEqual(admission.count, 4)
     }
 
     func testALoneConnectionSurvivesAFloodFromFewerAddressesThanTheCap() {
@@ -66,20 +79,25 @@ final class ConnectionAdmissionTests: XCTestCase {
     }
 
     func testBusyConnectionsAreNeverEvictedAndAFullBusyListenerRefuses() {
-        var admission = Admission(maxTotal: 2)
-        let a = admitted(admission.admit(from: "a"))!
-        let b = admitted(admission.admit(from: "a"))!
-        admission.setEvictable(a, false)
-        XCTAssertEqual(admission.admit(from: "c"), .admittedEvicting(3, victim: b))
-        admission.setEvictable(3, false)
-        XCTAssertEqual(admission.admit(from: "d"), .refused(.full))
+        var admission = Admission(maxTotal: 3)
+        let a1 = admitted(admission.admit(from: "a"))!
+        let a2 = admitted(admission.admit(from: "a"))!
+        let a3 = admitted(admission.admit(from: "a"))!
+        admission.setEvictable(a1, false)
+        XCTAssertFalse(admission.isEvictable(a1))
+        // "a" has 2 evictable (a2, a3): the busy a1 is skipped, the longest waiter a2 goes.
+        XCTAssertEqual(admission.admit(from: "c"), .admittedEvicting(4, victim: a2))
+        admission.setEvictable(4, false)
+        admission.setEvictable(a3, false)
+        XCTAssertEqual(admission.evictableCount, 0)
+        XCTAssertEqual(admission.admit(from: "d"), .refused(.full), "nothing evictable")
         // Evictable again, a connection queues behind those that waited longer.
-        admission.setEvictable(a, true)
-        admission.setEvictable(3, true)
-        XCTAssertEqual(admission.evictionVictim(), a)
-        admission.setEvictable(a, false)
-        admission.setEvictable(a, true)
-        XCTAssertEqual(admission.evictionVictim(), 3)
+        admission.setEvictable(a3, true)
+        admission.setEvictable(a1, true)
+        XCTAssertEqual(admission.evictionVictim(for: "z"), a3)
+        admission.setEvictable(a3, false)
+        admission.setEvictable(a3, true)
+        XCTAssertEqual(admission.evictionVictim(for: "z"), a1)
         XCTAssertEqual(admission.evictableCount, 2)
     }
 }

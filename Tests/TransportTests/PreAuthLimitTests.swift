@@ -67,10 +67,14 @@ final class PreAuthLimitTests: XCTestCase {
             return inbox.payloads(from: "a").contains(Array("hello".utf8))
         }
         XCTAssertTrue(delivered)
+        // Every silent connection admitted (3 + 3 + 1) is either still open or was evicted; the peer's
+        // connections stopped counting once authenticated. The peer's first lane found the total full
+        // and evicted one (its second lane may have been refused once, while its address held as many
+        // waiting connections as the busiest, and got in on the redial).
         let counters = server.preAuthCounters
-        XCTAssertEqual(counters.open, 4, "the peer's two connections no longer count once authenticated: \(counters)")
-        XCTAssertEqual(counters.evicted, 3, "each of the peer's lanes evicted one silent connection")
-        XCTAssertEqual(clients.filter(\.isClosed).count, 3, "127.0.0.2's and then 127.0.0.3's longest waiters")
+        XCTAssertEqual(counters.open + Int(counters.evicted), 7, "\(counters)")
+        XCTAssertGreaterThanOrEqual(counters.evicted, 2, "\(counters)")
+        XCTAssertEqual(clients.filter(\.isClosed).count, Int(counters.evicted), "the evicted ones, and only they, were closed")
         XCTAssertTrue(log.contains("refused connection on accept"))
     }
 }
