@@ -295,7 +295,7 @@ paths:
         "401":
           $ref: "#/components/responses/Unauthorized"
         "503":
-          description: "`too-many-streams`: the node serves as many event streams as it allows (128); retry later."
+          description: "`too-many-streams`: the node serves as many event streams as it allows (64); retry later."
           content:
             application/problem+json:
               schema:
