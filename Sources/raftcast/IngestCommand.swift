@@ -93,11 +93,12 @@ struct IngestCommand: ParsableCommand {
                 reporter.clear()
                 switch error {
                 case .rejected(let problem) where problem.status == 401:
-                    throw CLIFailure.badInput(config, "the cluster refused the admin token: is secret_file the cluster's secret? (\(problem.detail))")
+                    throw CLIFailure.badInput(config, "the cluster refused the admin token: is secret_file the cluster's secret? (\(UntrustedText.escaped(problem.detail)))")
                 case .rejected(let problem):
-                    throw CLIFailure.badInput(file, "refused by the cluster: \(problem.detail) (\(problem.status) \(problem.slug))")
+                    throw CLIFailure.badInput(
+                        file, UntrustedText.escaped("refused by the cluster: \(problem.detail) (\(problem.status) \(problem.slug))"))
                 case .unavailable(let reason):
-                    throw CLIFailure.runtime(config, reason)
+                    throw CLIFailure.runtime(config, UntrustedText.escaped(reason))
                 }
             }
         }

@@ -38,7 +38,7 @@ final class IngestProgressReporter {
         case .retrying(let reason):
             if reason != lastRetryReason {
                 lastRetryReason = reason
-                line("ingest: \(reason); retrying")
+                line("ingest: \(UntrustedText.escaped(reason)); retrying")
             }
         }
     }
