@@ -5,7 +5,8 @@ import Glibc
 /// Says which input crashed the process. The runner stores the iteration before each input; on a fatal
 /// signal (a Swift trap is SIGILL or SIGTRAP, a wild read SIGSEGV or SIGBUS, an abort SIGABRT) the handler
 /// writes one line `fuzz: crash in <target> seed <s> input <i> (signal <n>)` to stderr with
-/// async-signal-safe calls only, then re-raises the signal with its default action.
+/// async-signal-safe calls only, then puts back the handler that was there before (the Swift runtime's
+/// backtracer, which names the trap and prints the stack) and lets the fault happen again.
 public enum FuzzCrashReporter {
     private nonisolated(unsafe) static let iteration: UnsafeMutablePointer<Int> = {
         let p = UnsafeMutablePointer<Int>.allocate(capacity: 1)
@@ -15,6 +16,9 @@ public enum FuzzCrashReporter {
     /// "fuzz: crash in <target> seed <s> input ", preformatted (the handler must not allocate).
     private nonisolated(unsafe) static let prefix = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
     private nonisolated(unsafe) static var prefixLength = 0
+    private nonisolated(unsafe) static var installed = false
+    /// The handlers that were installed before, by signal number.
+    private nonisolated(unsafe) static let previous = UnsafeMutablePointer<sigaction>.allocate(capacity: 32)
 
     static let signals: [Int32] = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE]
 
@@ -30,12 +34,14 @@ public enum FuzzCrashReporter {
         for (i, byte) in text.enumerated() { prefix[i] = byte }
         prefixLength = text.count
         _ = iteration  // allocate now, not in the handler
+        guard !installed else { return }
+        installed = true
         for signal in signals {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { number in FuzzCrashReporter.report(signal: number) }
             action.sa_flags = 0
             sigemptyset(&action.sa_mask)
-            sigaction(signal, &action, nil)
+            sigaction(signal, &action, previous + Int(signal))
         }
     }
 
@@ -45,11 +51,11 @@ public enum FuzzCrashReporter {
         writeText(" (signal ")
         writeDecimal(Int(signal))
         writeText(")\n")
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = SIG_DFL
-        sigemptyset(&action.sa_mask)
-        sigaction(signal, &action, nil)
-        raise(signal)
+        sigaction(signal, previous + Int(signal), nil)
+        // A fault (ud2, a bad address, a division) happens again when the handler returns, now in the
+        // previous handler with the faulting context intact; an abort raises again itself. Only a
+        // breakpoint trap has moved past its instruction.
+        if signal == SIGTRAP { raise(signal) }
     }
 
     private static func writeText(_ text: StaticString) {
