@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "raftcast", targets: ["raftcast"]),
         .executable(name: "raftcast-simulate", targets: ["RaftSimulate"]),
         .executable(name: "raftcast-bench", targets: ["RaftcastBench"]),
+        .executable(name: "raftcast-fuzz", targets: ["RaftcastFuzz"]),
         .library(name: "Raft", targets: ["Raft"]),
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Audio", targets: ["Audio"]),
@@ -139,6 +140,16 @@ let package = Package(
             ]
         ),
 
+        // Fuzz targets of every decoder of untrusted bytes, the mutator and the runner (docs/fuzzing.md);
+        // raftcast-fuzz runs them by the million, FuzzingTests a few thousand each in CI.
+        .target(
+            name: "Fuzzing",
+            dependencies: [
+                "Media", "Broadcast", "Raft", "Node", "BinaryCoding", .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(name: "RaftcastFuzz", dependencies: ["Fuzzing"]),
+
         // Helpers shared by the test suites (running tools and the built binary); not shipped.
         .target(name: "TestSupport", path: "Sources/TestSupport"),
 
@@ -148,6 +159,7 @@ let package = Package(
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["Raft", "RaftStorage", "RaftTesting", "TestSupport"]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Node", "Broadcast", "Audio", "TestSupport"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Raft", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Media", "Raft", "TestSupport"]),
         .testTarget(
             name: "TransportTests",
