@@ -276,6 +276,8 @@ ingest_loop() {
     echo $! >"$work/ingest.pid"
     wait $!; rc=$?
     echo "$rc" >"$work/ingest-$k.rc"
+    # A refused ingest fails in a moment: pace the next one, so one fault cannot use up the plan.
+    (( rc == 0 )) || sleep 2
   done
   rm -f "$work/ingest.pid"
 }
