@@ -69,7 +69,7 @@ for target in "${targets[@]}"; do
         crashes=$((crashes + 1)) ran=$((ran + at - from + 1)) left=$((left - (at - from + 1))) from=$((at + 1))
         site="$(grep -m1 -E 'Swift runtime failure|Fatal error' "$errors" || true)"
         frame="$(grep -m1 -E '^ *[0-9]+ .* in raftcast-fuzz' "$errors" | sed -E 's/ +0x[0-9a-f]+//; s/^ +//' || true)"
-        echo "  $crash: ${site:-?} ${frame:+at $frame}" >&2
+        echo "  $crash${site:+: $site}${frame:+ at $frame}" >&2
         echo "  replay: raftcast-fuzz --target $target --seed $seed --from $at --inputs 1 --dump FILE" >&2
         [[ $keep_going == 1 ]] || left=0
       else
