@@ -37,36 +37,12 @@ extension Int64 {
             self = Int64(value)
         }
     }
-
-    /// `self + other`, clamped to `Int64` instead of trapping.
-    func saturatingAdding(_ other: Int64) -> Int64 {
-        let (sum, overflow) = addingReportingOverflow(other)
-        return overflow ? (other > 0 ? .max : .min) : sum
-    }
-
-    /// `self - other`, clamped to `Int64` instead of trapping.
-    func saturatingSubtracting(_ other: Int64) -> Int64 {
-        let (difference, overflow) = subtractingReportingOverflow(other)
-        return overflow ? (other < 0 ? .max : .min) : difference
-    }
 }
 
-/// Floor division and the non-negative remainder (`b > 0`), so negative values round down.
+/// Floor division and the non-negative remainder (`b > 0`), so negative values round down; used with
+/// `Int64` and with `Int128` (the products of 64-bit times, rates and time-base terms fit without overflow).
 @inline(__always)
-func floorDivMod(_ a: Int64, _ b: Int64) -> (quotient: Int64, remainder: Int64) {
-    var quotient = a / b
-    var remainder = a % b
-    if remainder < 0 {
-        quotient -= 1
-        remainder += b
-    }
-    return (quotient, remainder)
-}
-
-/// Floor division and the non-negative remainder (`b > 0`) in 128 bits: the products of 64-bit times,
-/// rates and time-base terms fit without overflow.
-@inline(__always)
-func floorDivMod(_ a: Int128, _ b: Int128) -> (quotient: Int128, remainder: Int128) {
+func floorDivMod<T: BinaryInteger>(_ a: T, _ b: T) -> (quotient: T, remainder: T) {
     var quotient = a / b
     var remainder = a % b
     if remainder < 0 {
