@@ -514,16 +514,21 @@ public final class RaftLoop: @unchecked Sendable {
         let catalogue = driver.catalogue
         let statuses = ingest.statuses
         let leader = status.leader == .none ? nil : cluster.member(raftID: status.leader)?.id
-        published.withLockedValue { p in
+        let subscribers = published.withLockedValue { p in
             p.report = report
             p.status = status
             p.catalogue = catalogue
             p.ingestStatuses = statuses
             p.leader = leader
-            guard !events.isEmpty else { return }
-            // Delivered under the lock, so that `subscribe` sees either the state before or after them.
-            for subscriber in p.subscribers.values { subscriber(events) }
+            return events.isEmpty ? [] : Array(p.subscribers.values)
         }
+        // Delivered outside the lock: a subscriber resumes its consumer's task, whose cancellation
+        // handler may be removing it (taking the lock) at that moment, and the two would wait on each
+        // other. Taken with the state under one lock, the list still splits subscribers cleanly: one
+        // registered before got the state before these events and gets them; one registered after got
+        // the state after them and does not (publish runs only on the Raft thread). A subscriber
+        // removed meanwhile may get this last call.
+        for subscriber in subscribers { subscriber(events) }
     }
 
     static func makeReport(

@@ -10,11 +10,18 @@ final class InboundLane: NIOAsyncSequenceProducerDelegate, @unchecked Sendable {
     typealias Strategy = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark
     typealias Producer = NIOAsyncSequenceProducer<InboundMessage, Strategy, InboundLane>
 
-    // Guards `source` and `paused`; held across yield-and-pause so that a
-    // concurrent `produceMore` cannot slip in between and be missed.
+    // Guards the fields below. Never held while calling into the sequence
+    // (`yield`, `finish`): the sequence calls back into `produceMore` /
+    // `didTerminate` from whichever thread cancels or drains the consumer,
+    // sometimes under its own lock or the consuming task's status lock, so
+    // holding ours across a yield could deadlock against them.
     private let lock = NIOLock()
     private var source: Producer.Source?
     private var paused: [ObjectIdentifier: Channel] = [:]
+    /// Bumped by every `produceMore`; a delivery that saw `.stopProducing`
+    /// pauses its channel only if no `produceMore` ran since it yielded, so a
+    /// resume that slips in between cannot be missed.
+    private var demandGeneration = 0
     private var producer: Producer?
     /// Messages handed to the sequence so far.
     var deliveredCount: Int { lock.withLock { delivered } }
@@ -61,18 +68,24 @@ final class InboundLane: NIOAsyncSequenceProducerDelegate, @unchecked Sendable {
 
     /// Delivers one message from `channel` (called on the channel's event loop).
     func deliver(_ message: InboundMessage, from channel: Channel) {
-        lock.withLock {
-            guard let source else { return }
+        let taken: (source: Producer.Source, generation: Int)? = lock.withLock {
+            guard let source else { return nil }
             delivered += 1
-            if source.yield(message) == .stopProducing {
-                paused[ObjectIdentifier(channel)] = channel
-                channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-            }
+            return (source, demandGeneration)
+        }
+        guard let taken, taken.source.yield(message) == .stopProducing else { return }
+        lock.withLock {
+            guard demandGeneration == taken.generation, self.source != nil else { return }
+            paused[ObjectIdentifier(channel)] = channel
+            // On the channel's loop this applies at once, before any resume
+            // that a later `produceMore` schedules onto the same loop.
+            channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
         }
     }
 
     func produceMore() {
         let resumed = lock.withLock {
+            demandGeneration &+= 1
             defer { paused.removeAll() }
             return Array(paused.values)
         }

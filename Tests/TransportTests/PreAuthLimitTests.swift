@@ -9,13 +9,6 @@ import XCTest
 /// and a genuine peer still gets in while the caps are full.
 final class PreAuthLimitTests: XCTestCase {
     func testUnauthenticatedConnectionsAreCappedPerAddressAndInTotalWhilePeersStillGetIn() async throws {
-        // Open (issue 13): in a fresh clone's CI run this test deadlocked once inside the Swift
-        // concurrency runtime (an NIO thread resuming a continuation while the test's `Collector`
-        // cancelled its task on deinit). The caps are covered end to end by ConnectionFloodTests;
-        // RAFTCAST_PREAUTH_LIMIT_TEST=1 runs this one until the deadlock is fixed.
-        try XCTSkipUnless(
-            ProcessInfo.processInfo.environment["RAFTCAST_PREAUTH_LIMIT_TEST"] == "1",
-            "deadlocked once in CI (Collector deinit vs. continuation resume); open in issue 13")
         let secret = Array("correct horse battery staple".utf8)
         let log = CapturedLog()
         // A handshake deadline far beyond the test: only the caps can close a silent connection early.
