@@ -143,12 +143,17 @@ public struct NodeRunner: Sendable {
                 backlog: HTTPConnectionLimits.acceptBacklog),
             onServerRunning: connections.installOnListener,
             logger: httpLogger)
+        // A service that ends or fails shuts the others down gracefully, never by cancellation: cancelling
+        // the HTTP server can drop a connection it has accepted but not yet handed out, and NIO traps on
+        // that connection's unfinished writer (apple/swift-nio#2813), which turned a node's clean exit 1 on
+        // a full disk into SIGILL. The watchdog bounds a graceful shutdown that does not end.
+        let services: [any Service] = [raftService, clockSync, playback, app, HeapTrimService()]
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: raftService), .init(service: clockSync), .init(service: playback), .init(service: app),
-                    .init(service: HeapTrimService()),
-                ],
+                services: services.map {
+                    .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                          failureTerminationBehavior: .gracefullyShutdownGroup)
+                },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

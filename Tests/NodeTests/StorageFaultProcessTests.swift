@@ -115,12 +115,6 @@ final class StorageFaultProcessTests: XCTestCase {
     }
 
     func testAFullDiskStopsTheNodeWhichRestartsCleanlyOnceThereIsSpace() throws {
-        // Open defect (issue 13): in 1 of 3 runs (a fresh clone's CI run) the node ended on SIGILL
-        // (termination status 4) instead of exit 1 when its log hit ENOSPC; the trap site is not found
-        // yet. Set RAFTCAST_FULL_DISK_PROCESS_TEST=1 to run this test until it is.
-        try XCTSkipUnless(
-            ProcessInfo.processInfo.environment["RAFTCAST_FULL_DISK_PROCESS_TEST"] == "1",
-            "a node may trap on ENOSPC in its log (open in issue 13); StorageFaultTests covers the path through the seam")
         let cluster = try makeCluster(size: 1)
         let data = cluster.directory.appendingPathComponent("data/n1").path
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -150,8 +144,9 @@ final class StorageFaultProcessTests: XCTestCase {
             }
             if cluster.processes["n1"]?.isRunning != true { break }
         }
-        XCTAssertEqual(try waitForExit(cluster, "n1", timeout: .seconds(10)), 1)
+        let status = try waitForExit(cluster, "n1", timeout: .seconds(10))
         let text = log(cluster, "n1", start: 1)
+        XCTAssertEqual(status, 1, "the node ends with exit status 1, not a signal; its log:\n\(text)")
         let critical = text.split(separator: "\n").filter { $0.contains("critical") }
         XCTAssertEqual(critical.count, 1, text)
         XCTAssertTrue(critical.first?.contains("No space left on device") == true, text)
