@@ -5,8 +5,10 @@ import Glibc
 ///
 /// Each record is one `write(2)` of one line to a file opened with `O_APPEND` (no user-space
 /// buffer, so a record is in the file — in the page cache — when ``append(_:)`` returns; it is not
-/// fsync'ed: the log is for measurement, not for recovery). A crash can leave a torn last line,
-/// which ``read(path:)`` ignores. Used by one thread (the player); not `Sendable`.
+/// fsync'ed: the log is for measurement, not for recovery). A write that fails part-way (a full
+/// disk) is cut back to the record's start, so a failed append leaves no torn line in the middle of
+/// the file; if even that fails, the next record starts on a new line. A crash can leave a torn
+/// last line, which ``read(path:)`` ignores. Used by one thread (the player); not `Sendable`.
 /// ```swift
 /// let log = try PlayLog(dataDirectory: "/var/lib/raftcast/n1")
 /// try log.append(record)
@@ -41,23 +43,38 @@ public final class PlayLog {
         if descriptor >= 0 { Glibc.close(descriptor) }
     }
 
-    /// Appends one record as one line.
+    /// Appends one record as one line. On failure nothing of it stays in the file (see the type's
+    /// note) and the error says why; the log stays usable, so a later append may succeed.
     public func append(_ record: PlayLogRecord) throws {
         guard descriptor >= 0 else { throw PlayLogError.cannotWrite(path: path, reason: "the log is closed") }
         var line = try encoder.encode(record)
         line.append(UInt8(ascii: "\n"))
-        try line.withUnsafeBytes { bytes in
+        if tornLineOpen { line.insert(UInt8(ascii: "\n"), at: line.startIndex) }
+        // Single writer: the end of the file before this write is where the record starts.
+        let start = lseek(descriptor, 0, SEEK_END)
+        let failure: String? = line.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
                 let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    throw PlayLogError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+                    return String(cString: strerror(errno))
                 }
                 offset += written
             }
+            return nil
         }
+        guard let failure else {
+            tornLineOpen = false
+            return
+        }
+        // Cut the partial record; if that is impossible, make sure the next one starts a new line.
+        tornLineOpen = start < 0 || ftruncate(descriptor, start) != 0
+        throw PlayLogError.cannotWrite(path: path, reason: failure)
     }
+
+    /// A failed append may have left part of a line that could not be cut.
+    private var tornLineOpen = false
 
     /// Closes the file; later appends throw.
     public func close() {

@@ -17,6 +17,8 @@ extension PlaybackEngine {
         public var framesWritten: Int64 = 0
         /// Play-log records written.
         public var playLogRecords = 0
+        /// Play-log records that could not be written (a full disk): playback goes on without them.
+        public var playLogRecordsLost = 0
         /// Corrupt audio packets the decoders skipped (each a `MediaWarning`).
         public var decoderWarnings = 0
         /// Streams dropped because they could not be played (``PlaybackEngine/failedStreams``).

@@ -54,6 +54,11 @@ public final class PlaybackEngine {
     public let playLog: PlayLog?
     /// Called with a stream's id and the reason when the engine drops a stream it cannot play.
     public var streamFailureObserver: ((_ streamID: String, _ reason: String) -> Void)?
+    /// Called when play-log appends start failing (with the reason) and when they work again (nil);
+    /// playback goes on either way.
+    public var playLogObserver: ((_ failure: String?) -> Void)?
+    /// Why the last play-log append failed, while appends fail; nil when the log is written.
+    public private(set) var playLogFailure: String?
     /// Streams dropped because they could not be played, with the reason; they are not taken again.
     public private(set) var failedStreams: [String: String] = [:]
 
@@ -191,7 +196,7 @@ public final class PlaybackEngine {
                 }
                 try write(chunk.render(pcm, channels: format.channels), at: local)
                 streamsWritten.insert(stream.id)
-                try log(chunk, stream: stream, at: local)
+                log(chunk, stream: stream, at: local)
             case .skip(_, let to, _):
                 stream.skip(to: to)
             case .finished:
@@ -338,19 +343,27 @@ public final class PlaybackEngine {
         totals.framesWritten += Int64(frames)
     }
 
-    private func log(_ chunk: PlayoutChunk, stream: PlaybackStream, at local: Duration) throws(PlaybackError) {
+    private func log(_ chunk: PlayoutChunk, stream: PlaybackStream, at local: Duration) {
         let records = stream.tracker.records(
             for: chunk, fragments: stream.spans, clockErrorBound: clusterClock.errorBound(at: local) ?? .zero)
         guard let playLog else { return }
         for record in records {
             do {
                 try playLog.append(record)
-            } catch let error as PlayLogError {
-                throw .playLog(error)
+                totals.playLogRecords += 1
+                if playLogFailure != nil {
+                    playLogFailure = nil
+                    playLogObserver?(nil)
+                }
             } catch {
-                throw .playLog(.cannotWrite(path: playLog.path, reason: "\(error)"))
+                // The log is for measurement: losing records must not silence the room.
+                totals.playLogRecordsLost += 1
+                let reason = (error as? PlayLogError).map { "\($0)" } ?? "\(error)"
+                if playLogFailure == nil {
+                    playLogFailure = reason
+                    playLogObserver?(reason)
+                }
             }
-            totals.playLogRecords += 1
         }
     }
 }

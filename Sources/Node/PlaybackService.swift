@@ -148,6 +148,13 @@ public final class PlaybackService: Service {
         engine.streamFailureObserver = { stream, reason in
             PlaybackFeed.logStreamFailure(streamID: stream, reason: reason, logger: logger)
         }
+        engine.playLogObserver = { failure in
+            if let failure {
+                logger.warning("play log not written, playback goes on without it: \(failure)")
+            } else {
+                logger.notice("play log written again")
+            }
+        }
         let feed = PlaybackFeed(engine: engine, events: events, logger: logger)
         let inbox = self.inbox
         let subscription = events.subscribe { batch in inbox.post(batch) }

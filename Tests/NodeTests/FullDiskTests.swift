@@ -21,14 +21,14 @@ final class FullDiskTests: XCTestCase {
         let cluster = try LocalCluster(size: 1)
         let data = cluster.directory.appendingPathComponent("data/n1")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        let mount = try ToolProcess.run("mount", ["-t", "tmpfs", "-o", "size=\(Self.tmpfsMegabytes)m,mode=0700", "tmpfs", data.path], timeout: 20)
-        guard mount.status == 0 else {
+        var whyNot = ""
+        guard let disk = try SmallFilesystem.mount(at: data.path, size: "\(Self.tmpfsMegabytes)m", whyNot: &whyNot) else {
             cluster.shutdown()
-            throw XCTSkip("cannot mount a tmpfs here (root and mount(2) are needed): \(mount.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw XCTSkip(whyNot)
         }
         addTeardownBlock {
             cluster.shutdown(keepFiles: true)
-            _ = try? ToolProcess.run("umount", ["-l", data.path], timeout: 20)
+            disk.unmount()
             try? FileManager.default.removeItem(at: cluster.directory)
         }
         try cluster.start("n1")

@@ -2,6 +2,7 @@ import Foundation
 import Node
 import Raft
 import RaftStorage
+import TestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -117,20 +118,11 @@ final class StorageFaultProcessTests: XCTestCase {
     func testAFullDiskStopsTheNodeWhichRestartsCleanlyOnceThereIsSpace() throws {
         let cluster = try makeCluster(size: 1)
         let data = cluster.directory.appendingPathComponent("data/n1").path
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        let mount = try runTool("/bin/mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", data])
-        guard mount.status == 0 else {
-            throw XCTSkip("cannot mount a small tmpfs here (needs root and mount permission): \(mount.stderr)")
-        }
-        addTeardownBlock { _ = try? runTool("/bin/umount", ["-l", data]) }
+        var whyNot = ""
+        guard let disk = try SmallFilesystem.mount(at: data, size: "3m", whyNot: &whyNot) else { throw XCTSkip(whyNot) }
+        addTeardownBlock { disk.unmount() }
         // Leave about 600 KiB free.
-        let filler = data + "/filler"
-        let block = Data(count: 64 << 10)
-        FileManager.default.createFile(atPath: filler, contents: nil)
-        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: filler))
-        for _ in 0..<38 { handle.write(block) }
-        try handle.synchronize()
-        try handle.close()
+        let filler = try disk.fill(leaving: 600 << 10)
 
         try cluster.start("n1")
         let leader = try cluster.waitForLeader(among: ["n1"])
