@@ -20,6 +20,9 @@ import Media
 ///   first missing fragment from the catalogue; proposals of the old leader that commit later are seen in the
 ///   catalogue and skipped. Fragments are identified by (stream, index), so nothing is duplicated or skipped.
 /// - Losing leadership (or a `notLeader` refusal) stops the session: `.failed(.leadershipLost(leader:))`.
+/// - A source that fails part-way (a damaged file, fragments out of order) ends the stream at its last good
+///   fragment, once those are committed, and then stops with `.failed(.source(_:))`: the catalogue never
+///   keeps a stream `ingesting` that nothing will finish.
 /// - A fragment whose times break ``CatalogueLimits`` is not paced (its playout time means nothing): it is
 ///   proposed at once, the catalogue fails the stream on every node, and the session stops with
 ///   `.failed(.streamFailed(_:reason:))`. The session never traps on the times its source reports.
@@ -73,6 +76,8 @@ public struct IngestSession {
     /// Proposed, uncommitted fragments: index, bytes, playout time.
     private var inflight: [(index: Int, bytes: Int, playout: ClusterTime?)] = []
     private var sourceExhausted = false
+    /// Why the source stopped early: the stream is ended at its last good fragment, then this is reported.
+    private var sourceFailure: IngestFailure?
     private var sourceFragmentCount = 0
     private var streamEndSeconds: Double?
     private var firstActionAt: ClusterTime?
@@ -167,15 +172,17 @@ public struct IngestSession {
     }
 
     private mutating func nextInStream(now: ClusterTime) -> IngestAction {
-        if pending == nil, !sourceExhausted {
-            if let failure = readSource() {
-                phase = .failed(failure)
-                return .failed(failure)
-            }
+        if pending == nil, !sourceExhausted, let failure = readSource() {
+            // The source broke mid-stream: end the stream where its good fragments end, on every node,
+            // so that no node waits for fragments that will never come; the session then reports it.
+            sourceFailure = failure
+            sourceExhausted = true
         }
         guard let fragment = pending else {
             // The source is exhausted: end once everything is committed.
-            guard inflight.isEmpty, committed == sourceFragmentCount else { return .wait(until: nil) }
+            // (A source that broke may have read fewer fragments than an earlier leader committed.)
+            let allCommitted = committed == sourceFragmentCount || (sourceFailure != nil && committed > sourceFragmentCount)
+            guard inflight.isEmpty, allCommitted else { return .wait(until: nil) }
             phase = .awaitingEnd
             let duration = max(0, (streamEndSeconds ?? streamStartSeconds) - streamStartSeconds)
             return .propose(
@@ -297,7 +304,7 @@ public struct IngestSession {
             catchUp(to: catalogue.firstMissingFragment(of: stream) ?? committed)
         case .streamEnded(let id, _) where id == stream, .ignored(.duplicateEnd(let id)) where id == stream:
             catchUp(to: catalogue.firstMissingFragment(of: stream) ?? committed)
-            phase = .done
+            phase = sourceFailure.map { .failed($0) } ?? .done
         case .streamRemoved(let id) where id == stream:
             stop(.streamRemoved(stream))
         case let .streamFailed(id, _, reason) where id == stream:

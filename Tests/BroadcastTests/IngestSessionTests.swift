@@ -62,7 +62,7 @@ final class IngestSessionTests: XCTestCase {
     }
 
     static func session(
-        _ source: IngestListSource, catalogue: Catalogue, budget: Int = 1 << 20, lead: Duration? = nil,
+        _ source: any IngestFragmentSource, catalogue: Catalogue, budget: Int = 1 << 20, lead: Duration? = nil,
         stream: CatalogueStreamID = 77
     ) -> IngestSession {
         IngestSession(
@@ -377,4 +377,64 @@ extension IngestSessionTests {
 extension CatalogueStream.State {
     /// The fragment count of an ended stream.
     var fragmentCount: Int? { if case .ended(let count, _) = self { count } else { nil } }
+}
+
+/// A fragment source that breaks after `good` fragments (a damaged file part-way through).
+final class IngestBrokenSource: IngestFragmentSource {
+    struct Damage: Error, CustomStringConvertible { var description: String { "invalid data at byte 81920" } }
+    let header = CatalogueFixtures.header
+    private let fragments: [Fragment]
+    private var position = 0
+
+    init(good: [Fragment]) { fragments = good }
+
+    func nextFragment() throws -> Fragment? {
+        guard position < fragments.count else { throw Damage() }
+        defer { position += 1 }
+        return fragments[position]
+    }
+}
+
+final class IngestSessionSourceFailureTests: XCTestCase {
+    typealias F = CatalogueFixtures
+
+    /// The stream ends at its last good fragment on every node (the end is a log entry), and only then
+    /// does the session report the source's error: no stream stays `ingesting` for ever.
+    func testASourceThatBreaksPartWayEndsTheStreamAtItsLastGoodFragmentThenFails() throws {
+        let source = IngestBrokenSource(good: IngestSessionTests.fragments(4))
+        var log = IngestTestLog()
+        var session = IngestSession(
+            stream: 77, name: "talk", source: F.source(), fragmentSeconds: 2, expectedFragmentCount: 10, fragments: source,
+            catalogue: log.catalogue,
+            configuration: IngestConfiguration(maxUncommittedBytes: 1 << 20, playoutDelay: .milliseconds(1500), lead: nil))
+        var now = ClusterTime(nanoseconds: 1_000_000_000)
+        var proposals: [IngestProposal] = []
+        let final = IngestSessionTests.run(&session, log: &log, now: &now, budget: 1 << 20) { what, _ in proposals.append(what) }
+        XCTAssertEqual(final, .failed(.source("invalid data at byte 81920")))
+        XCTAssertEqual(proposals.last, .streamEnd(fragmentCount: 4))
+        let stream = try XCTUnwrap(log.catalogue.stream(77))
+        XCTAssertEqual(stream.state, .ended(fragmentCount: 4, durationSeconds: F.fragment(0).durationSeconds * 4))
+        XCTAssertTrue(log.uncommitted.isEmpty)
+        XCTAssertEqual(session.next(now: now), .failed(.source("invalid data at byte 81920")), "and stays failed")
+    }
+
+    /// On a new leader whose copy breaks before what the old leader committed, the stream ends at the
+    /// committed fragments instead of waiting for ones that will never be read.
+    func testAResumedSourceThatBreaksBeforeTheCommittedFragmentsEndsAtThem() throws {
+        var log = IngestTestLog()
+        var first = IngestSessionTests.session(IngestListSource(IngestSessionTests.fragments(10)), catalogue: log.catalogue)
+        var now = ClusterTime(nanoseconds: 1_000_000_000)
+        // The old leader commits its start and six fragments, then loses leadership.
+        for _ in 0..<7 {
+            guard case .propose(let payload, _) = first.next(now: now) else { return XCTFail("expected a proposal") }
+            log.uncommitted.append(payload)
+            if let event = log.commitOne() { first.handle(.applied(event, catalogue: log.catalogue), at: now) }
+        }
+        XCTAssertEqual(log.catalogue.stream(77)?.fragments.count, 6)
+        var session = IngestSessionTests.session(IngestBrokenSource(good: IngestSessionTests.fragments(3)), catalogue: log.catalogue)
+        let final = IngestSessionTests.run(&session, log: &log, now: &now, budget: 1 << 20)
+        XCTAssertEqual(final, .failed(.source("invalid data at byte 81920")))
+        XCTAssertEqual(log.catalogue.stream(77)?.state.fragmentCount, 6)
+        XCTAssertEqual(log.catalogue.stream(77)?.hasEnded, true)
+    }
 }

@@ -133,7 +133,18 @@ final class LocalCluster: @unchecked Sendable {
     func kill9(_ id: String) {
         guard let process = processes.removeValue(forKey: id) else { return }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        Self.reap(process)
+    }
+
+    /// Waits, bounded, for a process that was sent SIGKILL to be seen as ended. Foundation's
+    /// `waitUntilExit` can wait for ever when the end was observed elsewhere (a process that had
+    /// already crashed); this gives up after `timeout` once the pid is gone or no longer ours.
+    static func reap(_ process: Process, timeout: Duration = .seconds(10)) {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline {
+            if kill(process.processIdentifier, 0) != 0 && errno == ESRCH { return }
+            usleep(5_000)
+        }
     }
 
     /// Sends SIGTERM and waits up to `timeout` for the exit; returns the exit
@@ -146,10 +157,11 @@ final class LocalCluster: @unchecked Sendable {
         if process.isRunning {
             kill(process.processIdentifier, SIGCONT)
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            Self.reap(process)
             return nil
         }
-        process.waitUntilExit()
+        Self.reap(process)
+        guard !process.isRunning else { return nil }
         return process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus
     }
 
