@@ -42,8 +42,8 @@ public struct HeapTrimService: Service, Sendable {
     public func run() async throws {
         let interval = self.interval
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            // nil (or a cancellation) once the node shuts down.
-            guard (try? await cancelOnGracefulShutdown({ try await Task.sleep(for: interval) })) != nil else { return }
+            // Throws (a cancellation) once the node shuts down.
+            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) } } catch { return }
             trim()
         }
     }
