@@ -32,7 +32,6 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
@@ -76,35 +75,47 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Composition root: cluster.yaml, the Raft message codec, the Ready loop,
-        // the HTTP API (Hummingbird), metrics (Prometheus) and the service group.
+        // What a client of a cluster needs and nothing of the server: cluster.yaml, the HTTP API's wire
+        // types (the server encodes the same types, so they cannot drift) and the HTTP client (status
+        // probe, ingest). The CLI's client commands, Demo and the benchmarks import this, not Node.
         .target(
-            name: "Node",
+            name: "RaftcastClient",
             dependencies: [
-                "Raft", "RaftStorage", "Transport", "BinaryCoding", "Broadcast", "Media", "Audio", "CMalloc",
+                "Raft", "Transport", "BinaryCoding",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Composition root: the Raft message codec, the Ready loop,
+        // the HTTP API (Hummingbird), metrics (Prometheus) and the service group.
+        .target(
+            name: "Node",
+            dependencies: [
+                "Raft", "RaftStorage", "Transport", "BinaryCoding", "Broadcast", "Media", "Audio", "CMalloc", "RaftcastClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 // The HTTP server's connection guard: HTTP1Channel's pipeline and NIO's HTTP/1 parts.
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
         // `raftcast demo`'s decisions (options, view, verdict) as values the tests can reach.
-        .target(name: "Demo", dependencies: ["Node", "Broadcast"]),
+        .target(name: "Demo", dependencies: ["RaftcastClient", "Broadcast"]),
         .executableTarget(
             name: "raftcast",
             dependencies: [
-                "Media", "Audio", "Raft", "RaftStorage", "Node", "Broadcast", "Demo",
+                "Media", "Audio", "Raft", "RaftStorage", "Node", "RaftcastClient", "Broadcast", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Release: link with the toolchain's lld and pack the relative relocations (DT_RELR, glibc
@@ -133,7 +144,7 @@ let package = Package(
             name: "RaftcastBench",
             dependencies: [
                 "Media", "Audio", "Raft", "RaftStorage", "RaftTesting", "Broadcast", "BroadcastTesting",
-                "Transport", "Node", "CAllocationCounter",
+                "Transport", "Node", "RaftcastClient", "CAllocationCounter",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -145,7 +156,8 @@ let package = Package(
         .target(
             name: "Fuzzing",
             dependencies: [
-                "Media", "Broadcast", "Raft", "Node", "BinaryCoding", .product(name: "NIOCore", package: "swift-nio"),
+                "Media", "Broadcast", "Raft", "Node", "RaftcastClient", "BinaryCoding",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .executableTarget(name: "RaftcastFuzz", dependencies: ["Fuzzing"]),
@@ -158,7 +170,7 @@ let package = Package(
         .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "BroadcastTesting", "Audio", "Media", "Raft", "TestSupport"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["Raft", "RaftStorage", "RaftTesting", "TestSupport"]),
-        .testTarget(name: "DemoTests", dependencies: ["Demo", "Node", "Broadcast", "Audio", "TestSupport"]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "Node", "RaftcastClient", "Broadcast", "Audio", "TestSupport"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Raft", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Media", "Raft", "TestSupport"]),
         .testTarget(
@@ -176,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "Raft", "RaftStorage", "Transport", "TestSupport", "Broadcast", "Audio", "Media",
+                "Node", "RaftcastClient", "Raft", "RaftStorage", "Transport", "TestSupport", "Broadcast", "Audio", "Media",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

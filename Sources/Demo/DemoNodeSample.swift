@@ -1,4 +1,4 @@
-import Node
+import RaftcastClient
 
 /// What the demo saw of one node at one poll: its process, and its answers to `GET /v1/cluster` and
 /// `GET /v1/playback` (nil when it did not answer).

@@ -1,4 +1,5 @@
 import Foundation
+import RaftcastClient
 
 /// The part of a `GET /v1/streams` stream (Node's `StreamResource`, snake_case keys) the demo shows.
 public struct DemoStreamProgress: Sendable, Hashable, Decodable {

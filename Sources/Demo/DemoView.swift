@@ -1,4 +1,3 @@
-import Node
 
 /// Renders the demo's live view: a table of the nodes (role, term, commit index, playback state,
 /// position, sync error) under a status line, and the latest events.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import RaftcastClient
 import Transport
 
 /// Guards one HTTP connection, between NIO's HTTP/1 decoder and Hummingbird (``GuardedHTTP1Channel``

@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOHTTP1
+import RaftcastClient
 
 /// What the HTTP API decides from a request head alone, before a byte of the body is read: a write
 /// without the admin token is answered 401, a body declared (`Content-Length`) larger than its route

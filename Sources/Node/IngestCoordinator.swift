@@ -2,6 +2,7 @@ import Broadcast
 import Foundation
 import Media
 import Raft
+import RaftcastClient
 
 /// The leader's running ingests, owned and driven by the ``RaftLoop`` thread: one ``IngestSession`` per
 /// stream, fed with what the log commits, proposing straight into the core.

@@ -2,6 +2,7 @@ import Broadcast
 import Foundation
 import Hummingbird
 import NIOCore
+import RaftcastClient
 
 /// `GET /v1/events`: cluster and catalogue events as server-sent events, so dashboards and scripts need not
 /// poll. Each event is `event: <name>\ndata: <one-line JSON>\n\n`:

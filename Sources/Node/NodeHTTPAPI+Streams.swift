@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Media
 import NIOCore
+import RaftcastClient
 
 /// `/v1/streams*`: the catalogue, read on any node; ingest and removal on the leader (docs/openapi.yaml).
 extension NodeHTTPAPI {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import RaftcastClient
 
 /// The node's HTTP endpoints (Hummingbird 2):
 ///

@@ -5,6 +5,7 @@ import Logging
 import NIOConcurrencyHelpers
 import Raft
 import RaftStorage
+import RaftcastClient
 import ServiceLifecycle
 import Transport
 

@@ -1,6 +1,7 @@
 import Broadcast
 import Logging
 import Media
+import RaftcastClient
 
 /// Hands what Raft committed to a ``PlaybackEngine``: the catalogue a node finds when it starts
 /// (``replay(_:clusterNow:)``) and every ``NodeEvent`` after it (``apply(_:)``). Owned by the

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import Raft
+import RaftcastClient
 
 /// Runs a ``NodeDriver`` on a dedicated thread: waits for messages, proposals
 /// or the next tick, steps them in, then handles every Ready (which may block

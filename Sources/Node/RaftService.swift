@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import Raft
+import RaftcastClient
 import ServiceLifecycle
 import Transport
 

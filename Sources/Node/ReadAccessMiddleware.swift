@@ -1,4 +1,5 @@
 import Hummingbird
+import RaftcastClient
 
 /// With `open_reads: false`, every GET except the OpenAPI document needs the admin bearer token.
 struct ReadAccessMiddleware<Context: RequestContext>: RouterMiddleware {

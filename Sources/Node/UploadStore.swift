@@ -2,6 +2,7 @@ import Broadcast
 import Crypto
 import Foundation
 import NIOCore
+import RaftcastClient
 
 /// Where the leader keeps uploads (`data_dir/uploads`) while it ingests them:
 ///

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import NIOConcurrencyHelpers
-import Node
+import RaftcastClient
 
 /// `raftcast-bench cluster`: a small load generator that commits values of one
 /// size at a fixed concurrency against a running raftcast cluster (through

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Node
+import RaftcastClient
 
 /// Loading cluster.yaml for the CLI: every problem printed as its own
 /// `error: <file>: <reason>` line, then exit 2.

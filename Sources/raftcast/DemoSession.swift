@@ -2,7 +2,7 @@ import Broadcast
 import Demo
 import Dispatch
 import Foundation
-import Node
+import RaftcastClient
 import Synchronization
 
 #if canImport(Glibc)

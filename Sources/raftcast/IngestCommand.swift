@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Media
-import Node
+import RaftcastClient
 
 /// `raftcast ingest FILE`: broadcasts a media file through the cluster (upload to the leader, or a file of
 /// its media library), shows progress, and follows leader changes until every fragment is committed.

@@ -1,4 +1,4 @@
-import Node
+import RaftcastClient
 
 /// Prints `raftcast ingest`'s progress on stderr: on a terminal one line redrawn in place, otherwise
 /// plain lines at most once per second (and on every leader change or acceptance); the closing summary

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Node
+import RaftcastClient
 
 /// `raftcast status`: asks every node for its view and prints one table.
 struct StatusCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import Audio
 import Demo
 import Foundation
 import Node
+import RaftcastClient
 import TestSupport
 import XCTest
 

@@ -1,6 +1,7 @@
 import Broadcast
 import Demo
 import Node
+import RaftcastClient
 
 /// Hand-made node answers and play logs for the demo's value tests.
 enum DemoFixtures {

@@ -1,6 +1,7 @@
 import Broadcast
 import Demo
 import Foundation
+import RaftcastClient
 import XCTest
 
 final class DemoViewTests: XCTestCase {

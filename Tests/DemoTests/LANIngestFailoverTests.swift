@@ -2,6 +2,7 @@ import Broadcast
 import Demo
 import Foundation
 import Node
+import RaftcastClient
 import TestSupport
 import XCTest
 

@@ -1,5 +1,6 @@
 import Foundation
 import Raft
+import RaftcastClient
 import TestSupport
 import Transport
 import XCTest

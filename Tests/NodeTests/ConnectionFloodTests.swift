@@ -1,6 +1,7 @@
 import Broadcast
 import Foundation
 import Node
+import RaftcastClient
 import XCTest
 
 #if canImport(Glibc)

@@ -3,6 +3,7 @@ import Hummingbird
 import Node
 import NIOCore
 import Raft
+import RaftcastClient
 import TestSupport
 import XCTest
 

@@ -1,4 +1,5 @@
 import Node
+import RaftcastClient
 import XCTest
 
 /// The lines `raftcast ingest` prints: bar, plain line, summary, rates and ETA.

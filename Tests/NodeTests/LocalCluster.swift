@@ -1,5 +1,6 @@
 import Foundation
 import Node
+import RaftcastClient
 import TestSupport
 import XCTest
 

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import Node
 import Raft
+import RaftcastClient
 import XCTest
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import NIOCore
 import Raft
+import RaftcastClient
 import Transport
 import XCTest
 

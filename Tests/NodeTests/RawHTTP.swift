@@ -1,4 +1,5 @@
 import Foundation
+@testable import RaftcastClient
 import XCTest
 
 @testable import Node

@@ -2,6 +2,7 @@ import Foundation
 import Node
 import Raft
 import RaftStorage
+import RaftcastClient
 import TestSupport
 import XCTest
 

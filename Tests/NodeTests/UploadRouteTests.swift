@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Node
 import Raft
+import RaftcastClient
 import TestSupport
 import XCTest
 

@@ -1,14 +1,6 @@
 import Foundation
 
 extension HTTPProblem: CustomStringConvertible {
-    /// A problem with every field given.
-    public init(type: String, title: String, status: Int, detail: String) {
-        self.type = type
-        self.title = title
-        self.status = status
-        self.detail = detail
-    }
-
     /// The problem a response carries (the client side: `raftcast ingest`): its problem+json body, or,
     /// for an error without one (a proxy's page, the debug endpoint's `{"error": …}`), a problem of slug
     /// `http-<status>` made of the status and the body's text. Nil for statuses below 400.

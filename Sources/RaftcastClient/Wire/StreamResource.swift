@@ -1,4 +1,3 @@
-import Broadcast
 
 /// A stream as the HTTP API shows it (`GET /v1/streams`, `GET /v1/streams/{id}`; docs/openapi.yaml).
 public struct StreamResource: Sendable, Hashable, Codable {
@@ -7,6 +6,13 @@ public struct StreamResource: Sendable, Hashable, Codable {
         public var file: String
         public var size: UInt64
         public var sha256: String
+
+        /// A source with every field given.
+        public init(file: String, size: UInt64, sha256: String) {
+            self.file = file
+            self.size = size
+            self.sha256 = sha256
+        }
     }
 
     public var id: String
@@ -58,23 +64,25 @@ public struct StreamResource: Sendable, Hashable, Codable {
         try container.encode(startLogIndex, forKey: .startLogIndex)
     }
 
-    /// The resource for `stream`, with this node's `ingest` status (nil: none ran here).
-    public init(_ stream: CatalogueStream, ingest: IngestStatus?) {
-        id = StreamIDFormat.string(stream.id)
-        name = stream.start.name
-        state = stream.hasEnded ? "ended" : stream.hasFailed ? "failed" : "ingesting"
-        failure = stream.failureReason
-        paced = stream.start.isPaced
-        source = Source(file: stream.start.source.fileName, size: stream.start.source.size, sha256: stream.start.source.sha256Hex)
-        fragmentSeconds = stream.start.fragmentSeconds
-        committedFragments = stream.fragments.count
-        expectedFragments = stream.start.expectedFragmentCount
-        committedSeconds = stream.fragments.reduce(0) { $0 + $1.durationSeconds }
-        committedBytes = stream.committedBytes
-        startClusterTimeNs = stream.start.startClusterTime.nanoseconds
-        startLogIndex = stream.startLogIndex
-        self.ingest = ingest ?? IngestStatus(
-            active: false, error: nil, committedFragments: stream.fragments.count,
-            totalFragments: stream.start.expectedFragmentCount, bytesPerSecond: nil)
+    /// A resource with every field given.
+    public init(
+        id: String, name: String, state: String, failure: String?, paced: Bool, source: Source,
+        fragmentSeconds: Double, committedFragments: Int, expectedFragments: Int?, committedSeconds: Double,
+        committedBytes: Int, startClusterTimeNs: Int64, startLogIndex: UInt64, ingest: IngestStatus
+    ) {
+        self.id = id
+        self.name = name
+        self.state = state
+        self.failure = failure
+        self.paced = paced
+        self.source = source
+        self.fragmentSeconds = fragmentSeconds
+        self.committedFragments = committedFragments
+        self.expectedFragments = expectedFragments
+        self.committedSeconds = committedSeconds
+        self.committedBytes = committedBytes
+        self.startClusterTimeNs = startClusterTimeNs
+        self.startLogIndex = startLogIndex
+        self.ingest = ingest
     }
 }

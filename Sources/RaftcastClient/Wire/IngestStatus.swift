@@ -1,4 +1,3 @@
-import Broadcast
 
 /// The state of this node's ingest session for one stream, as the HTTP API shows it.
 public struct IngestStatus: Sendable, Hashable, Codable {

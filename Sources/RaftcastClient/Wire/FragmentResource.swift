@@ -1,4 +1,3 @@
-import Broadcast
 
 /// A committed fragment as the HTTP API shows it (`GET /v1/streams/{id}/fragments`). Index, start, duration and
 /// keyframe equal the fragment plan of `raftcast probe FILE --json` for the same `fragment_seconds`.
@@ -22,14 +21,17 @@ public struct FragmentResource: Sendable, Hashable, Codable {
         case logIndex = "log_index"
     }
 
-    /// The resource for `fragment`.
-    public init(_ fragment: CatalogueFragment) {
-        index = fragment.index
-        startSeconds = fragment.startSeconds
-        durationSeconds = fragment.durationSeconds
-        bytes = fragment.byteCount
-        keyframe = fragment.startsWithKeyframe
-        logIndex = fragment.logIndex
-        hash = StreamIDFormat.string(fragment.hash)
+    /// A resource with every field given.
+    public init(
+        index: Int, startSeconds: Double, durationSeconds: Double, bytes: Int, keyframe: Bool, logIndex: UInt64,
+        hash: String
+    ) {
+        self.index = index
+        self.startSeconds = startSeconds
+        self.durationSeconds = durationSeconds
+        self.bytes = bytes
+        self.keyframe = keyframe
+        self.logIndex = logIndex
+        self.hash = hash
     }
 }
