@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates Sources/Node/OpenAPIDocument.swift from docs/openapi.yaml: the document as a
+# Regenerates Sources/Node/HTTP/OpenAPIDocument.swift from docs/openapi.yaml: the document as a
 # Swift raw string literal, which the node serves at GET /openapi.yaml. Run it after every edit of
 # docs/openapi.yaml and commit both; CI does not regenerate, a test checks they are equal byte for byte.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source=docs/openapi.yaml
-target=Sources/Node/OpenAPIDocument.swift
+target=Sources/Node/HTTP/OpenAPIDocument.swift
 
 # The literal is #"""…"""#: its text is taken as is, except that \# would start an escape and a line
 # beginning with """# would close it; neither may occur.

@@ -12,7 +12,7 @@ final class OpenAPIDocumentTests: XCTestCase {
         XCTAssertGreaterThan(file.count, 1000)
         XCTAssertEqual(
             Data(OpenAPIDocument.yaml.utf8), file,
-            "Sources/Node/OpenAPIDocument.swift is stale: run scripts/gen-openapi.sh")
+            "Sources/Node/HTTP/OpenAPIDocument.swift is stale: run scripts/gen-openapi.sh")
     }
 
     func testDocumentIsValidOpenAPI() throws {
