@@ -43,40 +43,13 @@ final class UploadRouteTests: XCTestCase {
 
     /// A one-node cluster leading in this process, its API on a free loopback port, uploads through `fileSystem`.
     private func startNode(fileSystem: FaultyUploadFileSystem) throws -> (port: Int, loop: RaftLoop) {
-        try PrivateFile.write(Self.secret, to: directory.appendingPathComponent("cluster.secret").path)
-        let yaml = """
-            cluster:
-              name: upload-route
-              secret_file: cluster.secret
-              heartbeat_ms: 20
-              election_timeout_ms: [60, 120]
-            nodes:
-              - {id: n1, raft: "127.0.0.1:1", http: "127.0.0.1:2", data_dir: data}
-            """
-        let configPath = directory.appendingPathComponent("cluster.yaml").path
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let cluster = try ClusterConfig.load(path: configPath)
-        let member = cluster.nodes[0]
-        let driver = try NodeDriver(
-            config: NodeRunner.raftConfig(cluster: cluster, member: member, seed: 1),
-            storage: MemoryStorage(confState: ConfState(voters: [member.raftID])))
-        var logger = Logger(label: "upload-route-test")
-        logger.logLevel = .critical
-        let loop = RaftLoop(
-            driver: driver, cluster: cluster, member: member, tickInterval: .milliseconds(20), metrics: NodeMetrics(),
-            logger: logger, clusterTime: FixedClusterTime(), uploadDirectory: uploads
-        ) { _ in true }
-        self.loop = loop
-        loop.start()
-        let deadline = ContinuousClock.now + .seconds(10)
-        while loop.report.role != "leader" {
-            guard ContinuousClock.now < deadline else { throw TestFailure(description: "the one-node loop did not lead within 10 s") }
-            usleep(10_000)
-        }
+        let node = try InProcessNode.start(in: directory, secret: Self.secret, name: "upload-route")
+        loop = node.loop
         let api = NodeHTTPAPI(
-            loop: loop, metrics: NodeMetrics(), cluster: cluster, uploadDirectory: uploads, uploadFileSystem: fileSystem)
+            loop: node.loop, metrics: NodeMetrics(), cluster: node.cluster, uploadDirectory: uploads,
+            uploadFileSystem: fileSystem)
         let server = try FakeNodeServer.start(in: self, router: api.makeRouter())
-        return (server.port, loop)
+        return (server.port, node.loop)
     }
 
     private func post(_ file: String, port: Int, id: String) throws -> HTTPFetch.Response {
@@ -170,12 +143,5 @@ final class UploadRouteTests: XCTestCase {
         // One byte more free and it fits.
         fileSystem.faults.withValue { $0.availableBytes = needed }
         XCTAssertEqual(try post(Self.sample, port: port, id: "00000000000000f3").status, 202)
-    }
-}
-
-/// Cluster time that is always synchronized: the epoch plus the process's monotonic time.
-private struct FixedClusterTime: ClusterTimeSource {
-    func clusterNow() -> ClusterTime? {
-        ClusterTime(nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds))
     }
 }

@@ -18,7 +18,9 @@ import RaftcastClient
 /// | GET | `/v1/playback` | ``PlaybackReport``: what this node plays and its clock sync (``PlaybackService``, ``ClockSyncService``) |
 /// | POST | `/v1/debug/propose` | for tests and benchmarks only, with `debugPropose` (`raftcast node --enable-debug-propose`): proposes the raw body; `Authorization: Bearer <AdminToken>` required; else 404 |
 ///
-/// Errors are ``HTTPProblem`` (`application/problem+json`); writes on a follower answer 307 to the leader.
+/// Errors are ``HTTPProblem`` (`application/problem+json`), also an unknown path (404 `not-found`) and a
+/// method a path does not take (405 `method-not-allowed`, with `Allow`); HEAD works on every GET route;
+/// writes on a follower answer 307 to the leader.
 /// docs/openapi.yaml describes every endpoint.
 ///
 /// `/v1/debug/propose` answers 200 `{"index":…,"term":…}` once the entry is
@@ -61,7 +63,9 @@ public struct NodeHTTPAPI: Sendable {
 
     /// The router serving every endpoint.
     public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+        let router = Router(options: .autoGenerateHeadEndpoints)
+        let routes = RouteTable()
+        router.add(middleware: ProblemMiddleware(routes: routes))
         if !cluster.openReads { router.add(middleware: ReadAccessMiddleware(secret: secret)) }
         addStreamRoutes(to: router)
         addEventRoutes(to: router)
@@ -125,6 +129,7 @@ public struct NodeHTTPAPI: Sendable {
                 return Self.error(.serviceUnavailable, reason)
             }
         }
+        routes.record(router)
         return router
     }
 

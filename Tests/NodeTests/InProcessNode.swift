@@ -1,0 +1,61 @@
+import Broadcast
+import Foundation
+import Logging
+import Node
+import Raft
+import RaftcastClient
+import TestSupport
+
+/// A one-node cluster whose Raft loop runs in the test's process (in-memory log), leading: what the
+/// in-process HTTP route tests serve their router from. The caller stops `loop` in its tear-down.
+struct InProcessNode {
+    let cluster: ClusterConfig
+    let loop: RaftLoop
+
+    /// Writes `cluster.yaml` and the secret into `directory`, starts the loop and waits (bounded) until
+    /// it leads.
+    static func start(in directory: URL, secret: String, name: String) throws -> InProcessNode {
+        try PrivateFile.write(secret, to: directory.appendingPathComponent("cluster.secret").path)
+        let yaml = """
+            cluster:
+              name: \(name)
+              secret_file: cluster.secret
+              heartbeat_ms: 20
+              election_timeout_ms: [60, 120]
+            nodes:
+              - {id: n1, raft: "127.0.0.1:1", http: "127.0.0.1:2", data_dir: data}
+            """
+        let configPath = directory.appendingPathComponent("cluster.yaml").path
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let cluster = try ClusterConfig.load(path: configPath)
+        let member = cluster.nodes[0]
+        let driver = try NodeDriver(
+            config: NodeRunner.raftConfig(cluster: cluster, member: member, seed: 1),
+            storage: MemoryStorage(confState: ConfState(voters: [member.raftID])))
+        var logger = Logger(label: "\(name)-test")
+        logger.logLevel = .critical
+        let uploads = directory.appendingPathComponent("uploads").path
+        try FileManager.default.createDirectory(atPath: uploads, withIntermediateDirectories: true)
+        let loop = RaftLoop(
+            driver: driver, cluster: cluster, member: member, tickInterval: .milliseconds(20), metrics: NodeMetrics(),
+            logger: logger, clusterTime: FixedClusterTime(), uploadDirectory: uploads
+        ) { _ in true }
+        loop.start()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while loop.report.role != "leader" {
+            guard ContinuousClock.now < deadline else {
+                loop.requestStop()
+                throw TestFailure(description: "the one-node loop did not lead within 10 s")
+            }
+            usleep(10_000)
+        }
+        return InProcessNode(cluster: cluster, loop: loop)
+    }
+}
+
+/// Cluster time that is always synchronized: the epoch plus the process's monotonic time.
+struct FixedClusterTime: ClusterTimeSource {
+    func clusterNow() -> ClusterTime? {
+        ClusterTime(nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds))
+    }
+}
