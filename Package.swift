@@ -150,7 +150,7 @@ let package = Package(
         ),
         .executableTarget(name: "RaftcastFuzz", dependencies: ["Fuzzing"]),
 
-        // Helpers shared by the test suites (running tools and the built binary); not shipped.
+        // Helpers shared by the test suites (running tools and the built binary, `eventually`); not shipped.
         .target(name: "TestSupport", path: "Sources/TestSupport"),
 
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
@@ -164,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "TransportTests",
             dependencies: [
-                "Transport", "Raft",
+                "Transport", "Raft", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
