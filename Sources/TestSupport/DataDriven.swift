@@ -19,7 +19,7 @@ import Foundation
 /// An expected output never contains a blank line (a blank line ends the block); a command with
 /// nothing to say prints something (`ok`).
 ///
-/// ``run(_:rewrite:handler:)`` feeds each block to a handler and compares what it returns with the
+/// ``run(rewrite:handler:)`` feeds each block to a handler and compares what it returns with the
 /// expected output; with `rewrite` it writes the actual outputs into the file instead, keeping
 /// everything else (comments, spacing) as it was.
 public struct DataDrivenFile: Sendable {

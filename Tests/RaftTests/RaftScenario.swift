@@ -2,28 +2,12 @@ import Raft
 import TestSupport
 
 /// The interpreter of the Raft scenario files (`Tests/RaftTests/testdata/*.txt`, run by
-/// ``ScenarioFileTests``): a ``CoreCluster`` driven by commands, printing what the core does as text
-/// (after etcd-io/raft's `rafttest` interaction environment). docs/raft.md ("Scenario files") lists
-/// the commands; in short:
-///
-/// | command | does |
-/// |---|---|
-/// | `add-nodes [ids] [voters=(…)] [learners=(…)] [log=(…)] [hard-state=(t,v,c)] [config]` | new nodes over fresh storage |
-/// | `campaign id`, `tick [ids] [count=N]` | start an election; tick without handling Readies |
-/// | `tick-stabilize [ids] [count=N] [until=leader]` | N times: tick `ids` (all), then `stabilize` |
-/// | `stabilize [ids]`, `process-ready ids [advance=false]`, `advance id`, `deliver-msgs [ids] [type=] [drop=true]` | Ready handling and delivery |
-/// | `propose id data… [count=N] [size=B]`, `propose-conf-change id op node` | proposals |
-/// | `step to type from= term= …` | feed a hand-made message |
-/// | `transfer-leadership id to=`, `report-unreachable id peer`, `report-snapshot id peer [failed]`, `report-storage-stalled id` | the other inputs |
-/// | `isolate ids`, `drop [from=] [to=] [type=]`, `heal` | the network |
-/// | `crash id`, `restart id [config]`, `snapshot id [data=]` | nodes and storage |
-/// | `status [ids]`, `raft-log id [summary=true]`, `applied id`, `sent [from=] [to=] [type=] [list=true]`, `clear-sent` | print state |
-/// | `log-level none\|events\|all` | how much `stabilize` and friends print |
-///
-/// Config arguments: `prevote=`, `checkquorum=`, `election-tick=`, `heartbeat-tick=`,
-/// `max-size-per-msg=`, `max-inflight-msgs=`, `max-inflight-bytes=`, `max-uncommitted-size=`,
-/// `max-committed-size-per-ready=`, `applied=`. Seeds are fixed per node id (as in ``CoreCluster``),
-/// so every run prints the same text.
+/// ``ScenarioFileTests``): a ``CoreCluster`` driven by commands (`add-nodes`, `campaign`,
+/// `tick-stabilize`, `stabilize`, `process-ready`, `deliver-msgs`, `step`, `propose`, `isolate`,
+/// `crash`, `status`, …), printing what the core does as text, after etcd-io/raft's `rafttest`
+/// interaction environment. The commands, their arguments and the output format are described in
+/// docs/raft.md, "Tests: scenario files". Seeds are fixed per node id (as in ``CoreCluster``) and
+/// nothing reads a clock, so every run prints the same text.
 struct RaftScenario {
     /// How much the commands that move the cluster print.
     enum LogLevel: String {

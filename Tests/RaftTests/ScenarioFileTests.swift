@@ -1,6 +1,6 @@
 // The Raft scenario files: Tests/RaftTests/testdata/*.txt, each a sequence of commands and the
-// output they must print, run by the interpreter in RaftScenario.swift (commands: see there and
-// docs/raft.md, "Scenario files").
+// output they must print, run by the interpreter in RaftScenario.swift (commands and format:
+// docs/raft.md, "Tests: scenario files").
 //
 // Rewrite mode: RAFTCAST_REWRITE_SCENARIOS=1 swift test --filter ScenarioFileTests
 // writes each command's actual output into the files instead of comparing (for a new file: write
