@@ -188,6 +188,12 @@ struct RaftScenario {
         }
     }
 
+    /// The arguments that set a node's ``Config`` (read by ``configure(_:)``).
+    static let configKeys: Set = [
+        "prevote", "checkquorum", "election-tick", "heartbeat-tick", "max-size-per-msg", "max-inflight-msgs",
+        "max-inflight-bytes", "max-uncommitted-size", "max-committed-size-per-ready", "applied",
+    ]
+
     /// A closure setting the config arguments on a ``Config``.
     private static func configure(_ arguments: [DataDrivenFile.Argument]) throws -> (inout Config) -> Void {
         var changes: [(inout Config) -> Void] = []

@@ -154,13 +154,9 @@ struct Arguments {
         return m
     }
 
-    /// The config arguments (``RaftScenario``'s list), taken out for the node's ``Config``.
+    /// The config arguments (``RaftScenario/configKeys``), taken out for the node's ``Config``.
     mutating func configArguments() -> [DataDrivenFile.Argument] {
-        let keys: Set = [
-            "prevote", "checkquorum", "election-tick", "heartbeat-tick", "max-size-per-msg", "max-inflight-msgs",
-            "max-inflight-bytes", "max-uncommitted-size", "max-committed-size-per-ready", "applied",
-        ]
-        let indices = all.indices.filter { all[$0].hasValue && keys.contains(all[$0].key) }
+        let indices = all.indices.filter { all[$0].hasValue && RaftScenario.configKeys.contains(all[$0].key) }
         used.formUnion(indices)
         return indices.map { all[$0] }
     }
