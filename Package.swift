@@ -162,13 +162,15 @@ let package = Package(
         ),
         .executableTarget(name: "RaftcastFuzz", dependencies: ["Fuzzing"]),
 
-        // Helpers shared by the test suites (running tools and the built binary); not shipped.
+        // Helpers shared by the test suites (running tools and the built binary, `eventually`, the
+        // data-driven file runner); not shipped.
         .target(name: "TestSupport", path: "Sources/TestSupport"),
 
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "TestSupport"]),
         .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "BroadcastTesting", "Audio", "Media", "Raft", "TestSupport"]),
-        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting"]),
+        // testdata/: the scenario files, read from the source tree (#filePath) so the rewrite mode can edit them.
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftTesting", "TestSupport"], exclude: ["testdata"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["Raft", "RaftStorage", "RaftTesting", "TestSupport"]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Node", "RaftcastClient", "Broadcast", "Audio", "TestSupport"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Raft", "TestSupport"]),
@@ -176,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "TransportTests",
             dependencies: [
-                "Transport", "Raft",
+                "Transport", "Raft", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

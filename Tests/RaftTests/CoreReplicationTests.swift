@@ -51,51 +51,6 @@ final class CoreReplicationTests: XCTestCase {
         }
     }
 
-    func testLeaderCountsItsOwnEntryOnlyAfterAdvance() throws {
-        var cluster = try CoreCluster(voters: [1, 2, 3])
-        cluster.elect(1)
-        let index = try cluster[1].propose(payload(1))
-        // The leader sends before persisting; do not advance it yet.
-        let ready = cluster[1].ready()
-        cluster.persist(1, ready)
-        cluster.send(ready.messages)
-        cluster.isolated = [3]
-        // Follower 2 persists and acknowledges: 1 of 3 voters besides the leader.
-        for _ in 0..<5 { cluster.processReady(2); deliverQueued(&cluster) }
-        XCTAssertEqual(cluster[1].status.progress[2]?.match, index)
-        XCTAssertLessThan(cluster[1].status.commit, index, "leader's own write not yet confirmed")
-        cluster[1].advance(ready)
-        XCTAssertEqual(cluster[1].status.commit, index, "self-acknowledged after advance: 2 of 3")
-    }
-
-    func testFastBacktrackingSkipsFiftyConflictingEntriesInOneRound() throws {
-        // Leader-to-be: 10 entries of term 1, then 50 of term 3. Follower 2: the
-        // same 10, then 50 of term 2 that never committed. Node 3 agrees with 1.
-        func storage(_ tailTerm: UInt64, term: UInt64) throws -> MemoryStorage {
-            let s = MemoryStorage(confState: ConfState(voters: [1, 2, 3]))
-            var entries = (1...10).map { Entry(term: 1, index: UInt64($0), data: payload(1)) }
-            entries += (11...60).map { Entry(term: tailTerm, index: UInt64($0), data: payload(UInt8(tailTerm))) }
-            try s.append(entries)
-            try s.setHardState(HardState(term: term, vote: 0, commit: 10))
-            return s
-        }
-        var cluster = try CoreCluster(voters: [])
-        try cluster.addNode(1, storage: storage(3, term: 3))
-        try cluster.addNode(2, storage: storage(2, term: 3))
-        try cluster.addNode(3, storage: storage(3, term: 3))
-        cluster.elect(1)
-        XCTAssertEqual(cluster[1].role, .leader)
-        let rejections = cluster.sent.filter { $0.type == .appendResponse && $0.from == 2 && $0.reject }
-        XCTAssertEqual(rejections.count, 1, "one rejected probe, then the hint jumps over term 2")
-        let probes = cluster.sent.filter { $0.type == .appendEntries && $0.to == 2 }
-        XCTAssertLessThanOrEqual(probes.count, 3)
-        XCTAssertEqual(cluster[2].status.lastIndex, 61)
-        XCTAssertEqual(cluster[2].status.commit, 61)
-        let follower = cluster.storages[2]!
-        XCTAssertEqual(try follower.term(at: 60), 3, "term-2 suffix replaced")
-        XCTAssertEqual(try follower.entries(from: 11, to: 61, maxBytes: .max).map(\.term), Array(repeating: 3, count: 50))
-    }
-
     func testEntriesOfAnEarlierTermCommitOnlyWithOneOfTheCurrentTerm() throws {
         // Figure 8: node 1 holds entry 2 of term 2 that never reached a quorum.
         // As leader of term 3, a quorum holding entry 2 must not commit it by
@@ -332,31 +287,5 @@ final class CoreReplicationTests: XCTestCase {
             cluster[1].advance(ready)
         }
         XCTAssertEqual(batches, [2, 2, 1])
-    }
-
-    func testRestartRestoresHardStateAndRedeliversUnappliedEntries() throws {
-        var cluster = try CoreCluster(voters: [1])
-        cluster.elect(1)
-        var last: UInt64 = 0
-        for i in 0..<3 { last = try cluster[1].propose(payload(UInt8(i))) }
-        cluster.stabilize()
-        let storage = cluster.storages[1]!
-        var config = Config(id: 1)
-        config.applied = last - 2
-        var restarted = try RaftNode(config: config, storage: storage)
-        XCTAssertEqual(restarted.term, 1)
-        XCTAssertEqual(restarted.status.commit, last)
-        XCTAssertEqual(restarted.ready().committedEntries.map(\.index), [last - 1, last])
-        config.applied = 99
-        XCTAssertThrowsError(try RaftNode(config: config, storage: storage)) { error in
-            XCTAssertEqual(
-                "\(error)", "invalid Raft config: applied 99 is beyond the stored commit index \(last)")
-        }
-    }
-
-    private func deliverQueued(_ cluster: inout CoreCluster) {
-        let batch = cluster.queue
-        cluster.queue = []
-        for m in batch where cluster.isDelivered(m) { cluster[m.to].step(m) }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import TestSupport
 import XCTest
 
 @testable import Transport
@@ -34,22 +35,26 @@ final class PreAuthLimitTests: XCTestCase {
 
         // Three silent connections from 127.0.0.2 are held; a fourth is closed on accept.
         for _ in 0..<3 { clients.append(try await RawClient.connect(to: address, group: group, source: "127.0.0.2")) }
-        let heldPerAddress = await waitUntil(timeout: .seconds(5)) { server.preAuthCounters.open == 3 }
-        XCTAssertTrue(heldPerAddress, "\(server.preAuthCounters)")
+        try await eventually("3 connections held: \(server.preAuthCounters)", timeout: .seconds(5)) {
+            server.preAuthCounters.open == 3
+        }
         let overAddressCap = try await RawClient.connect(to: address, group: group, source: "127.0.0.2")
-        let refused = await waitUntil(timeout: .seconds(2)) { overAddressCap.isClosed }
-        XCTAssertTrue(refused, "the fourth connection from one address is closed at once")
+        try await eventually("the fourth connection from one address is closed at once", timeout: .seconds(2)) {
+            overAddressCap.isClosed
+        }
         XCTAssertEqual(server.preAuthCounters.refused, 1)
         XCTAssertTrue(clients.allSatisfy { !$0.isClosed }, "the three first ones are kept")
 
         // Three more from 127.0.0.3 fill the total (6); one from 127.0.0.4 then evicts the longest
         // waiter of the busiest addresses (a tie: 127.0.0.2's first).
         for _ in 0..<3 { clients.append(try await RawClient.connect(to: address, group: group, source: "127.0.0.3")) }
-        let full = await waitUntil(timeout: .seconds(5)) { server.preAuthCounters.open == 6 }
-        XCTAssertTrue(full, "\(server.preAuthCounters)")
+        try await eventually("6 connections held: \(server.preAuthCounters)", timeout: .seconds(5)) {
+            server.preAuthCounters.open == 6
+        }
         clients.append(try await RawClient.connect(to: address, group: group, source: "127.0.0.4"))
-        let evicted = await waitUntil(timeout: .seconds(2)) { clients[0].isClosed }
-        XCTAssertTrue(evicted, "the oldest connection of the busiest address made room")
+        try await eventually("the oldest connection of the busiest address made room", timeout: .seconds(2)) {
+            clients[0].isClosed
+        }
         XCTAssertEqual(server.preAuthCounters.evicted, 1)
         XCTAssertEqual(server.preAuthCounters.open, 6)
         XCTAssertFalse(clients[6].isClosed)
@@ -57,16 +62,14 @@ final class PreAuthLimitTests: XCTestCase {
         // A genuine peer dials (from 127.0.0.1) while the total is full: both its lanes get in,
         // authenticate, stop counting, and its messages arrive.
         try await client.start()
-        let connected = await waitUntil(timeout: .seconds(10)) {
+        try await eventually("the peer authenticated on both lanes despite the full cap", timeout: .seconds(10)) {
             Set(server.inboundPeers(on: .control) + server.inboundPeers(on: .bulk)) == ["a"]
                 && server.inboundPeers(on: .control).count == 1 && server.inboundPeers(on: .bulk).count == 1
         }
-        XCTAssertTrue(connected, "the peer authenticated on both lanes despite the full cap")
-        let delivered = await waitUntil(timeout: .seconds(10)) {
+        try await eventually("b receives the peer's message", timeout: .seconds(10)) {
             client.send(Array("hello".utf8), to: "b", lane: .control)
             return inbox.payloads(from: "a").contains(Array("hello".utf8))
         }
-        XCTAssertTrue(delivered)
         // Every silent connection admitted (3 + 3 + 1) is either still open or was evicted; the peer's
         // connections stopped counting once authenticated. The peer's first lane found the total full
         // and evicted one (its second lane may have been refused once, while its address held as many

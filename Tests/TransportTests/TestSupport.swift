@@ -49,19 +49,6 @@ final class CapturedLog: @unchecked Sendable {
     }
 }
 
-/// Waits until `condition` holds, checking every few milliseconds, for at most `timeout`.
-/// Returns whether it held.
-@discardableResult
-func waitUntil(timeout: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while clock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return await condition()
-}
-
 /// Collects what arrives on one lane, in a background task.
 final class Collector: @unchecked Sendable {
     private let box = NIOLockedValueBox<[InboundMessage]>([])

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import TestSupport
 import XCTest
 
 @testable import Transport
@@ -17,8 +18,9 @@ final class TransportExchangeTests: XCTestCase {
         for lane in Lane.allCases {
             let atB = cluster.collectors["b"]![lane]!
             let atA = cluster.collectors["a"]![lane]!
-            let complete = await waitUntil { atB.received.count == 20 && atA.received.count == 20 }
-            XCTAssertTrue(complete, "lane \(lane): b got \(atB.received.count), a got \(atA.received.count)")
+            try await eventually("lane \(lane): 20 messages each way (b got \(atB.received.count), a got \(atA.received.count))") {
+                atB.received.count == 20 && atA.received.count == 20
+            }
             // In order, from the right peer, on the right lane.
             XCTAssertEqual(atB.payloads(from: "a"), (0..<20).map { Array("a\(lane)\($0)".utf8) })
             XCTAssertEqual(atA.payloads(from: "b"), (0..<20).map { Array("b\(lane)\($0)".utf8) })
@@ -41,10 +43,9 @@ final class TransportExchangeTests: XCTestCase {
                 }
             }
         }
-        let done = await waitUntil {
+        try await eventually("every node gets 2 messages on each lane") {
             ids.allSatisfy { id in Lane.allCases.allSatisfy { cluster.collectors[id]![$0]!.received.count == 2 } }
         }
-        XCTAssertTrue(done)
         for to in ids {
             for lane in Lane.allCases {
                 for from in ids where from != to {
@@ -69,8 +70,7 @@ final class TransportExchangeTests: XCTestCase {
         }
         let control = cluster["b"].messages(on: .control)!
         let bulk = cluster["b"].messages(on: .bulk)!
-        let connected = await waitUntil { cluster.allConnected() }
-        XCTAssertTrue(connected)
+        try await eventually("every link connected") { cluster.allConnected() }
 
         var bulkIterator = bulk.makeAsyncIterator()
         for _ in 0..<bulkCount { XCTAssertEqual(cluster["a"].send(chunk, to: "b", lane: .bulk), .queued) }

@@ -2,6 +2,7 @@ import Crypto
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import TestSupport
 import XCTest
 
 @testable import Transport
@@ -9,8 +10,10 @@ import Raft
 
 final class TransportFailureTests: XCTestCase {
     /// Waits until every link from `id` has failed at least `failures` times in a row.
-    func waitForFailures(_ cluster: TestCluster, _ id: String, _ failures: Int = 2) async -> Bool {
-        await waitUntil { cluster[id].linkStatuses.allSatisfy { $0.consecutiveFailures >= failures } }
+    func waitForFailures(_ cluster: TestCluster, _ id: String, _ failures: Int = 2) async throws {
+        try await eventually("every link of \(id) failed \(failures) times in a row") {
+            cluster[id].linkStatuses.allSatisfy { $0.consecutiveFailures >= failures }
+        }
     }
 
     func testWrongSecretIsRefusedLoggedAndNothingDelivered() async throws {
@@ -21,9 +24,8 @@ final class TransportFailureTests: XCTestCase {
             _ = cluster["a"].send([1], to: "b", lane: lane)
             _ = cluster["b"].send([2], to: "a", lane: lane)
         }
-        let failed = await waitForFailures(cluster, "a")
-        let failedB = await waitForFailures(cluster, "b")
-        XCTAssertTrue(failed && failedB)
+        try await waitForFailures(cluster, "a")
+        try await waitForFailures(cluster, "b")
         XCTAssertTrue(cluster.linkStatusesAreNeverConnected())
         XCTAssertTrue(cluster.logs["a"]!.contains("failed to prove knowledge of the cluster secret"))
         XCTAssertTrue(cluster.logs["b"]!.contains("failed to prove knowledge of the cluster secret"))
@@ -37,8 +39,7 @@ final class TransportFailureTests: XCTestCase {
             if config.localID == "b" { config.peers = ["a": PeerAddress(host: "127.0.0.1", port: 1)] }
         }
         for lane in Lane.allCases { _ = cluster["x"].send([1], to: "b", lane: lane) }
-        let failed = await waitForFailures(cluster, "x")
-        XCTAssertTrue(failed)
+        try await waitForFailures(cluster, "x")
         XCTAssertTrue(cluster.logs["b"]!.contains("unknown node id \"x\""))
         XCTAssertTrue(cluster.nothingDelivered())
         await cluster.shutdown()
@@ -49,8 +50,7 @@ final class TransportFailureTests: XCTestCase {
             if config.localID == "a" { config.clusterName = "kitchen" }
         }
         for lane in Lane.allCases { _ = cluster["a"].send([1], to: "b", lane: lane) }
-        let failed = await waitForFailures(cluster, "a")
-        XCTAssertTrue(failed)
+        try await waitForFailures(cluster, "a")
         XCTAssertTrue(cluster.logs["b"]!.contains("peer belongs to cluster \"kitchen\""))
         XCTAssertTrue(cluster.nothingDelivered())
         await cluster.shutdown()
@@ -64,19 +64,16 @@ final class TransportFailureTests: XCTestCase {
         for round in 0..<5 {
             let raw = try await RawClient.connect(to: address, group: group)
             try? await raw.write((0..<64).map { _ in UInt8.random(in: 0...255, using: &rng) })
-            let closed = await waitUntil(timeout: .seconds(5)) { raw.isClosed }
-            XCTAssertTrue(closed, "round \(round): garbage connection left open")
+            try await eventually("round \(round): the garbage connection is closed", timeout: .seconds(5)) { raw.isClosed }
         }
         // A huge length prefix before authentication is refused at once.
         let raw = try await RawClient.connect(to: address, group: group)
         try? await raw.write([0x00, 0x00, 0x00, 0x7F])
-        let closed = await waitUntil(timeout: .seconds(5)) { raw.isClosed }
-        XCTAssertTrue(closed)
+        try await eventually("the connection with a huge length prefix is closed", timeout: .seconds(5)) { raw.isClosed }
         XCTAssertTrue(cluster.logs["b"]!.contains("exceeds the limit of \(Frame.maxHandshakeBodySize)"))
         // Legitimate peers are still served.
         XCTAssertEqual(cluster["a"].send([7], to: "b", lane: .control), .queued)
-        let delivered = await waitUntil { cluster.collectors["b"]![.control]!.payloads(from: "a") == [[7]] }
-        XCTAssertTrue(delivered)
+        try await eventually("b receives a's message") { cluster.collectors["b"]![.control]!.payloads(from: "a") == [[7]] }
         try await group.shutdownGracefully()
         await cluster.shutdown()
     }
@@ -92,20 +89,17 @@ final class TransportFailureTests: XCTestCase {
         // 1. Payload straight away.
         let eager = try await RawClient.connect(to: address, group: group)
         try? await eager.write(payload)
-        let eagerClosed = await waitUntil(timeout: .seconds(5)) { eager.isClosed }
-        XCTAssertTrue(eagerClosed)
+        try await eventually("the eager client is closed", timeout: .seconds(5)) { eager.isClosed }
 
         // 2. Valid hello, forged proof, then payload.
         let forger = try await RawClient.connect(to: address, group: group)
         let hello = ClientHello(lane: .control, nonce: Array(repeating: 1, count: 32), clusterName: "test", from: "a", to: "b")
         try await forger.write(Frame(kind: .hello, body: hello.encodedBody()))
-        var challenge: Frame?
-        _ = await waitUntil(timeout: .seconds(5)) { challenge = forger.nextFrame(); return challenge != nil }
-        XCTAssertEqual(challenge?.kind, .challenge)
+        let challenge = try await eventually("the forger gets a frame", timeout: .seconds(5)) { forger.nextFrame() }
+        XCTAssertEqual(challenge.kind, .challenge)
         try? await forger.write(Frame(kind: .proof, body: ByteBuffer(repeating: 0, count: 32)))
         try? await forger.write(payload)
-        let forgerClosed = await waitUntil(timeout: .seconds(5)) { forger.isClosed }
-        XCTAssertTrue(forgerClosed)
+        try await eventually("the forger is closed", timeout: .seconds(5)) { forger.isClosed }
         XCTAssertTrue(cluster.logs["b"]!.contains("client failed to prove knowledge of the cluster secret"))
         XCTAssertEqual(cluster.collectors["b"]![.control]!.payloads(from: "a"), [])
         try await group.shutdownGracefully()
@@ -116,8 +110,7 @@ final class TransportFailureTests: XCTestCase {
         let cluster = try await TestCluster.start(["a", "b"]) { $0.handshakeTimeout = .milliseconds(300) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let raw = try await RawClient.connect(to: cluster["b"].listeningAddress!, group: group)
-        let closed = await waitUntil(timeout: .seconds(5)) { raw.isClosed }
-        XCTAssertTrue(closed)
+        try await eventually("the silent client is closed", timeout: .seconds(5)) { raw.isClosed }
         XCTAssertTrue(cluster.logs["b"]!.contains("handshake timed out"))
         try await group.shutdownGracefully()
         await cluster.shutdown()
@@ -131,14 +124,14 @@ final class TransportFailureTests: XCTestCase {
         let cluster = try await TestCluster.start(["a", "b"]) { config in
             config.controlQueue = .init(maxBytes: 4096, maxMessages: 16)
         }
-        let connected = await waitUntil { cluster.allConnected() }
-        XCTAssertTrue(connected)
+        try await eventually("every link connected") { cluster.allConnected() }
         let bAddress = cluster["b"].listeningAddress!
         await cluster["b"].shutdown()
 
         // The loss is noticed; the link backs off.
-        let noticed = await waitUntil { cluster["a"].linkStatus(peer: "b", lane: .control)!.consecutiveFailures >= 3 }
-        XCTAssertTrue(noticed)
+        try await eventually("a's link to b failed 3 times in a row") {
+            cluster["a"].linkStatus(peer: "b", lane: .control)!.consecutiveFailures >= 3
+        }
         var dropped = 0
         var peakQueuedBytes = 0
         for i in 0..<2000 {
@@ -163,15 +156,13 @@ final class TransportFailureTests: XCTestCase {
         let clock = ContinuousClock()
         try await back.start()
         let restartedAt = clock.now
-        let reconnected = await waitUntil {
+        try await eventually("a reconnects to b") {
             cluster["a"].linkStatus(peer: "b", lane: .control)!.state == .connected
         }
         let elapsed = clock.now - restartedAt
-        XCTAssertTrue(reconnected)
         XCTAssertLessThan(elapsed, maxBackoff + .milliseconds(500), "redial took longer than the backoff bound")
         XCTAssertEqual(cluster["a"].send([42], to: "b", lane: .control), .queued)
-        let delivered = await waitUntil { inbound.payloads(from: "a").contains([42]) }
-        XCTAssertTrue(delivered)
+        try await eventually("the restarted b receives a's message") { inbound.payloads(from: "a").contains([42]) }
         await back.shutdown()
         await cluster.shutdown()
     }
@@ -212,14 +203,14 @@ final class TransportShutdownTests: XCTestCase {
             peers: ["b": PeerAddress(host: "127.0.0.1", port: silentServer.localAddress!.port!)],
             handshakeTimeout: .seconds(30)), group: group)
         try await transport.start()
-        let dialed = await waitUntil { accepted.withLockedValue { $0.count } == Lane.allCases.count }
-        XCTAssertTrue(dialed)
+        try await eventually("the transport dials every lane") { accepted.withLockedValue { $0.count } == Lane.allCases.count }
         XCTAssertEqual(transport.linkStatus(peer: "b", lane: .control)?.state, .connecting)
         let clock = ContinuousClock()
         let start = clock.now
         await transport.shutdown()
-        let closed = await waitUntil(timeout: .seconds(5)) { accepted.withLockedValue { $0.allSatisfy { !$0.isActive } } }
-        XCTAssertTrue(closed)
+        try await eventually("the half-open connections are closed", timeout: .seconds(5)) {
+            accepted.withLockedValue { $0.allSatisfy { !$0.isActive } }
+        }
         XCTAssertLessThan(clock.now - start, .seconds(5))
         XCTAssertEqual(transport.linkStatus(peer: "b", lane: .control)?.state, .stopped)
         try await silentServer.close()
@@ -232,8 +223,7 @@ final class InboundConnectionTests: XCTestCase {
     /// half-open) replaces its older connection on that lane, which is closed.
     func testNewerConnectionFromTheSamePeerReplacesTheOlder() async throws {
         let cluster = try await TestCluster.start(["a", "b"])
-        let connected = await waitUntil { cluster.allConnected() && cluster["b"].inboundPeers(on: .control) == ["a"] }
-        XCTAssertTrue(connected)
+        try await eventually("a and b connected") { cluster.allConnected() && cluster["b"].inboundPeers(on: .control) == ["a"] }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         // An impostor-free second "a": it knows the secret and completes the handshake.
         let second = try await RawClient.connect(to: cluster["b"].listeningAddress!, group: group)
@@ -241,24 +231,19 @@ final class InboundConnectionTests: XCTestCase {
             hello: ClientHello(lane: .control, nonce: Array(repeating: 4, count: 32), clusterName: "test", from: "a", to: "b"),
             secret: SymmetricKey(data: Array("correct horse battery staple".utf8)))
         try await second.write(handshake.helloFrame)
-        var challenge: Frame?
-        _ = await waitUntil(timeout: .seconds(5)) { challenge = second.nextFrame(); return challenge != nil }
-        guard let challenge, case .send(let proof) = handshake.receive(challenge) else { return XCTFail("no challenge") }
+        let challenge = try await eventually("the second a gets a challenge", timeout: .seconds(5)) { second.nextFrame() }
+        guard case .send(let proof) = handshake.receive(challenge) else { return XCTFail("no challenge") }
         try await second.write(proof)
-        var accept: Frame?
-        _ = await waitUntil(timeout: .seconds(5)) { accept = second.nextFrame(); return accept != nil }
-        XCTAssertEqual(accept?.kind, .accept)
+        let accept = try await eventually("the second a gets an answer", timeout: .seconds(5)) { second.nextFrame() }
+        XCTAssertEqual(accept.kind, .accept)
         // a's original control connection was closed by b; a notices and redials, replacing ours in turn.
-        let redialed = await waitUntil {
+        try await eventually("a redials b") {
             (cluster["a"].linkStatus(peer: "b", lane: .control)?.connects ?? 0) >= 2
         }
-        XCTAssertTrue(redialed)
-        let ourClosed = await waitUntil { second.isClosed }
-        XCTAssertTrue(ourClosed)
+        try await eventually("b closes the second a's connection") { second.isClosed }
         XCTAssertTrue(cluster.logs["b"]!.contains("older connection", atLeast: .info))
         XCTAssertEqual(cluster["a"].send([5], to: "b", lane: .control), .queued)
-        let delivered = await waitUntil { cluster.collectors["b"]![.control]!.payloads(from: "a").contains([5]) }
-        XCTAssertTrue(delivered)
+        try await eventually("b receives a's message") { cluster.collectors["b"]![.control]!.payloads(from: "a").contains([5]) }
         try await group.shutdownGracefully()
         await cluster.shutdown()
     }

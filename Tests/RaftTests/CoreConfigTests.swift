@@ -1,35 +1,7 @@
 import Raft
 import XCTest
 
-final class CoreStallAndConfigTests: XCTestCase {
-    func testLeaderWithStalledStorageStepsDownAndHandsOver() throws {
-        var cluster = try CoreCluster(voters: [1, 2, 3])
-        cluster.elect(1)
-        try cluster[1].propose(payload(1))
-        cluster.stabilize()
-        cluster[1].reportStorageStalled()
-        XCTAssertEqual(cluster[1].role, .follower)
-        XCTAssertThrowsError(try cluster[1].propose(payload(2))) { error in
-            XCTAssertEqual(error as? ProposalError, .notLeader(leader: nil))
-        }
-        let ready = cluster[1].ready()
-        XCTAssertEqual(ready.messages.map(\.type), [.timeoutNow], "the most up-to-date voter campaigns at once")
-        cluster.send(ready.messages)
-        cluster[1].advance(ready)
-        cluster.stabilize()
-        XCTAssertEqual(cluster.leaders.count, 1)
-        XCTAssertNotEqual(cluster.leaders.first, 1)
-        XCTAssertEqual(cluster[1].term, 2)
-    }
-
-    func testStalledFollowerIsUnaffected() throws {
-        var cluster = try CoreCluster(voters: [1, 2, 3])
-        cluster.elect(1)
-        cluster[2].reportStorageStalled()
-        XCTAssertEqual(cluster[2].role, .follower)
-        XCTAssertEqual(cluster[2].leader, 1)
-    }
-
+final class CoreConfigTests: XCTestCase {
     func testInvalidConfigsAreRejectedWithReadableReasons() {
         func reason(_ change: (inout Config) -> Void) -> String? {
             var config = Config(id: 1)
