@@ -38,10 +38,6 @@ final class ClockSyncServiceTests: XCTestCase {
             services[id] = ClockSyncService(
                 node: id, peers: ids.filter { $0 != id }, localClock: clock, pollInterval: .milliseconds(50),
                 logger: Logger(label: "test"),
-                leadership: {
-                    let leader = network.leader.withLock { $0 }
-                    return .init(leader: leader, isSelf: leader == id)
-                },
                 send: { peer, payload in
                     guard network.alive.withLock({ $0.contains(id) }) else { return false }
                     network.inFlight.withLock { $0.append(.init(from: id, to: peer, payload: payload)) }
@@ -62,6 +58,9 @@ final class ClockSyncServiceTests: XCTestCase {
             for packet in network.take() where alive.contains(packet.to) {
                 services[packet.to]!.receive(packet.payload, from: packet.from)
             }
+            // What the Raft loop's leader events would tell each node.
+            let leader = network.leader.withLock { $0 }
+            for (id, service) in services { service.leadershipChanged(.init(leader: leader, isSelf: leader == id)) }
             for id in alive.sorted() { services[id]!.step() }
         }
     }

@@ -39,6 +39,9 @@ public final class ClockSyncService: ClusterClockSource, Service {
 
     private struct State {
         var client: ClockSyncClient
+        /// Who leads, as last told by ``leadershipChanged(_:)``.
+        var told = Leadership(leader: nil, isSelf: false)
+        /// Who leads, as the client was last told.
         var leadership: Leadership?
         var acceptedSamples = 0
         var answeredProbes = 0
@@ -51,20 +54,19 @@ public final class ClockSyncService: ClusterClockSource, Service {
     public let peers: [String]
     /// Local monotonic time, the clock's local side.
     public let localClock: any MonotonicClock
-    /// How often leadership is polled when no probe is due sooner.
+    /// How often the service steps when no probe is due sooner.
     public let pollInterval: Duration
-    private let leadership: @Sendable () -> Leadership
     private let send: Sender
     private let metrics: NodeMetrics?
     private let logger: Logger
     private let state: Mutex<State>
 
-    /// A service for member `node` among `peers`, reading leadership from `leadership` and sending
-    /// through `send`.
+    /// A service for member `node` among `peers`, sending through `send`; who leads comes from
+    /// ``leadershipChanged(_:)`` (the node subscribes it to the Raft loop's leader events).
     public init(
         node: String, peers: [String], localClock: any MonotonicClock, pollInterval: Duration,
         client: ClockSyncClient = ClockSyncClient(), metrics: NodeMetrics? = nil, logger: Logger,
-        leadership: @escaping @Sendable () -> Leadership, send: @escaping Sender
+        send: @escaping Sender
     ) {
         self.node = node
         self.peers = peers
@@ -72,7 +74,6 @@ public final class ClockSyncService: ClusterClockSource, Service {
         self.pollInterval = pollInterval
         self.metrics = metrics
         self.logger = logger
-        self.leadership = leadership
         self.send = send
         state = Mutex(State(client: client))
     }
@@ -106,16 +107,22 @@ public final class ClockSyncService: ClusterClockSource, Service {
 
     // MARK: Driving
 
-    /// Polls leadership, tells the client when it changed, sends the probe due, updates the metrics.
+    /// Who leads now (from the Raft loop's `leaderChanged` events, any thread); the next ``step()``
+    /// hands a change to the client.
+    public func leadershipChanged(_ leadership: Leadership) {
+        state.withLock { $0.told = leadership }
+    }
+
+    /// Tells the client when leadership changed, sends the probe due, updates the metrics.
     /// - Returns: the local time of the next step.
     @discardableResult
     public func step() -> Duration {
-        let current = leadership()
         let now = localClock.now
         let peers = self.peers
         let (probe, next, change, rate) = state.withLock {
             state -> ((String, ClockSyncProbe)?, Duration, Leadership?, Double?) in
             var change: Leadership?
+            let current = state.told
             if current != state.leadership {
                 state.leadership = current
                 state.client.leaderChanged(to: current.leader, isSelf: current.isSelf, at: now, peers: peers)

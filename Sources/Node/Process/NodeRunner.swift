@@ -100,16 +100,11 @@ public struct NodeRunner: Sendable {
         let metrics = NodeMetrics()
         let transport = Transport(config: cluster.transportConfig(for: member, logger: logger))
         let cluster = self.cluster
-        // Clock sync reads who leads from the loop, and the loop's ingest reads cluster time from clock sync.
+        // The loop's ingest reads cluster time from clock sync; clock sync hears who leads from the loop.
         let member = self.member
-        let loopBox = NIOLockedValueBox<RaftLoop?>(nil)
         let clockSync = ClockSyncService(
             node: member.id, peers: cluster.nodes.map(\.id).filter { $0 != member.id }, localClock: SystemMonotonicClock(),
             pollInterval: .milliseconds(cluster.heartbeatMilliseconds), metrics: metrics, logger: logger,
-            leadership: {
-                guard let report = loopBox.withLockedValue({ $0 })?.report else { return .init(leader: nil, isSelf: false) }
-                return .init(leader: report.leader, isSelf: report.role == "leader" && report.leader == member.id)
-            },
             send: { peer, payload in
                 if case .queued = transport.send(payload, to: peer, lane: .control) { return true }
                 return false
@@ -123,7 +118,12 @@ public struct NodeRunner: Sendable {
         }
         loop.onLogLossRecovered = { try storage.clearLogLoss() }
         loop.onFailure = { error in watchdog.arm(reason: "\(error)") }
-        loopBox.withLockedValue { $0 = loop }
+        // Clock sync follows the loop's leader events (no polling, no role strings).
+        _ = loop.subscribe { events in
+            for case let .leaderChanged(leader, _, isSelf) in events {
+                clockSync.leadershipChanged(.init(leader: leader, isSelf: isSelf))
+            }
+        }
         let raftService = RaftService(
             loop: loop, transport: transport, cluster: cluster, member: member, logger: logger, clockSync: clockSync)
         let playback = PlaybackService(
