@@ -32,7 +32,9 @@ public struct SmallFilesystem: Sendable {
     @discardableResult
     public func fill(leaving: UInt64) throws -> String {
         let filler = path + "/filler"
-        FileManager.default.createFile(atPath: filler, contents: nil)
+        guard FileManager.default.createFile(atPath: filler, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: filler])
+        }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: filler))
         defer { try? handle.close() }
         let page = Data(count: 4_096)

@@ -95,7 +95,7 @@ final class FileSystemTests: XCTestCase {
     func testOpeningALogWhereNoDirectoryCanBeMadeNamesThePath() throws {
         let dir = try TemporaryDirectory()
         let file = dir.path + "/plain-file"
-        FileManager.default.createFile(atPath: file, contents: Data([1]))
+        XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data([1])))
         XCTAssertThrowsError(try DurableLogStorage(directory: file + "/wal")) { error in
             guard case let .io(fsError) = error as? WALError else { return XCTFail("\(error)") }
             XCTAssertTrue(fsError.path.hasPrefix(file), "\(fsError)")
