@@ -52,15 +52,19 @@ let package = Package(
 
         // Little-endian field writing shared by the binary formats (no dependencies).
         .target(name: "BinaryCoding"),
+        // Writing a whole buffer to a file descriptor: the one write(2)/pwrite(2) loop (no dependencies).
+        .target(name: "SystemIO"),
         .target(name: "Media", dependencies: ["CFFmpeg", "BinaryCoding"]),
-        .target(name: "Audio", dependencies: ["CALSA"]),
+        .target(name: "Audio", dependencies: ["CALSA", "SystemIO"]),
         .target(
             name: "Broadcast",
-            dependencies: ["Audio", "Media", "Raft", "BinaryCoding", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "Audio", "Media", "Raft", "BinaryCoding", "SystemIO", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(name: "BroadcastTesting", dependencies: ["Broadcast", "Audio", "Raft"]),
         .target(name: "Raft"),
-        .target(name: "RaftStorage", dependencies: ["Raft"]),
+        .target(name: "RaftStorage", dependencies: ["Raft", "SystemIO"]),
         .target(name: "RaftTesting", dependencies: ["Raft", "RaftStorage"]),
         // Counts malloc calls of the benchmark executable (allocations per proposal).
         .target(name: "CAllocationCounter"),
@@ -96,6 +100,7 @@ let package = Package(
             name: "Node",
             dependencies: [
                 "Raft", "RaftStorage", "Transport", "BinaryCoding", "Broadcast", "Media", "Audio", "CMalloc", "RaftcastClient",
+                "SystemIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -115,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "raftcast",
             dependencies: [
-                "Media", "Audio", "Raft", "RaftStorage", "Node", "RaftcastClient", "Broadcast", "Demo",
+                "Media", "Audio", "Raft", "RaftStorage", "Node", "RaftcastClient", "Broadcast", "Demo", "SystemIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Release: link with the toolchain's lld and pack the relative relocations (DT_RELR, glibc
@@ -144,7 +149,7 @@ let package = Package(
             name: "RaftcastBench",
             dependencies: [
                 "Media", "Audio", "Raft", "RaftStorage", "RaftTesting", "Broadcast", "BroadcastTesting",
-                "Transport", "Node", "RaftcastClient", "CAllocationCounter",
+                "Transport", "Node", "RaftcastClient", "CAllocationCounter", "SystemIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -167,6 +172,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Sources/TestSupport"),
 
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "TestSupport"]),
         .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "BroadcastTesting", "Audio", "Media", "Raft", "TestSupport"]),
         // testdata/: the scenario files, read from the source tree (#filePath) so the rewrite mode can edit them.

@@ -1,4 +1,5 @@
 import Glibc
+import SystemIO
 
 /// Writes PCM to a RIFF WAVE file (16-bit PCM, see ``WAVHeader``): the product's fallback when the
 /// machine has no sound card, and a way to listen later to what a node played.
@@ -90,14 +91,9 @@ public final class WAVFileSink: AudioSink {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw Self.systemError(path, "cannot write WAV file")
-            }
-            offset += written
+        if let code = FileDescriptorWrite.all(bytes, to: descriptor) {
+            errno = code
+            throw Self.systemError(path, "cannot write WAV file")
         }
     }
 

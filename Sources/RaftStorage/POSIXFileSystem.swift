@@ -1,3 +1,5 @@
+import SystemIO
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -95,15 +97,7 @@ final class POSIXFile: StorageFile {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(FileSystemError) {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                if Glibc.errno == EINTR { continue }
-                throw posixError(path)
-            }
-            done += n
-        }
+        if let code = FileDescriptorWrite.all(bytes, to: fd, at: offset) { throw posixError(path, code) }
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(FileSystemError) -> Int {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Media
+import SystemIO
 
 /// `raftcast-bench media fragment|decode FILE`: the Media module's work on one
 /// file, timed; scripts/bench-media.sh runs it beside the ffmpeg CLI.
@@ -90,11 +91,8 @@ func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard fd >= 0 else { throw ValidationError("cannot create \(path): errno \(errno)") }
     defer { close(fd) }
-    var written = 0
-    while written < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-        guard n > 0 else { throw ValidationError("cannot write \(path): errno \(errno)") }
-        written += n
+    if let code = bytes.withUnsafeBytes({ FileDescriptorWrite.all($0, to: fd) }) {
+        throw ValidationError("cannot write \(path): \(String(cString: strerror(code)))")
     }
 }
 

@@ -1,3 +1,5 @@
+import SystemIO
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,13 +16,8 @@ struct Terminal {
 
     /// Writes `text` as is.
     func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fileDescriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 { if errno == EINTR { continue }; return }
-            offset += n
-        }
+        // A terminal or pipe that fails (closed, full) loses the text: nothing else to do with it.
+        _ = Array(text.utf8).withUnsafeBytes { FileDescriptorWrite.all($0, to: fileDescriptor) }
     }
 
     /// Writes `text` and a newline.

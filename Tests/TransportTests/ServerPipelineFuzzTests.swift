@@ -52,7 +52,7 @@ final class ServerPipelineFuzzTests: XCTestCase {
             var offset = 0
             while offset < bytes.count, channel.isActive {
                 let chunk = min(bytes.count - offset, Int.random(in: 1...16, using: &rng))
-                try? channel.writeInbound(ByteBuffer(bytes: bytes[offset..<offset + chunk]))
+                _ = try? channel.writeInbound(ByteBuffer(bytes: bytes[offset..<offset + chunk]))
                 offset += chunk
             }
             if !channel.isActive { closedCount += 1 }

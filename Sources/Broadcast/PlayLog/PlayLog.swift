@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SystemIO
 
 /// A node's play log: ``PlayLogRecord``s appended as JSON lines to `<data_dir>/play-log.jsonl`.
 ///
@@ -53,16 +54,7 @@ public final class PlayLog {
         // Single writer: the end of the file before this write is where the record starts.
         let start = lseek(descriptor, 0, SEEK_END)
         let failure: String? = line.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
-                }
-                offset += written
-            }
-            return nil
+            FileDescriptorWrite.all(bytes, to: descriptor).map { String(cString: strerror($0)) }
         }
         guard let failure else {
             tornLineOpen = false

@@ -1,3 +1,5 @@
+import SystemIO
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -38,18 +40,8 @@ public struct POSIXUploadFileSystem: UploadFileSystem {
         deinit { if fd >= 0 { _ = Glibc.close(fd) } }
 
         func write(_ bytes: UnsafeRawBufferPointer) throws(UploadIOError) {
-            guard let base = bytes.baseAddress else { return }
-            var offset = 0
-            while offset < bytes.count {
-                let n = Glibc.write(fd, base + offset, bytes.count - offset)
-                if n > 0 {
-                    offset += n
-                } else if n < 0 && errno == EINTR {
-                    continue
-                } else {
-                    // write(2) returning 0 for a non-empty buffer only happens when nothing more fits.
-                    throw UploadIOError(operation: "write", path: path, code: n == 0 ? ENOSPC : errno)
-                }
+            if let code = FileDescriptorWrite.all(bytes, to: fd) {
+                throw UploadIOError(operation: "write", path: path, code: code)
             }
         }
 
