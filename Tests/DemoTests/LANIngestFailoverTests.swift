@@ -101,12 +101,11 @@ final class LANIngestFailoverTests: XCTestCase {
 
     /// Polls `condition` every 50 ms until it returns a value or `timeout` passes.
     private func poll<T>(_ what: String, lan: LANScript, timeout: Duration = .seconds(20), _ condition: () -> T?) throws -> T {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let value = condition() { return value }
-            usleep(50_000)
+        do {
+            return try eventually(what, timeout: timeout, interval: .milliseconds(50), condition)
+        } catch let timedOut as EventuallyTimedOut {
+            throw LANScriptFailure(description: "\(timedOut)\n\(lan.logTails())")
         }
-        throw LANScriptFailure(description: "timed out waiting for \(what)\n\(lan.logTails())")
     }
 }
 

@@ -41,13 +41,11 @@ struct InProcessNode {
             logger: logger, clusterTime: FixedClusterTime(), uploadDirectory: uploads
         ) { _ in true }
         loop.start()
-        let deadline = ContinuousClock.now + .seconds(10)
-        while loop.report.role != "leader" {
-            guard ContinuousClock.now < deadline else {
-                loop.requestStop()
-                throw TestFailure(description: "the one-node loop did not lead within 10 s")
-            }
-            usleep(10_000)
+        do {
+            try eventually("the one-node loop leads", timeout: .seconds(10)) { loop.report.role == "leader" }
+        } catch {
+            loop.requestStop()
+            throw error
         }
         return InProcessNode(cluster: cluster, loop: loop)
     }

@@ -205,13 +205,10 @@ final class LocalCluster: @unchecked Sendable {
 
     /// Polls `condition` every 50 ms until it returns a value or `timeout` passes.
     func waitFor<T>(_ what: String, timeout: Duration = .seconds(15), _ condition: () -> T?) throws -> T {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if let value = condition() { return value }
-            if ContinuousClock.now >= deadline {
-                throw TestFailure(description: "timed out waiting for \(what)\n\(logTails())")
-            }
-            usleep(50_000)
+        do {
+            return try eventually(what, timeout: timeout, interval: .milliseconds(50), condition)
+        } catch let timedOut as EventuallyTimedOut {
+            throw TestFailure(description: "\(timedOut)\n\(logTails())")
         }
     }
 
