@@ -145,6 +145,8 @@ let package = Package(
             dependencies: [
                 "Media", "Audio", "Raft", "RaftStorage", "RaftTesting", "Broadcast", "BroadcastTesting",
                 "Transport", "Node", "RaftcastClient", "CAllocationCounter",
+                // `raftcast-bench flood` runs the hostile clients of ConnectionFloodTests (one copy).
+                "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -163,7 +165,7 @@ let package = Package(
         .executableTarget(name: "RaftcastFuzz", dependencies: ["Fuzzing"]),
 
         // Helpers shared by the test suites (running tools and the built binary, `eventually`, the
-        // data-driven file runner); not shipped.
+        // data-driven file runner, hostile clients) and by raftcast-bench's flood benchmark; not shipped.
         .target(name: "TestSupport", path: "Sources/TestSupport"),
 
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
