@@ -3,9 +3,10 @@
 # `ulimit -n 1024`, play a paced broadcast (ALSA's file plugin into /dev/null) while the leader takes
 # 5,000 pre-auth connection attempts per second on its raft port and 2,000 slowloris HTTP connections
 # (`raftcast-bench flood`, the client of ConnectionFloodTests); meanwhile `GET /v1/cluster` of every node is
-# polled ten times a second. Prints the load reached, /v1/cluster latency p50/p99/max per node, whether the
-# role, leader and term held, each node's playback after the flood and whether every process is still up,
-# as a Markdown table. Exit 1 on any failure (the target: every answer within 1 s).
+# polled ten times a second. Prints the load reached, /v1/cluster latency p50/p99/max per node (beside the
+# same polls for 10 s just before the flood, the reference), whether the role, leader and term held, each
+# node's playback after the flood and whether every process is still up, as a Markdown table. Exit 1 on any
+# failure (the target: every answer within 1 s).
 #
 #   scripts/bench-flood.sh [--seconds N]      # N seconds of flood, default 30
 #
@@ -123,6 +124,11 @@ for n in "${IDS[@]}"; do
   BEFORE_RESYNCS[$n]=$(json_field hard_resyncs "$playback")
 done
 
+# The reference: the same polls for 10 s without a flood.
+timeout 30 "$BENCH" flood --raft-port "$(raft_of "$LEADER")" --http-port "$(http_of "$LEADER")" \
+  --http-ports "$(http_of n1),$(http_of n2),$(http_of n3)" --seconds 10 --rate 0 --slowloris 0 \
+  >"$WORK/reference.txt" 2>&1 || { cat "$WORK/reference.txt" >&2; echo "error: the reference polls failed" >&2; exit 1; }
+
 # The flood, bounded in time; the benchmark exits 1 on a failed poll or a load not reached.
 echo "flooding $LEADER (leader) for $SECONDS_OF_FLOOD s: $RATE raft attempts/s, $SLOWLORIS slowloris connections" >&2
 FLOOD_STATUS=0
@@ -134,7 +140,7 @@ cat "$WORK/flood.txt" "$WORK/flood.err" >&2
 FAILED=()
 [[ $FLOOD_STATUS -eq 0 ]] || FAILED+=("raftcast-bench flood exited $FLOOD_STATUS: $(sed -n 's/^result: //p' "$WORK/flood.txt")")
 value() { sed -n "s/^$1: //p" "$WORK/flood.txt"; }
-pair() { sed -n "s/^cluster $1: .* $2=\([^ ]*\).*/\1/p" "$WORK/flood.txt"; }
+pair() { sed -n "s/^cluster $1: .* $2=\([^ ]*\).*/\1/p" "$WORK/${3:-flood}.txt"; }
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -z $(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null) ]] || commit="$commit + local changes"
 
@@ -147,8 +153,8 @@ echo "| raft-port attempts | $(value raft_attempts) ($(value raft_attempts_per_s
 echo "| slowloris connections | $(value slowloris_opened) opened, $(value slowloris_closed_by_server) closed by the node, at most $(value slowloris_most_open) open at once |"
 echo "| /v1/cluster polls | $(value cluster_polls) |"
 echo
-echo "| node | role (term) | polls | p50 ms | p99 ms | max ms | no answer | not 200 | role/leader/term changed | over 1 s | playback after | underruns (during) | hard resyncs (during) | process |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| node | role (term) | polls | p50 ms | p99 ms | max ms | without flood: p50 / p99 / max ms | no answer | not 200 | role/leader/term changed | over 1 s | playback after | underruns (during) | hard resyncs (during) | process |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for n in "${IDS[@]}"; do
   playback=$(get "$n" /v1/playback)
   state=$(json_field state "$playback")
@@ -159,7 +165,7 @@ for n in "${IDS[@]}"; do
   kill -0 "${NODE_PID[$n]}" 2>/dev/null || { alive=DEAD; FAILED+=("$n is not running"); }
   [[ $state == playing && $stream == "$STREAM" ]] || FAILED+=("$n's playback is '${state:-no answer}' (stream '${stream:-}') after the flood")
   during=$(( ${underruns:-0} - ${BEFORE_UNDERRUNS[$n]:-0} ))
-  echo "| $n | $(pair "$n" role) ($(pair "$n" term)) | $(pair "$n" polls) | $(pair "$n" p50_ms) | $(pair "$n" p99_ms) | $(pair "$n" max_ms) | $(pair "$n" no_answer) | $(pair "$n" non_200) | $(pair "$n" changed) | $(pair "$n" over_1000ms) | ${state:-no answer} | ${underruns:-?} ($during) | ${resyncs:-?} ($(( ${resyncs:-0} - ${BEFORE_RESYNCS[$n]:-0} ))) | $alive |"
+  echo "| $n | $(pair "$n" role) ($(pair "$n" term)) | $(pair "$n" polls) | $(pair "$n" p50_ms) | $(pair "$n" p99_ms) | $(pair "$n" max_ms) | $(pair "$n" p50_ms reference) / $(pair "$n" p99_ms reference) / $(pair "$n" max_ms reference) | $(pair "$n" no_answer) | $(pair "$n" non_200) | $(pair "$n" changed) | $(pair "$n" over_1000ms) | ${state:-no answer} | ${underruns:-?} ($during) | ${resyncs:-?} ($(( ${resyncs:-0} - ${BEFORE_RESYNCS[$n]:-0} ))) | $alive |"
 done
 # The leader's own account: its caps were reached, and no accept failed for want of descriptors (EMFILE).
 log="$WORK/$LEADER.log"

@@ -78,21 +78,25 @@ public final class ConnectionFlood: @unchecked Sendable {
         self.reopenPerTick = reopenPerTick
     }
 
-    /// Starts both floods (once).
+    /// Starts both floods (once); a `raftRate` or `slowloris` of 0 leaves that one out.
     public func start() {
         locked { $0.started = .now }
-        for part in 0..<Self.raftThreads {
+        if raftRate >= Self.raftThreads && maxHeldRaft >= Self.raftThreads {
+            for part in 0..<Self.raftThreads {
+                done.enter()
+                Thread { [self] in
+                    floodRaft(part: part)
+                    done.leave()
+                }.start()
+            }
+        }
+        if slowloris > 0 {
             done.enter()
             Thread { [self] in
-                floodRaft(part: part)
+                holdSlowloris()
                 done.leave()
             }.start()
         }
-        done.enter()
-        Thread { [self] in
-            holdSlowloris()
-            done.leave()
-        }.start()
     }
 
     /// Stops both floods, waits for their threads (at most 10 s) and returns what they did. Calling it
