@@ -145,11 +145,11 @@ let package = Package(
             dependencies: [
                 "Media", "Audio", "Raft", "RaftStorage", "RaftTesting", "Broadcast", "BroadcastTesting",
                 "Transport", "Node", "RaftcastClient", "CAllocationCounter",
-                // `raftcast-bench flood` runs the hostile clients of ConnectionFloodTests (one copy).
-                "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `raftcast-bench flood` runs the hostile clients of ConnectionFloodTests (one copy).
+                "TestSupport",
             ]
         ),
 
