@@ -154,6 +154,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `raftcast-bench flood` runs the hostile clients of ConnectionFloodTests (one copy).
+                "TestSupport",
             ]
         ),
 
@@ -169,7 +171,7 @@ let package = Package(
         .executableTarget(name: "RaftcastFuzz", dependencies: ["Fuzzing"]),
 
         // Helpers shared by the test suites (running tools and the built binary, `eventually`, the
-        // data-driven file runner); not shipped.
+        // data-driven file runner, hostile clients) and by raftcast-bench's flood benchmark; not shipped.
         .target(name: "TestSupport", path: "Sources/TestSupport"),
 
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),

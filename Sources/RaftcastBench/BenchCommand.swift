@@ -9,8 +9,9 @@ struct BenchCommand: ParsableCommand {
         commandName: "raftcast-bench",
         abstract: "Benchmarks of raftcast's modules (run in release builds).",
         subcommands: [
-            ClockSyncBenchCommand.self, ClusterBenchCommand.self, CommitWaitCommand.self, MediaBenchCommand.self,
-            PlaybackBenchCommand.self, RaftBenchCommand.self, RaftCoreBench.self, StorageBench.self, TransportBench.self,
+            ClockSyncBenchCommand.self, ClusterBenchCommand.self, CommitWaitCommand.self, FloodBenchCommand.self,
+            MediaBenchCommand.self, PlaybackBenchCommand.self, RaftBenchCommand.self, RaftCoreBench.self, StorageBench.self,
+            TransportBench.self,
         ]
     )
 }

@@ -6,7 +6,9 @@
 #   bench_workdir ingest                       # sets WORK; kills PIDS and removes WORK at exit
 #   bench_ports 30000 20                       # sets BASE: BASE..BASE+20 are free on 127.0.0.1
 #   bench_cluster_yaml NAME N [AUDIO...]       # writes $WORK/cluster.yaml + secret: node i has raft BASE+i,
-#                                              # http BASE+10+i, audio AUDIO[i-1] (default none)
+#                                              # http BASE+10+i, audio AUDIO[i-1] (default none); the lines of
+#                                              # the array BENCH_CLUSTER_SETTINGS ("key: value") go to `cluster:`
+#   bench_admin_token                          # prints the admin token of $WORK/cluster.secret
 
 # Every release build in scripts/ (and the Dockerfile) links the Swift runtime and Foundation statically:
 # it is what `scripts/run.sh` runs (5 MiB less resident per node than the shared runtime), and one set of
@@ -22,6 +24,7 @@ bench_binaries() {
 }
 
 PIDS=()
+BENCH_CLUSTER_SETTINGS=()
 bench_workdir() {
   WORK=$(mktemp -d "/tmp/raftcast-bench-$1.XXXXXX")
   trap bench_cleanup EXIT
@@ -42,7 +45,7 @@ bench_ports() {
 }
 
 bench_cluster_yaml() {
-  local name=$1 count=$2 i audio
+  local name=$1 count=$2 i audio line
   shift 2
   # Owner-only (0600): nodes and clients refuse a secret file that group or others can read.
   rm -f "$WORK/cluster.secret"
@@ -51,6 +54,7 @@ bench_cluster_yaml() {
     echo "cluster:"
     echo "  name: $name"
     echo "  secret_file: cluster.secret"
+    for line in "${BENCH_CLUSTER_SETTINGS[@]}"; do echo "  $line"; done
     echo "nodes:"
     for i in $(seq "$count"); do
       audio=${1:-none}
@@ -62,4 +66,10 @@ bench_cluster_yaml() {
       echo "    data_dir: data/n$i"
     done
   } >"$WORK/cluster.yaml"
+}
+
+# The admin token (Authorization: Bearer …) of the secret bench_cluster_yaml wrote: HMAC-SHA256 of
+# "raftcast-admin-v1" keyed with the secret file's text (Node's AdminToken).
+bench_admin_token() {
+  printf 'raftcast-admin-v1' | openssl dgst -sha256 -hmac "$(tr -d ' \n' <"$WORK/cluster.secret")" | awk '{ print $NF }'
 }

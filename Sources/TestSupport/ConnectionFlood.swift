@@ -1,5 +1,4 @@
 import Foundation
-import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -15,31 +14,62 @@ import Glibc
 ///   connection the server closes is opened again (at most `reopenPerTick` per 5 ms tick, 400/s; the
 ///   first `slowloris` are opened at up to 2,000/s).
 ///
-/// ``stop()`` ends both within a few milliseconds and closes every socket.
-final class ConnectionFlood: @unchecked Sendable {
+/// ``stop()`` ends both within a few milliseconds and closes every socket. One copy serves the functional
+/// test (NodeTests' ConnectionFloodTests, debug builds) and the benchmark (`raftcast-bench flood`, release
+/// builds, scripts/bench-flood.sh). The client needs about `maxHeldRaft + slowloris` + 100 descriptors.
+public final class ConnectionFlood: @unchecked Sendable {
     /// What the clients did.
-    struct Figures: Sendable {
-        var raftAttempts = 0
-        var raftConnectFailures = 0
-        var slowlorisOpened = 0
-        var slowlorisClosedByServer = 0
-        var slowlorisMostOpen = 0
+    public struct Figures: Sendable, CustomStringConvertible {
+        /// Connection attempts made on the raft port.
+        public var raftAttempts = 0
+        /// Attempts whose socket could not be made or whose connect failed at once.
+        public var raftConnectFailures = 0
+        /// Slowloris connections opened (including reopened ones).
+        public var slowlorisOpened = 0
+        /// Slowloris connections the server closed (or answered).
+        public var slowlorisClosedByServer = 0
+        /// The most slowloris connections open at once.
+        public var slowlorisMostOpen = 0
+        /// Seconds from ``ConnectionFlood/start()`` to ``ConnectionFlood/stop()``.
+        public var seconds = 0.0
+
+        /// Raft-port attempts per second actually reached.
+        public var raftAttemptsPerSecond: Double { seconds > 0 ? Double(raftAttempts) / seconds : 0 }
+
+        public var description: String {
+            "raft attempts \(raftAttempts) (\(Int(raftAttemptsPerSecond.rounded()))/s, \(raftConnectFailures) failed at once), "
+                + "slowloris opened \(slowlorisOpened), closed by the server \(slowlorisClosedByServer), "
+                + "most open \(slowlorisMostOpen), over \(String(format: "%.2f", seconds)) s"
+        }
     }
 
-    let raftPort: Int
-    let httpPort: Int
-    let raftRate: Int
-    let slowloris: Int
-    let maxHeldRaft: Int
-    let reopenPerTick: Int
-    private let running = NIOLockedValueBox(true)
-    private let figures = NIOLockedValueBox(Figures())
+    /// The raft port flooded on 127.0.0.1.
+    public let raftPort: Int
+    /// The HTTP port the slowloris connections go to on 127.0.0.1.
+    public let httpPort: Int
+    /// Raft-port connection attempts per second.
+    public let raftRate: Int
+    /// Slowloris connections kept open.
+    public let slowloris: Int
+    /// Raft-port sockets held open at once.
+    public let maxHeldRaft: Int
+    /// Slowloris connections reopened per 5 ms tick once all were opened.
+    public let reopenPerTick: Int
+    private let lock = NSLock()
+    private var running = true
+    private var figures = Figures()
     /// Raft attempts and connect failures of each raft thread.
-    private let raftFigures = NIOLockedValueBox([Int: (attempts: Int, failures: Int)]())
+    private var raftFigures: [Int: (attempts: Int, failures: Int)] = [:]
+    private var started: ContinuousClock.Instant?
     private static let raftThreads = 2
     private let done = DispatchGroup()
 
-    init(raftPort: Int, httpPort: Int, raftRate: Int = 5000, slowloris: Int = 2000, maxHeldRaft: Int = 1000, reopenPerTick: Int = 2) {
+    /// A flood of `raftRate` attempts per second on `raftPort` and `slowloris` connections to `httpPort`
+    /// (both on 127.0.0.1); nothing happens until ``start()``.
+    public init(
+        raftPort: Int, httpPort: Int, raftRate: Int = 5000, slowloris: Int = 2000, maxHeldRaft: Int = 1000,
+        reopenPerTick: Int = 2
+    ) {
         self.raftPort = raftPort
         self.httpPort = httpPort
         self.raftRate = raftRate
@@ -48,36 +78,55 @@ final class ConnectionFlood: @unchecked Sendable {
         self.reopenPerTick = reopenPerTick
     }
 
-    /// Starts both floods.
-    func start() {
-        for part in 0..<Self.raftThreads {
+    /// Starts both floods (once); a `raftRate` or `slowloris` of 0 leaves that one out.
+    public func start() {
+        locked { $0.started = .now }
+        if raftRate >= Self.raftThreads && maxHeldRaft >= Self.raftThreads {
+            for part in 0..<Self.raftThreads {
+                done.enter()
+                Thread { [self] in
+                    floodRaft(part: part)
+                    done.leave()
+                }.start()
+            }
+        }
+        if slowloris > 0 {
             done.enter()
             Thread { [self] in
-                floodRaft(part: part)
+                holdSlowloris()
                 done.leave()
             }.start()
         }
-        done.enter()
-        Thread { [self] in
-            holdSlowloris()
-            done.leave()
-        }.start()
     }
 
-    /// Stops both floods, waits for their threads (at most 10 s) and returns what they did.
+    /// Stops both floods, waits for their threads (at most 10 s) and returns what they did. Calling it
+    /// again returns the same figures.
     @discardableResult
-    func stop() -> Figures {
-        running.withLockedValue { $0 = false }
+    public func stop() -> Figures {
+        let stopped = ContinuousClock.now
+        let wasRunning = locked { flood -> Bool in
+            defer { flood.running = false }
+            return flood.running
+        }
         _ = done.wait(timeout: .now() + 10)
-        let raft = raftFigures.withLockedValue { $0.values }
-        return figures.withLockedValue { figures in
-            figures.raftAttempts = raft.reduce(0) { $0 + $1.attempts }
-            figures.raftConnectFailures = raft.reduce(0) { $0 + $1.failures }
-            return figures
+        return locked { flood in
+            flood.figures.raftAttempts = flood.raftFigures.values.reduce(0) { $0 + $1.attempts }
+            flood.figures.raftConnectFailures = flood.raftFigures.values.reduce(0) { $0 + $1.failures }
+            if wasRunning, let started = flood.started {
+                let elapsed = started.duration(to: stopped)
+                flood.figures.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            }
+            return flood.figures
         }
     }
 
-    private var isRunning: Bool { running.withLockedValue { $0 } }
+    private func locked<T>(_ body: (ConnectionFlood) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(self)
+    }
+
+    private var isRunning: Bool { locked { $0.running } }
 
     /// One raft thread's share: `raftRate / raftThreads` attempts per second from its 10 addresses.
     private func floodRaft(part: Int) {
@@ -103,20 +152,20 @@ final class ConnectionFlood: @unchecked Sendable {
             while attempts < due, budget > 0 {
                 attempts += 1
                 budget -= 1
-                guard let fd = RawSocket.connectNonBlocking(
+                guard let fd = LoopbackSocket.connectNonBlocking(
                     port: raftPort, source: "127.0.0.\(10 + part * 10 + attempts % 10)") else {
                     failures += 1
                     continue
                 }
-                if held[next] >= 0 { RawSocket.abort(held[next]) }
+                if held[next] >= 0 { LoopbackSocket.abort(held[next]) }
                 held[next] = fd
                 next = (next + 1) % held.count
                 if attempts % 2 == 0 { garbageDue.append(fd) }
             }
-            raftFigures.withLockedValue { $0[part] = (attempts, failures) }
+            locked { $0.raftFigures[part] = (attempts, failures) }
             usleep(1000)
         }
-        for fd in held where fd >= 0 { RawSocket.abort(fd) }
+        for fd in held where fd >= 0 { LoopbackSocket.abort(fd) }
     }
 
     private func holdSlowloris() {
@@ -135,7 +184,7 @@ final class ConnectionFlood: @unchecked Sendable {
             var budget = opened < sockets.count ? 10 : reopenPerTick
             for slot in sockets.indices where sockets[slot] < 0 && budget > 0 {
                 budget -= 1
-                guard let fd = RawSocket.connectNonBlocking(port: httpPort, source: "127.0.0.\(40 + slot % 20)") else { continue }
+                guard let fd = LoopbackSocket.connectNonBlocking(port: httpPort, source: "127.0.0.\(40 + slot % 20)") else { continue }
                 sockets[slot] = fd
                 sent[slot] = 0
                 opened += 1
@@ -155,7 +204,7 @@ final class ConnectionFlood: @unchecked Sendable {
                     if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && poller.revents & Int16(POLLERR | POLLHUP) == 0 {
                         continue
                     }
-                    RawSocket.abort(sockets[slot])
+                    LoopbackSocket.abort(sockets[slot])
                     sockets[slot] = -1
                     closed += 1
                 }
@@ -175,13 +224,13 @@ final class ConnectionFlood: @unchecked Sendable {
                     if send(sockets[slot], &byte, 1, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) == 1 { sent[slot] += 1 }
                 }
             }
-            figures.withLockedValue {
-                $0.slowlorisOpened = opened
-                $0.slowlorisClosedByServer = closed
-                $0.slowlorisMostOpen = mostOpen
+            locked {
+                $0.figures.slowlorisOpened = opened
+                $0.figures.slowlorisClosedByServer = closed
+                $0.figures.slowlorisMostOpen = mostOpen
             }
             usleep(5000)
         }
-        for fd in sockets where fd >= 0 { RawSocket.abort(fd) }
+        for fd in sockets where fd >= 0 { LoopbackSocket.abort(fd) }
     }
 }

@@ -1,0 +1,106 @@
+import Foundation
+import RaftcastClient
+
+/// Asks one node `GET /v1/cluster` about ten times a second on a thread of its own (so a slow node does
+/// not delay the polls of the others) and keeps every answer's latency and every failure: no answer
+/// within the request timeout, an answer other than 200 with a ``ClusterStatusReport``, a role, leader
+/// or term other than the node's `baseline`, an answer slower than `bound`.
+final class ClusterStatusPoller: @unchecked Sendable {
+    /// What the polls of one node saw.
+    struct Summary: Sendable {
+        var polls = 0
+        /// Milliseconds of every answer (any status), in the order received.
+        var latencies: [Double] = []
+        var noAnswer = 0
+        var non200 = 0
+        var changed = 0
+        var overBound = 0
+        /// The first failures, described ("at 12.3 s: answered 503").
+        var failures: [String] = []
+
+        var failureCount: Int { noAnswer + non200 + changed + overBound }
+    }
+
+    let port: Int
+    let baseline: ClusterStatusReport
+    let interval: Duration
+    let timeout: Duration
+    let bound: Duration
+    private let lock = NSLock()
+    private var running = true
+    private var summary = Summary()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(port: Int, baseline: ClusterStatusReport, interval: Duration, timeout: Duration, bound: Duration) {
+        self.port = port
+        self.baseline = baseline
+        self.interval = interval
+        self.timeout = timeout
+        self.bound = bound
+    }
+
+    /// Starts polling; times in failure descriptions count from `origin`.
+    func start(origin: ContinuousClock.Instant) {
+        Thread { [self] in
+            poll(origin: origin)
+            done.signal()
+        }.start()
+    }
+
+    /// Stops polling, waits for the poll under way (at most the request timeout and a second) and returns
+    /// what the polls saw.
+    func stop() -> Summary {
+        lock.withLock { running = false }
+        _ = done.wait(timeout: .now() + .milliseconds(Int(timeout.milliseconds) + 1000))
+        return lock.withLock { summary }
+    }
+
+    private var isRunning: Bool { lock.withLock { running } }
+
+    private func poll(origin: ContinuousClock.Instant) {
+        var next = ContinuousClock.now
+        while isRunning {
+            let asked = ContinuousClock.now
+            let answer = Result { () throws(HTTPFetch.Failure) -> HTTPFetch.Response in
+                try HTTPFetch.request(host: "127.0.0.1", port: port, path: "/v1/cluster", timeout: timeout)
+            }
+            let took = asked.duration(to: .now)
+            record(answer, took: took, at: origin.duration(to: asked))
+            // Pacing of the measurement: the next poll is due one interval after this one started.
+            next = max(next + interval, .now)
+            while isRunning, ContinuousClock.now < next { usleep(5_000) }
+        }
+    }
+
+    private func record(_ answer: Result<HTTPFetch.Response, HTTPFetch.Failure>, took: Duration, at: Duration) {
+        let when = String(format: "at %.1f s", at.milliseconds / 1000)
+        var failure: String?
+        lock.withLock {
+            summary.polls += 1
+            switch answer {
+            case .failure(let reason):
+                summary.noAnswer += 1
+                failure = "\(when): no answer (\(reason))"
+            case .success(let response):
+                summary.latencies.append(took.milliseconds)
+                if took > bound {
+                    summary.overBound += 1
+                    failure = "\(when): answered in \(Int(took.milliseconds.rounded())) ms"
+                }
+                guard response.status == 200,
+                      let report = try? JSONDecoder().decode(ClusterStatusReport.self, from: Data(response.body))
+                else {
+                    summary.non200 += 1
+                    failure = "\(when): answered \(response.status)"
+                    break
+                }
+                if report.role != baseline.role || report.leader != baseline.leader || report.term != baseline.term {
+                    summary.changed += 1
+                    failure = "\(when): role \(report.role), leader \(report.leader ?? "none"), term \(report.term) "
+                        + "(was \(baseline.role), \(baseline.leader ?? "none"), \(baseline.term))"
+                }
+            }
+            if let failure, summary.failures.count < 10 { summary.failures.append(failure) }
+        }
+    }
+}
