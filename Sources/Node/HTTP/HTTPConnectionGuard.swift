@@ -19,7 +19,9 @@ import Transport
 ///     │ none
 ///     ▼
 ///  busy: the router reads the body and answers (not evictable); `GET /v1/events` needs one of the
-///  HTTPStreamBudget's streams (503 `too-many-streams` when none is left), given back when it ends
+///  HTTPStreamBudget's streams (503 `too-many-streams` when none is left), given back when it ends;
+///  an error answered before the body was read (a refused write) goes out with `Connection: close`
+///  and the connection closes once it is written
 /// ```
 final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -38,6 +40,10 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var started = false
     /// Requests whose head was read and whose response has not ended.
     private var inFlight = 0
+    /// The current request's body has been read to its end.
+    private var requestBodyEnded = true
+    /// An error was answered before the body was read: close once its answer is written.
+    private var closeAfterResponse = false
     /// A refusal was answered: everything read from now on is dropped; the channel closes once it is flushed.
     private var refusing = false
     private var deadline: Scheduled<Void>?
@@ -79,9 +85,11 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !refusing else { return }
         guard case .head(let head) = unwrapInboundIn(data) else {
+            if case .end = unwrapInboundIn(data) { requestBodyEnded = true }
             context.fireChannelRead(data)
             return
         }
+        requestBodyEnded = false
         deadline?.cancel()
         deadline = nil
         inFlight += 1
@@ -102,6 +110,25 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if !refusing, case .head(var response) = unwrapOutboundIn(data), response.status.code >= 400, !requestBodyEnded {
+            // An error answered before the body was read (a refused write): the client may still be
+            // pushing megabytes that nothing will read. Say so and close once the answer is out, so the
+            // client stops at once instead of at its timeout.
+            closeAfterResponse = true
+            response.headers.replaceOrAdd(name: "connection", value: "close")
+            context.write(wrapOutboundOut(.head(response)), promise: promise)
+            return
+        }
+        if closeAfterResponse, case .end = unwrapOutboundIn(data) {
+            closeAfterResponse = false
+            refusing = true
+            let channel = context.channel
+            let done = context.eventLoop.makePromise(of: Void.self)
+            if let promise { done.futureResult.cascade(to: promise) }
+            context.writeAndFlush(data, promise: done)
+            done.futureResult.whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
         context.write(data, promise: promise)
         guard case .end = unwrapOutboundIn(data), !refusing else { return }
         releaseStream()
