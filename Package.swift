@@ -172,7 +172,7 @@ let package = Package(
 
         // Helpers shared by the test suites (running tools and the built binary, `eventually`, the
         // data-driven file runner, hostile clients) and by raftcast-bench's flood benchmark; not shipped.
-        .target(name: "TestSupport", path: "Sources/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["RaftcastClient"], path: "Sources/TestSupport"),
 
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),

@@ -77,50 +77,27 @@ final class ConnectionFloodTests: XCTestCase {
             headers: ["Content-Type": "application/json"])
         XCTAssertEqual(started.status, 202, started.text)
 
+        // Meanwhile every node answers /v1/cluster (within the request timeout), and keeps the role, leader
+        // and term it had before. How fast it answers is the benchmark's figure (scripts/bench-flood.sh).
+        let pollers = try cluster.ids.map { id in
+            ClusterStatusPoller(
+                port: cluster.httpPorts[cluster.index(of: id)], baseline: try XCTUnwrap(cluster.report(id)),
+                interval: .milliseconds(100), timeout: pollTimeout, bound: pollTimeout)
+        }
         let index = cluster.index(of: leader)
         let client = ConnectionFlood(raftPort: cluster.raftPorts[index], httpPort: cluster.httpPorts[index])
         addTeardownBlock { client.stop() }  // runs before the cluster's teardown
         client.start()
-        // Meanwhile every node answers /v1/cluster (within the request timeout), and the leader keeps its
-        // role and term. How fast it answers is the benchmark's figure (scripts/bench-flood.sh).
-        var failures: [String] = []
-        var slowest: [String: Duration] = [:]
-        var polls = 0
         let start = ContinuousClock.now
-        while ContinuousClock.now - start < floodDuration {
-            for id in cluster.ids {
-                let asked = ContinuousClock.now
-                let answer = Result { () throws(HTTPFetch.Failure) -> HTTPFetch.Response in
-                    try HTTPFetch.request(host: "127.0.0.1", port: cluster.httpPorts[cluster.index(of: id)], path: "/v1/cluster",
-                                          timeout: pollTimeout)
-                }
-                let took = ContinuousClock.now - asked
-                polls += 1
-                slowest[id] = max(slowest[id] ?? .zero, took)
-                let at = ContinuousClock.now - start
-                let report: ClusterStatusReport
-                switch answer {
-                case .failure(let failure):
-                    failures.append("\(id) at \(at): no answer within \(pollTimeout) (\(failure))")
-                    continue
-                case .success(let response):
-                    guard response.status == 200,
-                          let decoded = try? JSONDecoder().decode(ClusterStatusReport.self, from: Data(response.body))
-                    else {
-                        failures.append("\(id) at \(at): answered \(response.status)")
-                        continue
-                    }
-                    report = decoded
-                }
-                if report.leader != leader || report.term != before.term || (id == leader) != (report.role == "leader") {
-                    failures.append("\(id) at \(at): role \(report.role), leader \(report.leader ?? "none"), term \(report.term)")
-                }
-            }
-            // Pacing of the measurement, not synchronisation: about ten rounds a second.
-            usleep(100_000)
-        }
+        for poller in pollers { poller.start(origin: start) }
+        // Pacing of the measurement, not synchronisation: the flood lasts `floodDuration`.
+        while ContinuousClock.now - start < floodDuration { usleep(100_000) }
+        let summaries = pollers.map { $0.stop() }
         let figures = client.stop()
-        print("flood: \(figures); /v1/cluster polls \(polls), slowest \(slowest); leader \(leader); files \(cluster.directory.path)")
+        let failures = zip(cluster.ids, summaries).flatMap { id, summary in summary.failures.map { "\(id) \($0)" } }
+        let polls = summaries.map(\.polls)
+        let slowest = summaries.map { $0.latencies.max() ?? 0 }
+        print("flood: \(figures); /v1/cluster polls \(polls), slowest ms \(slowest); leader \(leader); files \(cluster.directory.path)")
         XCTAssertEqual(failures, [], "during the flood")
         XCTAssertGreaterThanOrEqual(figures.raftAttemptsPerSecond, minimumAttemptsPerSecond, "raft-port attempts made: \(figures)")
         XCTAssertGreaterThanOrEqual(figures.slowlorisOpened, 2000, "slowloris connections opened")

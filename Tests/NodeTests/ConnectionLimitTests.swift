@@ -1,6 +1,7 @@
 import Broadcast
 import Foundation
 import Node
+import TestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -76,7 +77,7 @@ final class ConnectionLimitTests: XCTestCase {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure(description: "socket: errno \(errno)") }
         defer { close(fd) }
-        var remote = RawSocket.address("127.0.0.1", port)
+        var remote = LoopbackSocket.address("127.0.0.1", port)
         let connected = withUnsafePointer(to: &remote) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

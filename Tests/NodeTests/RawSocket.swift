@@ -22,24 +22,13 @@ enum RawSocket {
         }
     }
 
-    /// An IPv4 socket address.
-    static func address(_ host: String, _ port: Int) -> sockaddr_in { LoopbackSocket.address(host, port) }
-
-    /// A non-blocking socket bound to `source` and connecting to `127.0.0.1:port` (``LoopbackSocket``).
-    static func connectNonBlocking(port: Int, source: String) -> Int32? {
-        LoopbackSocket.connectNonBlocking(port: port, source: source)
-    }
-
-    /// Closes `fd` with a reset (SO_LINGER 0): no TIME_WAIT is left behind on either side.
-    static func abort(_ fd: Int32) { LoopbackSocket.abort(fd) }
-
     /// Connects (blocking) to `127.0.0.1:port`, sends `bytes`, then reads until the server closes or
     /// `timeout` passes.
     static func exchange(port: Int, send bytes: [UInt8], timeout: Duration) throws -> Exchange {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure(description: "socket: errno \(errno)") }
         defer { close(fd) }
-        var remote = address("127.0.0.1", port)
+        var remote = LoopbackSocket.address("127.0.0.1", port)
         let connected = withUnsafePointer(to: &remote) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
@@ -67,7 +56,7 @@ enum RawSocket {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure(description: "socket: errno \(errno)") }
         defer { close(fd) }
-        var remote = address("127.0.0.1", port)
+        var remote = LoopbackSocket.address("127.0.0.1", port)
         let connected = withUnsafePointer(to: &remote) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

@@ -2,7 +2,6 @@ import Audio
 import Foundation
 import Hummingbird
 import Logging
-import NIOConcurrencyHelpers
 import Raft
 import RaftStorage
 import RaftcastClient

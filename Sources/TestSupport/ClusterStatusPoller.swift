@@ -5,33 +5,33 @@ import RaftcastClient
 /// not delay the polls of the others) and keeps every answer's latency and every failure: no answer
 /// within the request timeout, an answer other than 200 with a ``ClusterStatusReport``, a role, leader
 /// or term other than the node's `baseline`, an answer slower than `bound`.
-final class ClusterStatusPoller: @unchecked Sendable {
+public final class ClusterStatusPoller: @unchecked Sendable {
     /// What the polls of one node saw.
-    struct Summary: Sendable {
-        var polls = 0
+    public struct Summary: Sendable {
+        public var polls = 0
         /// Milliseconds of every answer (any status), in the order received.
-        var latencies: [Double] = []
-        var noAnswer = 0
-        var non200 = 0
-        var changed = 0
-        var overBound = 0
+        public var latencies: [Double] = []
+        public var noAnswer = 0
+        public var non200 = 0
+        public var changed = 0
+        public var overBound = 0
         /// The first failures, described ("at 12.3 s: answered 503").
-        var failures: [String] = []
+        public var failures: [String] = []
 
-        var failureCount: Int { noAnswer + non200 + changed + overBound }
+        public var failureCount: Int { noAnswer + non200 + changed + overBound }
     }
 
-    let port: Int
-    let baseline: ClusterStatusReport
-    let interval: Duration
-    let timeout: Duration
-    let bound: Duration
+    public let port: Int
+    public let baseline: ClusterStatusReport
+    public let interval: Duration
+    public let timeout: Duration
+    public let bound: Duration
     private let lock = NSLock()
     private var running = true
     private var summary = Summary()
     private let done = DispatchSemaphore(value: 0)
 
-    init(port: Int, baseline: ClusterStatusReport, interval: Duration, timeout: Duration, bound: Duration) {
+    public init(port: Int, baseline: ClusterStatusReport, interval: Duration, timeout: Duration, bound: Duration) {
         self.port = port
         self.baseline = baseline
         self.interval = interval
@@ -40,7 +40,7 @@ final class ClusterStatusPoller: @unchecked Sendable {
     }
 
     /// Starts polling; times in failure descriptions count from `origin`.
-    func start(origin: ContinuousClock.Instant) {
+    public func start(origin: ContinuousClock.Instant) {
         Thread { [self] in
             poll(origin: origin)
             done.signal()
@@ -49,7 +49,7 @@ final class ClusterStatusPoller: @unchecked Sendable {
 
     /// Stops polling, waits for the poll under way (at most the request timeout and a second) and returns
     /// what the polls saw.
-    func stop() -> Summary {
+    public func stop() -> Summary {
         lock.withLock { running = false }
         _ = done.wait(timeout: .now() + .milliseconds(Int(timeout.milliseconds) + 1000))
         return lock.withLock { summary }
@@ -103,4 +103,9 @@ final class ClusterStatusPoller: @unchecked Sendable {
             if let failure, summary.failures.count < 10 { summary.failures.append(failure) }
         }
     }
+}
+
+extension Duration {
+    /// The duration in milliseconds, fractions kept.
+    fileprivate var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
 }
