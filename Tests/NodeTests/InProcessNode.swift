@@ -14,20 +14,9 @@ struct InProcessNode {
 
     /// Writes `cluster.yaml` and the secret into `directory`, starts the loop and waits (bounded) until
     /// it leads.
-    static func start(in directory: URL, secret: String, name: String) throws -> InProcessNode {
-        try PrivateFile.write(secret, to: directory.appendingPathComponent("cluster.secret").path)
-        let yaml = """
-            cluster:
-              name: \(name)
-              secret_file: cluster.secret
-              heartbeat_ms: 20
-              election_timeout_ms: [60, 120]
-            nodes:
-              - {id: n1, raft: "127.0.0.1:1", http: "127.0.0.1:2", data_dir: data}
-            """
-        let configPath = directory.appendingPathComponent("cluster.yaml").path
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let cluster = try ClusterConfig.load(path: configPath)
+    /// `settings` are extra lines of cluster.yaml's `cluster:` section (e.g. `max_upload_mb: 1`).
+    static func start(in directory: URL, secret: String, name: String, settings: [String] = []) throws -> InProcessNode {
+        let cluster = try writeConfig(in: directory, secret: secret, name: name, settings: settings)
         let member = cluster.nodes[0]
         let driver = try NodeDriver(
             config: NodeRunner.raftConfig(cluster: cluster, member: member, seed: 1),
@@ -48,6 +37,23 @@ struct InProcessNode {
             throw error
         }
         return InProcessNode(cluster: cluster, loop: loop)
+    }
+
+    /// Writes the one-node `cluster.yaml` (member `n1`) and its secret into `directory`; returns it loaded.
+    static func writeConfig(in directory: URL, secret: String, name: String, settings: [String] = []) throws -> ClusterConfig {
+        try PrivateFile.write(secret, to: directory.appendingPathComponent("cluster.secret").path)
+        let yaml = """
+            cluster:
+              name: \(name)
+              secret_file: cluster.secret
+              heartbeat_ms: 20
+              election_timeout_ms: [60, 120]
+            \(settings.map { "  \($0)\n" }.joined())nodes:
+              - {id: n1, raft: "127.0.0.1:1", http: "127.0.0.1:2", data_dir: data}
+            """
+        let configPath = directory.appendingPathComponent("cluster.yaml").path
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        return try ClusterConfig.load(path: configPath)
     }
 }
 

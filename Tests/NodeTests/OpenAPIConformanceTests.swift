@@ -1,5 +1,6 @@
 import Foundation
 import Node
+import RaftcastClient
 import TestSupport
 import XCTest
 
@@ -85,25 +86,27 @@ final class OpenAPIConformanceTests: XCTestCase {
     }
 
     func testFollowerRedirectsWritesAsDocumented() throws {
-        // On a follower every POST answers 307 (Location, problem body) or 401, valid or not (the leader
+        // On a follower every write answers 307 (Location, problem body) or 401, valid or not (the leader
         // validates): redirects are not followed, and invalid requests are not expected to get a 4xx here.
-        let cluster = try LocalCluster(size: 3)
-        addTeardownBlock { cluster.shutdown() }
-        try cluster.startAll()
-        let leader = try cluster.waitForLeader(among: cluster.ids)
-        let follower = try XCTUnwrap(cluster.ids.first { $0 != leader })
-        let probe = try cluster.http(
-            follower, "POST", "/v1/streams?id=\(Self.exampleStreamID)", body: [1, 2, 3],
-            headers: ["Content-Type": "application/octet-stream"])
+        // The follower is the real API over a backend twin that follows n2, served in this process.
+        let secret = "openapi-follower-secret-0123456789"
+        let twin = BackendTwin()
+        twin.follow("n2", http: "127.0.0.1:8102")
+        let server = try FakeNodeServer.start(in: self, router: try RouteTesting.api(twin: twin, for: self, secret: secret).makeRouter())
+        let token = AdminToken.token(secret: Array(secret.utf8))
+        let probe = try HTTPFetch.request(
+            host: "127.0.0.1", port: server.port, method: "POST", path: "/v1/streams?id=\(Self.exampleStreamID)",
+            headers: ["Content-Type": "application/octet-stream", "Authorization": "Bearer \(token)"], body: [1, 2, 3])
         XCTAssertEqual(probe.status, 307, probe.text)
-        XCTAssertEqual(
-            probe.headers["location"],
-            "http://127.0.0.1:\(cluster.httpPorts[cluster.index(of: leader)])/v1/streams?id=\(Self.exampleStreamID)")
+        XCTAssertEqual(probe.headers["location"], "http://127.0.0.1:8102/v1/streams?id=\(Self.exampleStreamID)")
         let run = try schemathesis(
-            document: PythonTools.openAPIPath, port: cluster.httpPorts[cluster.index(of: follower)], token: cluster.token,
-            methods: ["POST"], extra: ["--max-redirects", "0", "--exclude-checks", "negative_data_rejection"])
+            document: PythonTools.openAPIPath, port: server.port, token: token, methods: ["POST", "DELETE"],
+            extra: ["--max-redirects", "0", "--exclude-checks", "negative_data_rejection"])
         XCTAssertEqual(run.status, 0, run.stdoutText + run.stderrText)
         XCTAssertTrue(run.stdoutText.contains(" passed"), run.stdoutText)
+        XCTAssertTrue(run.stdoutText.contains("Operations:       2 selected"), run.stdoutText)
+        XCTAssertEqual(twin.proposals.count, 0, "a follower proposes nothing")
+        XCTAssertEqual(twin.ingests.count, 0)
     }
 
     func testSchemathesisFindsADocumentThatDisagreesWithTheNode() throws {

@@ -1,11 +1,13 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Node
 import RaftcastClient
 import TestSupport
 import XCTest
 
 /// docs/openapi.yaml: the copy compiled into the node is the file, byte for byte; the file is a valid
-/// OpenAPI document (openapi-spec-validator); a running node serves it at GET /openapi.yaml.
+/// OpenAPI document (openapi-spec-validator); the node's API serves it at GET /openapi.yaml.
 final class OpenAPIDocumentTests: XCTestCase {
     func testCompiledDocumentEqualsTheFileByteForByte() throws {
         let file = try Data(contentsOf: URL(fileURLWithPath: PythonTools.openAPIPath))
@@ -35,15 +37,14 @@ final class OpenAPIDocumentTests: XCTestCase {
         XCTAssertTrue((result.stdoutText + result.stderrText).contains("NoSuchSchema"), result.stdoutText + result.stderrText)
     }
 
-    func testNodeServesTheDocument() throws {
-        let cluster = try LocalCluster(size: 1)
-        addTeardownBlock { cluster.shutdown() }
-        try cluster.start("n1")
-        let response = try cluster.waitFor("GET /openapi.yaml on n1") { () -> HTTPFetch.Response? in
-            try? HTTPFetch.request(host: "127.0.0.1", port: cluster.httpPorts[0], path: "/openapi.yaml")
+    func testNodeServesTheDocument() async throws {
+        let api = try RouteTesting.api(twin: BackendTwin(), for: self, secret: "openapi-document-secret-0123456789")
+        try await Application(router: api.makeRouter()).test(.router) { client in
+            try await client.execute(uri: "/openapi.yaml", method: .get) { response in
+                XCTAssertEqual(response.status, .ok)
+                XCTAssertEqual(response.headers[.contentType], "application/yaml")
+                XCTAssertEqual(Data(buffer: response.body), try Data(contentsOf: URL(fileURLWithPath: PythonTools.openAPIPath)))
+            }
         }
-        XCTAssertEqual(response.status, 200)
-        XCTAssertEqual(response.headers["content-type"], "application/yaml")
-        XCTAssertEqual(Data(response.body), try Data(contentsOf: URL(fileURLWithPath: PythonTools.openAPIPath)))
     }
 }

@@ -30,20 +30,8 @@ final class RaftLoopTests: XCTestCase {
         return node.loop
     }
 
-    /// The entry that starts stream `id` (an MP3-like header; the catalogue checks its structure).
-    private static func streamStart(_ id: CatalogueStreamID) -> [UInt8] {
-        let timeBase = TimeBase(1, 14_112_000)
-        let header = StreamHeader(
-            containerName: "mp3",
-            audio: TrackInfo(
-                kind: .audio, codecID: 86017, codecName: "mp3", sampleRate: 48_000, channelCount: 2, frameSize: 1152,
-                timeBase: timeBase))
-        let start = CatalogueStreamStart(
-            id: id, name: "s\(id)", source: CatalogueSource(fileName: "s\(id).mp3", size: 1, sha256: CatalogueHash.sha256([UInt8(id & 0xff)])),
-            headerRecord: header.encoded(), startClusterTime: ClusterTime(nanoseconds: 5_000_000_000), fragmentSeconds: 2,
-            isPaced: true)
-        return CatalogueEntry.streamStarted(start).encoded()
-    }
+    /// The entry that starts stream `id`, encoded.
+    private static func streamStart(_ id: CatalogueStreamID) -> [UInt8] { CatalogueFixtures.streamStart(id).encoded() }
 
     func testALeadingLoopReportsItselfAndASubscriberStartsFromTheCurrentState() throws {
         let loop = try start()

@@ -28,7 +28,7 @@ final class RouteProblemTests: XCTestCase {
         let node = try InProcessNode.start(in: directory, secret: "route-problem-secret-0123456789", name: "route-problem")
         loop = node.loop
         let api = NodeHTTPAPI(
-            loop: node.loop, metrics: NodeMetrics(), cluster: node.cluster,
+            backend: node.loop, metrics: NodeMetrics(), cluster: node.cluster,
             uploadDirectory: directory.appendingPathComponent("uploads").path)
         return Application(router: api.makeRouter())
     }

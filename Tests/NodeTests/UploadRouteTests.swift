@@ -46,7 +46,7 @@ final class UploadRouteTests: XCTestCase {
         let node = try InProcessNode.start(in: directory, secret: Self.secret, name: "upload-route")
         loop = node.loop
         let api = NodeHTTPAPI(
-            loop: node.loop, metrics: NodeMetrics(), cluster: node.cluster, uploadDirectory: uploads,
+            backend: node.loop, metrics: NodeMetrics(), cluster: node.cluster, uploadDirectory: uploads,
             uploadFileSystem: fileSystem)
         let server = try FakeNodeServer.start(in: self, router: api.makeRouter())
         return (server.port, node.loop)

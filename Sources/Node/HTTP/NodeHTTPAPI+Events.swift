@@ -23,10 +23,10 @@ extension NodeHTTPAPI {
     static let eventBufferLimit = 10_000
 
     func addEventRoutes(to router: Router<BasicRequestContext>) {
-        let loop = self.loop
+        let backend = self.backend
         router.get("v1/events") { _, _ -> Response in
             let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(Self.eventBufferLimit))
-            let subscription = loop.addSubscriber { events in
+            let subscription = backend.addSubscriber { events in
                 for event in events { if let text = Self.serverSentEvent(event) { continuation.yield(text) } }
             }
             continuation.yield(Self.leaderEvent(leader: subscription.leader, term: subscription.term))
@@ -37,7 +37,7 @@ extension NodeHTTPAPI {
                 }
             }
             continuation.onTermination = { _ in
-                loop.removeSubscriber(subscription.token)
+                backend.removeSubscriber(subscription.token)
                 ticker.cancel()
             }
             return Response(

@@ -7,7 +7,7 @@ extension NodeHTTPAPI {
         guard playback != nil || clockSync != nil else { return }
         let playback = self.playback
         let clockSync = self.clockSync
-        let node = loop.report.id
+        let node = backend.report.id
         router.get("v1/playback") { _, _ -> Response in
             Self.json(PlaybackReport(node: node, playback: playback?.snapshot ?? .init(enabled: false), clock: clockSync?.status))
         }

@@ -30,14 +30,14 @@ extension NodeHTTPAPI {
     func addStreamRoutes(to router: Router<BasicRequestContext>) {
         let api = self
         router.get("v1/streams") { _, _ -> Response in
-            let catalogue = api.loop.catalogue
-            let streams = catalogue.streams.map { StreamResource($0, ingest: api.loop.ingestStatus(of: $0.id)) }
+            let catalogue = api.backend.catalogue
+            let streams = catalogue.streams.map { StreamResource($0, ingest: api.backend.ingestStatus(of: $0.id)) }
             return Self.json(["streams": streams])
         }
         router.get("v1/streams/:id") { _, context -> Response in
             switch api.stream(context) {
             case .failure(let problem): return problem.response()
-            case .success(let stream): return Self.json(StreamResource(stream, ingest: api.loop.ingestStatus(of: stream.id)))
+            case .success(let stream): return Self.json(StreamResource(stream, ingest: api.backend.ingestStatus(of: stream.id)))
             }
         }
         router.get("v1/streams/:id/fragments") { _, context -> Response in
@@ -62,7 +62,7 @@ extension NodeHTTPAPI {
             case .failure(let problem): return problem.response()
             case .success(let found): stream = found
             }
-            let outcome = await api.loop.propose(
+            let outcome = await api.backend.propose(
                 CatalogueEntry.streamRemoved(stream: stream.id).encoded(), timeout: Self.proposeTimeout)
             switch outcome {
             case .applied:
@@ -92,7 +92,7 @@ extension NodeHTTPAPI {
         guard let id = StreamIDFormat.parse(text) else {
             return .failure(HTTPProblem(.badRequest, "bad-stream-id", "\"\(text)\" is not a stream id (16 hex digits)"))
         }
-        guard let stream = loop.catalogue.stream(id) else {
+        guard let stream = backend.catalogue.stream(id) else {
             return .failure(HTTPProblem(.notFound, "unknown-stream", "no stream \(StreamIDFormat.string(id)) in the catalogue"))
         }
         return .success(stream)
@@ -104,13 +104,18 @@ extension NodeHTTPAPI {
         guard AdminToken.authorizes(header: request.headers[.authorization], secret: secret) else {
             return HTTPProblem(.unauthorized, "unauthorized", "missing or wrong bearer token").response()
         }
-        guard loop.report.role != "leader" else { return nil }
+        guard backend.report.role != "leader" else { return nil }
         return redirectToLeader(request) ?? HTTPProblem(.serviceUnavailable, "no-leader", "no leader known").response()
     }
 
     /// A 307 to the same path and query on the leader, nil when no leader is known.
     func redirectToLeader(_ request: Request) -> Response? {
-        let report = loop.report
+        Self.redirectToLeader(request, report: backend.report)
+    }
+
+    /// A 307 to the same path and query on the leader `report` names; nil when it names none or this node
+    /// leads.
+    static func redirectToLeader(_ request: Request, report: ClusterStatusReport) -> Response? {
         guard let http = report.leaderHTTP, report.role != "leader" else { return nil }
         let query = request.uri.query.map { "?\($0)" } ?? ""
         return HTTPProblem(.temporaryRedirect, "not-leader", "not the leader; the leader is \(report.leader ?? "?")")
@@ -183,7 +188,7 @@ extension NodeHTTPAPI {
             expectedFragmentCount: total, isPaced: paced, isUpload: isUpload)
         let location = "/v1/streams/\(StreamIDFormat.string(id))"
         let accepted = IngestAccepted(id: StreamIDFormat.string(id), location: location, totalFragments: total)
-        let started = await loop.startIngest(ingestRequest)
+        let started = await backend.startIngest(ingestRequest)
         // The upload is only kept for a session that reads it (which removes it when its stream ends).
         if isUpload {
             switch started {

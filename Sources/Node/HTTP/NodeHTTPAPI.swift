@@ -34,7 +34,7 @@ public struct NodeHTTPAPI: Sendable {
     /// Largest proposal body accepted.
     public static let maxProposalBytes = 16 << 20
 
-    let loop: RaftLoop
+    let backend: any NodeBackend
     let metrics: NodeMetrics
     let secret: [UInt8]
     let cluster: ClusterConfig
@@ -43,15 +43,16 @@ public struct NodeHTTPAPI: Sendable {
     let clockSync: ClockSyncService?
     let debugPropose: Bool
 
-    /// The API of the node running `loop`; uploads are stored in `uploadDirectory` (on `uploadFileSystem`).
+    /// The API of the node behind `backend` (its ``RaftLoop``); uploads are stored in `uploadDirectory` (on
+    /// `uploadFileSystem`).
     /// `GET /v1/playback` is served when `playback` or `clockSync` is given, `POST /v1/debug/propose` only
     /// with `debugPropose`.
     public init(
-        loop: RaftLoop, metrics: NodeMetrics, cluster: ClusterConfig, uploadDirectory: String,
+        backend: any NodeBackend, metrics: NodeMetrics, cluster: ClusterConfig, uploadDirectory: String,
         uploadFileSystem: any UploadFileSystem = POSIXUploadFileSystem(),
         playback: PlaybackService? = nil, clockSync: ClockSyncService? = nil, debugPropose: Bool = false
     ) {
-        self.loop = loop
+        self.backend = backend
         self.metrics = metrics
         self.secret = cluster.secret
         self.cluster = cluster
@@ -70,11 +71,11 @@ public struct NodeHTTPAPI: Sendable {
         addStreamRoutes(to: router)
         addEventRoutes(to: router)
         addPlaybackRoute(to: router)
-        let loop = self.loop
+        let backend = self.backend
         let metrics = self.metrics
         let secret = self.secret
         router.get("v1/cluster") { _, _ -> Response in
-            Self.json(loop.report)
+            Self.json(backend.report)
         }
         router.get("metrics") { _, _ -> Response in
             Response(
@@ -94,39 +95,28 @@ public struct NodeHTTPAPI: Sendable {
                 ).response()
             }
             guard AdminToken.authorizes(header: request.headers[.authorization], secret: secret) else {
-                return Self.error(.unauthorized, "missing or wrong bearer token")
+                return HTTPProblem(.unauthorized, "unauthorized", "missing or wrong bearer token").response()
             }
-            let leader = loop.report
-            if leader.role != "leader" {
-                if let http = leader.leaderHTTP {
-                    var response = Self.error(.temporaryRedirect, "not the leader; the leader is \(leader.leader ?? "?")")
-                    response.headers[.location] = "http://\(http)/v1/debug/propose"
-                    return response
-                }
-                return Self.error(.serviceUnavailable, "no leader known")
+            if let redirect = Self.redirectToLeader(request, report: backend.report) { return redirect }
+            guard backend.report.role == "leader" else {
+                return HTTPProblem(.serviceUnavailable, "no-leader", "no leader known").response()
             }
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: Self.maxProposalBytes)
             } catch {
-                return Self.error(.contentTooLarge, "body larger than \(Self.maxProposalBytes) bytes")
+                return HTTPProblem(.contentTooLarge, "too-large", "body larger than \(Self.maxProposalBytes) bytes").response()
             }
-            let outcome = await loop.propose(Array(buffer: body), timeout: Self.proposeTimeout)
-            switch outcome {
+            switch await backend.propose(Array(buffer: body), timeout: Self.proposeTimeout) {
             case .applied(let index, let term):
                 return Self.json(["index": index, "term": term])
-            case .notLeader(let leaderID):
-                let report = loop.report
-                if let http = report.leaderHTTP {
-                    var response = Self.error(.temporaryRedirect, "not the leader; the leader is \(leaderID ?? "?")")
-                    response.headers[.location] = "http://\(http)/v1/debug/propose"
-                    return response
-                }
-                return Self.error(.serviceUnavailable, "no leader known")
+            case .notLeader:
+                return Self.redirectToLeader(request, report: backend.report)
+                    ?? HTTPProblem(.serviceUnavailable, "no-leader", "no leader known").response()
             case .timedOut:
-                return Self.error(.serviceUnavailable, "not applied within \(Self.proposeTimeout)")
+                return HTTPProblem(.serviceUnavailable, "no-quorum", "not applied within \(Self.proposeTimeout)").response()
             case .refused(let reason):
-                return Self.error(.serviceUnavailable, reason)
+                return HTTPProblem(.serviceUnavailable, "refused", reason).response()
             }
         }
         routes.record(router)
@@ -145,7 +135,4 @@ public struct NodeHTTPAPI: Sendable {
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        json(["error": message], status: status)
-    }
 }

@@ -129,7 +129,7 @@ public struct NodeRunner: Sendable {
             node: member.id, audioDevice: member.audioDevice, dataDirectory: member.dataDirectory, events: loop,
             time: clockSync, logger: logger)
         let api = NodeHTTPAPI(
-            loop: loop, metrics: metrics, cluster: cluster, uploadDirectory: uploadDirectory, playback: playback,
+            backend: loop, metrics: metrics, cluster: cluster, uploadDirectory: uploadDirectory, playback: playback,
             clockSync: clockSync, debugPropose: enableDebugPropose)
         if enableDebugPropose { logger.warning("POST /v1/debug/propose is enabled (--enable-debug-propose): tests and benchmarks only") }
         var httpLogger = logger

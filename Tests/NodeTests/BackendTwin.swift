@@ -1,0 +1,124 @@
+import Broadcast
+import Foundation
+import Node
+import RaftcastClient
+
+/// An in-memory ``NodeBackend`` for the route tests: a status report the test sets (a follower that knows
+/// its leader, a node without one), a catalogue the proposals it accepts are applied to, every proposal
+/// and ingest request recorded, and a scripted answer for both. Subscribers get each applied change.
+final class BackendTwin: NodeBackend, @unchecked Sendable {
+    private let lock = NSLock()
+    private var state = State()
+
+    private struct State {
+        var report: ClusterStatusReport
+        var catalogue = Catalogue()
+        var ingestStatuses: [CatalogueStreamID: IngestStatus] = [:]
+        var proposals: [[UInt8]] = []
+        var ingests: [IngestRequest] = []
+        /// nil: apply the proposal to the catalogue and answer `.applied`.
+        var proposalAnswer: ProposalOutcome?
+        var ingestAnswer: IngestStartResult = .started
+        /// Set: the next proposal finds leadership lost to this member (id, HTTP address).
+        var leadershipLostTo: (id: String, http: String)?
+        var subscribers: [UInt64: @Sendable ([NodeEvent]) -> Void] = [:]
+        var nextToken: UInt64 = 0
+
+        init() {
+            report = BackendTwin.report(role: "leader", leader: "n1", leaderHTTP: "127.0.0.1:8101")
+        }
+    }
+
+    /// A report of node `n1` in `role`, naming `leader` (at `leaderHTTP`), term 3.
+    static func report(role: String, leader: String?, leaderHTTP: String?) -> ClusterStatusReport {
+        ClusterStatusReport(
+            id: "n1", role: role, term: 3, leader: leader, leaderHTTP: leaderHTTP, commitIndex: 0, appliedIndex: 0,
+            lastLogIndex: 0, snapshotIndex: 0, appliedCount: 0, appliedHash: String(repeating: "0", count: 16), peers: [])
+    }
+
+    private func locked<T>(_ body: (inout State) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&state)
+    }
+
+    /// Makes this node a follower of `leader` at `http`, or one that knows no leader (`nil`).
+    func follow(_ leader: String?, http: String?) {
+        locked { $0.report = Self.report(role: "follower", leader: leader, leaderHTTP: http) }
+    }
+
+    /// Answers every later proposal with `answer` (nil: apply and answer `.applied`).
+    func answerProposals(with answer: ProposalOutcome?) { locked { $0.proposalAnswer = answer } }
+
+    /// The next proposal finds that this node lost its leadership to `leader` (at `http`) meanwhile.
+    func loseLeadershipAtNextProposal(to leader: String, http: String) {
+        locked { $0.leadershipLostTo = (leader, http) }
+    }
+
+    /// Answers every later ingest request with `answer`.
+    func answerIngests(with answer: IngestStartResult) { locked { $0.ingestAnswer = answer } }
+
+    /// Applies `entry` as if committed now.
+    func commit(_ entry: CatalogueEntry) { _ = locked { Self.apply(entry.encoded(), to: &$0) } }
+
+    /// The proposals received, in order.
+    var proposals: [[UInt8]] { locked { $0.proposals } }
+    /// The ingest requests received, in order.
+    var ingests: [IngestRequest] { locked { $0.ingests } }
+
+    // MARK: NodeBackend
+
+    var report: ClusterStatusReport { locked { $0.report } }
+    var catalogue: Catalogue { locked { $0.catalogue } }
+
+    func ingestStatus(of stream: CatalogueStreamID) -> IngestStatus? { locked { $0.ingestStatuses[stream] } }
+
+    func propose(_ data: [UInt8], timeout: Duration) async -> ProposalOutcome {
+        locked { state in
+            state.proposals.append(data)
+            if let leader = state.leadershipLostTo {
+                state.leadershipLostTo = nil
+                state.report = Self.report(role: "follower", leader: leader.id, leaderHTTP: leader.http)
+                return .notLeader(leader: leader.id)
+            }
+            return state.proposalAnswer ?? Self.apply(data, to: &state)
+        }
+    }
+
+    func startIngest(_ request: IngestRequest) async -> IngestStartResult {
+        locked { state in
+            state.ingests.append(request)
+            return state.ingestAnswer
+        }
+    }
+
+    func addSubscriber(_ handler: @escaping @Sendable ([NodeEvent]) -> Void) -> (
+        token: UInt64, catalogue: Catalogue, leader: String?, term: UInt64
+    ) {
+        locked { state in
+            state.nextToken += 1
+            state.subscribers[state.nextToken] = handler
+            return (state.nextToken, state.catalogue, state.report.leader, state.report.term)
+        }
+    }
+
+    func removeSubscriber(_ token: UInt64) { _ = locked { $0.subscribers.removeValue(forKey: token) } }
+
+    /// Applies `data` at the next log index; the subscribers get the change (under the lock, as the loop
+    /// delivers on one thread: they only enqueue).
+    private static func apply(_ data: [UInt8], to state: inout State) -> ProposalOutcome {
+        state.report.lastLogIndex += 1
+        state.report.commitIndex = state.report.lastLogIndex
+        state.report.appliedIndex = state.report.lastLogIndex
+        let index = state.report.lastLogIndex
+        if let entry = try? CatalogueEntry(decoding: data[...]) {
+            let event = state.catalogue.apply(entry: entry, at: index, term: state.report.term)
+            if event.changedCatalogue {
+                let change = CatalogueChange(
+                    event: event, logIndex: index, stream: state.catalogue.stream(entry.stream), fragmentRecord: nil)
+                for subscriber in state.subscribers.values { subscriber([.catalogue(change)]) }
+            }
+        }
+        return .applied(index: index, term: state.report.term)
+    }
+}
