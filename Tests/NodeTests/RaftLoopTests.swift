@@ -8,7 +8,7 @@ import TestSupport
 import XCTest
 
 /// The Raft loop in this process (one node, in-memory log), without HTTP or sockets: proposals are
-/// applied in order and answered once applied, subscribers see every change exactly once and in log
+/// applied in order and answered once applied and published, subscribers see every change exactly once and in log
 /// order, a removed subscriber hears nothing more, and a stop ends the thread and refuses new work.
 final class RaftLoopTests: XCTestCase {
     private var loop: RaftLoop?
@@ -56,19 +56,16 @@ final class RaftLoopTests: XCTestCase {
             switch await loop.propose(Self.streamStart(CatalogueStreamID(value + 1)), timeout: .seconds(5)) {
             case .applied(let index, let term):
                 XCTAssertEqual(term, loop.report.term)
+                // Answered only once the iteration that applied it is published: the caller reads it at once.
+                XCTAssertNotNil(loop.catalogue.stream(CatalogueStreamID(value + 1)), "proposal \(value) applied but not published")
+                XCTAssertGreaterThanOrEqual(loop.report.appliedIndex, index)
                 indexes.append(index)
             case let other:
                 return XCTFail("proposal \(value): \(other)")
             }
         }
         XCTAssertEqual(indexes, Array(indexes[0]..<indexes[0] + 20), "consecutive log indexes, in proposal order")
-        // The published catalogue follows at the end of the loop's iteration (a proposal is answered
-        // as soon as the driver applied it).
-        let ids = try await eventually("the catalogue published", timeout: .seconds(5)) { () -> [CatalogueStreamID]? in
-            let ids = loop.catalogue.streams.map(\.id)
-            return ids.count == 20 ? ids : nil
-        }
-        XCTAssertEqual(ids, (1...20).map { CatalogueStreamID($0) })
+        XCTAssertEqual(loop.catalogue.streams.map(\.id), (1...20).map { CatalogueStreamID($0) })
         let all = try await eventually("every change published", timeout: .seconds(5)) { () -> [UInt64]? in
             let got = seen.withLockedValue { $0 }
             return got.count >= indexes.count ? got : nil

@@ -5,12 +5,16 @@ import Raft
 import RaftcastClient
 
 /// The leader's running ingests, owned and driven by the ``RaftLoop`` thread: one ``IngestSession`` per
-/// stream, fed with what the log commits, proposing straight into the core.
+/// stream, fed with what the log commits, proposing straight into the core. The loop only reports what
+/// happened; every ingest decision is made here.
 ///
 /// - ``start(_:catalogue:)`` opens the file and starts (or resumes, or joins) a session;
-/// - ``pump(now:propose:)`` runs every session until it waits (budget, pacing) or ends;
-/// - ``applied(_:catalogue:now:)`` hands every committed catalogue change to every session;
-/// - ``leadershipLost(leader:)`` stops them all (the next leader resumes: the client re-posts an upload, and
+/// - ``drive(appliedIndex:catalogue:now:propose:)`` resumes library streams once this leader's first entry
+///   is applied, then runs every session until it waits (budget, pacing) or ends (``pump(now:propose:)``);
+/// - ``committed(_:catalogue:now:)`` hands every committed catalogue change to every session and removes
+///   the uploads of streams that are over;
+/// - ``leadershipGained(firstIndex:)`` and ``leadershipLost(leader:)`` follow the node's role; losing it
+///   stops every session (the next leader resumes: the client re-posts an upload, and
 ///   ``resumeFromLibrary(catalogue:)`` restarts streams whose source is in the media library by itself).
 ///
 /// Not `Sendable`: sessions hold their fragment sources; one thread drives it.
@@ -31,14 +35,60 @@ final class IngestCoordinator {
     private let playoutDelay: Duration
     private let maxUncommittedBytes: Int
     private let library: MediaLibrary?
+    /// Where the HTTP API stores uploads (`<id>.upload`); nil when nothing is uploaded here.
+    private let uploadDirectory: String?
     private let onMessage: (String) -> Void
+    /// While leading: the index of this term's first entry; library streams resume once it is applied.
+    private var leaderTermStart: UInt64?
 
-    /// A coordinator; `onMessage` hears one line per session start and stop (the node logs it).
-    init(playoutDelay: Duration, maxUncommittedBytes: Int, library: MediaLibrary?, onMessage: @escaping (String) -> Void) {
+    /// A coordinator; `onMessage` hears one line per session start and stop (the node logs it). Uploads in
+    /// `uploadDirectory` are removed once their stream is over.
+    init(
+        playoutDelay: Duration, maxUncommittedBytes: Int, library: MediaLibrary?, uploadDirectory: String? = nil,
+        onMessage: @escaping (String) -> Void
+    ) {
         self.playoutDelay = playoutDelay
         self.maxUncommittedBytes = maxUncommittedBytes
         self.library = library
+        self.uploadDirectory = uploadDirectory
         self.onMessage = onMessage
+    }
+
+    /// This node leads from now on; its term's first entry is at `firstIndex`. (Nothing when it already led.)
+    func leadershipGained(firstIndex: UInt64) {
+        if leaderTermStart == nil { leaderTermStart = firstIndex }
+    }
+
+    /// On the leader: resumes the library's unfinished streams once this term's first entry is applied
+    /// (`appliedIndex`), then runs the sessions (``pump(now:propose:)``). Returns true when something was
+    /// proposed.
+    func drive(
+        appliedIndex: UInt64, catalogue: Catalogue, now: ClusterTime, propose: ([UInt8]) -> Result<UInt64, ProposalError>
+    ) -> Bool {
+        if let start = leaderTermStart, appliedIndex >= start { resumeFromLibrary(catalogue: catalogue) }
+        guard isActive else { return false }
+        var proposed = false
+        pump(now: now) { payload in
+            let result = propose(payload)
+            if case .success = result { proposed = true }
+            return result
+        }
+        return proposed
+    }
+
+    /// Hands committed changes to the sessions (when cluster time is known), and removes the upload of
+    /// every stream that ended, failed or was removed.
+    func committed(_ changes: [CatalogueChange], catalogue: Catalogue, now: ClusterTime?) {
+        if let now { applied(changes, catalogue: catalogue, now: now) }
+        guard let uploadDirectory else { return }
+        for change in changes {
+            switch change.event {
+            case .streamEnded(let id, _), .streamRemoved(let id), .streamFailed(let id, _, _):
+                let path = (uploadDirectory as NSString).appendingPathComponent("\(StreamIDFormat.string(id)).upload")
+                try? FileManager.default.removeItem(atPath: path)
+            default: break
+            }
+        }
     }
 
     /// True when a session runs.
@@ -139,6 +189,7 @@ final class IngestCoordinator {
         }
         running = [:]
         notInLibrary = []
+        leaderTermStart = nil
     }
 
     /// Starts sessions for streams that are not complete, not being ingested, and whose source is in the

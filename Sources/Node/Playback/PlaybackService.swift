@@ -55,7 +55,8 @@ public final class PlaybackService: Service {
     private let localClock: any MonotonicClock
     private let configuration: PlaybackEngine.Configuration
     private let logger: Logger
-    private let inbox = PlaybackInbox()
+    /// Events posted by the Raft thread, and the stop request.
+    private let inbox = ThreadMailbox<NodeEvent>()
     private let published: Mutex<Snapshot>
     private let started = Mutex(false)
 
@@ -93,7 +94,7 @@ public final class PlaybackService: Service {
         guard first else { return }
         let thread = Thread { [self] in
             play()
-            inbox.finished()
+            inbox.finish()
         }
         thread.name = "playback"
         thread.start()
@@ -157,7 +158,7 @@ public final class PlaybackService: Service {
         }
         let feed = PlaybackFeed(engine: engine, events: events, logger: logger)
         let inbox = self.inbox
-        let subscription = events.subscribe { batch in inbox.post(batch) }
+        let subscription = events.subscribe { batch in inbox.post(contentsOf: batch) }
         feed.replay(subscription.catalogue, clusterNow: time.clusterNow())
         logger.info("playback started", metadata: [
             "device": "\(device)", "streams": "\(subscription.catalogue.streams.count)",
@@ -188,67 +189,5 @@ public final class PlaybackService: Service {
     private func fail(_ message: String) {
         logger.error("\(message)")
         published.withLock { $0.error = message }
-    }
-}
-
-/// The playback thread's inbox: events posted by the Raft thread, a stop request, and the thread's end.
-final class PlaybackInbox: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var events: [NodeEvent] = []  // guarded by `condition`
-    private var stopRequested = false
-    private var isFinished = false
-    private var finishWaiters: [CheckedContinuation<Void, Never>] = []
-
-    /// Queues events (any thread; never blocks for long); dropped once the thread stops.
-    func post(_ batch: [NodeEvent]) {
-        condition.lock()
-        if !stopRequested && !isFinished { events.append(contentsOf: batch) }
-        condition.signal()
-        condition.unlock()
-    }
-
-    /// Asks the thread to stop.
-    func requestStop() {
-        condition.lock()
-        stopRequested = true
-        condition.signal()
-        condition.unlock()
-    }
-
-    /// The events queued, waiting up to `timeout` for one; nil once a stop is requested.
-    func take(waitingFor timeout: Duration) -> [NodeEvent]? {
-        condition.lock()
-        defer { condition.unlock() }
-        if events.isEmpty && !stopRequested && timeout > .zero {
-            let (seconds, attoseconds) = timeout.components
-            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) * 1e-18))
-        }
-        if stopRequested { return nil }
-        defer { events = [] }
-        return events
-    }
-
-    /// Called by the thread as it exits.
-    func finished() {
-        condition.lock()
-        isFinished = true
-        let waiters = finishWaiters
-        finishWaiters = []
-        condition.unlock()
-        for waiter in waiters { waiter.resume() }
-    }
-
-    /// Returns once the thread has exited.
-    func waitUntilFinished() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            condition.lock()
-            if isFinished {
-                condition.unlock()
-                continuation.resume()
-            } else {
-                finishWaiters.append(continuation)
-                condition.unlock()
-            }
-        }
     }
 }

@@ -5,14 +5,19 @@ import NIOConcurrencyHelpers
 import Raft
 import RaftcastClient
 
-/// Runs a ``NodeDriver`` on a dedicated thread: waits for messages, proposals
-/// or the next tick, steps them in, then handles every Ready (which may block
-/// on fsync). Blocking disk I/O therefore never runs on Swift concurrency's
-/// cooperative pool, and the Raft core is only ever touched by this thread.
+/// Runs a ``NodeDriver`` on a dedicated thread: a thin shell that waits for work, steps it into the
+/// driver, handles every Ready (which may block on fsync) and publishes the result. Blocking disk I/O
+/// therefore never runs on Swift concurrency's cooperative pool, and the Raft core, its storage writes and
+/// the ingest sessions are only ever touched by this thread.
 ///
-/// Other threads talk to it through a locked inbox (``deliver(_:)``,
-/// ``propose(_:timeout:)``, ``requestStop()``) and read the state it publishes
-/// after every iteration (``report``, ``status``).
+/// - In: a ``ThreadMailbox`` of ``Work`` (``deliver(_:)``, ``propose(_:timeout:)``, ``startIngest(_:)``,
+///   ``reportStorageFailure(_:)``; ``requestStop()``).
+/// - Ingest decisions: ``IngestCoordinator`` (the loop tells it what was committed and when the role changed).
+/// - Out: a ``NodeEventHub`` for subscribers, and the state other threads read (``report``, ``status``,
+///   ``ingestStatus(of:)``), published after every iteration. Proposals and ingest starts are answered after
+///   that publication, so a caller that hears "applied" reads a state that holds its entry.
+/// - Reads from other threads go only to what is thread-safe by itself: the published copies, and the log
+///   storage (``fragmentRecord(atLogIndex:)``), never the driver.
 public final class RaftLoop: @unchecked Sendable {
     /// A proposal waiting to be applied.
     struct PendingProposal {
@@ -22,45 +27,34 @@ public final class RaftLoop: @unchecked Sendable {
         var completion: @Sendable (ProposalOutcome) -> Void
     }
 
-    struct QueuedProposal {
-        var data: [UInt8]
-        var deadline: ContinuousClock.Instant
-        var completion: @Sendable (ProposalOutcome) -> Void
-    }
-
-    struct QueuedIngest {
-        var request: IngestRequest
-        var completion: @Sendable (IngestStartResult) -> Void
-    }
-
-    struct Inbox {
-        var messages: [Message] = []
-        var proposals: [QueuedProposal] = []
-        var ingests: [QueuedIngest] = []
-        var stopRequested = false
+    /// What other threads hand to the loop.
+    enum Work {
+        /// A message from a peer.
+        case message(Message)
+        /// A proposal and when it gives up.
+        case proposal(data: [UInt8], deadline: ContinuousClock.Instant, completion: @Sendable (ProposalOutcome) -> Void)
+        /// An ingest to start on this leader.
+        case ingest(IngestRequest, completion: @Sendable (IngestStartResult) -> Void)
         /// A fatal failure found outside the loop (a damaged log entry read for playback or HTTP).
-        var fatal: NodeDriverError?
+        case fatal(NodeDriverError)
     }
 
+    /// What the loop publishes for other threads besides the hub's events.
     struct Published {
         var report: ClusterStatusReport
         var status: Status
-        var catalogue: Catalogue
         var ingestStatuses: [CatalogueStreamID: IngestStatus] = [:]
-        var leader: String?
-        var subscribers: [UInt64: @Sendable ([NodeEvent]) -> Void] = [:]
-        var nextSubscriber: UInt64 = 0
-        var stopped = false
         var failure: NodeDriverError?
-        var stopWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     /// Decides the message's network fate: returns true when the transport accepted it.
     public typealias Sender = @Sendable (Message) -> Bool
 
-    private let condition = NSCondition()
-    private var inbox = Inbox()  // guarded by `condition`
+    private let mailbox = ThreadMailbox<Work>()
     private let published: NIOLockedValueBox<Published>
+    private let hub: NodeEventHub
+    /// The log, read for fragment records on other threads (the storage is thread-safe; the driver is not).
+    private let fragmentStore: CatalogueLogFragmentStore
 
     // Owned by the loop thread only.
     private var driver: NodeDriver
@@ -68,15 +62,14 @@ public final class RaftLoop: @unchecked Sendable {
     private var lastContact: [NodeID: ContinuousClock.Instant] = [:]
     private var lastKnownLeader: NodeID = .none
     private var logger: Logger
-    private var ingest: IngestCoordinator!
+    private let ingest: IngestCoordinator
     /// Events of the current iteration, published with its state.
     private var events: [NodeEvent] = []
-    /// The index of this leader's first entry of its term: resume from the library once it is applied.
-    private var leaderTermStart: UInt64?
+    /// Answers of the current iteration, given once its state is published.
+    private var answers: [@Sendable () -> Void] = []
     /// The core started recovering from a log loss and the marker is still on disk.
     private lazy var logLossPending = driver.raft.pendingLogLoss != nil
     private let clusterTime: any ClusterTimeSource
-    private let uploadDirectory: String?
 
     private let cluster: ClusterConfig
     private let member: ClusterConfig.Member
@@ -96,12 +89,12 @@ public final class RaftLoop: @unchecked Sendable {
     ) {
         self.driver = driver
         self.clusterTime = clusterTime
-        self.uploadDirectory = uploadDirectory
         self.cluster = cluster
         self.member = member
         self.tickInterval = tickInterval
         self.metrics = metrics
         self.send = send
+        self.fragmentStore = CatalogueLogFragmentStore(storage: driver.storage)
         var logger = logger
         logger[metadataKey: "node"] = "\(member.id)"
         self.logger = logger
@@ -111,14 +104,17 @@ public final class RaftLoop: @unchecked Sendable {
                 report: Self.makeReport(
                     status: status, driver: driver, cluster: cluster, member: member, lastContact: [:],
                     now: ContinuousClock().now),
-                status: status, catalogue: driver.catalogue))
-        var ingestLogger = self.logger
+                status: status))
+        self.hub = NodeEventHub(
+            catalogue: driver.catalogue, leader: status.leader == .none ? nil : cluster.member(raftID: status.leader)?.id,
+            term: status.term)
+        var ingestLogger = logger
+        ingestLogger[metadataKey: "component"] = "ingest"
         self.ingest = IngestCoordinator(
             playoutDelay: .milliseconds(cluster.playoutDelayMilliseconds),
             maxUncommittedBytes: min(4 << 20, Int(Config(id: member.raftID).maxUncommittedEntriesSize / 4)),
-            library: cluster.mediaDirectory.map(MediaLibrary.init(directory:))
-        ) { message in ingestLogger.info("\(message)") }
-        ingestLogger[metadataKey: "component"] = "ingest"
+            library: cluster.mediaDirectory.map(MediaLibrary.init(directory:)), uploadDirectory: uploadDirectory
+        ) { [ingestLogger] message in ingestLogger.info("\(message)") }
     }
 
     /// Starts the loop thread.
@@ -131,49 +127,34 @@ public final class RaftLoop: @unchecked Sendable {
 
     /// Hands a message from a peer to the loop (any thread; never blocks for long).
     public func deliver(_ message: Message) {
-        condition.lock()
-        inbox.messages.append(message)
-        condition.signal()
-        condition.unlock()
+        mailbox.post(.message(message))
     }
 
     /// Proposes `data` and waits until it is applied on this node (the leader),
     /// refused, or `timeout` passes.
     public func propose(_ data: [UInt8], timeout: Duration) async -> ProposalOutcome {
         await withCheckedContinuation { continuation in
-            let queued = QueuedProposal(data: data, deadline: clock.now + timeout) { continuation.resume(returning: $0) }
-            condition.lock()
-            let stopping = inbox.stopRequested
-            if !stopping {
-                inbox.proposals.append(queued)
-                condition.signal()
-            }
-            condition.unlock()
-            if stopping { continuation.resume(returning: .timedOut) }
+            let work = Work.proposal(data: data, deadline: ContinuousClock.now + timeout) { continuation.resume(returning: $0) }
+            if !mailbox.post(work) { continuation.resume(returning: .timedOut) }
         }
     }
 
     /// Starts (or resumes) ingesting `request` on this node, which must be the leader.
     public func startIngest(_ request: IngestRequest) async -> IngestStartResult {
         await withCheckedContinuation { continuation in
-            condition.lock()
-            let stopping = inbox.stopRequested
-            if !stopping {
-                inbox.ingests.append(QueuedIngest(request: request) { continuation.resume(returning: $0) })
-                condition.signal()
+            if !mailbox.post(.ingest(request) { continuation.resume(returning: $0) }) {
+                continuation.resume(returning: .failed("the node is stopping"))
             }
-            condition.unlock()
-            if stopping { continuation.resume(returning: .failed("the node is stopping")) }
         }
     }
 
     /// Registers `handler`, called on the Raft thread with every later batch of events (it must only
     /// enqueue, never block), and returns the state as of the last batch delivered before it, atomically:
-    /// no event is missed or seen twice.
+    /// no event is missed or seen twice (``NodeEventHub``).
     public func subscribe(_ handler: @escaping @Sendable ([NodeEvent]) -> Void) -> (
         catalogue: Catalogue, leader: String?, term: UInt64
     ) {
-        let subscription = addSubscriber(handler)
+        let subscription = hub.addSubscriber(handler)
         return (subscription.catalogue, subscription.leader, subscription.term)
     }
 
@@ -181,20 +162,14 @@ public final class RaftLoop: @unchecked Sendable {
     public func addSubscriber(_ handler: @escaping @Sendable ([NodeEvent]) -> Void) -> (
         token: UInt64, catalogue: Catalogue, leader: String?, term: UInt64
     ) {
-        published.withLockedValue { p in
-            p.nextSubscriber += 1
-            p.subscribers[p.nextSubscriber] = handler
-            return (p.nextSubscriber, p.catalogue, p.leader, p.status.term)
-        }
+        hub.addSubscriber(handler)
     }
 
     /// Stops calling the subscriber registered with `token`.
-    public func removeSubscriber(_ token: UInt64) {
-        _ = published.withLockedValue { $0.subscribers.removeValue(forKey: token) }
-    }
+    public func removeSubscriber(_ token: UInt64) { hub.removeSubscriber(token) }
 
     /// The catalogue as of the last iteration.
-    public var catalogue: Catalogue { published.withLockedValue { $0.catalogue } }
+    public var catalogue: Catalogue { hub.catalogue }
 
     /// This node's ingest status for `stream`, nil when it never ingested it.
     public func ingestStatus(of stream: CatalogueStreamID) -> IngestStatus? {
@@ -206,7 +181,7 @@ public final class RaftLoop: @unchecked Sendable {
     public func fragmentRecord(atLogIndex logIndex: UInt64) throws -> [UInt8] {
         let payload: [UInt8]
         do {
-            payload = try CatalogueLogFragmentStore(storage: driver.storage).payload(atLogIndex: logIndex)
+            payload = try fragmentStore.payload(atLogIndex: logIndex)
         } catch {
             // A damaged or unreadable log stops the node, wherever the damage is found.
             if case .io(let message) = error { reportStorageFailure(.io(message)) }
@@ -229,31 +204,14 @@ public final class RaftLoop: @unchecked Sendable {
     /// Stops the loop with a fatal storage failure found on another thread
     /// (any thread): it logs a `critical` line and the node exits with status 1.
     public func reportStorageFailure(_ error: StorageError) {
-        condition.lock()
-        if inbox.fatal == nil { inbox.fatal = .storage(error) }
-        condition.signal()
-        condition.unlock()
+        mailbox.post(.fatal(.storage(error)))
     }
 
     /// Asks the loop to stop after its current iteration (flushing storage).
-    public func requestStop() {
-        condition.lock()
-        inbox.stopRequested = true
-        condition.signal()
-        condition.unlock()
-    }
+    public func requestStop() { mailbox.requestStop() }
 
     /// Returns once the loop thread has exited.
-    public func waitUntilStopped() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = published.withLockedValue { p -> Bool in
-                if p.stopped { return true }
-                p.stopWaiters.append(continuation)
-                return false
-            }
-            if done { continuation.resume() }
-        }
-    }
+    public func waitUntilStopped() async { await mailbox.waitUntilFinished() }
 
     /// The failure that stopped the loop, if any.
     public var failure: NodeDriverError? { published.withLockedValue { $0.failure } }
@@ -271,34 +229,26 @@ public final class RaftLoop: @unchecked Sendable {
         updateLogger(status: driver.raft.status)
         logger.info("raft loop started", metadata: ["applied": "\(driver.state.appliedIndex)"])
         var failure: NodeDriverError?
-        loop: while true {
-            condition.lock()
-            while inbox.messages.isEmpty && inbox.proposals.isEmpty && inbox.ingests.isEmpty && !inbox.stopRequested
-                && inbox.fatal == nil
-            {
-                let remaining = clock.now.duration(to: nextTick)
-                if remaining <= .zero { break }
-                let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) * 1e-18
-                _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
-            }
-            let work = inbox
-            inbox.messages = []
-            inbox.proposals = []
-            inbox.ingests = []
-            condition.unlock()
-            if let fatal = work.fatal {
-                failure = fatal
-                logger.critical("stopping: \(fatal)")
-                break loop
-            }
-            if work.stopRequested { break loop }
-
+        while failure == nil, let batch = mailbox.take(waitingFor: clock.now.duration(to: nextTick)) {
             let now = clock.now
-            for message in work.messages {
-                lastContact[message.from] = now
-                driver.step(message)
+            var ingests: [(IngestRequest, @Sendable (IngestStartResult) -> Void)] = []
+            for work in batch {
+                switch work {
+                case .message(let message):
+                    lastContact[message.from] = now
+                    driver.step(message)
+                case let .proposal(data, deadline, completion):
+                    propose(data, deadline: deadline, completion: completion, now: now)
+                case let .ingest(request, completion):
+                    ingests.append((request, completion))
+                case .fatal(let error):
+                    failure = failure ?? error
+                }
             }
-            for proposal in work.proposals { propose(proposal, now: now) }
+            if let failure {
+                logger.critical("stopping: \(failure)")
+                break
+            }
             if now >= nextTick {
                 driver.tick()
                 nextTick = nextTick + tickInterval
@@ -306,29 +256,11 @@ public final class RaftLoop: @unchecked Sendable {
                 if nextTick < now { nextTick = now + tickInterval }
             }
             do {
-                while driver.hasReady { try handleReady() }
-                for queued in work.ingests {
-                    let result = startIngest(queued.request)
-                    // Published before the caller hears the answer, so its next GET sees the session.
-                    let statuses = ingest.statuses
-                    published.withLockedValue { $0.ingestStatuses = statuses }
-                    queued.completion(result)
-                }
-                if driveIngest() { while driver.hasReady { try handleReady() } }
-                if logLossPending && driver.raft.pendingLogLoss == nil {
-                    // Caught up, and the Readies that did it (entries, the vote for the leader) are durable.
-                    try onLogLossRecovered?()
-                    logLossPending = false
-                    logger.notice("caught up past the entries the log had lost: votes again")
-                }
-            } catch let error as NodeDriverError {
+                try iterate(ingests: ingests)
+            } catch {
                 failure = error
                 logger.critical("stopping: \(error)")
-                break loop
-            } catch {
-                failure = .storage(.io("\(error)"))
-                logger.critical("stopping: cannot remove the log-loss marker: \(error)")
-                break loop
+                break
             }
             expireProposals(now: clock.now)
             publish()
@@ -339,44 +271,63 @@ public final class RaftLoop: @unchecked Sendable {
                 logger.error("final flush failed: \(error)")
             }
         }
+        // Work nobody took: answered, and a fatal failure reported after a stop still counts.
+        for work in mailbox.close() {
+            switch work {
+            case .message: break
+            case .proposal(_, _, let completion): completion(.timedOut)
+            case .ingest(_, let completion): completion(.failed("the node is stopping"))
+            case .fatal(let error): failure = failure ?? error
+            }
+        }
         if let failure { onFailure?(failure) }
         for proposal in pending.values { proposal.completion(.timedOut) }
         pending = [:]
-        condition.lock()
-        let leftover = inbox.proposals
-        let leftoverIngests = inbox.ingests
-        inbox.proposals = []
-        inbox.ingests = []
-        inbox.stopRequested = true
-        condition.unlock()
-        for proposal in leftover { proposal.completion(.timedOut) }
-        for queued in leftoverIngests { queued.completion(.failed("the node is stopping")) }
         ingest.leadershipLost(leader: nil)
+        published.withLockedValue { $0.failure = failure }
+        for answer in answers { answer() }
+        answers = []
         logger.info("raft loop stopped", metadata: ["applied": "\(driver.state.appliedIndex)"])
-        let waiters = published.withLockedValue { p -> [CheckedContinuation<Void, Never>] in
-            p.stopped = true
-            p.failure = failure
-            defer { p.stopWaiters = [] }
-            return p.stopWaiters
-        }
-        for waiter in waiters { waiter.resume() }
+        mailbox.finish()
     }
 
-    private func propose(_ proposal: QueuedProposal, now: ContinuousClock.Instant) {
+    /// One iteration after the work is stepped in: every Ready, the ingest starts asked for, the ingest
+    /// sessions, and the log-loss marker once recovered.
+    private func iterate(ingests: [(IngestRequest, @Sendable (IngestStartResult) -> Void)]) throws(NodeDriverError) {
+        while driver.hasReady { try handleReady() }
+        for (request, completion) in ingests {
+            let result = startIngest(request)
+            answers.append { completion(result) }
+        }
+        if driveIngest() { while driver.hasReady { try handleReady() } }
+        if logLossPending && driver.raft.pendingLogLoss == nil {
+            // Caught up, and the Readies that did it (entries, the vote for the leader) are durable.
+            do {
+                try onLogLossRecovered?()
+            } catch {
+                throw .storage(.io("cannot remove the log-loss marker: \(error)"))
+            }
+            logLossPending = false
+            logger.notice("caught up past the entries the log had lost: votes again")
+        }
+    }
+
+    private func propose(
+        _ data: [UInt8], deadline: ContinuousClock.Instant, completion: @escaping @Sendable (ProposalOutcome) -> Void,
+        now: ContinuousClock.Instant
+    ) {
         do {
-            let index = try driver.propose(proposal.data)
-            pending[index] = PendingProposal(
-                term: driver.raft.term, proposed: now, deadline: proposal.deadline, completion: proposal.completion)
+            let index = try driver.propose(data)
+            pending[index] = PendingProposal(term: driver.raft.term, proposed: now, deadline: deadline, completion: completion)
         } catch {
             switch error {
             case .notLeader(let leader):
-                proposal.completion(.notLeader(leader: leader.flatMap { cluster.member(raftID: $0)?.id }))
+                completion(.notLeader(leader: leader.flatMap { cluster.member(raftID: $0)?.id }))
             default:
-                proposal.completion(.refused("\(error)"))
+                completion(.refused("\(error)"))
             }
         }
     }
-
     private func handleReady() throws(NodeDriverError) {
         let send = self.send
         var unreachable: Set<NodeID> = []
@@ -405,12 +356,14 @@ public final class RaftLoop: @unchecked Sendable {
             let now = clock.now
             for entry in outcome.applied {
                 guard let proposal = pending.removeValue(forKey: entry.index) else { continue }
+                let outcome: ProposalOutcome
                 if entry.term == proposal.term {
                     metrics.commitLatency.record(proposal.proposed.duration(to: now))
-                    proposal.completion(.applied(index: entry.index, term: entry.term))
+                    outcome = .applied(index: entry.index, term: entry.term)
                 } else {
-                    proposal.completion(.timedOut)
+                    outcome = .timedOut
                 }
+                answers.append { proposal.completion(outcome) }
             }
         }
     }
@@ -429,35 +382,24 @@ public final class RaftLoop: @unchecked Sendable {
         }
         if soft.role != .leader {
             ingest.leadershipLost(leader: soft.leader == .none ? nil : soft.leader)
-            leaderTermStart = nil
-        } else if leaderTermStart == nil {
-            leaderTermStart = driver.raft.status.lastIndex
+        } else {
+            ingest.leadershipGained(firstIndex: driver.raft.status.lastIndex)
         }
         let leaderName = soft.leader == .none ? nil : cluster.member(raftID: soft.leader)?.id
         events.append(.leaderChanged(leader: leaderName, term: driver.raft.term, isSelf: soft.role == .leader))
     }
 
-    /// Feeds committed catalogue changes to the ingest sessions and the subscribers; removes the uploads of
-    /// streams that ended, failed or were removed; logs a stream's failure.
+    /// Hands committed catalogue changes to the ingest coordinator and the subscribers; logs a stream's failure.
     private func catalogueChanged(_ changes: [CatalogueChange]) {
-        if ingest.isActive, let now = clusterTime.clusterNow() {
-            ingest.applied(changes, catalogue: driver.catalogue, now: now)
-        }
-        for change in changes where change.event.changedCatalogue {
+        let changed = changes.filter(\.event.changedCatalogue)
+        ingest.committed(changed, catalogue: driver.catalogue, now: ingest.isActive ? clusterTime.clusterNow() : nil)
+        for change in changed {
             events.append(.catalogue(change))
             if case let .streamFailed(id, index, reason) = change.event {
                 logger.error("stream failed: its committed fragment breaks the catalogue's limits; it takes no more fragments", metadata: [
                     "stream": "\(StreamIDFormat.string(id))", "fragment": "\(index)", "log_index": "\(change.logIndex)",
                     "reason": "\(reason)",
                 ])
-            }
-            switch change.event {
-            case .streamEnded(let id, _), .streamRemoved(let id), .streamFailed(let id, _, _):
-                if let uploadDirectory {
-                    let path = (uploadDirectory as NSString).appendingPathComponent("\(StreamIDFormat.string(id)).upload")
-                    try? FileManager.default.removeItem(atPath: path)
-                }
-            default: break
             }
         }
     }
@@ -470,25 +412,16 @@ public final class RaftLoop: @unchecked Sendable {
         return ingest.start(request, catalogue: driver.catalogue)
     }
 
-    /// Runs the leader's ingest sessions (and resumes library streams once this term's first entry is
-    /// applied). Returns true when something was proposed.
+    /// Lets the ingest coordinator run the leader's sessions. Returns true when something was proposed.
     private func driveIngest() -> Bool {
         guard driver.raft.role == .leader, let now = clusterTime.clusterNow() else { return false }
-        if let start = leaderTermStart, driver.state.appliedIndex >= start {
-            ingest.resumeFromLibrary(catalogue: driver.catalogue)
-        }
-        guard ingest.isActive else { return false }
-        var proposed = false
-        ingest.pump(now: now) { payload in
+        return ingest.drive(appliedIndex: driver.state.appliedIndex, catalogue: driver.catalogue, now: now) { payload in
             do throws(ProposalError) {
-                let index = try driver.propose(payload)
-                proposed = true
-                return .success(index)
+                return .success(try driver.propose(payload))
             } catch {
                 return .failure(error)
             }
         }
-        return proposed
     }
 
     private func updateLogger(status: Status) {
@@ -504,55 +437,26 @@ public final class RaftLoop: @unchecked Sendable {
         }
     }
 
+    /// Publishes this iteration's state and events, then gives the answers it holds.
     private func publish() {
         let status = driver.raft.status
         metrics.record(status: status)
         if status.term != published.withLockedValue({ $0.status.term }) { updateLogger(status: status) }
         let report = Self.makeReport(
             status: status, driver: driver, cluster: cluster, member: member, lastContact: lastContact, now: clock.now)
-        let events = self.events
-        self.events = []
-        let catalogue = driver.catalogue
         let statuses = ingest.statuses
-        let leader = status.leader == .none ? nil : cluster.member(raftID: status.leader)?.id
-        let subscribers = published.withLockedValue { p in
+        published.withLockedValue { p in
             p.report = report
             p.status = status
-            p.catalogue = catalogue
             p.ingestStatuses = statuses
-            p.leader = leader
-            return events.isEmpty ? [] : Array(p.subscribers.values)
         }
-        // Delivered outside the lock: a subscriber resumes its consumer's task, whose cancellation
-        // handler may be removing it (taking the lock) at that moment, and the two would wait on each
-        // other. Taken with the state under one lock, the list still splits subscribers cleanly: one
-        // registered before got the state before these events and gets them; one registered after got
-        // the state after them and does not (publish runs only on the Raft thread). A subscriber
-        // removed meanwhile may get this last call.
-        for subscriber in subscribers { subscriber(events) }
-    }
-
-    static func makeReport(
-        status: Status, driver: NodeDriver, cluster: ClusterConfig, member: ClusterConfig.Member,
-        lastContact: [NodeID: ContinuousClock.Instant], now: ContinuousClock.Instant
-    ) -> ClusterStatusReport {
-        let leader = status.leader == .none ? nil : cluster.member(raftID: status.leader)
-        var peers: [ClusterStatusReport.Peer] = []
-        for (id, progress) in status.progress where id != status.id {
-            let name = cluster.member(raftID: id)?.id ?? "\(id)"
-            let contact = lastContact[id].map { last -> Int64 in
-                let d = last.duration(to: now)
-                return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
-            }
-            peers.append(.init(id: name, matchIndex: progress.match, nextIndex: progress.next,
-                               state: "\(progress.state)", lastContactMs: contact))
-        }
-        peers.sort { $0.id < $1.id }
-        let hash = String(driver.state.rollingHash, radix: 16)
-        return ClusterStatusReport(
-            id: member.id, role: "\(status.role)", term: status.term, leader: leader?.id,
-            leaderHTTP: leader.map { "\($0.http)" }, commitIndex: status.commit, appliedIndex: driver.state.appliedIndex,
-            lastLogIndex: status.lastIndex, snapshotIndex: driver.snapshotIndex, appliedCount: driver.state.count,
-            appliedHash: String(repeating: "0", count: 16 - hash.count) + hash, peers: peers)
+        let events = self.events
+        self.events = []
+        hub.publish(
+            events, catalogue: driver.catalogue, leader: status.leader == .none ? nil : cluster.member(raftID: status.leader)?.id,
+            term: status.term)
+        let answers = self.answers
+        self.answers = []
+        for answer in answers { answer() }
     }
 }
