@@ -209,3 +209,13 @@ let package = Package(
         ),
     ]
 )
+
+// Settings shared by every Swift target of the project (one list instead of one per target):
+// - ExistentialAny: an existential is spelled `any P`, so a protocol used as a type is never mistaken for
+//   a generic constraint (the cost of dynamic dispatch is visible where it is paid).
+let sharedSwiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + sharedSwiftSettings
+}

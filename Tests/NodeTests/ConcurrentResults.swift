@@ -3,9 +3,9 @@ import Foundation
 /// Results of concurrent blocking calls, by index.
 final class ConcurrentResults: @unchecked Sendable {
     private let lock = NSLock()
-    private var values: [Int: Result<Duration?, Error>] = [:]
+    private var values: [Int: Result<Duration?, any Error>] = [:]
 
-    func set(_ index: Int, _ value: Result<Duration?, Error>) {
+    func set(_ index: Int, _ value: Result<Duration?, any Error>) {
         lock.lock()
         values[index] = value
         lock.unlock()

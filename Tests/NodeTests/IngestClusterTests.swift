@@ -92,7 +92,7 @@ final class IngestClusterTests: XCTestCase {
         ingest.arguments = ["ingest", file, "--config", cluster.configPath] + arguments
         let out = cluster.directory.appendingPathComponent("ingest.out")
         let err = cluster.directory.appendingPathComponent("ingest.err")
-        for url in [out, err] { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        for url in [out, err] { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         ingest.standardOutput = try FileHandle(forWritingTo: out)
         ingest.standardError = try FileHandle(forWritingTo: err)
         ingest.standardInput = FileHandle.nullDevice

@@ -89,7 +89,7 @@ final class IngestTakeoverTests: XCTestCase {
         cluster = try LocalCluster(size: 1, clusterSettings: ["open_reads: false"])
         try cluster.startAll()
         let node = cluster.ids[0]
-        try cluster.waitFor("node \(node) leads") { () -> Bool? in
+        _ = try cluster.waitFor("node \(node) leads") { () -> Bool? in
             guard let response = try? cluster.http(node, "GET", "/v1/cluster"), response.status == 200 else { return nil }
             return response.text.contains("\"role\":\"leader\"") ? true : nil
         }

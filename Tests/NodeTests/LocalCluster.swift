@@ -112,7 +112,7 @@ final class LocalCluster: @unchecked Sendable {
         }
         starts[id, default: 0] += 1
         let log = directory.appendingPathComponent("\(id)-\(starts[id]!).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle

@@ -66,7 +66,7 @@ final class PlaybackClusterTests: XCTestCase {
     func playedOut(
         _ cluster: LocalCluster, nodes: [String], fragments: Int, captures: URL, reference: [Int16]
     ) throws -> [String: Capture] {
-        try cluster.waitFor("\(nodes) played every fragment", timeout: .seconds(20)) { () -> Bool? in
+        _ = try cluster.waitFor("\(nodes) played every fragment", timeout: .seconds(20)) { () -> Bool? in
             nodes.allSatisfy { node in
                 Set(playLog(cluster, node).filter { $0.stream == id }.map(\.fragment)) == Set(0..<fragments)
                     && cluster.json(node, "/v1/playback")?["state"] as? String == "idle"

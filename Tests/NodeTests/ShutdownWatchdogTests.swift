@@ -17,7 +17,7 @@ final class ShutdownWatchdogTests: XCTestCase {
         let bundle = try XCTUnwrap(CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? Bundle.main.executablePath)
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("raftcast-watchdog-\(UUID().uuidString).log").path
         addTeardownBlock { try? FileManager.default.removeItem(atPath: output) }
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         let child = Process()
         child.executableURL = URL(fileURLWithPath: bundle)

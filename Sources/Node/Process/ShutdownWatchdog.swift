@@ -24,7 +24,7 @@ public final class ShutdownWatchdog: @unchecked Sendable {
     public let grace: Duration
     private let logger: Logger
     private let queue = DispatchQueue(label: "raftcast.shutdown-watchdog")
-    private let state = NIOLockedValueBox<(armed: Bool, sources: [DispatchSourceSignal])>((false, []))
+    private let state = NIOLockedValueBox<(armed: Bool, sources: [any DispatchSourceSignal])>((false, []))
 
     /// A watchdog that allows `grace` for a graceful stop.
     public init(grace: Duration, logger: Logger) {
@@ -35,7 +35,7 @@ public final class ShutdownWatchdog: @unchecked Sendable {
     /// Arms the watchdog when any of `signals` arrives (the signals are then
     /// ignored by the default handler, as the service group does too).
     public func watch(signals: [Int32] = [SIGTERM, SIGINT]) {
-        let sources = signals.map { number -> DispatchSourceSignal in
+        let sources = signals.map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { [self] in arm(reason: "signal \(number)") }
