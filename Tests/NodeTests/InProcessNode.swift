@@ -11,6 +11,8 @@ import TestSupport
 struct InProcessNode {
     let cluster: ClusterConfig
     let loop: RaftLoop
+    /// The metrics the loop records into (hand them to the API to serve them).
+    let metrics: NodeMetrics
 
     /// Writes `cluster.yaml` and the secret into `directory`, starts the loop and waits (bounded) until
     /// it leads.
@@ -25,8 +27,9 @@ struct InProcessNode {
         logger.logLevel = .critical
         let uploads = directory.appendingPathComponent("uploads").path
         try FileManager.default.createDirectory(atPath: uploads, withIntermediateDirectories: true)
+        let metrics = NodeMetrics()
         let loop = RaftLoop(
-            driver: driver, cluster: cluster, member: member, tickInterval: .milliseconds(20), metrics: NodeMetrics(),
+            driver: driver, cluster: cluster, member: member, tickInterval: .milliseconds(20), metrics: metrics,
             logger: logger, clusterTime: FixedClusterTime(), uploadDirectory: uploads
         ) { _ in true }
         loop.start()
@@ -36,7 +39,7 @@ struct InProcessNode {
             loop.requestStop()
             throw error
         }
-        return InProcessNode(cluster: cluster, loop: loop)
+        return InProcessNode(cluster: cluster, loop: loop, metrics: metrics)
     }
 
     /// Writes the one-node `cluster.yaml` (member `n1`) and its secret into `directory`; returns it loaded.

@@ -16,12 +16,13 @@ enum RouteTesting {
         return directory
     }
 
-    /// The API of `backend` for `cluster`, storing uploads in `directory/uploads`.
+    /// The API of `backend` for `cluster`, storing uploads in `directory/uploads`, serving `metrics`.
     static func api(
-        _ backend: any NodeBackend, cluster: ClusterConfig, directory: URL, debugPropose: Bool = false
+        _ backend: any NodeBackend, cluster: ClusterConfig, directory: URL, metrics: NodeMetrics = NodeMetrics(),
+        debugPropose: Bool = false
     ) -> NodeHTTPAPI {
         NodeHTTPAPI(
-            backend: backend, metrics: NodeMetrics(), cluster: cluster,
+            backend: backend, metrics: metrics, cluster: cluster,
             uploadDirectory: directory.appendingPathComponent("uploads").path, debugPropose: debugPropose)
     }
 

@@ -48,7 +48,7 @@ final class StreamRouteTests: XCTestCase {
         let directory = try RouteTesting.directory(for: self, prefix: "raftcast-stream-route")
         let node = try InProcessNode.start(in: directory, secret: Self.secret, name: "stream-route", settings: settings)
         loop = node.loop
-        let server = try FakeNodeServer.start(in: self, router: RouteTesting.api(node.loop, cluster: node.cluster, directory: directory).makeRouter())
+        let server = try FakeNodeServer.start(in: self, router: RouteTesting.api(node.loop, cluster: node.cluster, directory: directory, metrics: node.metrics).makeRouter())
         return ServedNode(loop: node.loop, port: server.port, uploads: directory.appendingPathComponent("uploads").path)
     }
 
@@ -148,5 +148,25 @@ final class StreamRouteTests: XCTestCase {
         XCTAssertEqual(accepted.status, 202, accepted.text)
         try eventually("stream c2 ended", timeout: .seconds(30)) { node.json("/v1/streams/00000000000000c2")?["state"] as? String == "ended" }
         XCTAssertEqual(node.json("/v1/streams/00000000000000c2")?["name"] as? String, name)
+    }
+
+    /// `raftcast_commit_latency_seconds` counts every proposal the leader makes, its ingest sessions' too:
+    /// the stream's start, each fragment and its end.
+    func testEveryIngestProposalRecordsItsCommitLatency() throws {
+        let node = try serve()
+        let mp3 = try Array(Data(contentsOf: URL(fileURLWithPath: Self.sample("sample.mp3"))))
+        let accepted = try node.http(
+            "POST", "/v1/streams?id=00000000000000d1&fast=1&filename=sample.mp3", body: mp3,
+            headers: ["Content-Type": "application/octet-stream"])
+        XCTAssertEqual(accepted.status, 202, accepted.text)
+        let fragments = try eventually("stream d1 ended", timeout: .seconds(30)) { () -> Int? in
+            guard let stream = node.json("/v1/streams/00000000000000d1"), stream["state"] as? String == "ended" else { return nil }
+            return stream["committed_fragments"] as? Int
+        }
+        XCTAssertGreaterThan(fragments, 1)
+        let metrics = try node.http("GET", "/metrics").text
+        let count = metrics.split(separator: "\n").first { $0.hasPrefix("raftcast_commit_latency_seconds_count") }
+            .flatMap { $0.split(separator: " ").last }.flatMap { Int($0) }
+        XCTAssertEqual(count, fragments + 2, metrics)
     }
 }

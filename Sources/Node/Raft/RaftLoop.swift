@@ -19,12 +19,13 @@ import RaftcastClient
 /// - Reads from other threads go only to what is thread-safe by itself: the published copies, and the log
 ///   storage (``fragmentRecord(atLogIndex:)``), never the driver.
 public final class RaftLoop: @unchecked Sendable {
-    /// A proposal waiting to be applied.
+    /// A proposal waiting to be applied: one from another thread (with a deadline and an answer), or one of
+    /// the leader's ingest sessions (neither; only its commit latency is recorded).
     struct PendingProposal {
         var term: UInt64
         var proposed: ContinuousClock.Instant
-        var deadline: ContinuousClock.Instant
-        var completion: @Sendable (ProposalOutcome) -> Void
+        var deadline: ContinuousClock.Instant?
+        var completion: (@Sendable (ProposalOutcome) -> Void)?
     }
 
     /// What other threads hand to the loop.
@@ -281,7 +282,7 @@ public final class RaftLoop: @unchecked Sendable {
             }
         }
         if let failure { onFailure?(failure) }
-        for proposal in pending.values { proposal.completion(.timedOut) }
+        for proposal in pending.values { proposal.completion?(.timedOut) }
         pending = [:]
         ingest.leadershipLost(leader: nil)
         published.withLockedValue { $0.failure = failure }
@@ -363,7 +364,7 @@ public final class RaftLoop: @unchecked Sendable {
                 } else {
                     outcome = .timedOut
                 }
-                answers.append { proposal.completion(outcome) }
+                if let completion = proposal.completion { answers.append { completion(outcome) } }
             }
         }
     }
@@ -377,7 +378,7 @@ public final class RaftLoop: @unchecked Sendable {
         if soft.leader != .none && soft.leader != lastKnownLeader { metrics.leaderChanges.increment() }
         if soft.leader != .none { lastKnownLeader = soft.leader }
         if soft.role != .leader && !pending.isEmpty {
-            for proposal in pending.values { proposal.completion(.timedOut) }
+            for proposal in pending.values { proposal.completion?(.timedOut) }
             pending = [:]
         }
         if soft.role != .leader {
@@ -413,11 +414,15 @@ public final class RaftLoop: @unchecked Sendable {
     }
 
     /// Lets the ingest coordinator run the leader's sessions. Returns true when something was proposed.
+    /// Each proposal's commit latency is recorded like any other's.
     private func driveIngest() -> Bool {
         guard driver.raft.role == .leader, let now = clusterTime.clusterNow() else { return false }
+        let proposed = clock.now
         return ingest.drive(appliedIndex: driver.state.appliedIndex, catalogue: driver.catalogue, now: now) { payload in
             do throws(ProposalError) {
-                return .success(try driver.propose(payload))
+                let index = try driver.propose(payload)
+                pending[index] = PendingProposal(term: driver.raft.term, proposed: proposed, deadline: nil, completion: nil)
+                return .success(index)
             } catch {
                 return .failure(error)
             }
@@ -431,9 +436,10 @@ public final class RaftLoop: @unchecked Sendable {
 
     private func expireProposals(now: ContinuousClock.Instant) {
         guard !pending.isEmpty else { return }
-        for (index, proposal) in pending where proposal.deadline <= now {
+        for (index, proposal) in pending {
+            guard let deadline = proposal.deadline, deadline <= now else { continue }
             pending.removeValue(forKey: index)
-            proposal.completion(.timedOut)
+            proposal.completion?(.timedOut)
         }
     }
 
