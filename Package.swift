@@ -183,7 +183,7 @@ let package = Package(
         .testTarget(name: "RaftStorageTests", dependencies: ["Raft", "RaftStorage", "RaftTesting", "TestSupport"]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Node", "RaftcastClient", "Broadcast", "Audio", "TestSupport"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Raft", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["Media", "Raft", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Media", "Raft", "RaftcastClient", "TestSupport"]),
         .testTarget(
             name: "TransportTests",
             dependencies: [

@@ -41,9 +41,9 @@ struct TransportBench: ParsableCommand {
     /// Carries an error out of the measuring task.
     final class LockedResult: @unchecked Sendable {
         private let lock = NSLock()
-        private var stored: Error?
-        var error: Error? { lock.withLock { stored } }
-        func set(_ error: Error) { lock.withLock { stored = error } }
+        private var stored: (any Error)?
+        var error: (any Error)? { lock.withLock { stored } }
+        func set(_ error: any Error) { lock.withLock { stored = error } }
     }
 
     static func measure(bulkMessages: Int, pings: Int) async throws {

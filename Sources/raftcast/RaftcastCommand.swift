@@ -1,4 +1,5 @@
 import ArgumentParser
+import RaftcastClient
 
 #if canImport(Glibc)
 import Glibc
@@ -13,6 +14,7 @@ struct RaftcastCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftcast",
         abstract: "A Raft-replicated audio/video broadcast cluster.",
+        version: "raftcast \(RaftcastVersion.current)",
         subcommands: [
             NodeCommand.self, StatusCommand.self, IngestCommand.self, DemoCommand.self, ProbeCommand.self,
             PlayCommand.self, WALCommand.self,

@@ -47,6 +47,9 @@ final class BackendTwin: NodeBackend, @unchecked Sendable {
         locked { $0.report = Self.report(role: "follower", leader: leader, leaderHTTP: http) }
     }
 
+    /// Changes the published report.
+    func updateReport(_ body: (inout ClusterStatusReport) -> Void) { locked { body(&$0.report) } }
+
     /// Answers every later proposal with `answer` (nil: apply and answer `.applied`).
     func answerProposals(with answer: ProposalOutcome?) { locked { $0.proposalAnswer = answer } }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Node
+import RaftcastClient
 import XCTest
 
 /// `raftcast node` start-up errors and `/metrics` against promtool.
@@ -99,5 +100,7 @@ final class NodeCommandTests: XCTestCase {
         XCTAssertEqual(value("raftcast_commit_latency_seconds_count"), 5)
         XCTAssertGreaterThan(value("raftcast_wal_sync_seconds_count") ?? 0, 0)
         XCTAssertGreaterThanOrEqual(value("raftcast_raft_leader_changes_total") ?? 0, 1)
+        XCTAssertEqual(value("raftcast_build_info{version=\"\(RaftcastVersion.current)\"}"), 1)
+        XCTAssertEqual(cluster.report(leader)?.version, RaftcastVersion.current)
     }
 }

@@ -62,8 +62,8 @@ final class OpenAPIConformanceTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stdoutText + run.stderrText)
         XCTAssertTrue(run.stdoutText.contains(" passed"), run.stdoutText)
         XCTAssertFalse(run.stdoutText.contains("FAILURES"), run.stdoutText)
-        // Seven GETs (cluster, streams, stream, fragments, playback, openapi.yaml, metrics) and the POST.
-        XCTAssertTrue(run.stdoutText.contains("Operations:       8 selected"), run.stdoutText)
+        // Eight GETs (cluster, health, streams, stream, fragments, playback, openapi.yaml, metrics) and the POST.
+        XCTAssertTrue(run.stdoutText.contains("Operations:       9 selected"), run.stdoutText)
 
         // DELETE last (the example stream goes), ids of every form: 200, 400 or 404 as documented.
         let deletes = try schemathesis(

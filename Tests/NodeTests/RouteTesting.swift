@@ -26,12 +26,13 @@ enum RouteTesting {
             uploadDirectory: directory.appendingPathComponent("uploads").path, debugPropose: debugPropose)
     }
 
-    /// The API of a ``BackendTwin`` in a one-node cluster of secret `secret` (member `n1`).
+    /// The API of a ``BackendTwin`` in a one-node cluster of secret `secret` (member `n1`); `settings` are
+    /// extra lines of cluster.yaml's `cluster:` section.
     static func api(
-        twin: BackendTwin, for testCase: XCTestCase, secret: String, debugPropose: Bool = false
+        twin: BackendTwin, for testCase: XCTestCase, secret: String, settings: [String] = [], debugPropose: Bool = false
     ) throws -> NodeHTTPAPI {
         let directory = try directory(for: testCase, prefix: "raftcast-route")
-        let cluster = try InProcessNode.writeConfig(in: directory, secret: secret, name: "route-test")
+        let cluster = try InProcessNode.writeConfig(in: directory, secret: secret, name: "route-test", settings: settings)
         return api(twin, cluster: cluster, directory: directory, debugPropose: debugPropose)
     }
 }

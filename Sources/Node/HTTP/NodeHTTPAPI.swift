@@ -9,6 +9,7 @@ import RaftcastClient
 /// | method | path | answer |
 /// |---|---|---|
 /// | GET | `/v1/cluster` | ``ClusterStatusReport`` as JSON |
+/// | GET | `/health` | ``NodeHealth`` (200), or 503 `unhealthy` with the reason; open without a token |
 /// | GET | `/metrics` | Prometheus text format |
 /// | GET | `/v1/streams`, `/v1/streams/{id}`, `/v1/streams/{id}/fragments` | the catalogue (``StreamResource``, ``FragmentResource``) |
 /// | POST | `/v1/streams` | ingest an upload or a media-library file (leader; token) |
@@ -71,6 +72,7 @@ public struct NodeHTTPAPI: Sendable {
         addStreamRoutes(to: router)
         addEventRoutes(to: router)
         addPlaybackRoute(to: router)
+        addHealthRoute(to: router)
         let backend = self.backend
         let metrics = self.metrics
         let secret = self.secret

@@ -57,6 +57,40 @@ paths:
                 $ref: "#/components/schemas/ClusterStatusReport"
         "401":
           $ref: "#/components/responses/Unauthorized"
+  /health:
+    get:
+      tags: [cluster]
+      operationId: getHealth
+      summary: Whether this node is healthy (for load balancers, systemd and container health checks).
+      description: |
+        200 when the node knows a leader (itself or another) and has applied every entry it knows
+        committed; otherwise 503 `unhealthy` whose detail is the reason. Needs no token, also with
+        `open_reads: false`.
+      security:
+        - {}
+      responses:
+        "200":
+          description: Healthy.
+          headers:
+            Cache-Control:
+              schema:
+                type: string
+                enum: [no-store]
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/NodeHealth"
+        "503":
+          description: "`unhealthy`: the detail says why (no leader known, committed entries not yet applied)."
+          headers:
+            Cache-Control:
+              schema:
+                type: string
+                enum: [no-store]
+          content:
+            application/problem+json:
+              schema:
+                $ref: "#/components/schemas/Problem"
   /v1/streams:
     get:
       tags: [streams]
@@ -749,6 +783,41 @@ components:
           description: Followers' progress; empty except on the leader.
           items:
             $ref: "#/components/schemas/PeerProgress"
+        version:
+          type: string
+          pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+$"
+          description: The node's release (`raftcast --version`); absent from nodes older than 0.7.0.
+    NodeHealth:
+      type: object
+      required: [status, node, role, leader, term, commit_index, applied_index, version]
+      properties:
+        status:
+          type: string
+          enum: [ok]
+        node:
+          type: string
+          description: This node's member id.
+        role:
+          type: string
+          enum: [follower, pre-candidate, candidate, leader, learner]
+        leader:
+          type: string
+          description: The leader's member id.
+        term:
+          type: integer
+          format: int64
+          minimum: 0
+        commit_index:
+          type: integer
+          format: int64
+          minimum: 0
+        applied_index:
+          type: integer
+          format: int64
+          minimum: 0
+        version:
+          type: string
+          pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+$"
     PeerProgress:
       type: object
       required: [id, match_index, next_index, state]

@@ -1,14 +1,16 @@
 import Hummingbird
 import RaftcastClient
 
-/// With `open_reads: false`, every GET except the OpenAPI document needs the admin bearer token.
+/// With `open_reads: false`, every GET except the OpenAPI document and `/health` needs the admin bearer token.
 struct ReadAccessMiddleware<Context: RequestContext>: RouterMiddleware {
     let secret: [UInt8]
+    /// Paths anyone may read.
+    static var open: Set<String> { ["/openapi.yaml", "/health"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        if request.method == .get || request.method == .head, request.uri.path != "/openapi.yaml",
+        if request.method == .get || request.method == .head, !Self.open.contains(request.uri.path),
             !AdminToken.authorizes(header: request.headers[.authorization], secret: secret)
         {
             return HTTPProblem(.unauthorized, "unauthorized", "reads need the bearer token (open_reads is false)")

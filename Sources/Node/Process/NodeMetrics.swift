@@ -1,5 +1,6 @@
 import Prometheus
 import Raft
+import RaftcastClient
 
 /// The node's Prometheus metrics (swift-prometheus registry, text format at
 /// `GET /metrics`). Names are listed in docs/node.md.
@@ -26,6 +27,8 @@ public final class NodeMetrics: Sendable {
     let clockErrorBound: Gauge
     let clockSteps: Gauge
     let clockSamples: Gauge
+    /// Always 1; its `version` label is the node's release.
+    let buildInfo: Gauge
 
     /// Buckets of the latency histograms: 0.1 ms … 5 s.
     public static let latencyBuckets: [Duration] = [
@@ -61,6 +64,10 @@ public final class NodeMetrics: Sendable {
         clockErrorBound = registry.makeGauge(descriptor: Self.named("raftcast_clock_error_bound_seconds", "How far this node's cluster time may be from its server's (0 on the leader and while unsynchronized)"))
         clockSteps = registry.makeGauge(descriptor: Self.named("raftcast_clock_steps", "Times the cluster clock was stepped rather than slewed since start"))
         clockSamples = registry.makeGauge(descriptor: Self.named("raftcast_clock_accepted_samples", "Clock-sync samples accepted since start"))
+        buildInfo = registry.makeGauge(
+            descriptor: Self.named("raftcast_build_info", "Always 1; the label version is this node's release"),
+            labels: [("version", RaftcastVersion.current)])
+        buildInfo.set(to: 1)
     }
 
     /// Records what one Ready did.

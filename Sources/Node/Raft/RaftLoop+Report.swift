@@ -25,6 +25,7 @@ extension RaftLoop {
             id: member.id, role: "\(status.role)", term: status.term, leader: leader?.id,
             leaderHTTP: leader.map { "\($0.http)" }, commitIndex: status.commit, appliedIndex: driver.state.appliedIndex,
             lastLogIndex: status.lastIndex, snapshotIndex: driver.snapshotIndex, appliedCount: driver.state.count,
-            appliedHash: String(repeating: "0", count: 16 - hash.count) + hash, peers: peers)
+            appliedHash: String(repeating: "0", count: 16 - hash.count) + hash, peers: peers,
+            version: RaftcastVersion.current)
     }
 }

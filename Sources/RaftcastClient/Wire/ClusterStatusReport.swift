@@ -48,11 +48,13 @@ public struct ClusterStatusReport: Sendable, Hashable, Codable {
     public var appliedHash: String
     /// Followers' progress; only on the leader.
     public var peers: [Peer]
+    /// The node's release (``RaftcastVersion``); nil from a node older than 0.7.0.
+    public var version: String?
 
     public init(
         id: String, role: String, term: UInt64, leader: String?, leaderHTTP: String?, commitIndex: UInt64,
         appliedIndex: UInt64, lastLogIndex: UInt64, snapshotIndex: UInt64, appliedCount: UInt64,
-        appliedHash: String, peers: [Peer]
+        appliedHash: String, peers: [Peer], version: String? = nil
     ) {
         self.id = id
         self.role = role
@@ -66,10 +68,11 @@ public struct ClusterStatusReport: Sendable, Hashable, Codable {
         self.appliedCount = appliedCount
         self.appliedHash = appliedHash
         self.peers = peers
+        self.version = version
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, role, term, leader, peers
+        case id, role, term, leader, peers, version
         case leaderHTTP = "leader_http"
         case commitIndex = "commit_index"
         case appliedIndex = "applied_index"
