@@ -67,7 +67,7 @@ final class NodeCommandTests: XCTestCase {
         XCTAssertTrue(run.stderr.hasPrefix("error: \(cluster.configPath): --id n9"), run.stderr)
     }
 
-    func testStatusMarksSilentNodesAndFailsWhenNoneAnswers() throws {
+    func testStatusMarksSilentNodesAndFailsWithoutAMajorityAgreedLeader() throws {
         let cluster = try LocalCluster(size: 3)
         defer { cluster.shutdown() }
         let run = try runRaftcast(["status", "--config", cluster.configPath, "--timeout-ms", "300"])
@@ -76,6 +76,20 @@ final class NodeCommandTests: XCTestCase {
         XCTAssertEqual(rows.count, 4, run.stdout)
         XCTAssertEqual(rows.dropFirst().filter { $0.contains("UNREACHABLE") }.count, 3, run.stdout)
         XCTAssertTrue(run.stderr.hasPrefix("error: \(cluster.configPath): no node answered"), run.stderr)
+        XCTAssertEqual(rows.first?.split(separator: " ").last, "ERROR", "errors have their own column")
+
+        // One node of three answers: it cannot elect a leader alone, so no majority agrees on one.
+        try cluster.start("n1")
+        _ = try cluster.waitFor("n1 answers") { cluster.report("n1") }
+        let minority = try runRaftcast(["status", "--config", cluster.configPath, "--timeout-ms", "300"])
+        XCTAssertEqual(minority.status, 1, minority.stdout)
+        XCTAssertEqual(
+            minority.stderr,
+            "error: \(cluster.configPath): no leader agreed by a majority (2 of 3 needed; n1 names no leader, "
+                + "n2 did not answer, n3 did not answer)\n")
+        let n1 = try XCTUnwrap(minority.stdout.split(separator: "\n").first { $0.hasPrefix("n1 ") })
+        XCTAssertFalse(n1.contains("UNREACHABLE"), String(n1))
+        XCTAssertTrue(n1.hasSuffix("-"), "no error for a node that answered: \(n1)")
     }
 
     func testMetricsPassPromtool() throws {

@@ -138,6 +138,11 @@ final class PlaybackClusterTests: XCTestCase {
             leader, "POST", "/v1/streams?id=\(id)&fast=0&filename=sample.mp3&name=sample",
             body: Array(Data(contentsOf: URL(fileURLWithPath: Self.sample))), headers: ["Content-Type": "application/octet-stream"])
         XCTAssertEqual(upload.status, 202, upload.text)
+        // `raftcast status` names what each node plays.
+        _ = try cluster.waitFor("raftcast status shows the stream by its name", timeout: .seconds(20)) { () -> Bool? in
+            let status = try? RaftcastExecutable.run(["status", "--config", cluster.configPath], timeout: 10)
+            return status.map { $0.status == 0 && $0.stdoutText.contains(" sample @ ") } == true ? true : nil
+        }
         let fragments = try cluster.waitFor("stream ended", timeout: .seconds(40)) { () -> Int? in
             guard let stream = cluster.json(leader, "/v1/streams/\(id)"), stream["state"] as? String == "ended" else { return nil }
             return stream["committed_fragments"] as? Int

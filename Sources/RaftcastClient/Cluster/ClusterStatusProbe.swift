@@ -12,6 +12,14 @@ public enum ClusterStatusProbe {
         public var error: String?
         /// What the node plays (`GET /v1/playback`), nil when it did not say.
         public var playback: Playback?
+
+        /// A result for `member`: its `report`, or the `error` that kept it from answering.
+        public init(member: ClusterConfig.Member, report: ClusterStatusReport?, error: String?, playback: Playback? = nil) {
+            self.member = member
+            self.report = report
+            self.error = error
+            self.playback = playback
+        }
     }
 
     /// The parts of a node's `GET /v1/playback` that `raftcast status` shows.
