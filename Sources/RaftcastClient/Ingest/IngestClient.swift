@@ -122,6 +122,17 @@ public final class IngestClient {
         self.onEvent = onEvent
     }
 
+    /// Why `results` name no leader: no node answered at all (with the first node's error), or the nodes
+    /// that answered know none.
+    static func noLeaderReason(_ results: [ClusterStatusProbe.Result]) -> String {
+        let answered = results.filter { $0.report != nil }.count
+        guard answered > 0 else {
+            let first = results.first.map { ": \($0.member.id) (\($0.member.http)): \($0.error ?? "no answer")" } ?? ""
+            return "no node answered (\(results.count) tried)\(first)"
+        }
+        return "no leader known to any node (\(answered) of \(results.count) answered)"
+    }
+
     /// Runs the ingest to the end.
     public func run() throws(Failure) -> Outcome {
         var deadline = now() + attemptTimeout
@@ -140,8 +151,9 @@ public final class IngestClient {
                 throw .unavailable("no progress within \(Self.seconds(attemptTimeout)) s: \(lastFailure)")
             }
             let probeTimeout = min(Duration.seconds(1), max(.milliseconds(100), deadline - now()))
-            guard let leader = ClusterStatusProbe.leader(of: cluster, timeout: probeTimeout, secret: cluster.secret) else {
-                retry("no leader known to any node")
+            let results = ClusterStatusProbe.probe(cluster, timeout: probeTimeout, secret: cluster.secret)
+            guard let leader = ClusterStatusProbe.leader(in: results, cluster: cluster) else {
+                retry(Self.noLeaderReason(results))
                 continue
             }
             onEvent(.leader(leader))
