@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -172,4 +173,15 @@ final class RawClient: ChannelInboundHandler, @unchecked Sendable {
     }
 
     var isClosed: Bool { !channel.isActive }
+}
+
+extension ServerHandshake {
+    /// A handshake that accepts the peers `knownPeers` and no others.
+    init(clusterName: String, localID: String, knownPeers: Set<String>, secret: SymmetricKey,
+         serverNonce: [UInt8] = Handshake.makeNonce()) {
+        let table = PeerTable(localID: localID,
+                              peers: Dictionary(uniqueKeysWithValues: knownPeers.map { ($0, PeerAddress(host: "127.0.0.1", port: 1)) }))
+        self.init(clusterName: clusterName, localID: localID, secret: secret, serverNonce: serverNonce,
+                  standing: { table.standing(of: $0) })
+    }
 }
