@@ -14,7 +14,8 @@ import NIOPosix
 ///                                  (raised to maxFrameSize once the peer is authenticated)
 /// ```
 ///
-/// Socket options, on every connection of both roles: `TCP_NODELAY`, `SO_KEEPALIVE`, and reads of up to
+/// Socket options, on every connection of both roles: `TCP_NODELAY` (NIO's bootstraps set it as well),
+/// `SO_KEEPALIVE`, and reads of up to
 /// 1 MiB per syscall (bulk frames are megabytes; a dialed connection only reads handshake frames, so
 /// for it this changes nothing). The listener: `SO_REUSEADDR`, a backlog of
 /// ``TransportConfig/acceptBacklog``, 16 accepts per wake-up, and the pre-authentication caps
@@ -31,15 +32,14 @@ struct ConnectionFactory: Sendable {
         /// authenticated, writes the link's payloads.
         case dialing(PeerLink)
         /// A node dialed this one: it must prove itself before anything it sends is delivered, and
-        /// counts against the listener's ``ConnectionGate`` until then.
-        case accepting
+        /// counts against the listener's ``ConnectionGate`` until then. `standing` answers from the
+        /// transport's current ``PeerTable`` whether the node that says hello is a peer.
+        case accepting(standing: @Sendable (String) -> PeerTable.Standing)
     }
 
     let config: TransportConfig
     /// Where accepted connections deliver, by lane.
     let lanes: [Lane: InboundLane]
-    /// The transport's peer table now: whom the accepting side lets in.
-    let standing: @Sendable (String) -> PeerTable.Standing
     /// The listener's cap on connections that have not completed the handshake.
     let gate: ConnectionGate
     /// Throttles log lines about connections refused or failing on accept.
@@ -54,7 +54,7 @@ struct ConnectionFactory: Sendable {
     }
 
     /// A bootstrap that listens on `group`, with the listener's options and accept handlers. The
-    /// caller's child channel initializer calls ``initialize(_:as:)`` with ``Role/accepting``.
+    /// caller's child channel initializer calls ``initialize(_:as:)`` with ``Role/accepting(standing:)``.
     func makeListener(group: EventLoopGroup) -> ServerBootstrap {
         let gate = self.gate
         let logger = config.logger
@@ -96,7 +96,7 @@ struct ConnectionFactory: Sendable {
                 decoder,
                 ClientConnectionHandler(handshake: ClientHandshake(hello: hello, secret: config.secretKey),
                                         timeout: config.handshakeTimeout, link: link))
-        case .accepting:
+        case .accepting(let standing):
             let handshake = ServerHandshake(clusterName: config.clusterName, localID: config.localID,
                                             secret: config.secretKey, standing: standing)
             try channel.pipeline.syncOperations.addHandlers(

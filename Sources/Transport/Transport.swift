@@ -71,11 +71,12 @@ public final class Transport: Sendable {
         self.gate = gate
         let state = NIOLockedValueBox(State(peers: PeerTable(localID: config.localID, peers: config.peers)))
         self.state = state
-        factory = ConnectionFactory(
-            config: config, lanes: lanes, standing: { id in state.withLockedValue { $0.peers.standing(of: id) } },
-            gate: gate, acceptThrottle: LogThrottle(), handshakeThrottle: LogThrottle())
+        factory = ConnectionFactory(config: config, lanes: lanes, gate: gate,
+                                    acceptThrottle: LogThrottle(), handshakeThrottle: LogThrottle())
         state.withLockedValue { s in
-            for peer in s.peers.ids { s.links[peer] = makeLinks(peer, at: s.peers.addresses[peer]!, state: &s) }
+            for (peer, address) in s.peers.addresses.sorted(by: { $0.key < $1.key }) {
+                s.links[peer] = makeLinks(peer, at: address, state: &s)
+            }
         }
     }
 
@@ -121,7 +122,11 @@ public final class Transport: Sendable {
                 channel.closeFuture.whenComplete { _ in
                     _ = state.withLockedValue { $0.accepted.removeValue(forKey: ObjectIdentifier(channel)) }
                 }
-                return channel.eventLoop.makeCompletedFuture { try factory.initialize(channel, as: .accepting) }
+                // The hello is checked against the table as it is when the hello arrives.
+                let standing: @Sendable (String) -> PeerTable.Standing = { id in
+                    state.withLockedValue { $0.peers.standing(of: id) }
+                }
+                return channel.eventLoop.makeCompletedFuture { try factory.initialize(channel, as: .accepting(standing: standing)) }
             }
         let server: Channel
         do {

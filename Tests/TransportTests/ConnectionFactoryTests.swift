@@ -10,34 +10,22 @@ import XCTest
 /// factory and accepted through another's gets the same socket options on both ends and completes the
 /// handshake, and the payloads it carries are delivered.
 final class ConnectionFactoryTests: XCTestCase {
-    static let secret = Array("correct horse battery staple".utf8)
-
-    func makeFactory(localID: String, peers: [String: PeerAddress], lanes: [Lane: InboundLane], log: CapturedLog) -> ConnectionFactory {
-        let config = TransportConfig(clusterName: "test", secret: Self.secret, localID: localID,
-                                     listenAddress: PeerAddress(host: "127.0.0.1", port: 0), peers: peers,
-                                     logger: log.logger("factory.\(localID)"))
-        let table = PeerTable(localID: localID, peers: peers)
-        return ConnectionFactory(config: config, lanes: lanes, standing: { table.standing(of: $0) },
-                                 gate: ConnectionGate(maxTotal: 8, maxPerSource: 4),
-                                 acceptThrottle: LogThrottle(), handshakeThrottle: LogThrottle())
-    }
-
     func testDialedAndAcceptedEndsGetTheSameOptionsAndAuthenticate() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let lanes: [Lane: InboundLane] = [.control: InboundLane(highWatermark: 8), .bulk: InboundLane(highWatermark: 8)]
         let inbox = Collector(InboundMessages(producer: lanes[.bulk]!.takeSequence()!))
-        let accepting = makeFactory(localID: "b", peers: ["a": PeerAddress(host: "127.0.0.1", port: 1)],
-                                    lanes: lanes, log: CapturedLog())
+        let accepting = ConnectionFactory.forTests(localID: "b", peers: ["a": PeerAddress(host: "127.0.0.1", port: 1)],
+                                                   lanes: lanes)
         let accepted = NIOLockedValueBox<[Channel]>([])
         let server = try await accepting.makeListener(group: group)
             .childChannelInitializer { channel in
                 accepted.withLockedValue { $0.append(channel) }
-                return channel.eventLoop.makeCompletedFuture { try accepting.initialize(channel, as: .accepting) }
+                return channel.eventLoop.makeCompletedFuture { try accepting.initialize(channel, as: .accepting(accepting)) }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let address = PeerAddress(host: "127.0.0.1", port: try XCTUnwrap(server.localAddress?.port))
 
-        let dialing = makeFactory(localID: "a", peers: ["b": address], lanes: [:], log: CapturedLog())
+        let dialing = ConnectionFactory.forTests(localID: "a", peers: ["b": address])
         let loop = group.next()
         let link = PeerLink(peer: "b", lane: .bulk, address: address, eventLoop: loop, factory: dialing)
         let dialed = try await dialing.makeDialer(on: loop)
@@ -49,6 +37,7 @@ final class ConnectionFactoryTests: XCTestCase {
         try await eventually("the dialed link is authenticated") { link.status.state == .connected }
         try await eventually("the accepting side registered the peer") { lanes[.bulk]!.connectedPeers == ["a"] }
         let acceptedChannel = try XCTUnwrap(accepted.withLockedValue { $0.first })
+        // (TCP_NODELAY is NIO's default too; SO_KEEPALIVE is only there because the factory sets it.)
         for (role, channel) in [("dialed", dialed), ("accepted", acceptedChannel)] {
             let noDelay = try await channel.getOption(ChannelOptions.tcpOption(.tcp_nodelay))
             let keepAlive = try await channel.getOption(ChannelOptions.socketOption(.so_keepalive))

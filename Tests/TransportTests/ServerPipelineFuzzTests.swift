@@ -16,15 +16,9 @@ final class ServerPipelineFuzzTests: XCTestCase {
 
     func makeChannel(lanes: [Lane: InboundLane], log: CapturedLog) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
-        let config = TransportConfig(
-            clusterName: "test", secret: Array("correct horse battery staple".utf8), localID: "b",
-            listenAddress: PeerAddress(host: "127.0.0.1", port: 0), peers: ["a": PeerAddress(host: "127.0.0.1", port: 1)],
-            maxFrameSize: 1 << 20, logger: log.logger("fuzz"))
-        let table = PeerTable(localID: "b", peers: config.peers)
-        let factory = ConnectionFactory(
-            config: config, lanes: lanes, standing: { table.standing(of: $0) },
-            gate: ConnectionGate(maxTotal: 8, maxPerSource: nil), acceptThrottle: LogThrottle(), handshakeThrottle: LogThrottle())
-        try factory.initialize(channel, as: .accepting)
+        let factory = ConnectionFactory.forTests(localID: "b", peers: ["a": PeerAddress(host: "127.0.0.1", port: 1)],
+                                                 lanes: lanes, log: log) { $0.maxFrameSize = 1 << 20 }
+        try factory.initialize(channel, as: .accepting(factory))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return channel
     }

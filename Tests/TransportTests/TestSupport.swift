@@ -185,3 +185,24 @@ extension ServerHandshake {
                   standing: { table.standing(of: $0) })
     }
 }
+
+extension ConnectionFactory {
+    /// A factory for node `localID` knowing `peers`, delivering to `lanes`.
+    static func forTests(localID: String, peers: [String: PeerAddress], lanes: [Lane: InboundLane] = [:],
+                         log: CapturedLog = CapturedLog(), adjust: (inout TransportConfig) -> Void = { _ in }) -> ConnectionFactory {
+        var config = TransportConfig(clusterName: "test", secret: Array("correct horse battery staple".utf8), localID: localID,
+                                     listenAddress: PeerAddress(host: "127.0.0.1", port: 0), peers: peers,
+                                     logger: log.logger("factory.\(localID)"))
+        adjust(&config)
+        return ConnectionFactory(config: config, lanes: lanes, gate: ConnectionGate(maxTotal: 8, maxPerSource: 4),
+                                 acceptThrottle: LogThrottle(), handshakeThrottle: LogThrottle())
+    }
+}
+
+extension ConnectionFactory.Role {
+    /// Accepting the peers of a fixed table of `factory`'s node.
+    static func accepting(_ factory: ConnectionFactory) -> Self {
+        let table = PeerTable(localID: factory.config.localID, peers: factory.config.peers)
+        return .accepting(standing: { table.standing(of: $0) })
+    }
+}

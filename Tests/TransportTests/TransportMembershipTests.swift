@@ -101,6 +101,39 @@ final class TransportMembershipTests: XCTestCase {
         await cluster.shutdown()
     }
 
+    /// A link stopped because its peer was removed drops what was queued, counted as `peer_removed`,
+    /// and so are later sends that reach it (a send racing the removal).
+    func testARemovedPeersLinkDropsItsQueueAsPeerRemoved() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let accepted = NIOLockedValueBox<[Channel]>([])
+        let silentServer = try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                accepted.withLockedValue { $0.append(channel) }
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let address = PeerAddress(host: "127.0.0.1", port: silentServer.localAddress!.port!)
+        let factory = ConnectionFactory.forTests(localID: "a", peers: ["silent": address]) { $0.handshakeTimeout = .seconds(30) }
+        let link = PeerLink(peer: "silent", lane: .control, address: address, eventLoop: group.next(), factory: factory)
+        link.start()
+        try await eventually("the link dials") { accepted.withLockedValue { $0.count } == 1 }
+        for _ in 0..<3 { XCTAssertEqual(link.send(ByteBuffer(bytes: [1, 2])), .queued) }
+        XCTAssertEqual(link.status.queuedMessages, 3)
+
+        try await link.shutdown(dropping: .peerRemoved).get()
+        var status = link.status
+        XCTAssertEqual(status.state, .stopped)
+        XCTAssertEqual(status.queuedMessages, 0)
+        XCTAssertEqual(status.queuedBytes, 0)
+        XCTAssertEqual(status.dropped, [.peerRemoved: 3])
+        XCTAssertEqual(link.send(ByteBuffer(bytes: [3])), .dropped(.peerRemoved))
+        status = link.status
+        XCTAssertEqual(status.dropped, [.peerRemoved: 4])
+        try await eventually("the attempt is closed") { accepted.withLockedValue { $0.allSatisfy { !$0.isActive } } }
+        try await silentServer.close()
+        try await group.shutdownGracefully()
+    }
+
     /// Removing a peer whose connections are still in their handshake (a peer that accepts TCP and
     /// never answers) closes them at once, not after the handshake timeout, and forgets its links and
     /// their queues.
