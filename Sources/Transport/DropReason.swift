@@ -10,6 +10,8 @@ public enum DropReason: String, Sendable, Hashable, CaseIterable, CustomStringCo
     case tooLarge = "too_large"
     /// No such peer in the configuration.
     case unknownPeer = "unknown_peer"
+    /// The peer was removed while running (``Transport/removePeer(_:)``); its queued messages are dropped too.
+    case peerRemoved = "peer_removed"
     /// The transport is not running.
     case notRunning = "not_running"
 

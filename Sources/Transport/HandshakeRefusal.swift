@@ -4,6 +4,8 @@ public enum HandshakeRefusal: Error, Sendable, Hashable, CustomStringConvertible
     case wrongCluster(String)
     /// The hello comes from a node id that is not in the configuration.
     case unknownNode(String)
+    /// The hello comes from a node id that was a peer until removed while running (``Transport/removePeer(_:)``).
+    case removedNode(String)
     /// The hello asks for a node id other than this one.
     case wrongTarget(String)
     /// The server's MAC is wrong: it does not know the secret (or ours differs).
@@ -21,6 +23,7 @@ public enum HandshakeRefusal: Error, Sendable, Hashable, CustomStringConvertible
         switch self {
         case .wrongCluster(let name): "peer belongs to cluster \"\(name)\""
         case .unknownNode(let id): "unknown node id \"\(id)\""
+        case .removedNode(let id): "node \"\(id)\" was removed from this node's peers"
         case .wrongTarget(let id): "peer dialed node \"\(id)\", not this node"
         case .badServerProof: "server failed to prove knowledge of the cluster secret (secrets differ?)"
         case .badClientProof: "client failed to prove knowledge of the cluster secret (secrets differ?)"

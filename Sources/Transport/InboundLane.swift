@@ -63,6 +63,11 @@ final class InboundLane: NIOAsyncSequenceProducerDelegate, @unchecked Sendable {
         }
     }
 
+    /// Forgets `peer`'s connection on this lane and returns it, for the caller to close (the peer was removed).
+    func removeConnection(of peer: String) -> Channel? {
+        lock.withLock { connections.removeValue(forKey: peer) }
+    }
+
     /// Peers with an authenticated connection on this lane.
     var connectedPeers: [String] { lock.withLock { connections.keys.sorted() } }
 

@@ -3,9 +3,9 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// The outbound connection of one lane to one peer: dials, authenticates,
-/// writes payload frames in order, redials with backoff when the connection
-/// fails, and keeps its queue bounded.
+/// The outbound connection of one lane to one peer: dials (through the transport's
+/// ``ConnectionFactory``), authenticates, writes payload frames in order, redials with backoff when the
+/// connection fails, and keeps its queue bounded.
 ///
 /// Admission (`send`) runs on the caller's thread under a lock that only
 /// guards counters; everything that touches the channel runs on the link's
@@ -19,7 +19,7 @@ import NIOPosix
 ///   │   ^                          │
 ///   │   └──── (redial) ───┐        │ closed / error
 ///   └─ refused / failed ─> backingOff <┘
-///  (any) ── shutdown ──> stopped
+///  (any) ── shutdown (transport stopped, peer removed) ──> stopped
 /// ```
 final class PeerLink: @unchecked Sendable {
     /// Why a connection ended.
@@ -51,12 +51,15 @@ final class PeerLink: @unchecked Sendable {
         var dropped: [DropReason: Int] = [:]
         var consecutiveFailures = 0
         var connects = 0
+        /// Why sends are dropped once stopped.
+        var stopReason = DropReason.notRunning
     }
 
     let peer: String
     let lane: Lane
     let eventLoop: EventLoop
     private let config: TransportConfig
+    private let factory: ConnectionFactory
     private let limits: TransportConfig.QueueLimits
     private var logger: Logger
     private let shared = NIOLockedValueBox(Shared())
@@ -70,12 +73,16 @@ final class PeerLink: @unchecked Sendable {
     private var pending = CircularBuffer<ByteBuffer>()
     private var redial: Scheduled<Void>?
     private var stopped = false
+    /// Why messages are dropped once stopped.
+    private var stopReason = DropReason.notRunning
 
-    init(peer: String, lane: Lane, address: PeerAddress, eventLoop: EventLoop, config: TransportConfig) {
+    init(peer: String, lane: Lane, address: PeerAddress, eventLoop: EventLoop, factory: ConnectionFactory) {
         self.peer = peer
         self.lane = lane
         self.address = address
         self.eventLoop = eventLoop
+        self.factory = factory
+        let config = factory.config
         self.config = config
         self.limits = config.queueLimits(for: lane)
         var logger = config.logger
@@ -101,7 +108,7 @@ final class PeerLink: @unchecked Sendable {
         let result: SendResult = shared.withLockedValue { s in
             let verdict: DropReason?
             switch s.state {
-            case .stopped: verdict = .notRunning
+            case .stopped: verdict = s.stopReason
             case .backingOff: verdict = .peerUnreachable
             case .connecting, .connected:
                 if size > config.maxFrameSize {
@@ -135,11 +142,15 @@ final class PeerLink: @unchecked Sendable {
         }
     }
 
-    /// Stops dialing, closes the connection, drops what is queued.
-    func shutdown() -> EventLoopFuture<Void> {
+    /// Stops dialing, closes the connection, drops what is queued (counted as `reason`).
+    func shutdown(dropping reason: DropReason = .notRunning) -> EventLoopFuture<Void> {
         eventLoop.submit {
+            if !self.stopped { self.stopReason = reason }
             self.stopped = true
-            self.shared.withLockedValue { $0.state = .stopped }
+            self.shared.withLockedValue { s in
+                s.state = .stopped
+                s.stopReason = self.stopReason
+            }
             self.redial?.cancel()
             self.redial = nil
             self.dropPending()
@@ -160,23 +171,12 @@ final class PeerLink: @unchecked Sendable {
         guard !stopped else { return }
         redial = nil
         shared.withLockedValue { $0.state = .connecting }
-        let hello = ClientHello(lane: lane, nonce: Handshake.makeNonce(), clusterName: config.clusterName,
-                                from: config.localID, to: peer)
-        let secret = config.secretKey
-        let timeout = config.handshakeTimeout
-        ClientBootstrap(group: eventLoop)
-            .connectTimeout(TimeAmount(timeout))
-            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
-            .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
+        let factory = self.factory
+        factory.makeDialer(on: eventLoop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     self.attempt = channel  // runs on this link's event loop
-                    let limit = FrameSizeLimit(maxBodySize: Frame.maxHandshakeBodySize)
-                    try channel.pipeline.syncOperations.addHandlers(
-                        ByteToMessageHandler(FrameDecoder(limit: limit)),
-                        ClientConnectionHandler(handshake: ClientHandshake(hello: hello, secret: secret),
-                                                timeout: timeout, link: self)
-                    )
+                    try factory.initialize(channel, as: .dialing(self))
                 }
             }
             .connect(host: address.host, port: address.port)
@@ -245,7 +245,7 @@ final class PeerLink: @unchecked Sendable {
         } else if !stopped && status.state == .connecting {
             pending.append(payload)
         } else {
-            release(payload.readableBytes, outcome: .dropped(stopped ? .notRunning : .connectionLost))
+            release(payload.readableBytes, outcome: .dropped(stopped ? stopReason : .connectionLost))
         }
     }
 
@@ -264,7 +264,7 @@ final class PeerLink: @unchecked Sendable {
 
     private func dropPending() {
         while let payload = pending.popFirst() {
-            release(payload.readableBytes, outcome: .dropped(stopped ? .notRunning : .connectionLost))
+            release(payload.readableBytes, outcome: .dropped(stopped ? stopReason : .connectionLost))
         }
     }
 

@@ -75,12 +75,22 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(reply.encoded(allocator: context.channel.allocator)), promise: nil)
         case .established(let reply, let id, let lane):
             timeoutTask?.cancel()
-            peer = (id, lane)
             gate?.release(context.channel)
+            // Registered first, then the peer table read again: a `Transport.removePeer` that ran since the
+            // hello either shows here or, having removed the peer from the table after this read, finds
+            // this connection registered and closes it. Either way no removed peer stays connected.
+            let replaced = lanes[lane]?.register(peer: id, channel: context.channel)
+            if case .peer = handshake.standing(id) {} else {
+                lanes[lane]?.unregister(peer: id, channel: context.channel)
+                replaced?.close(promise: nil)
+                refuse(context: context, .removedNode(id))
+                return
+            }
+            peer = (id, lane)
             limit.maxBodySize = maxFrameSize
             context.writeAndFlush(wrapOutboundOut(reply.encoded(allocator: context.channel.allocator)), promise: nil)
             logger.info("accepted authenticated peer", metadata: ["peer": "\(id)", "lane": "\(lane)"])
-            if let replaced = lanes[lane]?.register(peer: id, channel: context.channel) {
+            if let replaced {
                 logger.info("closing the peer's older connection on this lane", metadata: ["peer": "\(id)", "lane": "\(lane)"])
                 replaced.close(promise: nil)
             }

@@ -2,7 +2,9 @@ import Crypto
 import NIOCore
 
 /// The accepting side of ``Handshake`` as a value-type state machine: feed it
-/// frames, perform the action it returns.
+/// frames, perform the action it returns. Whether the hello's sender is a peer is asked of `standing` when
+/// the hello arrives, so a transport whose peers change while running answers from its current
+/// ``PeerTable``.
 struct ServerHandshake {
     /// What the caller must do next.
     enum Action: Equatable {
@@ -23,15 +25,16 @@ struct ServerHandshake {
     private var state = State.awaitingHello
     let clusterName: String
     let localID: String
-    let knownPeers: Set<String>
+    /// What the peer table says of a node id now.
+    let standing: @Sendable (String) -> PeerTable.Standing
     let secret: SymmetricKey
     let serverNonce: [UInt8]
 
-    init(clusterName: String, localID: String, knownPeers: Set<String>, secret: SymmetricKey,
-         serverNonce: [UInt8] = Handshake.makeNonce()) {
+    init(clusterName: String, localID: String, secret: SymmetricKey, serverNonce: [UInt8] = Handshake.makeNonce(),
+         standing: @escaping @Sendable (String) -> PeerTable.Standing) {
         self.clusterName = clusterName
         self.localID = localID
-        self.knownPeers = knownPeers
+        self.standing = standing
         self.secret = secret
         self.serverNonce = serverNonce
     }
@@ -42,7 +45,12 @@ struct ServerHandshake {
             guard frame.kind == .hello else { return refuse(.unexpectedFrame(frame.kind)) }
             guard let hello = ClientHello(body: frame.body) else { return refuse(.malformed("hello")) }
             guard hello.clusterName == clusterName else { return refuse(.wrongCluster(hello.clusterName)) }
-            guard hello.from != localID, knownPeers.contains(hello.from) else { return refuse(.unknownNode(hello.from)) }
+            guard hello.from != localID else { return refuse(.unknownNode(hello.from)) }
+            switch standing(hello.from) {
+            case .peer: break
+            case .removed: return refuse(.removedNode(hello.from))
+            case .unknown: return refuse(.unknownNode(hello.from))
+            }
             guard hello.to == localID else { return refuse(.wrongTarget(hello.to)) }
             let transcript = Handshake.transcript(helloBody: frame.body, serverNonce: serverNonce)
             let mac = Handshake.mac(label: Handshake.serverLabel, transcript: transcript, secret: secret)

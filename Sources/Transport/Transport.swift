@@ -17,6 +17,9 @@ import NIOPosix
 /// - Lost connections are redialed with exponential backoff and jitter (``BackoffPolicy``).
 /// - Accepted connections that have not completed the handshake are capped per address and in total
 ///   (``TransportConfig/maxPreAuthConnections``, ``ConnectionGate``); over the cap they are closed on accept.
+/// - Both ends of every connection are set up by one ``ConnectionFactory`` (where TLS would slot in).
+/// - The peers are a ``PeerTable`` that changes while running (``addPeer(_:at:)``, ``removePeer(_:)``,
+///   ``setPeerAddress(_:for:)``); the handshake asks the current table.
 ///
 /// Knows nothing of Raft: payloads are bytes.
 public final class Transport: Sendable {
@@ -26,20 +29,24 @@ public final class Transport: Sendable {
         var running = false
         var dialing = false
         var stopped = false
+        /// The peers now, and the outbound links of each (none once stopped).
+        var peers: PeerTable
+        var links: [String: [Lane: PeerLink]] = [:]
+        /// Bulk links are spread over `bulkLoops` in turn; the next one goes to this index.
+        var nextBulkLoop = 0
     }
 
-    /// The configuration this transport runs with.
+    /// The configuration this transport runs with (its ``TransportConfig/peers`` are the initial ones;
+    /// ``peers`` tells the current ones).
     public let config: TransportConfig
     private let group: EventLoopGroup
     private let ownsGroup: Bool
-    private let links: [String: [Lane: PeerLink]]
+    private let controlLoop: EventLoop
+    private let bulkLoops: [EventLoop]
     private let lanes: [Lane: InboundLane]
-    private let state = NIOLockedValueBox(State())
+    private let state: NIOLockedValueBox<State>
     private let gate: ConnectionGate
-    /// Throttles log lines about unauthenticated connections: refusals on accept and accept errors, and
-    /// (separately, so garbage cannot hide the caps at work) refused handshakes.
-    private let acceptThrottle = LogThrottle()
-    private let handshakeThrottle = LogThrottle()
+    private let factory: ConnectionFactory
 
     /// A transport for `config`. It runs on `group` when given (and does not
     /// shut it down), or on a group of its own with `threads` threads.
@@ -55,34 +62,44 @@ public final class Transport: Sendable {
         // Control links share the first loop; bulk links take the others in turn (all on the one
         // loop of a single-threaded group), so bulk writes never occupy the control links' thread.
         let loops = Array(self.group.makeIterator())
-        let controlLoop = loops[0]
-        let bulkLoops = loops.count > 1 ? Array(loops.dropFirst()) : loops
-        var links: [String: [Lane: PeerLink]] = [:]
-        for (index, (peer, address)) in config.peers.sorted(by: { $0.key < $1.key }).enumerated()
-        where peer != config.localID {
-            links[peer, default: [:]][.control] = PeerLink(peer: peer, lane: .control, address: address,
-                                                           eventLoop: controlLoop, config: config)
-            links[peer, default: [:]][.bulk] = PeerLink(peer: peer, lane: .bulk, address: address,
-                                                        eventLoop: bulkLoops[index % bulkLoops.count], config: config)
-        }
-        self.links = links
+        controlLoop = loops[0]
+        bulkLoops = loops.count > 1 ? Array(loops.dropFirst()) : loops
         var lanes: [Lane: InboundLane] = [:]
         for lane in Lane.allCases { lanes[lane] = InboundLane(highWatermark: config.inboundHighWatermark(for: lane)) }
         self.lanes = lanes
-        gate = ConnectionGate(maxTotal: config.maxPreAuthConnections, maxPerSource: config.maxPreAuthConnectionsPerSource)
+        let gate = ConnectionGate(maxTotal: config.maxPreAuthConnections, maxPerSource: config.maxPreAuthConnectionsPerSource)
+        self.gate = gate
+        let state = NIOLockedValueBox(State(peers: PeerTable(localID: config.localID, peers: config.peers)))
+        self.state = state
+        factory = ConnectionFactory(config: config, lanes: lanes, gate: gate,
+                                    acceptThrottle: LogThrottle(), handshakeThrottle: LogThrottle())
+        state.withLockedValue { s in
+            for (peer, address) in s.peers.addresses.sorted(by: { $0.key < $1.key }) {
+                s.links[peer] = makeLinks(peer, at: address, state: &s)
+            }
+        }
+    }
+
+    /// The control and bulk links of a new peer; the bulk one on the next bulk loop.
+    private func makeLinks(_ peer: String, at address: PeerAddress, state s: inout State) -> [Lane: PeerLink] {
+        defer { s.nextBulkLoop += 1 }
+        return [
+            .control: PeerLink(peer: peer, lane: .control, address: address, eventLoop: controlLoop, factory: factory),
+            .bulk: PeerLink(peer: peer, lane: .bulk, address: address,
+                            eventLoop: bulkLoops[s.nextBulkLoop % bulkLoops.count], factory: factory),
+        ]
     }
 
     /// Binds the listening socket (if ``listen()`` has not) and starts dialing every peer.
     public func start() async throws {
         try await listen()
-        let firstStart = state.withLockedValue { s in
-            defer { s.dialing = true }
-            return !s.dialing && !s.stopped
+        // Under the lock that ``addPeer(_:at:)`` takes, so each link is started exactly once.
+        let toStart: [PeerLink] = state.withLockedValue { s in
+            guard !s.dialing && !s.stopped else { return [] }
+            s.dialing = true
+            return s.links.values.flatMap(\.values)
         }
-        guard firstStart else { return }
-        for peerLinks in links.values {
-            for link in peerLinks.values { link.start() }
-        }
+        for link in toStart { link.start() }
     }
 
     /// Binds the listening socket and accepts peers, without dialing yet.
@@ -93,33 +110,8 @@ public final class Transport: Sendable {
             return s.running || s.stopped
         }
         guard !alreadyListening else { return }
-        let config = self.config
-        let lanes = self.lanes
-        let knownPeers = Set(links.keys)
-        let secret = config.secretKey
-        let gate = self.gate
-        let acceptThrottle = self.acceptThrottle
-        let handshakeThrottle = self.handshakeThrottle
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(ChannelOptions.backlog, value: Int32(clamping: config.acceptBacklog))
-            // Accept up to 16 connections per wake-up (NIO's default is 4), so a flood is drained quickly.
-            .serverChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
-            .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    // NIO's classic bind (unlike its async one) adds no AcceptBackoffHandler: without one, an
-                    // accept failing with EMFILE would be retried at once, forever, at 100 % CPU.
-                    try channel.pipeline.syncOperations.addHandlers(
-                        ConnectionGateAcceptHandler(
-                            gate: gate, what: "unauthenticated connections", logger: config.logger, throttle: acceptThrottle),
-                        AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { _ in .milliseconds(250) })
-                }
-            }
-            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
-            .childChannelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
-            // Bulk frames are megabytes: read up to 1 MiB per syscall rather than NIO's default 64 KiB.
-            .childChannelOption(ChannelOptions.recvAllocator,
-                                value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 1 << 20))
+        let factory = self.factory
+        let bootstrap = factory.makeListener(group: group)
             .childChannelInitializer { [state] channel in
                 let registered = state.withLockedValue { s in
                     guard !s.stopped else { return false }
@@ -130,17 +122,11 @@ public final class Transport: Sendable {
                 channel.closeFuture.whenComplete { _ in
                     _ = state.withLockedValue { $0.accepted.removeValue(forKey: ObjectIdentifier(channel)) }
                 }
-                return channel.eventLoop.makeCompletedFuture {
-                    let limit = FrameSizeLimit(maxBodySize: Frame.maxHandshakeBodySize)
-                    let handshake = ServerHandshake(clusterName: config.clusterName, localID: config.localID,
-                                                    knownPeers: knownPeers, secret: secret)
-                    try channel.pipeline.syncOperations.addHandlers(
-                        ByteToMessageHandler(FrameDecoder(limit: limit)),
-                        ServerConnectionHandler(handshake: handshake, limit: limit, maxFrameSize: config.maxFrameSize,
-                                                timeout: config.handshakeTimeout, lanes: lanes, logger: config.logger,
-                                                gate: gate, throttle: handshakeThrottle)
-                    )
+                // The hello is checked against the table as it is when the hello arrives.
+                let standing: @Sendable (String) -> PeerTable.Standing = { id in
+                    state.withLockedValue { $0.peers.standing(of: id) }
                 }
+                return channel.eventLoop.makeCompletedFuture { try factory.initialize(channel, as: .accepting(standing: standing)) }
             }
         let server: Channel
         do {
@@ -155,10 +141,82 @@ public final class Transport: Sendable {
                                                    "node": "\(config.localID)"])
     }
 
+    /// The peers now.
+    public var peers: PeerTable { state.withLockedValue { $0.peers } }
+
+    /// Adds `id` as a peer dialed at `address` (for a peer already there, the same as
+    /// ``setPeerAddress(_:for:)``). From now on the handshake accepts it, and, once the transport has
+    /// started, it is dialed on both lanes. Refused for this node's own id and for ids the handshake
+    /// cannot carry.
+    @discardableResult
+    public func addPeer(_ id: String, at address: PeerAddress) throws(PeerTable.Refusal) -> PeerTable.Change {
+        let outcome: Result<(PeerTable.Change, toStart: [PeerLink], links: [PeerLink]), PeerTable.Refusal>
+        outcome = state.withLockedValue { s in
+            let change: PeerTable.Change
+            do throws(PeerTable.Refusal) {
+                change = try s.peers.add(id, at: address)
+            } catch {
+                return .failure(error)
+            }
+            var toStart: [PeerLink] = []
+            if change == .added, !s.stopped {
+                let links = makeLinks(id, at: address, state: &s)
+                s.links[id] = links
+                // Under the lock that ``start()`` takes, so each link is started exactly once.
+                if s.dialing { toStart = Array(links.values) }
+            }
+            return .success((change, toStart, s.links[id].map { Array($0.values) } ?? []))
+        }
+        let (change, toStart, links) = try outcome.get()
+        switch change {
+        case .added:
+            config.logger.info("peer added", metadata: ["peer": "\(id)", "address": "\(address)"])
+            for link in toStart { link.start() }
+        case .moved:
+            for link in links { link.setAddress(address) }
+        default:
+            break
+        }
+        return change
+    }
+
+    /// Removes peer `id`: it is no longer dialed, its queued outbound messages are dropped, its
+    /// connections (both directions, both lanes) are closed, and a handshake from it is refused
+    /// (``HandshakeRefusal/removedNode(_:)``); sends to it return ``DropReason/peerRemoved``. Messages
+    /// it sent that were already received stay in the inbound sequences. Returns at once; the
+    /// connections close on their event loops.
+    @discardableResult
+    public func removePeer(_ id: String) -> PeerTable.Change {
+        let (change, links) = state.withLockedValue { s in
+            (s.peers.remove(id), s.links.removeValue(forKey: id).map { Array($0.values) } ?? [])
+        }
+        guard case .removed(let address) = change else { return change }
+        for link in links { _ = link.shutdown(dropping: .peerRemoved) }
+        // After the table changed: a handshake completing from now on sees the peer gone, and one that
+        // completed before is registered in its lane (see ServerConnectionHandler) and closed here.
+        var closed = 0
+        for lane in lanes.values {
+            if let channel = lane.removeConnection(of: id) {
+                channel.close(promise: nil)
+                closed += 1
+            }
+        }
+        config.logger.info("peer removed", metadata: ["peer": "\(id)", "address": "\(address)",
+                                                      "inbound_closed": "\(closed)"])
+        return change
+    }
+
     /// Dials `peer` at `address` from the next attempt on (for example after
-    /// the peer moved, or once a test knows an ephemeral port).
-    public func setPeerAddress(_ address: PeerAddress, for peer: String) {
-        links[peer]?.values.forEach { $0.setAddress(address) }
+    /// the peer moved, or once a test knows an ephemeral port). Nothing for an id that is not a peer.
+    @discardableResult
+    public func setPeerAddress(_ address: PeerAddress, for peer: String) -> PeerTable.Change {
+        let (change, links) = state.withLockedValue { s in
+            (s.peers.setAddress(address, for: peer), s.links[peer].map { Array($0.values) } ?? [])
+        }
+        if case .moved = change {
+            for link in links { link.setAddress(address) }
+        }
+        return change
     }
 
     /// The address actually bound (useful with port 0), once started.
@@ -178,7 +236,15 @@ public final class Transport: Sendable {
     /// Never blocks; safe from any thread.
     @discardableResult
     public func send(_ payload: ByteBuffer, to peer: String, lane: Lane) -> SendResult {
-        guard let link = links[peer]?[lane] else { return .dropped(.unknownPeer) }
+        let found: (link: PeerLink?, otherwise: DropReason) = state.withLockedValue { s in
+            if let link = s.links[peer]?[lane] { return (link, .notRunning) }
+            switch s.peers.standing(of: peer) {
+            case .removed: return (nil, .peerRemoved)
+            case .peer: return (nil, .notRunning)  // added after shutdown
+            case .unknown: return (nil, .unknownPeer)
+            }
+        }
+        guard let link = found.link else { return .dropped(found.otherwise) }
         return link.send(payload)
     }
 
@@ -190,7 +256,8 @@ public final class Transport: Sendable {
 
     /// State and counters of every lane to every peer, sorted by peer then lane.
     public var linkStatuses: [LinkStatus] {
-        links.keys.sorted().flatMap { peer in Lane.allCases.compactMap { links[peer]?[$0]?.status } }
+        let links = state.withLockedValue { $0.links }
+        return links.keys.sorted().flatMap { peer in Lane.allCases.compactMap { links[peer]?[$0]?.status } }
     }
 
     /// Accepted connections that have not completed the handshake, and how many were refused or evicted.
@@ -203,26 +270,24 @@ public final class Transport: Sendable {
 
     /// The status of one lane to one peer.
     public func linkStatus(peer: String, lane: Lane) -> LinkStatus? {
-        links[peer]?[lane]?.status
+        state.withLockedValue { $0.links[peer]?[lane] }?.status
     }
 
     /// Closes every connection, stops dialing, ends the inbound sequences and
     /// (when it owns it) shuts down its event loop group. Idempotent.
     public func shutdown() async {
-        let (server, accepted, first) = state.withLockedValue { s in
+        let (server, accepted, links, first) = state.withLockedValue { s in
             defer {
                 s.stopped = true
                 s.serverChannel = nil
                 s.accepted = [:]
             }
-            return (s.serverChannel, Array(s.accepted.values), !s.stopped)
+            return (s.serverChannel, Array(s.accepted.values), s.links.values.flatMap(\.values), !s.stopped)
         }
         guard first else { return }
         try? await server?.close()
         for channel in accepted { try? await channel.close() }
-        for peerLinks in links.values {
-            for link in peerLinks.values { try? await link.shutdown().get() }
-        }
+        for link in links { try? await link.shutdown().get() }
         for lane in lanes.values { lane.finish() }
         if ownsGroup { try? await group.shutdownGracefully() }
         config.logger.info("transport stopped", metadata: ["node": "\(config.localID)"])

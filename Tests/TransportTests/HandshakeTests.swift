@@ -1,4 +1,5 @@
 import Crypto
+import NIOConcurrencyHelpers
 import NIOCore
 import XCTest
 
@@ -77,6 +78,30 @@ final class HandshakeTests: XCTestCase {
         XCTAssertEqual(s5.receive(Frame(kind: .payload, body: ByteBuffer())), .refuse(.unexpectedFrame(.payload)))
         var s6 = makeServer()
         XCTAssertEqual(s6.receive(Frame(kind: .hello, body: ByteBuffer(bytes: [0, 1, 2]))), .refuse(.malformed("hello")))
+    }
+
+    /// The hello is checked against the peer table as it is when the hello arrives, not when the
+    /// connection was accepted: a peer removed since is refused as removed, one added since is let in.
+    func testHelloIsCheckedAgainstTheCurrentPeerTable() throws {
+        let table = NIOLockedValueBox(PeerTable(localID: "b", peers: ["a": PeerAddress(host: "127.0.0.1", port: 1)]))
+        func makeServer() -> ServerHandshake {
+            ServerHandshake(clusterName: "c", localID: "b", secret: secret, serverNonce: Array(repeating: 7, count: 32),
+                            standing: { id in table.withLockedValue { $0.standing(of: id) } })
+        }
+        var removedBeforeHello = makeServer()
+        XCTAssertEqual(table.withLockedValue { $0.remove("a") }, .removed(PeerAddress(host: "127.0.0.1", port: 1)))
+        XCTAssertEqual(removedBeforeHello.receive(makeClient().helloFrame), .refuse(.removedNode("a")))
+        XCTAssertTrue(HandshakeRefusal.removedNode("a").description.contains("removed"))
+        var neverKnown = makeServer()
+        XCTAssertEqual(neverKnown.receive(makeClient(from: "d").helloFrame), .refuse(.unknownNode("d")))
+
+        var addedBeforeHello = makeServer()
+        XCTAssertEqual(try table.withLockedValue { try $0.add("d", at: PeerAddress(host: "127.0.0.1", port: 2)) }, .added)
+        var client = makeClient(from: "d")
+        guard case .send(let challenge) = addedBeforeHello.receive(client.helloFrame),
+              case .send(let proof) = client.receive(challenge),
+              case .established(_, let peer, _) = addedBeforeHello.receive(proof) else { return XCTFail("d refused") }
+        XCTAssertEqual(peer, "d")
     }
 
     func testHelloBodyRoundTripAndMalformedVariants() {

@@ -7,7 +7,7 @@ import XCTest
 @testable import Transport
 import Raft
 
-/// Hostile bytes against the real accepting pipeline (frame decoder and
+/// Hostile bytes against the real accepting pipeline (``ConnectionFactory``'s: frame decoder and
 /// handshake handler) on an EmbeddedChannel: it never traps, never delivers
 /// anything from an unauthenticated peer, and closes the connection on the
 /// first invalid frame.
@@ -16,12 +16,9 @@ final class ServerPipelineFuzzTests: XCTestCase {
 
     func makeChannel(lanes: [Lane: InboundLane], log: CapturedLog) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
-        let limit = FrameSizeLimit(maxBodySize: Frame.maxHandshakeBodySize)
-        try channel.pipeline.syncOperations.addHandlers(
-            ByteToMessageHandler(FrameDecoder(limit: limit)),
-            ServerConnectionHandler(
-                handshake: ServerHandshake(clusterName: "test", localID: "b", knownPeers: ["a"], secret: secret),
-                limit: limit, maxFrameSize: 1 << 20, timeout: .seconds(2), lanes: lanes, logger: log.logger("fuzz")))
+        let factory = ConnectionFactory.forTests(localID: "b", peers: ["a": PeerAddress(host: "127.0.0.1", port: 1)],
+                                                 lanes: lanes, log: log) { $0.maxFrameSize = 1 << 20 }
+        try factory.initialize(channel, as: .accepting(factory))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return channel
     }

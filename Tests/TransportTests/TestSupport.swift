@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -172,4 +173,36 @@ final class RawClient: ChannelInboundHandler, @unchecked Sendable {
     }
 
     var isClosed: Bool { !channel.isActive }
+}
+
+extension ServerHandshake {
+    /// A handshake that accepts the peers `knownPeers` and no others.
+    init(clusterName: String, localID: String, knownPeers: Set<String>, secret: SymmetricKey,
+         serverNonce: [UInt8] = Handshake.makeNonce()) {
+        let table = PeerTable(localID: localID,
+                              peers: Dictionary(uniqueKeysWithValues: knownPeers.map { ($0, PeerAddress(host: "127.0.0.1", port: 1)) }))
+        self.init(clusterName: clusterName, localID: localID, secret: secret, serverNonce: serverNonce,
+                  standing: { table.standing(of: $0) })
+    }
+}
+
+extension ConnectionFactory {
+    /// A factory for node `localID` knowing `peers`, delivering to `lanes`.
+    static func forTests(localID: String, peers: [String: PeerAddress], lanes: [Lane: InboundLane] = [:],
+                         log: CapturedLog = CapturedLog(), adjust: (inout TransportConfig) -> Void = { _ in }) -> ConnectionFactory {
+        var config = TransportConfig(clusterName: "test", secret: Array("correct horse battery staple".utf8), localID: localID,
+                                     listenAddress: PeerAddress(host: "127.0.0.1", port: 0), peers: peers,
+                                     logger: log.logger("factory.\(localID)"))
+        adjust(&config)
+        return ConnectionFactory(config: config, lanes: lanes, gate: ConnectionGate(maxTotal: 8, maxPerSource: 4),
+                                 acceptThrottle: LogThrottle(), handshakeThrottle: LogThrottle())
+    }
+}
+
+extension ConnectionFactory.Role {
+    /// Accepting the peers of a fixed table of `factory`'s node.
+    static func accepting(_ factory: ConnectionFactory) -> Self {
+        let table = PeerTable(localID: factory.config.localID, peers: factory.config.peers)
+        return .accepting(standing: { table.standing(of: $0) })
+    }
 }
