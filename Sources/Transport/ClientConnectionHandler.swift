@@ -54,7 +54,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
         end(context: context, .protocolError("\(error)"))
     }
 

@@ -49,13 +49,13 @@ struct ConnectionFactory: Sendable {
 
     /// A bootstrap that dials on `eventLoop`; the TCP connect must succeed within the handshake timeout.
     /// The caller's channel initializer calls ``initialize(_:as:)`` with ``Role/dialing(_:)``.
-    func makeDialer(on eventLoop: EventLoop) -> ClientBootstrap {
+    func makeDialer(on eventLoop: any EventLoop) -> ClientBootstrap {
         ClientBootstrap(group: eventLoop).connectTimeout(TimeAmount(config.handshakeTimeout))
     }
 
     /// A bootstrap that listens on `group`, with the listener's options and accept handlers. The
     /// caller's child channel initializer calls ``initialize(_:as:)`` with ``Role/accepting(standing:)``.
-    func makeListener(group: EventLoopGroup) -> ServerBootstrap {
+    func makeListener(group: any EventLoopGroup) -> ServerBootstrap {
         let gate = self.gate
         let logger = config.logger
         let acceptThrottle = self.acceptThrottle
@@ -78,7 +78,7 @@ struct ConnectionFactory: Sendable {
 
     /// Sets `channel`'s socket options and builds its pipeline for `role` (see the type's description).
     /// Runs on the channel's event loop, in a bootstrap's channel initializer.
-    func initialize(_ channel: Channel, as role: Role) throws {
+    func initialize(_ channel: any Channel, as role: Role) throws {
         if let options = channel.syncOptions {
             try options.setOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             try options.setOption(ChannelOptions.socketOption(.so_keepalive), value: 1)

@@ -27,7 +27,7 @@ public final class ConnectionGate: Sendable {
     private struct State {
         var admission: ConnectionAdmission<ConnectionSource>
         var ids: [ObjectIdentifier: ID] = [:]
-        var channels: [ID: Channel] = [:]
+        var channels: [ID: any Channel] = [:]
         var refused: UInt64 = 0
         var evicted: UInt64 = 0
     }
@@ -42,12 +42,12 @@ public final class ConnectionGate: Sendable {
 
     /// Decides on `channel`, just accepted; an admitted one starts evictable and counts until it closes
     /// or is released; the evicted one, if any, is closed here. A refused one is the caller's to close.
-    public func admit(_ channel: Channel) -> Decision {
+    public func admit(_ channel: any Channel) -> Decision {
         let source = ConnectionSource(channel.remoteAddress)
         let key = ObjectIdentifier(channel)
-        let (decision, victim) = state.withLockedValue { s -> (Decision, Channel?) in
+        let (decision, victim) = state.withLockedValue { s -> (Decision, (any Channel)?) in
             let decision = s.admission.admit(from: source)
-            var victim: Channel?
+            var victim: (any Channel)?
             switch decision {
             case .admitted(let id):
                 s.ids[key] = id
@@ -70,7 +70,7 @@ public final class ConnectionGate: Sendable {
     }
 
     /// Marks `channel` busy (false: it cannot be evicted) or evictable again (true).
-    public func setEvictable(_ channel: Channel, _ evictable: Bool) {
+    public func setEvictable(_ channel: any Channel, _ evictable: Bool) {
         let key = ObjectIdentifier(channel)
         state.withLockedValue { s in
             guard let id = s.ids[key] else { return }
@@ -80,7 +80,7 @@ public final class ConnectionGate: Sendable {
 
     /// `channel` no longer counts (a raft peer authenticated, or the connection closed). Harmless when
     /// it does not count.
-    public func release(_ channel: Channel) {
+    public func release(_ channel: any Channel) {
         let key = ObjectIdentifier(channel)
         state.withLockedValue { s in
             guard let id = s.ids.removeValue(forKey: key) else { return }

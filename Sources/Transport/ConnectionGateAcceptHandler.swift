@@ -46,7 +46,7 @@ public final class ConnectionGateAcceptHandler: ChannelInboundHandler {
         }
     }
 
-    public func errorCaught(context: ChannelHandlerContext, error: Error) {
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let suppressed = throttle.permit() {
             logger.error(Logger.Message(stringLiteral: LogThrottle.message(
                 "accepting a connection failed (pausing accepts briefly): \(error)", suppressed: suppressed)))

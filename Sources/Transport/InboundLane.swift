@@ -17,7 +17,7 @@ final class InboundLane: NIOAsyncSequenceProducerDelegate, @unchecked Sendable {
     // holding ours across a yield could deadlock against them.
     private let lock = NIOLock()
     private var source: Producer.Source?
-    private var paused: [ObjectIdentifier: Channel] = [:]
+    private var paused: [ObjectIdentifier: any Channel] = [:]
     /// Bumped by every `produceMore`; a delivery that saw `.stopProducing`
     /// pauses its channel only if no `produceMore` ran since it yielded, so a
     /// resume that slips in between cannot be missed.
@@ -27,7 +27,7 @@ final class InboundLane: NIOAsyncSequenceProducerDelegate, @unchecked Sendable {
     var deliveredCount: Int { lock.withLock { delivered } }
     private var delivered = 0
     /// The authenticated connection of each peer on this lane.
-    private var connections: [String: Channel] = [:]
+    private var connections: [String: any Channel] = [:]
 
     init(highWatermark: Int) {
         let strategy = Strategy(lowWatermark: max(1, highWatermark / 2), highWatermark: max(2, highWatermark))
@@ -48,7 +48,7 @@ final class InboundLane: NIOAsyncSequenceProducerDelegate, @unchecked Sendable {
     /// one it replaces, which the caller closes: the newest connection wins,
     /// so a peer that rebooted without closing its sockets leaves no
     /// half-open connection behind.
-    func register(peer: String, channel: Channel) -> Channel? {
+    func register(peer: String, channel: any Channel) -> (any Channel)? {
         lock.withLock {
             defer { connections[peer] = channel }
             return connections[peer]
@@ -56,7 +56,7 @@ final class InboundLane: NIOAsyncSequenceProducerDelegate, @unchecked Sendable {
     }
 
     /// Forgets `channel` (closed) if it is still `peer`'s current connection.
-    func unregister(peer: String, channel: Channel) {
+    func unregister(peer: String, channel: any Channel) {
         lock.withLock {
             if connections[peer] === channel { connections[peer] = nil }
             paused[ObjectIdentifier(channel)] = nil
@@ -64,7 +64,7 @@ final class InboundLane: NIOAsyncSequenceProducerDelegate, @unchecked Sendable {
     }
 
     /// Forgets `peer`'s connection on this lane and returns it, for the caller to close (the peer was removed).
-    func removeConnection(of peer: String) -> Channel? {
+    func removeConnection(of peer: String) -> (any Channel)? {
         lock.withLock { connections.removeValue(forKey: peer) }
     }
 
@@ -72,7 +72,7 @@ final class InboundLane: NIOAsyncSequenceProducerDelegate, @unchecked Sendable {
     var connectedPeers: [String] { lock.withLock { connections.keys.sorted() } }
 
     /// Delivers one message from `channel` (called on the channel's event loop).
-    func deliver(_ message: InboundMessage, from channel: Channel) {
+    func deliver(_ message: InboundMessage, from channel: any Channel) {
         let taken: (source: Producer.Source, generation: Int)? = lock.withLock {
             guard let source else { return nil }
             delivered += 1

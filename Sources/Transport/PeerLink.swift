@@ -57,7 +57,7 @@ final class PeerLink: @unchecked Sendable {
 
     let peer: String
     let lane: Lane
-    let eventLoop: EventLoop
+    let eventLoop: any EventLoop
     private let config: TransportConfig
     private let factory: ConnectionFactory
     private let limits: TransportConfig.QueueLimits
@@ -67,16 +67,16 @@ final class PeerLink: @unchecked Sendable {
     // Event-loop confined.
     private var address: PeerAddress
     /// The authenticated connection, once the handshake succeeded.
-    private var channel: Channel?
+    private var channel: (any Channel)?
     /// The connection being dialed or authenticated, if any.
-    private var attempt: Channel?
+    private var attempt: (any Channel)?
     private var pending = CircularBuffer<ByteBuffer>()
     private var redial: Scheduled<Void>?
     private var stopped = false
     /// Why messages are dropped once stopped.
     private var stopReason = DropReason.notRunning
 
-    init(peer: String, lane: Lane, address: PeerAddress, eventLoop: EventLoop, factory: ConnectionFactory) {
+    init(peer: String, lane: Lane, address: PeerAddress, eventLoop: any EventLoop, factory: ConnectionFactory) {
         self.peer = peer
         self.lane = lane
         self.address = address
@@ -187,7 +187,7 @@ final class PeerLink: @unchecked Sendable {
     }
 
     /// Called by the handler once the handshake succeeded.
-    func connectionEstablished(_ channel: Channel) {
+    func connectionEstablished(_ channel: any Channel) {
         eventLoop.preconditionInEventLoop()
         guard !stopped else {
             channel.close(promise: nil)
@@ -208,7 +208,7 @@ final class PeerLink: @unchecked Sendable {
     }
 
     /// Called by the handler when its connection ends, at most once per connection.
-    func connectionEnded(_ channel: Channel, reason: EndReason) {
+    func connectionEnded(_ channel: any Channel, reason: EndReason) {
         eventLoop.preconditionInEventLoop()
         if self.channel === channel { self.channel = nil }
         if attempt === channel { attempt = nil }
@@ -249,7 +249,7 @@ final class PeerLink: @unchecked Sendable {
         }
     }
 
-    private func write(_ payload: ByteBuffer, on channel: Channel) {
+    private func write(_ payload: ByteBuffer, on channel: any Channel) {
         let size = payload.readableBytes
         channel.write(Frame.header(kind: .payload, bodySize: size, allocator: channel.allocator), promise: nil)
         let promise = eventLoop.makePromise(of: Void.self)

@@ -99,7 +99,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard !closing else { return }
         if let peer {
             logger.warning("closing inbound connection: \(error)", metadata: ["peer": "\(peer.id)", "lane": "\(peer.lane)"])

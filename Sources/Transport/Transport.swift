@@ -24,8 +24,8 @@ import NIOPosix
 /// Knows nothing of Raft: payloads are bytes.
 public final class Transport: Sendable {
     private struct State {
-        var serverChannel: Channel?
-        var accepted: [ObjectIdentifier: Channel] = [:]
+        var serverChannel: (any Channel)?
+        var accepted: [ObjectIdentifier: any Channel] = [:]
         var running = false
         var dialing = false
         var stopped = false
@@ -39,10 +39,10 @@ public final class Transport: Sendable {
     /// The configuration this transport runs with (its ``TransportConfig/peers`` are the initial ones;
     /// ``peers`` tells the current ones).
     public let config: TransportConfig
-    private let group: EventLoopGroup
+    private let group: any EventLoopGroup
     private let ownsGroup: Bool
-    private let controlLoop: EventLoop
-    private let bulkLoops: [EventLoop]
+    private let controlLoop: any EventLoop
+    private let bulkLoops: [any EventLoop]
     private let lanes: [Lane: InboundLane]
     private let state: NIOLockedValueBox<State>
     private let gate: ConnectionGate
@@ -50,7 +50,7 @@ public final class Transport: Sendable {
 
     /// A transport for `config`. It runs on `group` when given (and does not
     /// shut it down), or on a group of its own with `threads` threads.
-    public init(config: TransportConfig, group: EventLoopGroup? = nil, threads: Int = 2) {
+    public init(config: TransportConfig, group: (any EventLoopGroup)? = nil, threads: Int = 2) {
         self.config = config
         if let group {
             self.group = group
@@ -128,7 +128,7 @@ public final class Transport: Sendable {
                 }
                 return channel.eventLoop.makeCompletedFuture { try factory.initialize(channel, as: .accepting(standing: standing)) }
             }
-        let server: Channel
+        let server: any Channel
         do {
             server = try await bootstrap.bind(host: config.listenAddress.host, port: config.listenAddress.port).get()
         } catch {

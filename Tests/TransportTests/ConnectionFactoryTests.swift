@@ -16,7 +16,7 @@ final class ConnectionFactoryTests: XCTestCase {
         let inbox = Collector(InboundMessages(producer: lanes[.bulk]!.takeSequence()!))
         let accepting = ConnectionFactory.forTests(localID: "b", peers: ["a": PeerAddress(host: "127.0.0.1", port: 1)],
                                                    lanes: lanes)
-        let accepted = NIOLockedValueBox<[Channel]>([])
+        let accepted = NIOLockedValueBox<[any Channel]>([])
         let server = try await accepting.makeListener(group: group)
             .childChannelInitializer { channel in
                 accepted.withLockedValue { $0.append(channel) }

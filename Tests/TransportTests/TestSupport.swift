@@ -130,12 +130,12 @@ final class RawClient: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
 
     private let received = NIOLockedValueBox(ByteBuffer())
-    let channel: Channel
+    let channel: any Channel
 
-    private init(channel: Channel) { self.channel = channel }
+    private init(channel: any Channel) { self.channel = channel }
 
     /// Connects to `address`, from `source` (a local address such as 127.0.0.2) when given.
-    static func connect(to address: PeerAddress, group: EventLoopGroup, source: String? = nil) async throws -> RawClient {
+    static func connect(to address: PeerAddress, group: any EventLoopGroup, source: String? = nil) async throws -> RawClient {
         let box = NIOLockedValueBox<RawClient?>(nil)
         var bootstrap = ClientBootstrap(group: group)
         if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }

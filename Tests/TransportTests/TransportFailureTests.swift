@@ -190,7 +190,7 @@ final class TransportShutdownTests: XCTestCase {
     /// handshake timeout.
     func testShutdownClosesAConnectionStillInHandshake() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let accepted = NIOLockedValueBox<[Channel]>([])
+        let accepted = NIOLockedValueBox<[any Channel]>([])
         let silentServer = try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
                 accepted.withLockedValue { $0.append(channel) }

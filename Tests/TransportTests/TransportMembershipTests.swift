@@ -105,7 +105,7 @@ final class TransportMembershipTests: XCTestCase {
     /// and so are later sends that reach it (a send racing the removal).
     func testARemovedPeersLinkDropsItsQueueAsPeerRemoved() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let accepted = NIOLockedValueBox<[Channel]>([])
+        let accepted = NIOLockedValueBox<[any Channel]>([])
         let silentServer = try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
                 accepted.withLockedValue { $0.append(channel) }
@@ -139,7 +139,7 @@ final class TransportMembershipTests: XCTestCase {
     /// their queues.
     func testRemovingAPeerClosesAttemptsStillInHandshake() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let accepted = NIOLockedValueBox<[Channel]>([])
+        let accepted = NIOLockedValueBox<[any Channel]>([])
         let silentServer = try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
                 accepted.withLockedValue { $0.append(channel) }
