@@ -12,13 +12,30 @@
 ///    6.0 s  SIGKILL n1, the leader (term 2)
 ///    6.3 s  new leader n2 (term 3), 312 ms after n1 was killed
 /// ```
-/// On a terminal the command redraws these lines in place (``redraw(_:previousLineCount:)``); on
-/// a pipe it prints ``plainLine(_:)`` now and then and every event once.
+/// On a terminal the command redraws these lines in place (``redraw(_:previousLineCount:)``), each cut to
+/// the terminal's width (``fitted(_:width:)``): a line that wrapped would take two rows, the redraw would
+/// move up too few and leave stale lines behind. On a pipe it prints ``plainLine(_:)`` now and then and
+/// every event once.
 public enum DemoView {
     /// How many events the live view keeps on screen.
     public static let visibleEvents = 6
 
-    /// The lines of the live view.
+    /// The lines of the live view, each at most `width - 1` characters when a width is given (the last
+    /// column stays free: some terminals wrap as soon as it is written).
+    public static func lines(_ snapshot: DemoSnapshot, width: Int?) -> [String] {
+        let lines = lines(snapshot)
+        guard let width else { return lines }
+        return lines.map { fitted($0, width: width) }
+    }
+
+    /// `line` cut to at most `width - 1` characters, ending in `…` when cut.
+    public static func fitted(_ line: String, width: Int) -> String {
+        let room = max(1, width - 1)
+        guard line.count > room else { return line }
+        return String(line.prefix(room - 1)) + "…"
+    }
+
+    /// The lines of the live view, whatever their length.
     public static func lines(_ snapshot: DemoSnapshot) -> [String] {
         var lines = ["raftcast demo  \(DemoFormat.seconds(snapshot.elapsed))  \(snapshot.phase)  \(streamText(snapshot.stream))"]
         let columns = [4, 8, 13, 5, 7, 14, 9]

@@ -277,7 +277,7 @@ final class DemoSession {
     private func render(force: Bool) {
         let snapshot = DemoSnapshot(elapsed: elapsed, phase: phase, stream: stream, nodes: samples, events: events)
         if terminal.isInteractive {
-            let lines = DemoView.lines(snapshot)
+            let lines = DemoView.lines(snapshot, width: terminal.columns)
             terminal.write(DemoView.redraw(lines, previousLineCount: drawnLines))
             drawnLines = lines.count
             return

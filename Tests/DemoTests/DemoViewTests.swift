@@ -32,6 +32,15 @@ final class DemoViewTests: XCTestCase {
         XCTAssertEqual(Array(lines[6...]), (3...8).map { "   \($0).0 s  event \($0)" }, "the last \(DemoView.visibleEvents) events")
     }
 
+    func testOnATerminalEveryLineFitsItsWidth() {
+        let lines = DemoView.lines(snapshot(), width: 80)
+        XCTAssertTrue(lines.allSatisfy { $0.count <= 79 }, "\(lines)")
+        XCTAssertEqual(lines[0], "raftcast demo  12.3 s  ingesting  stream \"raftcast-demo\": 4 of 10 fragments com…")
+        XCTAssertEqual(lines[1], DemoView.lines(snapshot())[1], "lines that fit are not touched")
+        XCTAssertEqual(DemoView.fitted("abcdef", width: 4), "ab…")
+        XCTAssertEqual(DemoView.fitted("abc", width: 4), "abc")
+    }
+
     func testPlainLinesAndRedrawForPipesAndTerminals() {
         XCTAssertEqual(
             DemoView.plainLine(snapshot()),
