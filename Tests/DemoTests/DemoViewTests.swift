@@ -35,7 +35,7 @@ final class DemoViewTests: XCTestCase {
     func testOnATerminalEveryLineFitsItsWidth() {
         let lines = DemoView.lines(snapshot(), width: 80)
         XCTAssertTrue(lines.allSatisfy { $0.count <= 79 }, "\(lines)")
-        XCTAssertEqual(lines[0], "raftcast demo  12.3 s  ingesting  stream \"raftcast-demo\": 4 of 10 fragments com…")
+        XCTAssertEqual(lines[0], "raftcast demo  12.3 s  ingesting  stream \"raftcast-demo\": 4 of 10 fragments co…")
         XCTAssertEqual(lines[1], DemoView.lines(snapshot())[1], "lines that fit are not touched")
         XCTAssertEqual(DemoView.fitted("abcdef", width: 4), "ab…")
         XCTAssertEqual(DemoView.fitted("abc", width: 4), "abc")
