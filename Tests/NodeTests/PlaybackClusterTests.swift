@@ -143,6 +143,19 @@ final class PlaybackClusterTests: XCTestCase {
             let status = try? RaftcastExecutable.run(["status", "--config", cluster.configPath], timeout: 10)
             return status.map { $0.status == 0 && $0.stdoutText.contains(" sample @ ") } == true ? true : nil
         }
+        // The playback metrics while playing: promtool accepts them.
+        let metrics = try cluster.waitFor("a follower's metrics say it plays", timeout: .seconds(20)) { () -> String? in
+            let text = try? cluster.metrics(cluster.ids.first { $0 != leader }!)
+            let playing = text?.split(separator: "\n").first { $0.hasPrefix("raftcast_playback_playing ") }
+                .flatMap { Double($0.split(separator: " ")[1]) }
+            return playing == 1 ? text : nil
+        }
+        for name in ["raftcast_playback_sync_error_seconds ", "raftcast_playback_buffered_seconds ", "raftcast_playback_underruns_total ",
+                     "raftcast_playback_drift_correction_frames_total ", "raftcast_playback_stalled_samples_total "] {
+            XCTAssertTrue(metrics.contains("\n" + name), name)
+        }
+        let promtool = try ToolProcess.run("/usr/bin/promtool", ["check", "metrics"], timeout: 30, input: Data(metrics.utf8))
+        XCTAssertEqual(promtool.status, 0, promtool.stdoutText + promtool.stderrText)
         let fragments = try cluster.waitFor("stream ended", timeout: .seconds(40)) { () -> Int? in
             guard let stream = cluster.json(leader, "/v1/streams/\(id)"), stream["state"] as? String == "ended" else { return nil }
             return stream["committed_fragments"] as? Int

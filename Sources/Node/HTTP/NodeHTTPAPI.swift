@@ -79,8 +79,10 @@ public struct NodeHTTPAPI: Sendable {
         router.get("v1/cluster") { _, _ -> Response in
             Self.json(backend.report)
         }
+        let playback = self.playback
         router.get("metrics") { _, _ -> Response in
-            Response(
+            metrics.record(playback: playback?.snapshot.engine)
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
         }

@@ -1,4 +1,6 @@
+import Broadcast
 import Prometheus
+import Synchronization
 import Raft
 import RaftcastClient
 
@@ -29,6 +31,22 @@ public final class NodeMetrics: Sendable {
     let clockSamples: Gauge
     /// Always 1; its `version` label is the node's release.
     let buildInfo: Gauge
+    let playbackPlaying: Gauge
+    let playbackSyncError: Gauge
+    let playbackBuffered: Gauge
+    let playbackUnderruns: Counter
+    let playbackHardResyncs: Counter
+    let playbackDriftFrames: Counter
+    let playbackStalledSamples: Counter
+    /// The engine's counters at the last ``record(playback:)``: the Prometheus counters grow by the difference.
+    private let lastPlayback = Mutex(PlaybackCounters())
+
+    struct PlaybackCounters {
+        var underruns = 0
+        var hardResyncs = 0
+        var driftFrames = 0
+        var stalledSamples: Int64 = 0
+    }
 
     /// Buckets of the latency histograms: 0.1 ms … 5 s.
     public static let latencyBuckets: [Duration] = [
@@ -68,6 +86,13 @@ public final class NodeMetrics: Sendable {
             descriptor: Self.named("raftcast_build_info", "Always 1; the label version is this node's release"),
             labels: [("version", RaftcastVersion.current)])
         buildInfo.set(to: 1)
+        playbackPlaying = registry.makeGauge(descriptor: Self.named("raftcast_playback_playing", "1 while this node's engine plays a stream"))
+        playbackSyncError = registry.makeGauge(descriptor: Self.named("raftcast_playback_sync_error_seconds", "The last playout error against the cluster timeline (positive: late; 0 when not playing)"))
+        playbackBuffered = registry.makeGauge(descriptor: Self.named("raftcast_playback_buffered_seconds", "Decoded audio waiting to be played"))
+        playbackUnderruns = registry.makeCounter(descriptor: Self.named("raftcast_playback_underruns_total", "Times the device ran dry while playing"))
+        playbackHardResyncs = registry.makeCounter(descriptor: Self.named("raftcast_playback_hard_resyncs_total", "Times the playhead was placed again because it was too far off"))
+        playbackDriftFrames = registry.makeCounter(descriptor: Self.named("raftcast_playback_drift_correction_frames_total", "Audio frames inserted or dropped to follow the cluster clock"))
+        playbackStalledSamples = registry.makeCounter(descriptor: Self.named("raftcast_playback_stalled_samples_total", "Samples of silence played because a fragment was not there in time"))
     }
 
     /// Records what one Ready did.
@@ -97,6 +122,33 @@ public final class NodeMetrics: Sendable {
         clockErrorBound.set(to: Double(clock.errorBoundNanoseconds ?? 0) / 1e9)
         clockSteps.set(to: Double(clock.steps))
         clockSamples.set(to: Double(clock.acceptedSamples))
+    }
+
+    /// Records what the playback engine reports (called before each scrape); nothing without an engine.
+    public func record(playback status: PlaybackStatus?) {
+        guard let status else {
+            playbackPlaying.set(to: 0)
+            return
+        }
+        playbackPlaying.set(to: status.state == .playing ? 1 : 0)
+        playbackSyncError.set(to: Double(status.state == .playing ? status.syncErrorNanoseconds ?? 0 : 0) / 1e9)
+        playbackBuffered.set(to: status.bufferedMilliseconds / 1000)
+        let now = PlaybackCounters(
+            underruns: status.underruns, hardResyncs: status.hardResyncs, driftFrames: status.driftCorrectionFrames,
+            stalledSamples: status.stalledSamples)
+        let last = lastPlayback.withLock { last in
+            defer { last = now }
+            return last
+        }
+        // The engine's counters only grow; a smaller value (a new engine) starts over from it.
+        func grow(_ counter: Counter, _ now: Int64, _ last: Int64) {
+            let delta = now >= last ? now - last : now
+            if delta > 0 { counter.increment(by: delta) }
+        }
+        grow(playbackUnderruns, Int64(now.underruns), Int64(last.underruns))
+        grow(playbackHardResyncs, Int64(now.hardResyncs), Int64(last.hardResyncs))
+        grow(playbackDriftFrames, Int64(now.driftFrames), Int64(last.driftFrames))
+        grow(playbackStalledSamples, now.stalledSamples, last.stalledSamples)
     }
 
     /// The exposition text.
