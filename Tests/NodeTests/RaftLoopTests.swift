@@ -31,7 +31,7 @@ final class RaftLoopTests: XCTestCase {
     }
 
     /// The entry that starts stream `id` (an MP3-like header; the catalogue checks its structure).
-    private static func streamStart(_ id: CatalogueStreamID) -> [UInt8] {
+    private static func streamStart(_ id: StreamID) -> [UInt8] {
         let timeBase = TimeBase(1, 14_112_000)
         let header = StreamHeader(
             containerName: "mp3",
@@ -39,7 +39,7 @@ final class RaftLoopTests: XCTestCase {
                 kind: .audio, codecID: 86017, codecName: "mp3", sampleRate: 48_000, channelCount: 2, frameSize: 1152,
                 timeBase: timeBase))
         let start = CatalogueStreamStart(
-            id: id, name: "s\(id)", source: CatalogueSource(fileName: "s\(id).mp3", size: 1, sha256: CatalogueHash.sha256([UInt8(id & 0xff)])),
+            id: id, name: "s\(id)", source: CatalogueSource(fileName: "s\(id).mp3", size: 1, sha256: CatalogueHash.sha256([UInt8(id.rawValue & 0xff)])),
             headerRecord: header.encoded(), startClusterTime: ClusterTime(nanoseconds: 5_000_000_000), fragmentSeconds: 2,
             isPaced: true)
         return CatalogueEntry.streamStarted(start).encoded()
@@ -65,7 +65,7 @@ final class RaftLoopTests: XCTestCase {
         }
         var indexes: [UInt64] = []
         for value in 0..<20 {
-            switch await loop.propose(Self.streamStart(CatalogueStreamID(value + 1)), timeout: .seconds(5)) {
+            switch await loop.propose(Self.streamStart(StreamID(UInt64(value + 1))), timeout: .seconds(5)) {
             case .applied(let index, let term):
                 XCTAssertEqual(term, loop.report.term)
                 indexes.append(index)
@@ -76,11 +76,11 @@ final class RaftLoopTests: XCTestCase {
         XCTAssertEqual(indexes, Array(indexes[0]..<indexes[0] + 20), "consecutive log indexes, in proposal order")
         // The published catalogue follows at the end of the loop's iteration (a proposal is answered
         // as soon as the driver applied it).
-        let ids = try await eventually("the catalogue published", timeout: .seconds(5)) { () -> [CatalogueStreamID]? in
+        let ids = try await eventually("the catalogue published", timeout: .seconds(5)) { () -> [StreamID]? in
             let ids = loop.catalogue.streams.map(\.id)
             return ids.count == 20 ? ids : nil
         }
-        XCTAssertEqual(ids, (1...20).map { CatalogueStreamID($0) })
+        XCTAssertEqual(ids, (1...20).map { StreamID($0) })
         let all = try await eventually("every change published", timeout: .seconds(5)) { () -> [UInt64]? in
             let got = seen.withLockedValue { $0 }
             return got.count >= indexes.count ? got : nil
@@ -102,7 +102,7 @@ final class RaftLoopTests: XCTestCase {
         let control = NIOLockedValueBox(0)
         _ = loop.subscribe { events in control.withLockedValue { $0 += events.count } }
         for id in 2...4 {
-            guard case .applied = await loop.propose(Self.streamStart(CatalogueStreamID(id)), timeout: .seconds(5)) else { return XCTFail("not applied") }
+            guard case .applied = await loop.propose(Self.streamStart(StreamID(UInt64(id))), timeout: .seconds(5)) else { return XCTFail("not applied") }
         }
         try await eventually("a subscriber still present hears the later changes", timeout: .seconds(5)) {
             control.withLockedValue { $0 } >= 3

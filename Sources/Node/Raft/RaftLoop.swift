@@ -46,7 +46,7 @@ public final class RaftLoop: @unchecked Sendable {
         var report: ClusterStatusReport
         var status: Status
         var catalogue: Catalogue
-        var ingestStatuses: [CatalogueStreamID: IngestStatus] = [:]
+        var ingestStatuses: [StreamID: IngestStatus] = [:]
         var leader: String?
         var subscribers: [UInt64: @Sendable ([NodeEvent]) -> Void] = [:]
         var nextSubscriber: UInt64 = 0
@@ -197,7 +197,7 @@ public final class RaftLoop: @unchecked Sendable {
     public var catalogue: Catalogue { published.withLockedValue { $0.catalogue } }
 
     /// This node's ingest status for `stream`, nil when it never ingested it.
-    public func ingestStatus(of stream: CatalogueStreamID) -> IngestStatus? {
+    public func ingestStatus(of stream: StreamID) -> IngestStatus? {
         published.withLockedValue { $0.ingestStatuses[stream] }
     }
 
@@ -447,14 +447,14 @@ public final class RaftLoop: @unchecked Sendable {
             events.append(.catalogue(change))
             if case let .streamFailed(id, index, reason) = change.event {
                 logger.error("stream failed: its committed fragment breaks the catalogue's limits; it takes no more fragments", metadata: [
-                    "stream": "\(StreamIDFormat.string(id))", "fragment": "\(index)", "log_index": "\(change.logIndex)",
+                    "stream": "\(id)", "fragment": "\(index)", "log_index": "\(change.logIndex)",
                     "reason": "\(reason)",
                 ])
             }
             switch change.event {
             case .streamEnded(let id, _), .streamRemoved(let id), .streamFailed(let id, _, _):
                 if let uploadDirectory {
-                    let path = (uploadDirectory as NSString).appendingPathComponent("\(StreamIDFormat.string(id)).upload")
+                    let path = (uploadDirectory as NSString).appendingPathComponent("\(id).upload")
                     try? FileManager.default.removeItem(atPath: path)
                 }
             default: break
