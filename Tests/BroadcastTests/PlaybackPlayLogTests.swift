@@ -41,7 +41,7 @@ final class PlaybackPlayLogTests: XCTestCase {
         XCTAssertEqual(status.underruns, 0)
         XCTAssertEqual(status.hardResyncs, 0)
         let json = try XCTUnwrap(String(data: try JSONEncoder().encode(status), encoding: .utf8))
-        for key in ["\"stream\":\"s1\"", "\"fragment\":4", "\"position_seconds\":", "\"buffered_ms\":", "\"clock_offset_ns\":0",
+        for key in ["\"stream\":\"0000000000000051\"", "\"fragment\":4", "\"position_seconds\":", "\"buffered_ms\":", "\"clock_offset_ns\":0",
             "\"sync_error_ns\":", "\"committed_undecoded_fragments\":", "\"underruns\":0", "\"hard_resyncs\":0"]
         {
             XCTAssertTrue(json.contains(key), "\(key) in \(json)")
