@@ -199,7 +199,8 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "RaftcastClient", "Raft", "RaftStorage", "Transport", "TestSupport", "Broadcast", "Audio", "Media",
+                "Node", "RaftcastClient", "Raft", "RaftStorage", "Transport", "TestSupport", "Broadcast", "BroadcastTesting", "Audio",
+                "Media",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -88,7 +88,9 @@ public struct DemoVerdict: Sendable, Hashable {
                 }
                     ?? "raftcast ingest did not finish"))
 
-        let records = outcome.playLogs.mapValues { log in log.filter { outcome.stream == nil || $0.stream == outcome.stream } }
+        // The API names the stream in its text form; a play-log record by the catalogue's id.
+        let stream = outcome.stream.flatMap(StreamID.init)
+        let records = outcome.playLogs.mapValues { log in log.filter { outcome.stream == nil || $0.stream == stream } }
         var playback: [NodePlayback] = []
         for node in outcome.survivors {
             let result = Self.judge(node: node, records: records[node] ?? [], outcome: outcome)

@@ -3,14 +3,14 @@ import Media
 
 extension FuzzTargets {
     /// Ids of the seeds' streams: live (with fragments), ended, removed.
-    static let liveStream: CatalogueStreamID = 7
-    static let endedStream: CatalogueStreamID = 9
-    static let removedStream: CatalogueStreamID = 11
+    static let liveStream: StreamID = 7
+    static let endedStream: StreamID = 9
+    static let removedStream: StreamID = 11
 
     /// The entries of a small history (every kind of entry, real stream headers and fragment records) and the
     /// catalogue they build; the live stream lacks its last fragment so that a fragment seed applies.
     static func catalogueHistory(_ material: FuzzMaterial) -> (entries: [CatalogueEntry], catalogue: Catalogue) {
-        func start(_ id: CatalogueStreamID, _ file: Int, name: String, expected: Int?, paced: Bool) -> CatalogueEntry {
+        func start(_ id: StreamID, _ file: Int, name: String, expected: Int?, paced: Bool) -> CatalogueEntry {
             .streamStarted(
                 CatalogueStreamStart(
                     id: id, name: name,

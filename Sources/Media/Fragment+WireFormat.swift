@@ -81,6 +81,9 @@ extension Fragment {
     /// Decodes a record made by `encoded()` where it lies (a slice of a log entry: no copy).
     /// - Throws: `WireFormatError` for truncated, foreign, damaged or newer bytes.
     public init(decoding record: ArraySlice<UInt8>) throws(WireFormatError) {
+        #if DEBUG
+        FragmentDecodeCounter.count.add(1, ordering: .relaxed)
+        #endif
         let result: Result<Fragment, WireFormatError> = record.withUnsafeBytes { raw in
             do throws(WireFormatError) {
                 return .success(try Self.parse(raw))

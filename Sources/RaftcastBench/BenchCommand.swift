@@ -10,8 +10,8 @@ struct BenchCommand: ParsableCommand {
         abstract: "Benchmarks of raftcast's modules (run in release builds).",
         subcommands: [
             ClockSyncBenchCommand.self, ClusterBenchCommand.self, CommitWaitCommand.self, FloodBenchCommand.self,
-            MediaBenchCommand.self, PlaybackBenchCommand.self, RaftBenchCommand.self, RaftCoreBench.self, StorageBench.self,
-            TransportBench.self,
+            FeedBenchCommand.self, MediaBenchCommand.self, PlaybackBenchCommand.self, RaftBenchCommand.self, RaftCoreBench.self,
+            StorageBench.self, TransportBench.self,
         ]
     )
 }

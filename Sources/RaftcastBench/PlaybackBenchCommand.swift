@@ -25,6 +25,9 @@ struct PlaybackBenchCommand: ParsableCommand {
     @Option(help: "Fragment length in seconds.")
     var fragmentSeconds = 2.0
 
+    /// The one stream the benchmark plays.
+    static let streamID: StreamID = 0xbe
+
     /// A sink that plays instantly and counts frames.
     final class CountingSink: AudioSink {
         let format = AudioFormat.standard
@@ -67,14 +70,14 @@ struct PlaybackBenchCommand: ParsableCommand {
         guard let now = clusterClock.clusterTime(at: clock.now) else { throw ValidationError("no cluster time") }
         let start = now + .seconds(lead + 0.5)
         let timeline = StreamTimeline(start: start, sampleRate: 48_000)
-        try engine.streamStarted(header: header, timeline: timeline, streamID: "bench")
+        try engine.streamStarted(header: header, timeline: timeline, streamID: Self.streamID)
         let engineTime = try wall.measure {
             for (index, fragment) in fragments.enumerated() {
                 let due = timeline.clusterTime(ofSample: Int64((fragment.startSeconds - fragments[0].startSeconds) * 48_000))
                 try engine.run(until: .nanoseconds(due.nanoseconds) - .seconds(lead))
-                engine.fragmentCommitted(streamID: "bench", index: index, fragment: fragment)
+                engine.fragmentCommitted(streamID: Self.streamID, index: index, fragment: fragment)
             }
-            engine.streamEnded(streamID: "bench", fragmentCount: fragments.count)
+            engine.streamEnded(streamID: Self.streamID, fragmentCount: fragments.count)
             try engine.run(until: .nanoseconds(timeline.start.nanoseconds) + .seconds(seconds + 1))
         }
         let status = engine.status

@@ -38,20 +38,20 @@ enum CatalogueFixtures {
         CatalogueSource(fileName: name, size: 123_456, sha256: CatalogueHash.sha256(Array(name.utf8)))
     }
 
-    static func start(_ id: CatalogueStreamID, name: String = "talk", at nanoseconds: Int64 = 5_000_000_000) -> CatalogueStreamStart {
+    static func start(_ id: StreamID, name: String = "talk", at nanoseconds: Int64 = 5_000_000_000) -> CatalogueStreamStart {
         CatalogueStreamStart(
             id: id, name: name, source: source(name + ".mp3"), headerRecord: header.encoded(),
             startClusterTime: ClusterTime(nanoseconds: nanoseconds), fragmentSeconds: 2, expectedFragmentCount: nil,
             isPaced: true)
     }
 
-    static func fragmentEntry(_ stream: CatalogueStreamID, _ index: Int, seed: UInt64 = 1) -> CatalogueEntry {
+    static func fragmentEntry(_ stream: StreamID, _ index: Int, seed: UInt64 = 1) -> CatalogueEntry {
         .fragment(stream: stream, index: index, record: fragment(index, seed: seed).encoded()[...])
     }
 
     /// A random entry of any type.
     static func randomEntry(using rng: inout SeededGenerator) -> CatalogueEntry {
-        let stream = UInt64.random(in: 0...UInt64.max, using: &rng)
+        let stream = StreamID(UInt64.random(in: 0...UInt64.max, using: &rng))
         switch Int.random(in: 0..<4, using: &rng) {
         case 0:
             let name = String((0..<Int.random(in: 0..<20, using: &rng)).map { _ in

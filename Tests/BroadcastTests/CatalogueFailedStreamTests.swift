@@ -21,7 +21,7 @@ final class CatalogueFailedStreamTests: XCTestCase {
         return fragment
     }
 
-    static func entry(_ stream: CatalogueStreamID, _ fragment: Fragment) -> CatalogueEntry {
+    static func entry(_ stream: StreamID, _ fragment: Fragment) -> CatalogueEntry {
         .fragment(stream: stream, index: fragment.index, record: fragment.encoded()[...])
     }
 
@@ -164,7 +164,7 @@ final class CatalogueFailedStreamTests: XCTestCase {
         negative.startClusterTime = ClusterTime(nanoseconds: -1)
         var far = F.start(2)
         far.startClusterTime = ClusterTime(nanoseconds: Int64.max)
-        func start(_ id: CatalogueStreamID, _ change: (inout StreamHeader) -> Void) -> CatalogueStreamStart {
+        func start(_ id: StreamID, _ change: (inout StreamHeader) -> Void) -> CatalogueStreamStart {
             var header = F.header
             change(&header)
             var start = F.start(id)

@@ -138,9 +138,9 @@ final class CatalogueTests: XCTestCase {
     /// leaders' empty entries, in a seeded random order.
     static func messyLog(seed: UInt64, length: Int = 300) -> [[UInt8]] {
         var rng = SeededGenerator(seed: seed)
-        let streams: [CatalogueStreamID] = [11, 22, 33]
-        var next: [CatalogueStreamID: Int] = [:]
-        var started: Set<CatalogueStreamID> = []
+        let streams: [StreamID] = [11, 22, 33]
+        var next: [StreamID: Int] = [:]
+        var started: Set<StreamID> = []
         var log: [[UInt8]] = []
         for position in 0..<length {
             let stream = streams.randomElement(using: &rng)!

@@ -16,7 +16,7 @@ struct PlayoutNode {
     init(node: String, timeline: StreamTimeline, cardPPM: Double, fragments: [FragmentPlayTracker.Fragment]) {
         scheduler = PlayoutScheduler(timeline: timeline)
         card = SimulatedSoundCard(sampleRate: timeline.sampleRate, ppm: cardPPM)
-        tracker = FragmentPlayTracker(node: node, stream: "s1")
+        tracker = FragmentPlayTracker(node: node, stream: 0x51)
         self.fragments = fragments
     }
 

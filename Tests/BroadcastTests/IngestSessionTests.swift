@@ -63,7 +63,7 @@ final class IngestSessionTests: XCTestCase {
 
     static func session(
         _ source: any IngestFragmentSource, catalogue: Catalogue, budget: Int = 1 << 20, lead: Duration? = nil,
-        stream: CatalogueStreamID = 77
+        stream: StreamID = 77
     ) -> IngestSession {
         IngestSession(
             stream: stream, name: "talk", source: F.source(), fragmentSeconds: 2, fragments: source,

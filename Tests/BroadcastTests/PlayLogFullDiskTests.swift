@@ -20,7 +20,7 @@ final class PlayLogFullDiskTests: XCTestCase {
 
     private func record(_ fragment: Int) -> PlayLogRecord {
         PlayLogRecord(
-            node: "n1", stream: "s1", fragment: fragment, fragmentFirstSample: Int64(fragment) * 88_200,
+            node: "n1", stream: 0x51, fragment: fragment, fragmentFirstSample: Int64(fragment) * 88_200,
             fragmentSamples: 88_200, firstPlayedSample: Int64(fragment) * 88_200, sampleRate: 44_100,
             heardAt: ClusterTime(nanoseconds: Int64(fragment) * 2_000_000_000), clockErrorBound: .zero, playoutError: .zero)
     }

@@ -25,7 +25,7 @@ final class PlayLogTests: XCTestCase {
         let first = Int64(fragment) * fragmentSamples
         let played = firstPlayed ?? first
         return PlayLogRecord(
-            node: node, stream: "s1", fragment: fragment, fragmentFirstSample: first, fragmentSamples: fragmentSamples,
+            node: node, stream: 0x51, fragment: fragment, fragmentFirstSample: first, fragmentSamples: fragmentSamples,
             firstPlayedSample: played, sampleRate: 48_000, heardAt: timeline.clusterTime(ofSample: played) + late,
             clockErrorBound: .microseconds(180), playoutError: late)
     }
@@ -49,7 +49,7 @@ final class PlayLogTests: XCTestCase {
             String(lines[1]),
             #"{"clock_error_bound_ns":180000,"first_played_sample":96000,"fragment":1,"fragment_first_sample":96000,"#
                 + #""fragment_samples":96000,"heard_at_ns":11999790000,"node":"n1","playout_error_ns":-210000,"#
-                + #""sample_rate":48000,"stream":"s1"}"#)
+                + #""sample_rate":48000,"stream":"0000000000000051"}"#)
     }
 
     func testATornLastLineIsIgnoredAndABadLineIsNamed() throws {
@@ -125,7 +125,7 @@ final class PlayLogTests: XCTestCase {
     }
 
     func testTrackerFindsTheFirstHeardSampleOfEachFragment() {
-        var tracker = FragmentPlayTracker(node: "n1", stream: "s1")
+        var tracker = FragmentPlayTracker(node: "n1", stream: 0x51)
         let fragments = (0..<3).map { FragmentPlayTracker.Fragment(index: $0, firstSample: Int64($0) * 96_000, sampleCount: 96_000) }
         // A chunk across the boundary of fragments 0 and 1 whose plan drops sample 96 000 (position 240).
         var corrector = DriftCorrector()
@@ -163,7 +163,7 @@ final class PlayLogTests: XCTestCase {
         for (node, ppm) in [("n1", 100.0), ("n2", -100.0)] {
             var simulation = PlayoutSimulation(timeline: timeline, cardPPM: ppm)
             simulation.streamEnd = 960_000
-            var tracker = FragmentPlayTracker(node: node, stream: "s1")
+            var tracker = FragmentPlayTracker(node: node, stream: 0x51)
             simulation.run(until: .seconds(25)) { _, action in
                 if case .play(let chunk) = action {
                     records += tracker.records(for: chunk, fragments: fragments, clockErrorBound: .zero)

@@ -28,11 +28,11 @@ final class PlaybackFailedStreamTests: XCTestCase {
         file: StaticString = #filePath, line: UInt = #line
     ) throws {
         try harness.engine.streamStarted(
-            header: second.header, timeline: StreamTimeline(start: start, sampleRate: 48_000), streamID: "s2")
+            header: second.header, timeline: StreamTimeline(start: start, sampleRate: 48_000), streamID: 0x52)
         for (index, fragment) in second.fragments.enumerated() {
-            harness.engine.fragmentCommitted(streamID: "s2", index: index, fragment: fragment)
+            harness.engine.fragmentCommitted(streamID: 0x52, index: index, fragment: fragment)
         }
-        harness.engine.streamEnded(streamID: "s2", fragmentCount: second.fragments.count)
+        harness.engine.streamEnded(streamID: 0x52, fragmentCount: second.fragments.count)
         try harness.engine.run(until: .nanoseconds(start.nanoseconds) + .seconds(21))
         XCTAssertEqual(harness.engine.status.state, .idle, "s2 finished", file: file, line: line)
         let silence = sink.samples.count - second.reference.count
@@ -46,18 +46,18 @@ final class PlaybackFailedStreamTests: XCTestCase {
         let second = try PlaybackMedia.stream("m4a")
         let sink = MemorySink()
         let harness = try PlaybackHarness(media: first, sink: sink, startIn: .seconds(1))
-        var dropped: [(String, String)] = []
+        var dropped: [(StreamID, String)] = []
         harness.engine.streamFailureObserver = { dropped.append(($0, $1)) }
         harness.deliver(0..<2)
         try harness.engine.run(until: harness.localTime(ofStreamSecond: 3))
         XCTAssertEqual(harness.engine.status.state, .playing)
 
         let bad = Self.jumped(first.fragments[2], bySeconds: 6_000_000_000, timeBase: first.header.audio.timeBase)
-        harness.engine.fragmentCommitted(streamID: "s1", index: 2, fragment: bad)
-        XCTAssertEqual(dropped.map(\.0), ["s1"])
+        harness.engine.fragmentCommitted(streamID: 0x51, index: 2, fragment: bad)
+        XCTAssertEqual(dropped.map(\.0), [0x51])
         let reason = try XCTUnwrap(dropped.first?.1)
         XCTAssertTrue(reason.hasPrefix("fragment 2: ") && reason.contains("beyond ±2592000 s"), reason)
-        XCTAssertEqual(harness.engine.failedStreams, ["s1": reason])
+        XCTAssertEqual(harness.engine.failedStreams, [0x51: reason])
         XCTAssertEqual(harness.engine.counters.streamsFailed, 1)
         XCTAssertEqual(harness.engine.status.state, .idle, "s1 is gone")
         let before = sink.samples.count
@@ -65,7 +65,7 @@ final class PlaybackFailedStreamTests: XCTestCase {
 
         // Nothing brings it back: later fragments and a second start are ignored.
         harness.deliver(3..<first.fragments.count)
-        try harness.engine.streamStarted(header: first.header, timeline: harness.timeline, streamID: "s1")
+        try harness.engine.streamStarted(header: first.header, timeline: harness.timeline, streamID: 0x51)
         XCTAssertEqual(harness.engine.status.state, .idle)
         try assertNextStreamPlays(second, on: harness, sink: sink, start: harness.timeline.start + .seconds(5), after: before)
         XCTAssertEqual(dropped.count, 1)
@@ -100,7 +100,7 @@ final class PlaybackFailedStreamTests: XCTestCase {
         let second = try PlaybackMedia.stream("m4a")
         let sink = MemorySink()
         let harness = try PlaybackHarness(media: first, sink: sink, startIn: .seconds(1))
-        harness.engine.streamEnded(streamID: "s1", fragmentCount: 0)
+        harness.engine.streamEnded(streamID: 0x51, fragmentCount: 0)
         try harness.engine.run(until: harness.localTime(ofStreamSecond: 0.5))
         XCTAssertEqual(harness.engine.status.state, .idle, "nothing to play in s1")
         XCTAssertEqual(harness.engine.counters.streamsFailed, 0)

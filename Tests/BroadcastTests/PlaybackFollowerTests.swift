@@ -33,11 +33,11 @@ final class PlaybackFollowerTests: XCTestCase {
         let clusterNow = try XCTUnwrap(clusterClock.clusterTime(at: clock.now))
         XCTAssertEqual(Double((clusterNow - (ClusterTime.zero + (clock.now + offset))).wholeNanosecondsForFollowerTest), 0, accuracy: 1_000)
         let timeline = StreamTimeline(start: clusterNow + .seconds(2), sampleRate: 48_000)
-        try engine.streamStarted(header: media.header, timeline: timeline, streamID: "s1")
+        try engine.streamStarted(header: media.header, timeline: timeline, streamID: 0x51)
         for (index, fragment) in media.fragments.enumerated() {
-            engine.fragmentCommitted(streamID: "s1", index: index, fragment: fragment)
+            engine.fragmentCommitted(streamID: 0x51, index: index, fragment: fragment)
         }
-        engine.streamEnded(streamID: "s1", fragmentCount: media.fragments.count)
+        engine.streamEnded(streamID: 0x51, fragmentCount: media.fragments.count)
         let local = try XCTUnwrap(clusterClock.localTime(at: timeline.start))
         XCTAssertEqual(
             Double((engine.status.clockOffsetNanoseconds ?? 0) - offset.wholeNanosecondsForFollowerTest), 0, accuracy: 1_000)

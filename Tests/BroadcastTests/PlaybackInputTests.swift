@@ -15,7 +15,7 @@ final class PlaybackInputTests: XCTestCase {
         let sink = MemorySink()
         let harness = try PlaybackHarness(media: media, sink: sink, startIn: .seconds(2))
         let due5 = Double(try harness.firstSample(ofFragment: 5)) / 48_000
-        harness.engine.fragmentCommitted(streamID: "other", index: 5, fragment: media.fragments[5])
+        harness.engine.fragmentCommitted(streamID: 0x07, index: 5, fragment: media.fragments[5])
         try harness.play(
             schedule: [
                 (harness.localTime(ofStreamSecond: -1.5), [0, 1, 2, 3, 4]),
@@ -48,7 +48,7 @@ final class PlaybackInputTests: XCTestCase {
         let harness = try PlaybackHarness(media: media, sink: sink, startIn: .seconds(2))
         let last = media.fragments.count - 1
         harness.deliver(0..<last)
-        harness.engine.streamEnded(streamID: "s1", fragmentCount: media.fragments.count)
+        harness.engine.streamEnded(streamID: 0x51, fragmentCount: media.fragments.count)
         try harness.engine.run(until: harness.afterTheEnd + .seconds(5))
         XCTAssertEqual(harness.engine.status.state, .idle, "finished")
         let lastStart = try harness.firstSample(ofFragment: last)
@@ -68,9 +68,9 @@ final class PlaybackInputTests: XCTestCase {
             sink: sink, clock: clock, clusterClock: ClusterClock(), playLogDirectory: nil,
             configuration: .init(node: "n2"))
         try engine.streamStarted(
-            header: media.header, timeline: StreamTimeline(start: .zero, sampleRate: 48_000), streamID: "s1")
+            header: media.header, timeline: StreamTimeline(start: .zero, sampleRate: 48_000), streamID: 0x51)
         for (index, fragment) in media.fragments.enumerated() {
-            engine.fragmentCommitted(streamID: "s1", index: index, fragment: fragment)
+            engine.fragmentCommitted(streamID: 0x51, index: index, fragment: fragment)
         }
         XCTAssertEqual(try engine.pump(), .seconds(50) + .milliseconds(20), "look again in 20 ms")
         try engine.run(until: .seconds(52))
@@ -89,19 +89,19 @@ final class PlaybackInputTests: XCTestCase {
         let harness = try PlaybackHarness(media: first, sink: sink, startIn: .seconds(1))
         harness.deliver(first.fragments.indices)
         try harness.engine.run(until: harness.localTime(ofStreamSecond: 3))
-        harness.engine.streamRemoved(streamID: "s1")
+        harness.engine.streamRemoved(streamID: 0x51)
         let before = sink.samples.count
         XCTAssertEqual(harness.engine.status.state, .idle)
         XCTAssertNil(try harness.engine.pump(), "nothing to play")
 
         let start = harness.timeline.start + .seconds(5)
         try harness.engine.streamStarted(
-            header: second.header, timeline: StreamTimeline(start: start, sampleRate: 48_000), streamID: "s2")
+            header: second.header, timeline: StreamTimeline(start: start, sampleRate: 48_000), streamID: 0x52)
         for (index, fragment) in second.fragments.enumerated() {
-            harness.engine.fragmentCommitted(streamID: "s2", index: index, fragment: fragment)
+            harness.engine.fragmentCommitted(streamID: 0x52, index: index, fragment: fragment)
         }
-        harness.engine.fragmentCommitted(streamID: "s1", index: 0, fragment: first.fragments[0])
-        harness.engine.streamEnded(streamID: "s2", fragmentCount: second.fragments.count)
+        harness.engine.fragmentCommitted(streamID: 0x51, index: 0, fragment: first.fragments[0])
+        harness.engine.streamEnded(streamID: 0x52, fragmentCount: second.fragments.count)
         try harness.engine.run(until: .nanoseconds(start.nanoseconds) + .seconds(21))
         XCTAssertEqual(before, (2_400 + 144_000 + 2_400) * 2, "s1 stopped 3 s in, with 50 ms queued")
         // The device never ran dry: silence follows s1 up to s2's first sample, heard at its start
@@ -124,17 +124,17 @@ final class PlaybackInputTests: XCTestCase {
             configuration: .init(node: "n1"))
         XCTAssertThrowsError(
             try engine.streamStarted(
-                header: media.header, timeline: StreamTimeline(start: .zero, sampleRate: 44_100), streamID: "s1")
+                header: media.header, timeline: StreamTimeline(start: .zero, sampleRate: 44_100), streamID: 0x51)
         ) { error in
-            XCTAssertEqual("\(error)", "stream s1: its timeline runs at 44100 Hz but memory plays 48000 Hz")
+            XCTAssertEqual("\(error)", "stream 0000000000000051: its timeline runs at 44100 Hz but memory plays 48000 Hz")
         }
         var header = media.header
         header.audio.codecID = 0
         header.audio.codecName = "none"
         XCTAssertThrowsError(
-            try engine.streamStarted(header: header, timeline: StreamTimeline(start: .zero, sampleRate: 48_000), streamID: "s2")
+            try engine.streamStarted(header: header, timeline: StreamTimeline(start: .zero, sampleRate: 48_000), streamID: 0x52)
         ) { error in
-            XCTAssertTrue("\(error)".hasPrefix("stream s2: cannot decode its audio: "), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("stream 0000000000000052: cannot decode its audio: "), "\(error)")
         }
         XCTAssertEqual(engine.status.state, .idle)
         XCTAssertThrowsError(

@@ -26,7 +26,7 @@ final class PlaybackPlayLogTests: XCTestCase {
 
         let status = harness.engine.status
         XCTAssertEqual(status.state, .playing)
-        XCTAssertEqual(status.stream, "s1")
+        XCTAssertEqual(status.stream, 0x51)
         XCTAssertEqual(status.fragment, 4, "9 s is in fragment 4 (8.02 s – 10.03 s)")
         let position = try XCTUnwrap(status.positionSeconds)
         XCTAssertGreaterThanOrEqual(position, 9.0, "the next sample written is heard after now")
@@ -41,7 +41,7 @@ final class PlaybackPlayLogTests: XCTestCase {
         XCTAssertEqual(status.underruns, 0)
         XCTAssertEqual(status.hardResyncs, 0)
         let json = try XCTUnwrap(String(data: try JSONEncoder().encode(status), encoding: .utf8))
-        for key in ["\"stream\":\"s1\"", "\"fragment\":4", "\"position_seconds\":", "\"buffered_ms\":", "\"clock_offset_ns\":0",
+        for key in ["\"stream\":\"0000000000000051\"", "\"fragment\":4", "\"position_seconds\":", "\"buffered_ms\":", "\"clock_offset_ns\":0",
             "\"sync_error_ns\":", "\"committed_undecoded_fragments\":", "\"underruns\":0", "\"hard_resyncs\":0"]
         {
             XCTAssertTrue(json.contains(key), "\(key) in \(json)")
@@ -55,7 +55,7 @@ final class PlaybackPlayLogTests: XCTestCase {
         for record in records {
             let first = Int64(try harness.firstSample(ofFragment: record.fragment))
             XCTAssertEqual(record.node, "n1")
-            XCTAssertEqual(record.stream, "s1")
+            XCTAssertEqual(record.stream, 0x51)
             XCTAssertEqual(record.fragmentFirstSample, first)
             XCTAssertEqual(record.firstPlayedSample, first)
             XCTAssertEqual(record.heardAt, harness.timeline.clusterTime(ofSample: first), "fragment \(record.fragment)")

@@ -81,7 +81,7 @@ final class PlaybackHarness {
     let engine: PlaybackEngine
     let media: PlaybackMedia.Stream
     let timeline: StreamTimeline
-    let streamID = "s1"
+    let streamID: StreamID = 0x51
 
     /// A harness whose stream's sample 0 is due `startIn` after now (negative: already under way).
     init(

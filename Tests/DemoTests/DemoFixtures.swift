@@ -25,7 +25,7 @@ enum DemoFixtures {
     /// Node `node`'s records for `fragments` of 2 s (96 000 samples at 48 kHz) of stream `stream`,
     /// fragment k heard at `start + 2 s · k + offset + extra[k]` (extra: a hole before k).
     static func records(
-        _ node: String, fragments: [Int], stream: String = "00000000000000ab", offsetNanoseconds: Int64 = 0,
+        _ node: String, fragments: [Int], stream: StreamID = 0xab, offsetNanoseconds: Int64 = 0,
         extraDelayNanoseconds: [Int: Int64] = [:]
     ) -> [PlayLogRecord] {
         var delay: Int64 = 0

@@ -24,7 +24,7 @@ final class DemoVerdictTests: XCTestCase {
     func testASeamlessTakeoverPassesWithSkewAndFilesReported() {
         let all = Array(0..<10)
         // Records of another stream are not this demo's.
-        let other = DemoFixtures.records("n2", fragments: [0, 0], stream: "00000000000000cd")
+        let other = DemoFixtures.records("n2", fragments: [0, 0], stream: 0xcd)
         let verdict = DemoVerdict(outcome(
             n2: DemoFixtures.records("n2", fragments: all) + other,
             n3: DemoFixtures.records("n3", fragments: all, offsetNanoseconds: 30_000)))

@@ -73,7 +73,7 @@ final class DemoPlaybackDecodingTests: XCTestCase {
     /// The engine's own status, encoded as the node serves it, decodes; so does a node without audio.
     func testDecodesTheEnginesStatusAndTheNodesOwnStates() throws {
         let status = PlaybackStatus(
-            state: .playing, stream: "00000000000000ab", fragment: 4, positionSeconds: 8.5, bufferedMilliseconds: 900,
+            state: .playing, stream: 0xab, fragment: 4, positionSeconds: 8.5, bufferedMilliseconds: 900,
             queuedMilliseconds: 40, committedUndecodedFragments: 1, clockOffsetNanoseconds: 12, clockErrorBoundNanoseconds: 1_000,
             syncErrorNanoseconds: -210_000, underruns: 0, hardResyncs: 0, driftCorrectionFrames: 3, stalledSamples: 0)
         let playing = try JSONDecoder().decode(DemoPlayback.self, from: JSONEncoder().encode(status))

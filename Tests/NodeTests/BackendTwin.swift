@@ -13,7 +13,7 @@ final class BackendTwin: NodeBackend, @unchecked Sendable {
     private struct State {
         var report: ClusterStatusReport
         var catalogue = Catalogue()
-        var ingestStatuses: [CatalogueStreamID: IngestStatus] = [:]
+        var ingestStatuses: [StreamID: IngestStatus] = [:]
         var proposals: [[UInt8]] = []
         var ingests: [IngestRequest] = []
         /// nil: apply the proposal to the catalogue and answer `.applied`.
@@ -74,7 +74,7 @@ final class BackendTwin: NodeBackend, @unchecked Sendable {
     var report: ClusterStatusReport { locked { $0.report } }
     var catalogue: Catalogue { locked { $0.catalogue } }
 
-    func ingestStatus(of stream: CatalogueStreamID) -> IngestStatus? { locked { $0.ingestStatuses[stream] } }
+    func ingestStatus(of stream: StreamID) -> IngestStatus? { locked { $0.ingestStatuses[stream] } }
 
     func propose(_ data: [UInt8], timeout: Duration) async -> ProposalOutcome {
         locked { state in
@@ -114,13 +114,10 @@ final class BackendTwin: NodeBackend, @unchecked Sendable {
         state.report.commitIndex = state.report.lastLogIndex
         state.report.appliedIndex = state.report.lastLogIndex
         let index = state.report.lastLogIndex
-        if let entry = try? CatalogueEntry(decoding: data[...]) {
-            let event = state.catalogue.apply(entry: entry, at: index, term: state.report.term)
-            if event.changedCatalogue {
-                let change = CatalogueChange(
-                    event: event, logIndex: index, stream: state.catalogue.stream(entry.stream), fragmentRecord: nil)
-                for subscriber in state.subscribers.values { subscriber([.catalogue(change)]) }
-            }
+        if let change = state.catalogue.applyChange(payload: data, at: index, term: state.report.term),
+            change.event.changedCatalogue
+        {
+            for subscriber in state.subscribers.values { subscriber([.catalogue(change)]) }
         }
         return .applied(index: index, term: state.report.term)
     }

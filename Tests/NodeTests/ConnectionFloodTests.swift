@@ -116,11 +116,11 @@ final class ConnectionFloodTests: XCTestCase {
         }
         _ = try cluster.waitFor("every node played every fragment", timeout: .seconds(20)) { () -> Bool? in
             cluster.ids.allSatisfy { node in
-                Set(playLog(cluster, node).filter { $0.stream == stream }.map(\.fragment)) == Set(0..<fragments)
+                Set(playLog(cluster, node).filter { $0.stream.description == stream }.map(\.fragment)) == Set(0..<fragments)
             } ? true : nil
         }
         for node in cluster.ids {
-            let records = playLog(cluster, node).filter { $0.stream == stream }
+            let records = playLog(cluster, node).filter { $0.stream.description == stream }
             XCTAssertTrue(records.allSatisfy { $0.firstPlayedSample == $0.fragmentFirstSample }, "\(node) played every fragment whole")
         }
         // Same log and applied state everywhere, same leader, same term: no election happened.

@@ -85,7 +85,7 @@ final class FailedStreamClusterTests: XCTestCase {
         // Its good fragments play on every node, then the nodes go idle.
         _ = try cluster.waitFor("the crafted stream's good fragments played", timeout: .seconds(20)) { () -> Bool? in
             cluster.ids.allSatisfy { node in
-                Set(playLog(cluster, node).filter { $0.stream == poisonedID }.map(\.fragment)) == [0, 1]
+                Set(playLog(cluster, node).filter { $0.stream.description == poisonedID }.map(\.fragment)) == [0, 1]
                     && cluster.json(node, "/v1/playback")?["state"] as? String == "idle"
             } ? true : nil
         }
@@ -102,12 +102,12 @@ final class FailedStreamClusterTests: XCTestCase {
         }
         _ = try cluster.waitFor("every node played the next stream", timeout: .seconds(25)) { () -> Bool? in
             cluster.ids.allSatisfy { node in
-                Set(playLog(cluster, node).filter { $0.stream == nextID }.map(\.fragment)) == Set(0..<fragments)
+                Set(playLog(cluster, node).filter { $0.stream.description == nextID }.map(\.fragment)) == Set(0..<fragments)
                     && cluster.json(node, "/v1/playback")?["state"] as? String == "idle"
             } ? true : nil
         }
         for id in cluster.ids {
-            XCTAssertFalse(playLog(cluster, id).contains { $0.stream == poisonedID && $0.fragment >= 2 }, id)
+            XCTAssertFalse(playLog(cluster, id).contains { $0.stream.description == poisonedID && $0.fragment >= 2 }, id)
             let log = try String(contentsOf: cluster.directory.appendingPathComponent("\(id)-1.log"), encoding: .utf8)
             XCTAssertTrue(log.contains("stream failed"), "\(id) logged the failure")
             XCTAssertFalse(log.contains("Fatal error"), id)

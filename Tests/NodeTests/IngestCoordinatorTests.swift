@@ -17,7 +17,7 @@ final class IngestCoordinatorTests: XCTestCase {
         return CatalogueSource(fileName: name, size: size, sha256: try MediaLibrary.sha256(ofFileAt: path))
     }
 
-    static func request(id: CatalogueStreamID, path: String, paced: Bool = false) throws -> IngestRequest {
+    static func request(id: StreamID, path: String, paced: Bool = false) throws -> IngestRequest {
         IngestRequest(
             streamID: id, name: "sample", path: path, source: try source(path), fragmentSeconds: 2,
             expectedFragmentCount: 6, isPaced: paced, isUpload: false)
@@ -27,9 +27,7 @@ final class IngestCoordinatorTests: XCTestCase {
     static func commit(_ payloads: [[UInt8]], to catalogue: inout Catalogue, next: inout UInt64, coordinator: IngestCoordinator) {
         var changes: [CatalogueChange] = []
         for payload in payloads {
-            if let event = catalogue.apply(payload: payload, at: next, term: 1) {
-                changes.append(CatalogueChange(event: event, logIndex: next, stream: nil, fragmentRecord: nil))
-            }
+            if let change = catalogue.applyChange(payload: payload, at: next, term: 1) { changes.append(change) }
             next += 1
         }
         coordinator.applied(changes, catalogue: catalogue, now: .zero)
@@ -146,7 +144,7 @@ final class IngestCoordinatorTests: XCTestCase {
     }
 
     /// The encoded start entry of stream `id` in `catalogue`.
-    private func catalogueStart(of catalogue: Catalogue, id: CatalogueStreamID) -> [UInt8]? {
+    private func catalogueStart(of catalogue: Catalogue, id: StreamID) -> [UInt8]? {
         catalogue.stream(id).map { CatalogueEntry.streamStarted($0.start).encoded() }
     }
 }

@@ -1,4 +1,6 @@
+import Audio
 import Broadcast
+import BroadcastTesting
 import Foundation
 import Media
 import Node
@@ -27,13 +29,13 @@ final class NodeDriverTests: XCTestCase {
         }
 
         /// Handles every Ready and delivers messages until the network is quiet (bounded).
-        mutating func settle(maxRounds: Int = 200) throws {
+        mutating func settle(maxRounds: Int = 200, onOutcome: (NodeID, ReadyOutcome) -> Void = { _, _ in }) throws {
             for _ in 0..<maxRounds {
                 var progressed = false
                 for id in drivers.keys.sorted() where drivers[id]!.hasReady {
                     progressed = true
                     var sent: [Message] = []
-                    _ = try drivers[id]!.handleReady(send: { sent.append($0) }, now: { ContinuousClock().now })
+                    onOutcome(id, try drivers[id]!.handleReady(send: { sent.append($0) }, now: { ContinuousClock().now }))
                     inFlight += sent
                 }
                 let deliver = inFlight
@@ -48,10 +50,10 @@ final class NodeDriverTests: XCTestCase {
         }
 
         /// Ticks every connected node `count` times, settling after each tick.
-        mutating func tick(_ count: Int) throws {
+        mutating func tick(_ count: Int, onOutcome: (NodeID, ReadyOutcome) -> Void = { _, _ in }) throws {
             for _ in 0..<count {
                 for id in drivers.keys.sorted() where !cut.contains(id) { drivers[id]!.tick() }
-                try settle()
+                try settle(onOutcome: onOutcome)
             }
         }
 
@@ -118,7 +120,7 @@ final class NodeDriverTests: XCTestCase {
 
     /// The catalogue entries of media/sample.mp3 as stream `id`: start (heard from `startClusterTime`),
     /// fragments, end.
-    static func sampleStreamEntries(id: CatalogueStreamID, startClusterTime: ClusterTime = .zero) throws -> [[UInt8]] {
+    static func sampleStreamEntries(id: StreamID, startClusterTime: ClusterTime = .zero) throws -> [[UInt8]] {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("media/sample.mp3").path
         let source = try MediaSource(path: path)
@@ -132,6 +134,50 @@ final class NodeDriverTests: XCTestCase {
         return [CatalogueEntry.streamStarted(start).encoded()]
             + fragments.map { CatalogueEntry.fragment(stream: id, index: $0.index, record: $0.encoded()[...]).encoded() }
             + [CatalogueEntry.streamEnded(stream: id, fragmentCount: fragments.count, durationSeconds: 12).encoded()]
+    }
+
+    /// Each node decodes a committed fragment once: its catalogue validates the record, and the playback
+    /// feed hands that decoded value to the node's engine (issue 14). Three nodes, six fragments: 18
+    /// decodes in all, and every engine holds the six fragments.
+    func testEachNodeDecodesACommittedFragmentOnceFromApplyToTheEngine() throws {
+        var net = try Network(ids: [1, 2, 3])
+        net.drivers[1]!.campaign()
+        try net.settle()
+        let clock = ManualClock(start: .seconds(1_000))
+        var clusterClock = ClusterClock()
+        _ = clusterClock.becomeLeader(at: clock.now)
+        var engines: [NodeID: PlaybackEngine] = [:]
+        var feeds: [NodeID: PlaybackFeed] = [:]
+        var problems: [PlaybackFeedProblem] = []
+        for id: NodeID in [1, 2, 3] {
+            let engine = try PlaybackEngine(
+                sink: MemorySink(), clock: clock, clusterClock: clusterClock, playLogDirectory: nil,
+                configuration: .init(node: "n\(id)"))
+            engines[id] = engine
+            feeds[id] = PlaybackFeed(input: engine, events: CatalogueTwin()) { problems.append($0) }
+        }
+        let entries = try Self.sampleStreamEntries(id: 42, startClusterTime: ClusterTime(nanoseconds: 2_000_000_000_000))
+
+        let before = FragmentDecodeCounter.decoded
+        for payload in entries { _ = try net.drivers[1]!.propose(payload) }
+        var fragmentChanges = 0
+        let feed = { (id: NodeID, outcome: ReadyOutcome) in
+            for change in outcome.catalogueChanges where change.event.changedCatalogue {
+                if case .fragmentCommitted = change.event { fragmentChanges += 1 }
+                feeds[id]!.apply(.catalogue(change))
+            }
+        }
+        try net.settle(onOutcome: feed)
+        try net.tick(2, onOutcome: feed)
+        let decodes = FragmentDecodeCounter.decoded - before
+
+        XCTAssertEqual(fragmentChanges, 3 * 6)
+        XCTAssertEqual(decodes, 3 * 6, "one decode per committed fragment per node")
+        XCTAssertEqual(problems, [])
+        for (id, engine) in engines {
+            XCTAssertEqual(engine.status.stream, 42, "node \(id)")
+            XCTAssertEqual(engine.status.committedUndecodedFragments, 6, "node \(id): the engine holds every fragment")
+        }
     }
 
     func testSnapshotsNeverCompactFragmentsTheCatalogueServesAndCarryTheCatalogue() throws {

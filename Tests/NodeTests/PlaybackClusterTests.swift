@@ -68,7 +68,7 @@ final class PlaybackClusterTests: XCTestCase {
     ) throws -> [String: Capture] {
         _ = try cluster.waitFor("\(nodes) played every fragment", timeout: .seconds(20)) { () -> Bool? in
             nodes.allSatisfy { node in
-                Set(playLog(cluster, node).filter { $0.stream == id }.map(\.fragment)) == Set(0..<fragments)
+                Set(playLog(cluster, node).filter { $0.stream.description == id }.map(\.fragment)) == Set(0..<fragments)
                     && cluster.json(node, "/v1/playback")?["state"] as? String == "idle"
             } ? true : nil
         }
@@ -200,7 +200,7 @@ final class PlaybackClusterTests: XCTestCase {
         XCTAssertEqual(started.status, 202, started.text)
         let survivors = cluster.ids.filter { $0 != leader }
         _ = try cluster.waitFor("the survivors playing fragment 1", timeout: .seconds(15)) { () -> Bool? in
-            survivors.allSatisfy { node in playLog(cluster, node).contains { $0.stream == id && $0.fragment == 1 } } ? true : nil
+            survivors.allSatisfy { node in playLog(cluster, node).contains { $0.stream.description == id && $0.fragment == 1 } } ? true : nil
         }
         cluster.kill9(leader)
         let newLeader = try cluster.waitForLeader(among: survivors)

@@ -1,5 +1,6 @@
 import Audio
 import Broadcast
+import BroadcastTesting
 import Foundation
 import Logging
 import Media
@@ -59,7 +60,7 @@ final class PlaybackServiceTests: XCTestCase {
         }
     }
 
-    func commitStream(_ media: TestMedia, id: UInt64, start: ClusterTime, to twin: CatalogueTwin) {
+    func commitStream(_ media: TestMedia, id: StreamID, start: ClusterTime, to twin: CatalogueTwin) {
         twin.commit(.streamStarted(CatalogueStreamStart(
             id: id, name: "six", source: CatalogueSource(fileName: "six.mp3", size: 1, sha256: [UInt8](repeating: 0, count: 32)),
             headerRecord: media.header, startClusterTime: start, fragmentSeconds: 2, expectedFragmentCount: media.fragments.count,
@@ -107,7 +108,7 @@ final class PlaybackServiceTests: XCTestCase {
         await service.stop()
 
         XCTAssertEqual(records.map(\.fragment), Array(0..<media.fragments.count))
-        XCTAssertEqual(Set(records.map(\.stream)), ["00000000000000ab"])
+        XCTAssertEqual(Set(records.map(\.stream)), [0xab])
         XCTAssertLessThan(abs(records[0].heardAtNanoseconds - start.nanoseconds), 20_000_000, "first sample heard at the stream's start")
         let status = try XCTUnwrap(service.snapshot.engine)
         XCTAssertEqual(status.hardResyncs, 0)

@@ -12,7 +12,7 @@ import XCTest
 /// of every entry as before — at every restart.
 final class PoisonedLogTests: XCTestCase {
     /// The payloads of stream `id` (media/sample.mp3) with fragment 2's times moved by 2⁶² ticks.
-    static func poisonedStream(id: CatalogueStreamID) throws -> [[UInt8]] {
+    static func poisonedStream(id: StreamID) throws -> [[UInt8]] {
         var payloads = try NodeDriverTests.sampleStreamEntries(id: id)
         guard case let .fragment(_, index, record) = try CatalogueEntry(decoding: payloads[3]), index == 2 else {
             throw TestFailure(description: "entry 3 is not fragment 2")

@@ -31,7 +31,7 @@ final class RaftLoopTests: XCTestCase {
     }
 
     /// The entry that starts stream `id`, encoded.
-    private static func streamStart(_ id: CatalogueStreamID) -> [UInt8] { CatalogueFixtures.streamStart(id).encoded() }
+    private static func streamStart(_ id: StreamID) -> [UInt8] { CatalogueFixtures.streamStart(id).encoded() }
 
     func testALeadingLoopReportsItselfAndASubscriberStartsFromTheCurrentState() throws {
         let loop = try start()
@@ -53,11 +53,11 @@ final class RaftLoopTests: XCTestCase {
         }
         var indexes: [UInt64] = []
         for value in 0..<20 {
-            switch await loop.propose(Self.streamStart(CatalogueStreamID(value + 1)), timeout: .seconds(5)) {
+            switch await loop.propose(Self.streamStart(StreamID(UInt64(value + 1))), timeout: .seconds(5)) {
             case .applied(let index, let term):
                 XCTAssertEqual(term, loop.report.term)
                 // Answered only once the iteration that applied it is published: the caller reads it at once.
-                XCTAssertNotNil(loop.catalogue.stream(CatalogueStreamID(value + 1)), "proposal \(value) applied but not published")
+                XCTAssertNotNil(loop.catalogue.stream(StreamID(UInt64(value + 1))), "proposal \(value) applied but not published")
                 XCTAssertGreaterThanOrEqual(loop.report.appliedIndex, index)
                 indexes.append(index)
             case let other:
@@ -65,7 +65,7 @@ final class RaftLoopTests: XCTestCase {
             }
         }
         XCTAssertEqual(indexes, Array(indexes[0]..<indexes[0] + 20), "consecutive log indexes, in proposal order")
-        XCTAssertEqual(loop.catalogue.streams.map(\.id), (1...20).map { CatalogueStreamID($0) })
+        XCTAssertEqual(loop.catalogue.streams.map(\.id), (1...20).map { StreamID($0) })
         let all = try await eventually("every change published", timeout: .seconds(5)) { () -> [UInt64]? in
             let got = seen.withLockedValue { $0 }
             return got.count >= indexes.count ? got : nil
@@ -87,7 +87,7 @@ final class RaftLoopTests: XCTestCase {
         let control = NIOLockedValueBox(0)
         _ = loop.subscribe { events in control.withLockedValue { $0 += events.count } }
         for id in 2...4 {
-            guard case .applied = await loop.propose(Self.streamStart(CatalogueStreamID(id)), timeout: .seconds(5)) else { return XCTFail("not applied") }
+            guard case .applied = await loop.propose(Self.streamStart(StreamID(UInt64(id))), timeout: .seconds(5)) else { return XCTFail("not applied") }
         }
         try await eventually("a subscriber still present hears the later changes", timeout: .seconds(5)) {
             control.withLockedValue { $0 } >= 3

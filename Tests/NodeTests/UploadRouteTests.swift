@@ -98,7 +98,7 @@ final class UploadRouteTests: XCTestCase {
     }
 
     /// Waits (10 s at most) until stream `id` has ended in `loop`'s catalogue.
-    private func waitUntilEnded(_ id: CatalogueStreamID, loop: RaftLoop) throws {
+    private func waitUntilEnded(_ id: StreamID, loop: RaftLoop) throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
             let ended = loop.catalogue.stream(id)?.hasEnded ?? false

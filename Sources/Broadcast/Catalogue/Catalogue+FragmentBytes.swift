@@ -3,7 +3,7 @@ extension Catalogue {
     /// The result is a slice of the entry's payload (no copy); it is checked against the catalogue (entry
     /// type, stream, index, length and hash).
     /// - Throws: `CatalogueReadError`.
-    public func record(stream: CatalogueStreamID, index: Int, in store: some CatalogueFragmentStore)
+    public func record(stream: StreamID, index: Int, in store: some CatalogueFragmentStore)
         throws(CatalogueReadError) -> ArraySlice<UInt8>
     {
         guard let fragments = streamsByID[stream]?.fragments, fragments.indices.contains(index) else {

@@ -77,7 +77,7 @@ extension Catalogue {
         }
         let removed = removedStreams.sorted()
         w.u32(UInt32(removed.count))
-        for id in removed { w.u64(id) }
+        for id in removed { w.u64(id.rawValue) }
         let checksum = CatalogueHash.fnv1a64(w.buffer)
         w.u64(checksum)
         return w.buffer
@@ -156,7 +156,7 @@ extension Catalogue {
         }
         let removedCount = try r.count("removed-stream count", minimumElementSize: 8)
         for _ in 0..<removedCount {
-            let id = try r.u64()
+            let id = StreamID(try r.u64())
             guard streamsByID[id] == nil, removedStreams.insert(id).inserted else {
                 throw .invalidField(what, "removed stream \(id) listed twice or still present")
             }

@@ -5,7 +5,7 @@ import Media
 ///
 ///     var catalogue = Catalogue()
 ///     for entry in ready.committedEntries where entry.kind == .normal {
-///         if let event = catalogue.apply(payload: entry.data, at: entry.index, term: entry.term) { … }
+///         if let change = catalogue.applyChange(payload: entry.data, at: entry.index, term: entry.term) { … }
 ///     }
 ///
 /// `apply` is a pure function of the catalogue and the entry: duplicates are ignored idempotently,
@@ -20,11 +20,11 @@ public struct Catalogue: Sendable, Hashable {
     /// Term of the last entry applied.
     public internal(set) var appliedTerm: UInt64 = 0
     /// Streams by id.
-    var streamsByID: [CatalogueStreamID: CatalogueStream] = [:]
+    var streamsByID: [StreamID: CatalogueStream] = [:]
     /// Stream ids in the order their starts were committed.
-    var streamOrder: [CatalogueStreamID] = []
+    var streamOrder: [StreamID] = []
     /// Ids of removed streams (never reused).
-    public internal(set) var removedStreams: Set<CatalogueStreamID> = []
+    public internal(set) var removedStreams: Set<StreamID> = []
 
     /// An empty catalogue.
     public init() {}
@@ -35,14 +35,14 @@ public struct Catalogue: Sendable, Hashable {
     public var streams: [CatalogueStream] { streamOrder.compactMap { streamsByID[$0] } }
 
     /// The stream with `id`, nil when unknown or removed.
-    public func stream(_ id: CatalogueStreamID) -> CatalogueStream? { streamsByID[id] }
+    public func stream(_ id: StreamID) -> CatalogueStream? { streamsByID[id] }
 
     /// The committed fragments of stream `id`, in order (empty when unknown).
-    public func fragments(of id: CatalogueStreamID) -> [CatalogueFragment] { streamsByID[id]?.fragments ?? [] }
+    public func fragments(of id: StreamID) -> [CatalogueFragment] { streamsByID[id]?.fragments ?? [] }
 
     /// The first fragment index of stream `id` that is not committed: where an ingest resumes. Nil when the
     /// stream is unknown or removed.
-    public func firstMissingFragment(of id: CatalogueStreamID) -> Int? { streamsByID[id]?.firstMissingFragment }
+    public func firstMissingFragment(of id: StreamID) -> Int? { streamsByID[id]?.firstMissingFragment }
 
     /// The lowest log index whose entry still holds fragment bytes the catalogue serves: the first fragment
     /// of every stream not removed. The node must not compact the log at or past it (docs/catalogue.md,
@@ -57,34 +57,55 @@ public struct Catalogue: Sendable, Hashable {
     /// leader's no-op) only advances `appliedIndex` and returns nil; bytes that are not a catalogue entry
     /// are ignored and reported as `.undecodable`.
     public mutating func apply(payload: [UInt8], at logIndex: UInt64, term: UInt64) -> CatalogueEvent? {
-        guard logIndex > appliedIndex else { return .ignored(.alreadyApplied(logIndex: logIndex)) }
+        applyChange(payload: payload, at: logIndex, term: term)?.event
+    }
+
+    /// Applies a decoded entry committed at `logIndex` in `term`.
+    public mutating func apply(entry: CatalogueEntry, at logIndex: UInt64, term: UInt64) -> CatalogueEvent {
+        applyChange(entry: entry, at: logIndex, term: term).event
+    }
+
+    /// ``apply(payload:at:term:)``, describing what it did as a ``CatalogueChange``: the event, the
+    /// stream after it and, for a committed fragment, the ``Fragment`` decoded to validate it (the only
+    /// decode of that record on this node: playback takes this value).
+    public mutating func applyChange(payload: [UInt8], at logIndex: UInt64, term: UInt64) -> CatalogueChange? {
+        guard logIndex > appliedIndex else {
+            return CatalogueChange(event: .ignored(.alreadyApplied(logIndex: logIndex)), logIndex: logIndex)
+        }
         guard !payload.isEmpty else {
             advance(to: logIndex, term: term)
             return nil
         }
         do throws(CatalogueDecodingError) {
             let entry = try CatalogueEntry(decoding: payload[...])
-            return apply(entry: entry, at: logIndex, term: term)
+            return applyChange(entry: entry, at: logIndex, term: term)
         } catch {
             advance(to: logIndex, term: term)
-            return .ignored(.undecodable(error.description))
+            return CatalogueChange(event: .ignored(.undecodable(error.description)), logIndex: logIndex)
         }
     }
 
-    /// Applies a decoded entry committed at `logIndex` in `term`.
-    public mutating func apply(entry: CatalogueEntry, at logIndex: UInt64, term: UInt64) -> CatalogueEvent {
-        guard logIndex > appliedIndex else { return .ignored(.alreadyApplied(logIndex: logIndex)) }
+    /// ``apply(entry:at:term:)``, describing what it did as a ``CatalogueChange`` (see
+    /// ``applyChange(payload:at:term:)``).
+    public mutating func applyChange(entry: CatalogueEntry, at logIndex: UInt64, term: UInt64) -> CatalogueChange {
+        guard logIndex > appliedIndex else {
+            return CatalogueChange(event: .ignored(.alreadyApplied(logIndex: logIndex)), logIndex: logIndex)
+        }
         advance(to: logIndex, term: term)
+        var fragment: Fragment?
+        let event: CatalogueEvent
         switch entry {
         case .streamStarted(let start):
-            return applyStart(start, at: logIndex)
+            event = applyStart(start, at: logIndex)
         case let .fragment(stream, index, record):
-            return applyFragment(stream: stream, index: index, record: record, at: logIndex)
+            event = applyFragment(stream: stream, index: index, record: record, at: logIndex, decoded: &fragment)
         case let .streamEnded(stream, fragmentCount, durationSeconds):
-            return applyEnd(stream: stream, fragmentCount: fragmentCount, durationSeconds: durationSeconds)
+            event = applyEnd(stream: stream, fragmentCount: fragmentCount, durationSeconds: durationSeconds)
         case .streamRemoved(let stream):
-            return applyRemoval(stream)
+            event = applyRemoval(stream)
         }
+        guard event.changedCatalogue else { return CatalogueChange(event: event, logIndex: logIndex) }
+        return CatalogueChange(event: event, logIndex: logIndex, stream: streamsByID[entry.stream], fragment: fragment)
     }
 
     private mutating func advance(to logIndex: UInt64, term: UInt64) {
@@ -121,7 +142,7 @@ public struct Catalogue: Sendable, Hashable {
     }
 
     private mutating func applyFragment(
-        stream id: CatalogueStreamID, index: Int, record: ArraySlice<UInt8>, at logIndex: UInt64
+        stream id: StreamID, index: Int, record: ArraySlice<UInt8>, at logIndex: UInt64, decoded: inout Fragment?
     ) -> CatalogueEvent {
         if removedStreams.contains(id) { return .ignored(.removedStream(id)) }
         guard var stream = streamsByID[id] else { return .ignored(.unknownStream(id)) }
@@ -170,10 +191,11 @@ public struct Catalogue: Sendable, Hashable {
                 startsWithKeyframe: fragment.startsWithKeyframe, packetCount: fragment.packets.count,
                 logIndex: logIndex, hash: CatalogueHash.fnv1a64(record)))
         streamsByID[id] = stream
+        decoded = fragment
         return .fragmentCommitted(stream: id, index: index, logIndex: logIndex)
     }
 
-    private mutating func applyEnd(stream id: CatalogueStreamID, fragmentCount: Int, durationSeconds: Double)
+    private mutating func applyEnd(stream id: StreamID, fragmentCount: Int, durationSeconds: Double)
         -> CatalogueEvent
     {
         if removedStreams.contains(id) { return .ignored(.removedStream(id)) }
@@ -190,7 +212,7 @@ public struct Catalogue: Sendable, Hashable {
         return .streamEnded(stream: id, fragmentCount: fragmentCount)
     }
 
-    private mutating func applyRemoval(_ id: CatalogueStreamID) -> CatalogueEvent {
+    private mutating func applyRemoval(_ id: StreamID) -> CatalogueEvent {
         if removedStreams.contains(id) { return .ignored(.removedStream(id)) }
         guard streamsByID.removeValue(forKey: id) != nil else { return .ignored(.unknownStream(id)) }
         streamOrder.removeAll { $0 == id }

@@ -82,13 +82,13 @@ extension CatalogueEntry {
         }
     }
 
-    private static func prefix(_ type: EntryType, _ stream: CatalogueStreamID, capacity: Int) -> LittleEndianWriter {
+    private static func prefix(_ type: EntryType, _ stream: StreamID, capacity: Int) -> LittleEndianWriter {
         var w = LittleEndianWriter(capacity: prefixSize + capacity)
         w.bytes(magic)
         w.u8(version)
         w.u8(type.rawValue)
         w.u16(0)
-        w.u64(stream)
+        w.u64(stream.rawValue)
         return w
     }
 
@@ -106,7 +106,7 @@ extension CatalogueEntry {
         guard let type = EntryType(rawValue: rawType) else { throw .unknownType(Self.what, rawType) }
         let reserved = try r.u16()
         guard reserved == 0 else { throw .invalidField(Self.what, "reserved bytes \(reserved)") }
-        let stream = try r.u64()
+        let stream = StreamID(try r.u64())
         switch type {
         case .streamStarted:
             let name = try r.string("name")

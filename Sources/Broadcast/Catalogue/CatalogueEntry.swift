@@ -7,14 +7,14 @@ public enum CatalogueEntry: Sendable, Hashable {
     /// A stream begins.
     case streamStarted(CatalogueStreamStart)
     /// Fragment `index` (0-based) of `stream`: `record` is Media's fragment wire record ("RCFG").
-    case fragment(stream: CatalogueStreamID, index: Int, record: ArraySlice<UInt8>)
+    case fragment(stream: StreamID, index: Int, record: ArraySlice<UInt8>)
     /// The stream is complete: it has `fragmentCount` fragments lasting `durationSeconds` in all.
-    case streamEnded(stream: CatalogueStreamID, fragmentCount: Int, durationSeconds: Double)
+    case streamEnded(stream: StreamID, fragmentCount: Int, durationSeconds: Double)
     /// The stream is removed from the catalogue; its id is never used again.
-    case streamRemoved(stream: CatalogueStreamID)
+    case streamRemoved(stream: StreamID)
 
     /// The stream the entry is about.
-    public var stream: CatalogueStreamID {
+    public var stream: StreamID {
         switch self {
         case .streamStarted(let start): return start.id
         case .fragment(let stream, _, _), .streamEnded(let stream, _, _), .streamRemoved(let stream): return stream

@@ -2,16 +2,16 @@
 /// entry at the same log index: it is a pure function of the log.
 public enum CatalogueEvent: Sendable, Hashable {
     /// A stream began.
-    case streamStarted(CatalogueStreamID)
+    case streamStarted(StreamID)
     /// Fragment `index` of `stream` was committed by the entry at `logIndex`.
-    case fragmentCommitted(stream: CatalogueStreamID, index: Int, logIndex: UInt64)
+    case fragmentCommitted(stream: StreamID, index: Int, logIndex: UInt64)
     /// The stream ended with `fragmentCount` fragments.
-    case streamEnded(stream: CatalogueStreamID, fragmentCount: Int)
+    case streamEnded(stream: StreamID, fragmentCount: Int)
     /// The stream was removed.
-    case streamRemoved(CatalogueStreamID)
+    case streamRemoved(StreamID)
     /// Fragment `index` of `stream` broke ``CatalogueLimits``: the stream failed (it keeps its `index`
     /// fragments before it and takes no more).
-    case streamFailed(stream: CatalogueStreamID, index: Int, reason: String)
+    case streamFailed(stream: StreamID, index: Int, reason: String)
     /// The entry changed nothing, for the reason given (duplicates are ignored idempotently).
     case ignored(CatalogueRejection)
 

@@ -16,4 +16,10 @@ public enum CatalogueHash {
     public static func sha256<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
         Array(SHA256.hash(data: Array(bytes)))
     }
+
+    /// A 64-bit hash as the HTTP API and messages write it: 16 lowercase hex digits.
+    public static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
 }

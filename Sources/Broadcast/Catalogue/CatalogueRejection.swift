@@ -7,31 +7,31 @@ public enum CatalogueRejection: Sendable, Hashable, CustomStringConvertible {
     /// The entry's log index is not after the last applied one (already in the catalogue or its snapshot).
     case alreadyApplied(logIndex: UInt64)
     /// The same stream start was committed again (a retry): ignored.
-    case duplicateStart(CatalogueStreamID)
+    case duplicateStart(StreamID)
     /// A different stream start for an id already in use.
-    case conflictingStart(CatalogueStreamID)
+    case conflictingStart(StreamID)
     /// The stream start's header record is not a valid Media stream header.
-    case invalidStart(CatalogueStreamID, reason: String)
+    case invalidStart(StreamID, reason: String)
     /// The stream id belongs to a removed stream: it is never reused.
-    case removedStream(CatalogueStreamID)
+    case removedStream(StreamID)
     /// No stream with this id has started.
-    case unknownStream(CatalogueStreamID)
+    case unknownStream(StreamID)
     /// A fragment or end for a stream that has already ended.
-    case streamEnded(CatalogueStreamID)
+    case streamEnded(StreamID)
     /// The same fragment (same bytes) was committed again (a retry): ignored.
-    case duplicateFragment(stream: CatalogueStreamID, index: Int)
+    case duplicateFragment(stream: StreamID, index: Int)
     /// A fragment with an index already committed but different bytes: the committed one stays.
-    case conflictingFragment(stream: CatalogueStreamID, index: Int, committedHash: UInt64, proposedHash: UInt64)
+    case conflictingFragment(stream: StreamID, index: Int, committedHash: UInt64, proposedHash: UInt64)
     /// A fragment after a gap: fragments are accepted only in order.
-    case fragmentOutOfOrder(stream: CatalogueStreamID, index: Int, expected: Int)
+    case fragmentOutOfOrder(stream: StreamID, index: Int, expected: Int)
     /// The fragment record does not decode, or disagrees with the entry or the stream.
-    case invalidFragment(stream: CatalogueStreamID, index: Int, reason: String)
+    case invalidFragment(stream: StreamID, index: Int, reason: String)
     /// The same end was committed again: ignored.
-    case duplicateEnd(CatalogueStreamID)
+    case duplicateEnd(StreamID)
     /// An end whose fragment count differs from the fragments committed.
-    case endCountMismatch(stream: CatalogueStreamID, claimed: Int, committed: Int)
+    case endCountMismatch(stream: StreamID, claimed: Int, committed: Int)
     /// A fragment or end for a stream that has failed.
-    case streamFailed(CatalogueStreamID)
+    case streamFailed(StreamID)
 
     /// Whether this is the harmless echo of a retry.
     public var isIdempotentDuplicate: Bool {
@@ -46,33 +46,28 @@ public enum CatalogueRejection: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .undecodable(let reason): return "not a catalogue entry: \(reason)"
         case .alreadyApplied(let i): return "log index \(i) already applied"
-        case .duplicateStart(let s): return "stream \(hex(s)) already started (same start)"
-        case .conflictingStart(let s): return "stream \(hex(s)) already started with a different start"
-        case let .invalidStart(s, reason): return "stream \(hex(s)) start invalid: \(reason)"
-        case .removedStream(let s): return "stream \(hex(s)) was removed"
-        case .unknownStream(let s): return "stream \(hex(s)) unknown"
-        case .streamEnded(let s): return "stream \(hex(s)) has ended"
-        case let .duplicateFragment(s, i): return "stream \(hex(s)) fragment \(i) already committed (same bytes)"
+        case .duplicateStart(let s): return "stream \(s) already started (same start)"
+        case .conflictingStart(let s): return "stream \(s) already started with a different start"
+        case let .invalidStart(s, reason): return "stream \(s) start invalid: \(reason)"
+        case .removedStream(let s): return "stream \(s) was removed"
+        case .unknownStream(let s): return "stream \(s) unknown"
+        case .streamEnded(let s): return "stream \(s) has ended"
+        case let .duplicateFragment(s, i): return "stream \(s) fragment \(i) already committed (same bytes)"
         case let .conflictingFragment(s, i, c, p):
-            return "stream \(hex(s)) fragment \(i) already committed with hash \(hex(c)), not \(hex(p))"
-        case let .fragmentOutOfOrder(s, i, e): return "stream \(hex(s)) fragment \(i) out of order (expected \(e))"
-        case let .invalidFragment(s, i, reason): return "stream \(hex(s)) fragment \(i) invalid: \(reason)"
-        case .duplicateEnd(let s): return "stream \(hex(s)) already ended"
+            return "stream \(s) fragment \(i) already committed with hash \(CatalogueHash.hex(c)), not \(CatalogueHash.hex(p))"
+        case let .fragmentOutOfOrder(s, i, e): return "stream \(s) fragment \(i) out of order (expected \(e))"
+        case let .invalidFragment(s, i, reason): return "stream \(s) fragment \(i) invalid: \(reason)"
+        case .duplicateEnd(let s): return "stream \(s) already ended"
         case let .endCountMismatch(s, claimed, committed):
-            return "stream \(hex(s)) end claims \(claimed) fragments, \(committed) committed"
-        case .streamFailed(let s): return "stream \(hex(s)) has failed"
+            return "stream \(s) end claims \(claimed) fragments, \(committed) committed"
+        case .streamFailed(let s): return "stream \(s) has failed"
         }
-    }
-
-    private func hex(_ v: UInt64) -> String {
-        let digits = String(v, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }
 
 extension CatalogueRejection {
     /// The stream the rejection is about (nil for bytes that are not an entry or an old log index).
-    public var stream: CatalogueStreamID? {
+    public var stream: StreamID? {
         switch self {
         case .undecodable, .alreadyApplied: return nil
         case .duplicateStart(let s), .conflictingStart(let s), .invalidStart(let s, _), .removedStream(let s),

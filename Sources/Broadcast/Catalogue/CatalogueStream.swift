@@ -38,7 +38,7 @@ public struct CatalogueStream: Sendable, Hashable {
     }
 
     /// The stream's id.
-    public var id: CatalogueStreamID { start.id }
+    public var id: StreamID { start.id }
     /// The first fragment index not committed (where an ingest resumes).
     public var firstMissingFragment: Int { fragments.count }
     /// Whether the stream has ended.

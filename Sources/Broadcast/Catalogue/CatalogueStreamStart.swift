@@ -1,14 +1,10 @@
 import Media
 
-/// Identifies a stream in the catalogue. Chosen by the ingest client (random, or derived from the content
-/// hash and name so that re-running the same ingest resumes it); never reused once removed.
-public typealias CatalogueStreamID = UInt64
-
 /// Everything the `streamStarted` log entry fixes about a stream: who it is, where it came from, how to
 /// decode it (Media's stream header record) and where it lies on the cluster timeline.
 public struct CatalogueStreamStart: Sendable, Hashable {
     /// The stream's id.
-    public var id: CatalogueStreamID
+    public var id: StreamID
     /// A display name.
     public var name: String
     /// The source file.
@@ -27,7 +23,7 @@ public struct CatalogueStreamStart: Sendable, Hashable {
 
     /// Creates a stream start.
     public init(
-        id: CatalogueStreamID, name: String, source: CatalogueSource, headerRecord: [UInt8],
+        id: StreamID, name: String, source: CatalogueSource, headerRecord: [UInt8],
         startClusterTime: ClusterTime, fragmentSeconds: Double, expectedFragmentCount: Int? = nil,
         isPaced: Bool
     ) {

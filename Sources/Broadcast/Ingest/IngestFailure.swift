@@ -3,15 +3,15 @@ public enum IngestFailure: Error, Sendable, Hashable, CustomStringConvertible {
     /// This node stopped leading; `leader` is the new one when known.
     case leadershipLost(leader: UInt64?)
     /// The stream id is in use by a different stream (other source, name or header).
-    case streamIDInUse(CatalogueStreamID)
+    case streamIDInUse(StreamID)
     /// The stream was removed.
-    case streamRemoved(CatalogueStreamID)
+    case streamRemoved(StreamID)
     /// The log refused what the session proposed (a conflicting fragment, a mismatched end…).
     case refused(CatalogueRejection)
     /// The source failed or produced fragments out of sequence.
     case source(String)
     /// The catalogue failed the stream: a committed fragment broke ``CatalogueLimits``.
-    case streamFailed(CatalogueStreamID, reason: String)
+    case streamFailed(StreamID, reason: String)
 
     /// One line describing the failure.
     public var description: String {
@@ -23,8 +23,7 @@ public enum IngestFailure: Error, Sendable, Hashable, CustomStringConvertible {
         case .refused(let rejection): return "refused by the catalogue: \(rejection)"
         case .source(let reason): return "media source: \(reason)"
         case let .streamFailed(id, reason):
-            let digits = String(id, radix: 16)
-            return "stream \(String(repeating: "0", count: 16 - digits.count) + digits) failed: \(reason)"
+            return "stream \(id) failed: \(reason)"
         }
     }
 }

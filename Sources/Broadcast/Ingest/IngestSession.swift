@@ -42,7 +42,7 @@ public struct IngestSession {
     public static let busyRetryInterval: Duration = .milliseconds(100)
 
     /// The stream being ingested.
-    public let stream: CatalogueStreamID
+    public let stream: StreamID
     private let name: String
     private let sourceDescription: CatalogueSource
     private let fragmentSeconds: Double
@@ -89,7 +89,7 @@ public struct IngestSession {
     /// A session for `stream`, reading `fragments`, starting from what `catalogue` (the leader's, up to date
     /// with its commit) already holds.
     public init(
-        stream: CatalogueStreamID, name: String, source: CatalogueSource, fragmentSeconds: Double,
+        stream: StreamID, name: String, source: CatalogueSource, fragmentSeconds: Double,
         expectedFragmentCount: Int? = nil, fragments: any IngestFragmentSource, catalogue: Catalogue,
         configuration: IngestConfiguration
     ) {

@@ -27,12 +27,12 @@ public struct FragmentPlayTracker: Sendable {
     /// The node these records are for.
     public let node: String
     /// The stream's id.
-    public let stream: String
+    public let stream: StreamID
     /// The last fragment logged.
     public private(set) var lastLogged: Int?
 
     /// A tracker for `stream` on `node`.
-    public init(node: String, stream: String) {
+    public init(node: String, stream: StreamID) {
         self.node = node
         self.stream = stream
     }

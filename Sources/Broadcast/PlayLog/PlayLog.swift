@@ -109,6 +109,8 @@ public final class PlayLog {
         case DecodingError.keyNotFound(let key, _): "missing \"\(key.stringValue)\""
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
             "wrong type for \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\""
+        case DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty:
+            "bad \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\""
         case DecodingError.dataCorrupted: "not JSON"
         default: "\(error)"
         }

@@ -19,7 +19,7 @@ public struct PlayLogAnalysis: Sendable {
     /// One fragment's spread across nodes.
     public struct FragmentSkew: Hashable, Sendable {
         /// The stream.
-        public var stream: String
+        public var stream: StreamID
         /// The fragment's index.
         public var fragment: Int
         /// Nodes that logged it.
@@ -37,7 +37,7 @@ public struct PlayLogAnalysis: Sendable {
         /// The node.
         public var node: String
         /// The stream.
-        public var stream: String
+        public var stream: StreamID
         /// The fragment played before the gap.
         public var afterFragment: Int
         /// The fragment played after the gap.
@@ -82,7 +82,7 @@ public struct PlayLogAnalysis: Sendable {
     /// a fragment twice, e.g. after a restart, counts its first record).
     public init(records: [PlayLogRecord]) {
         struct Key: Hashable, Comparable {
-            var stream: String
+            var stream: StreamID
             var fragment: Int
             static func < (a: Key, b: Key) -> Bool { (a.stream, a.fragment) < (b.stream, b.fragment) }
         }

@@ -5,7 +5,7 @@
 /// ```
 /// {"clock_error_bound_ns":180000,"first_played_sample":96000,"fragment":1,"fragment_first_sample":96000,
 ///  "fragment_samples":96000,"heard_at_ns":4000000000,"node":"n2","playout_error_ns":-210000,
-///  "sample_rate":48000,"stream":"s1"}
+///  "sample_rate":48000,"stream":"00000000000000a1"}
 /// ```
 /// `first_played_sample` differs from `fragment_first_sample` when playback joined or resumed (after a
 /// stall) inside the fragment; ``nominalStart`` carries it back to the fragment's first sample.
@@ -13,7 +13,7 @@ public struct PlayLogRecord: Hashable, Sendable, Codable {
     /// The node that played.
     public var node: String
     /// The stream's id.
-    public var stream: String
+    public var stream: StreamID
     /// The fragment's index in the stream.
     public var fragment: Int
     /// The stream sample the fragment begins with.
@@ -45,7 +45,7 @@ public struct PlayLogRecord: Hashable, Sendable, Codable {
 
     /// A record with every field given.
     public init(
-        node: String, stream: String, fragment: Int, fragmentFirstSample: Int64, fragmentSamples: Int64,
+        node: String, stream: StreamID, fragment: Int, fragmentFirstSample: Int64, fragmentSamples: Int64,
         firstPlayedSample: Int64, sampleRate: Int, heardAt: ClusterTime, clockErrorBound: Duration,
         playoutError: Duration
     ) {

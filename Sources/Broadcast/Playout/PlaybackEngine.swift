@@ -34,8 +34,8 @@ import Media
 /// ```swift
 /// let engine = try PlaybackEngine(sink: sink, clock: SystemMonotonicClock(), clusterClock: clock,
 ///                                 playLogDirectory: dataDirectory, configuration: .init(node: "n1"))
-/// try engine.streamStarted(header: header, timeline: timeline, streamID: "s1")
-/// engine.fragmentCommitted(streamID: "s1", index: 0, fragment: fragment)
+/// try engine.streamStarted(header: header, timeline: timeline, streamID: 1)
+/// engine.fragmentCommitted(streamID: 1, index: 0, fragment: fragment)
 /// try engine.run(until: clock.now + .milliseconds(100))
 /// let status = engine.status        // GET /v1/playback
 /// ```
@@ -53,17 +53,17 @@ public final class PlaybackEngine {
     /// The play log, if one is kept.
     public let playLog: PlayLog?
     /// Called with a stream's id and the reason when the engine drops a stream it cannot play.
-    public var streamFailureObserver: ((_ streamID: String, _ reason: String) -> Void)?
+    public var streamFailureObserver: ((_ streamID: StreamID, _ reason: String) -> Void)?
     /// Called when play-log appends start failing (with the reason) and when they work again (nil);
     /// playback goes on either way.
     public var playLogObserver: ((_ failure: String?) -> Void)?
     /// Why the last play-log append failed, while appends fail; nil when the log is written.
     public private(set) var playLogFailure: String?
     /// Streams dropped because they could not be played, with the reason; they are not taken again.
-    public private(set) var failedStreams: [String: String] = [:]
+    public private(set) var failedStreams: [StreamID: String] = [:]
 
-    private var streams: [String: PlaybackStream] = [:]
-    private var streamsWritten: Set<String> = []
+    private var streams: [StreamID: PlaybackStream] = [:]
+    private var streamsWritten: Set<StreamID> = []
     private var playhead: VirtualPlayhead
     private let format: PCMFormat
     private var zeros: [Int16] = []
@@ -116,7 +116,7 @@ public final class PlaybackEngine {
 
     /// A stream was started in the replicated state: its header and its place on the timeline.
     /// A stream id already known is left as it is.
-    public func streamStarted(header: StreamHeader, timeline: StreamTimeline, streamID: String) throws(PlaybackError) {
+    public func streamStarted(header: StreamHeader, timeline: StreamTimeline, streamID: StreamID) throws(PlaybackError) {
         guard streams[streamID] == nil, failedStreams[streamID] == nil else { return }
         guard timeline.sampleRate == format.sampleRate else {
             throw .sampleRateMismatch(
@@ -134,7 +134,7 @@ public final class PlaybackEngine {
     /// Fragment `index` of a stream is committed. Only committed fragments may be passed here;
     /// they may come early, just in time, late (then they are dropped or played from the sample
     /// due), or not at all (a stall). Fragments of unknown streams are ignored.
-    public func fragmentCommitted(streamID: String, index: Int, fragment: Fragment) {
+    public func fragmentCommitted(streamID: StreamID, index: Int, fragment: Fragment) {
         guard let stream = streams[streamID] else { return }
         stream.add(index: index, fragment: fragment)
         totals.peakHeldFragments = max(totals.peakHeldFragments, stream.heldFragmentCount)
@@ -142,12 +142,12 @@ public final class PlaybackEngine {
     }
 
     /// The stream has `fragmentCount` fragments in all: after the last one, playback ends.
-    public func streamEnded(streamID: String, fragmentCount: Int) {
+    public func streamEnded(streamID: StreamID, fragmentCount: Int) {
         streams[streamID]?.ended(fragmentCount: fragmentCount)
     }
 
     /// The stream was removed from the replicated state: it stops at once.
-    public func streamRemoved(streamID: String) {
+    public func streamRemoved(streamID: StreamID) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         retire(stream)
     }
@@ -254,7 +254,7 @@ public final class PlaybackEngine {
     }
 
     /// The playout statistics of a stream being played or waited for; nil for other streams.
-    public func playoutStats(streamID: String) -> PlayoutStats? {
+    public func playoutStats(streamID: StreamID) -> PlayoutStats? {
         streams[streamID]?.scheduler.stats
     }
 

@@ -5,9 +5,9 @@ import Media
 /// stream, device or file.
 public enum PlaybackError: Error, Sendable, CustomStringConvertible {
     /// The stream's audio cannot be decoded here (no decoder for its codec).
-    case cannotDecode(stream: String, MediaError)
+    case cannotDecode(stream: StreamID, MediaError)
     /// The stream's timeline runs at a rate the device does not play.
-    case sampleRateMismatch(stream: String, timeline: Int, device: String, deviceRate: Int)
+    case sampleRateMismatch(stream: StreamID, timeline: Int, device: String, deviceRate: Int)
     /// The audio device failed.
     case device(AudioError)
     /// The play log could not be written.

@@ -3,7 +3,7 @@
 /// ```
 /// {"buffered_ms":1020.5,"clock_error_bound_ns":180000,"clock_offset_ns":-3700000000,
 ///  "committed_undecoded_fragments":3,"fragment":4,"hard_resyncs":0,"position_seconds":8.51,
-///  "queued_ms":45.0,"state":"playing","stream":"s1","sync_error_ns":-210000,"underruns":0, …}
+///  "queued_ms":45.0,"state":"playing","stream":"00000000000000a1","sync_error_ns":-210000,"underruns":0, …}
 /// ```
 public struct PlaybackStatus: Hashable, Sendable, Codable {
     /// What the engine is doing.
@@ -21,7 +21,7 @@ public struct PlaybackStatus: Hashable, Sendable, Codable {
     /// What the engine is doing.
     public var state: State
     /// The stream being played (or waited for); nil when idle.
-    public var stream: String?
+    public var stream: StreamID?
     /// The fragment holding the next sample to be written; nil before the start or when unknown.
     public var fragment: Int?
     /// The stream position of the next sample to be written, in seconds; nil before the start.
@@ -64,7 +64,7 @@ public struct PlaybackStatus: Hashable, Sendable, Codable {
 
     /// A status with every field given.
     public init(
-        state: State, stream: String?, fragment: Int?, positionSeconds: Double?, bufferedMilliseconds: Double,
+        state: State, stream: StreamID?, fragment: Int?, positionSeconds: Double?, bufferedMilliseconds: Double,
         queuedMilliseconds: Double, committedUndecodedFragments: Int, clockOffsetNanoseconds: Int64?,
         clockErrorBoundNanoseconds: Int64?, syncErrorNanoseconds: Int64?, underruns: Int, hardResyncs: Int,
         driftCorrectionFrames: Int, stalledSamples: Int64

@@ -17,7 +17,7 @@ import Media
 /// lies beyond ``sampleLimit`` sets ``failure`` (the engine then drops the stream) instead of trapping.
 final class PlaybackStream {
     /// The stream's id in the replicated state.
-    let id: String
+    let id: StreamID
     /// The stream's audio and video tracks.
     let header: StreamHeader
     /// Where the stream lies on the cluster timeline.
@@ -65,7 +65,7 @@ final class PlaybackStream {
 
     /// A stream decoded to `format` and scheduled on `timeline`.
     init(
-        id: String, header: StreamHeader, timeline: StreamTimeline, format: PCMFormat,
+        id: StreamID, header: StreamHeader, timeline: StreamTimeline, format: PCMFormat,
         playout: PlayoutScheduler.Configuration, node: String
     ) throws(MediaError) {
         self.id = id

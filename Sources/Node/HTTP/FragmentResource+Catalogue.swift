@@ -7,6 +7,6 @@ extension FragmentResource {
         self.init(
             index: fragment.index, startSeconds: fragment.startSeconds, durationSeconds: fragment.durationSeconds,
             bytes: fragment.byteCount, keyframe: fragment.startsWithKeyframe, logIndex: fragment.logIndex,
-            hash: StreamIDFormat.string(fragment.hash))
+            hash: CatalogueHash.hex(fragment.hash))
     }
 }

@@ -15,7 +15,7 @@ public protocol NodeBackend: Sendable {
     /// The catalogue as of the last published iteration.
     var catalogue: Catalogue { get }
     /// This node's ingest status for `stream`; nil when it never ingested it.
-    func ingestStatus(of stream: CatalogueStreamID) -> IngestStatus?
+    func ingestStatus(of stream: StreamID) -> IngestStatus?
     /// Proposes `data`; returns once it is applied on this node (the leader), refused, or `timeout` passed.
     func propose(_ data: [UInt8], timeout: Duration) async -> ProposalOutcome
     /// Starts (or resumes) ingesting `request` on this node, which must lead.

@@ -65,15 +65,15 @@ extension NodeHTTPAPI {
             switch change.event {
             case .streamStarted(let id):
                 let name = Self.jsonEscaped(change.stream?.start.name ?? "")
-                return "event: stream-started\ndata: {\"stream\":\"\(StreamIDFormat.string(id))\",\"name\":\"\(name)\"}\n\n"
+                return "event: stream-started\ndata: {\"stream\":\"\(id)\",\"name\":\"\(name)\"}\n\n"
             case let .fragmentCommitted(id, index, logIndex):
-                return "event: fragment-committed\ndata: {\"stream\":\"\(StreamIDFormat.string(id))\",\"index\":\(index),\"log_index\":\(logIndex)}\n\n"
+                return "event: fragment-committed\ndata: {\"stream\":\"\(id)\",\"index\":\(index),\"log_index\":\(logIndex)}\n\n"
             case let .streamEnded(id, count):
-                return "event: stream-ended\ndata: {\"stream\":\"\(StreamIDFormat.string(id))\",\"fragments\":\(count)}\n\n"
+                return "event: stream-ended\ndata: {\"stream\":\"\(id)\",\"fragments\":\(count)}\n\n"
             case .streamRemoved(let id):
-                return "event: stream-removed\ndata: {\"stream\":\"\(StreamIDFormat.string(id))\"}\n\n"
+                return "event: stream-removed\ndata: {\"stream\":\"\(id)\"}\n\n"
             case let .streamFailed(id, index, reason):
-                return "event: stream-failed\ndata: {\"stream\":\"\(StreamIDFormat.string(id))\",\"fragment\":\(index),"
+                return "event: stream-failed\ndata: {\"stream\":\"\(id)\",\"fragment\":\(index),"
                     + "\"reason\":\"\(Self.jsonEscaped(reason))\"}\n\n"
             case .ignored:
                 return nil

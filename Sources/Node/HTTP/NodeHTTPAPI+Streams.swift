@@ -44,7 +44,7 @@ extension NodeHTTPAPI {
             switch api.stream(context) {
             case .failure(let problem): return problem.response()
             case .success(let stream):
-                return Self.json(FragmentList(stream: StreamIDFormat.string(stream.id), fragments: stream.fragments.map(FragmentResource.init)))
+                return Self.json(FragmentList(stream: stream.id.description, fragments: stream.fragments.map(FragmentResource.init)))
             }
         }
         router.post("v1/streams") { request, _ -> Response in
@@ -66,7 +66,7 @@ extension NodeHTTPAPI {
                 CatalogueEntry.streamRemoved(stream: stream.id).encoded(), timeout: Self.proposeTimeout)
             switch outcome {
             case .applied:
-                return Self.json(RemovedStream(id: StreamIDFormat.string(stream.id), removed: true))
+                return Self.json(RemovedStream(id: stream.id.description, removed: true))
             case .notLeader:
                 return api.redirectToLeader(request) ?? HTTPProblem(.serviceUnavailable, "no-leader", "no leader known").response()
             case .timedOut, .refused:
@@ -89,11 +89,11 @@ extension NodeHTTPAPI {
     /// The stream named by the `:id` path parameter.
     func stream(_ context: BasicRequestContext) -> Result<CatalogueStream, HTTPProblem> {
         let text = context.parameters.get("id") ?? ""
-        guard let id = StreamIDFormat.parse(text) else {
+        guard let id = StreamID(text) else {
             return .failure(HTTPProblem(.badRequest, "bad-stream-id", "\"\(text)\" is not a stream id (16 hex digits)"))
         }
         guard let stream = backend.catalogue.stream(id) else {
-            return .failure(HTTPProblem(.notFound, "unknown-stream", "no stream \(StreamIDFormat.string(id)) in the catalogue"))
+            return .failure(HTTPProblem(.notFound, "unknown-stream", "no stream \(id) in the catalogue"))
         }
         return .success(stream)
     }
@@ -167,7 +167,7 @@ extension NodeHTTPAPI {
             paced = !["1", "true", "yes"].contains(query["fast"].map(String.init) ?? "0")
             isUpload = true
             let id = try Self.streamID(idText)
-            idText = StreamIDFormat.string(id)
+            idText = id.description
             let stored = try await receiveUpload(request, id: id)
             path = stored.path
             source = CatalogueSource(fileName: (fileName as NSString).lastPathComponent, size: stored.size, sha256: stored.sha256)
@@ -186,8 +186,8 @@ extension NodeHTTPAPI {
         let ingestRequest = IngestRequest(
             streamID: id, name: name, path: path, source: source, fragmentSeconds: cluster.fragmentSeconds,
             expectedFragmentCount: total, isPaced: paced, isUpload: isUpload)
-        let location = "/v1/streams/\(StreamIDFormat.string(id))"
-        let accepted = IngestAccepted(id: StreamIDFormat.string(id), location: location, totalFragments: total)
+        let location = "/v1/streams/\(id)"
+        let accepted = IngestAccepted(id: id.description, location: location, totalFragments: total)
         let started = await backend.startIngest(ingestRequest)
         // The upload is only kept for a session that reads it (which removes it when its stream ends).
         if isUpload {
@@ -227,9 +227,9 @@ extension NodeHTTPAPI {
     }
 
     /// `text` as a stream id, or a fresh random one when nil.
-    static func streamID(_ text: String?) throws(HTTPProblem) -> CatalogueStreamID {
-        guard let text else { return CatalogueStreamID.random(in: 1...CatalogueStreamID.max) }
-        guard let id = StreamIDFormat.parse(text), id != 0 else {
+    static func streamID(_ text: String?) throws(HTTPProblem) -> StreamID {
+        guard let text else { return StreamID(UInt64.random(in: 1...UInt64.max)) }
+        guard let id = StreamID(text), id != 0 else {
             throw HTTPProblem(.badRequest, "bad-stream-id", "\"\(text)\" is not a stream id (16 hex digits, not all zero)")
         }
         return id
@@ -237,7 +237,7 @@ extension NodeHTTPAPI {
 
     /// Checks the request before the body is read (413 above the limit, 507 when the disk cannot hold it),
     /// then streams the body into the upload store (``UploadStore``).
-    func receiveUpload(_ request: Request, id: CatalogueStreamID) async throws(HTTPProblem) -> UploadStore.Stored {
+    func receiveUpload(_ request: Request, id: StreamID) async throws(HTTPProblem) -> UploadStore.Stored {
         try uploads.admit(declaredLength: request.headers[.contentLength].flatMap { Int($0) })
         return try await uploads.receive(request.body, id: id)
     }

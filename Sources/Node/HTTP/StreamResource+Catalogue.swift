@@ -5,7 +5,7 @@ extension StreamResource {
     /// The resource for `stream`, with this node's `ingest` status (nil: none ran here).
     public init(_ stream: CatalogueStream, ingest: IngestStatus?) {
         self.init(
-            id: StreamIDFormat.string(stream.id), name: stream.start.name,
+            id: stream.id.description, name: stream.start.name,
             state: stream.hasEnded ? "ended" : stream.hasFailed ? "failed" : "ingesting", failure: stream.failureReason,
             paced: stream.start.isPaced,
             source: Source(

@@ -27,11 +27,11 @@ final class IngestCoordinator {
     /// Live ingest: a fragment is committed no earlier than this before it plays.
     static let pacedLead: Duration = .seconds(6)
 
-    private var running: [CatalogueStreamID: Running] = [:]
+    private var running: [StreamID: Running] = [:]
     /// The last status of every stream this node ingested (for the HTTP API).
-    private(set) var statuses: [CatalogueStreamID: IngestStatus] = [:]
+    private(set) var statuses: [StreamID: IngestStatus] = [:]
     /// Streams the library cannot resume (no matching file): not retried until leadership changes.
-    private var notInLibrary: Set<CatalogueStreamID> = []
+    private var notInLibrary: Set<StreamID> = []
     private let playoutDelay: Duration
     private let maxUncommittedBytes: Int
     private let library: MediaLibrary?
@@ -84,7 +84,7 @@ final class IngestCoordinator {
         for change in changes {
             switch change.event {
             case .streamEnded(let id, _), .streamRemoved(let id), .streamFailed(let id, _, _):
-                let path = (uploadDirectory as NSString).appendingPathComponent("\(StreamIDFormat.string(id)).upload")
+                let path = (uploadDirectory as NSString).appendingPathComponent("\(id).upload")
                 try? FileManager.default.removeItem(atPath: path)
             default: break
             }
@@ -97,21 +97,21 @@ final class IngestCoordinator {
     /// Starts ingesting `request` on this leader.
     func start(_ request: IngestRequest, catalogue: Catalogue) -> IngestStartResult {
         let id = request.streamID
-        if catalogue.removedStreams.contains(id) { return .conflict("stream \(StreamIDFormat.string(id)) was removed") }
+        if catalogue.removedStreams.contains(id) { return .conflict("stream \(id) was removed") }
         if let existing = catalogue.stream(id) {
             guard existing.start.source == request.source, existing.start.name == request.name,
                 existing.start.isPaced == request.isPaced, existing.start.fragmentSeconds == request.fragmentSeconds
             else {
-                return .conflict("stream \(StreamIDFormat.string(id)) exists with another source, name or pacing")
+                return .conflict("stream \(id) exists with another source, name or pacing")
             }
             if existing.hasEnded { return .alreadyComplete }
             if let reason = existing.failureReason {
-                return .conflict("stream \(StreamIDFormat.string(id)) failed: \(reason)")
+                return .conflict("stream \(id) failed: \(reason)")
             }
         }
         if let current = running[id] {
             return current.request.source == request.source
-                ? .started : .conflict("stream \(StreamIDFormat.string(id)) is being ingested from another source")
+                ? .started : .conflict("stream \(id) is being ingested from another source")
         }
         let fragments: Fragmenter
         do {
@@ -132,7 +132,7 @@ final class IngestCoordinator {
             totalFragments: request.expectedFragmentCount, bytesPerSecond: nil)
         notInLibrary.remove(id)
         onMessage(
-            "ingest of stream \(StreamIDFormat.string(id)) (\(request.source.fileName)) started at fragment "
+            "ingest of stream \(id) (\(request.source.fileName)) started at fragment "
                 + "\(catalogue.firstMissingFragment(of: id) ?? 0) of \(request.expectedFragmentCount)")
         return .started
     }
@@ -209,7 +209,7 @@ final class IngestCoordinator {
                 isUpload: false)
             if case .failed(let reason) = start(request, catalogue: catalogue) {
                 notInLibrary.insert(stream.id)
-                onMessage("cannot resume stream \(StreamIDFormat.string(stream.id)) from \(path): \(reason)")
+                onMessage("cannot resume stream \(stream.id) from \(path): \(reason)")
             }
         }
     }
@@ -232,7 +232,7 @@ final class IngestCoordinator {
         status.error = failure.map { "\($0)" }
         statuses[id] = status
         onMessage(
-            "ingest of stream \(StreamIDFormat.string(id)) "
+            "ingest of stream \(id) "
                 + (failure.map { "stopped: \($0)" } ?? "complete: \(status.committedFragments) fragments"))
     }
 }

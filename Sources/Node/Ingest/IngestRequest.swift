@@ -4,7 +4,7 @@ import Broadcast
 /// Raft loop: the file opens and cuts into ``expectedFragmentCount`` fragments).
 public struct IngestRequest: Sendable, Hashable {
     /// The stream's id (chosen by the client so that a retry or a resume is idempotent).
-    public var streamID: CatalogueStreamID
+    public var streamID: StreamID
     /// The stream's display name.
     public var name: String
     /// The file on this node to cut: an upload under the data folder, or a media library file.
@@ -22,7 +22,7 @@ public struct IngestRequest: Sendable, Hashable {
 
     /// A request.
     public init(
-        streamID: CatalogueStreamID, name: String, path: String, source: CatalogueSource, fragmentSeconds: Double,
+        streamID: StreamID, name: String, path: String, source: CatalogueSource, fragmentSeconds: Double,
         expectedFragmentCount: Int, isPaced: Bool, isUpload: Bool
     ) {
         self.streamID = streamID

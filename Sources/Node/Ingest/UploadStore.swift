@@ -42,8 +42,8 @@ public struct UploadStore: Sendable {
     }
 
     /// The complete upload of stream `id`.
-    public func path(of id: CatalogueStreamID) -> String {
-        (directory as NSString).appendingPathComponent("\(StreamIDFormat.string(id)).upload")
+    public func path(of id: StreamID) -> String {
+        (directory as NSString).appendingPathComponent("\(id).upload")
     }
 
     /// Free bytes an upload of `length` bytes needs: the upload, the same again for the log (the leader
@@ -81,7 +81,7 @@ public struct UploadStore: Sendable {
     /// Streams `body` into ``path(of:)`` through a part file, hashing it. On any failure the part file is
     /// removed and the problem thrown: 413 above the limit, 422 when empty, 400 when the body ends early
     /// (the client's connection failed), 507 on a full disk, 500 on any other storage failure.
-    public func receive<Body: AsyncSequence>(_ body: Body, id: CatalogueStreamID) async throws(HTTPProblem) -> Stored
+    public func receive<Body: AsyncSequence>(_ body: Body, id: StreamID) async throws(HTTPProblem) -> Stored
     where Body.Element == ByteBuffer {
         let final = path(of: id)
         let part = final + ".part-\(UInt32.random(in: 0...UInt32.max))"

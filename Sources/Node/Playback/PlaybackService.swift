@@ -147,7 +147,9 @@ public final class PlaybackService: Service {
         }
         let logger = self.logger
         engine.streamFailureObserver = { stream, reason in
-            PlaybackFeed.logStreamFailure(streamID: stream, reason: reason, logger: logger)
+            logger.error("playback: stream dropped on this node, it cannot be played; other streams play on", metadata: [
+                "stream": "\(stream)", "reason": "\(reason)",
+            ])
         }
         engine.playLogObserver = { failure in
             if let failure {
@@ -156,7 +158,7 @@ public final class PlaybackService: Service {
                 logger.notice("play log written again")
             }
         }
-        let feed = PlaybackFeed(engine: engine, events: events, logger: logger)
+        let feed = PlaybackFeed(input: engine, events: events) { problem in problem.log(to: logger) }
         let inbox = self.inbox
         let subscription = events.subscribe { batch in inbox.post(contentsOf: batch) }
         feed.replay(subscription.catalogue, clusterNow: time.clusterNow())

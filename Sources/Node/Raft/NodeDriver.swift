@@ -159,11 +159,10 @@ public struct NodeDriver {
                 if let change = ConfChange(encoded: entry.data) { confState = raft.applyConfChange(change) }
                 _ = catalogue.apply(payload: [], at: entry.index, term: entry.term)
             } else {
-                // Decoded once: the catalogue applies it and the published change carries its fragment record.
-                let decoded = entry.data.isEmpty ? nil : try? CatalogueEntry(decoding: entry.data[...])
-                let event = decoded.map { catalogue.apply(entry: $0, at: entry.index, term: entry.term) }
-                    ?? catalogue.apply(payload: entry.data, at: entry.index, term: entry.term)
-                if let event { outcome.catalogueChanges.append(change(for: event, decoded: decoded, logIndex: entry.index)) }
+                // Decoded once: the catalogue applies it, and its change carries the fragment it decoded.
+                if let change = catalogue.applyChange(payload: entry.data, at: entry.index, term: entry.term) {
+                    outcome.catalogueChanges.append(change)
+                }
             }
             state.apply(entry)
             appliedBytesSinceSnapshot += UInt64(entry.data.count)
@@ -172,21 +171,6 @@ public struct NodeDriver {
         raft.advance(ready)
         outcome.tookSnapshot = try snapshotIfDue()
         return outcome
-    }
-
-    /// The published form of a catalogue change.
-    private func change(for event: CatalogueEvent, decoded: CatalogueEntry?, logIndex: UInt64) -> CatalogueChange {
-        var record: ArraySlice<UInt8>?
-        var streamID: CatalogueStreamID?
-        switch event {
-        case .streamStarted(let id), .streamRemoved(let id), .streamEnded(let id, _), .streamFailed(let id, _, _): streamID = id
-        case .fragmentCommitted(let id, _, _):
-            streamID = id
-            if case .fragment(_, _, let bytes)? = decoded { record = bytes }
-        case .ignored: break
-        }
-        return CatalogueChange(
-            event: event, logIndex: logIndex, stream: streamID.flatMap { catalogue.stream($0) }, fragmentRecord: record)
     }
 
     /// Records a snapshot of the applied state when the policy says so, hands

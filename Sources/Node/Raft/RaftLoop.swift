@@ -44,7 +44,7 @@ public final class RaftLoop: @unchecked Sendable {
     struct Published {
         var report: ClusterStatusReport
         var status: Status
-        var ingestStatuses: [CatalogueStreamID: IngestStatus] = [:]
+        var ingestStatuses: [StreamID: IngestStatus] = [:]
         var failure: NodeDriverError?
     }
 
@@ -173,7 +173,7 @@ public final class RaftLoop: @unchecked Sendable {
     public var catalogue: Catalogue { hub.catalogue }
 
     /// This node's ingest status for `stream`, nil when it never ingested it.
-    public func ingestStatus(of stream: CatalogueStreamID) -> IngestStatus? {
+    public func ingestStatus(of stream: StreamID) -> IngestStatus? {
         published.withLockedValue { $0.ingestStatuses[stream] }
     }
 
@@ -398,7 +398,7 @@ public final class RaftLoop: @unchecked Sendable {
             events.append(.catalogue(change))
             if case let .streamFailed(id, index, reason) = change.event {
                 logger.error("stream failed: its committed fragment breaks the catalogue's limits; it takes no more fragments", metadata: [
-                    "stream": "\(StreamIDFormat.string(id))", "fragment": "\(index)", "log_index": "\(change.logIndex)",
+                    "stream": "\(id)", "fragment": "\(index)", "log_index": "\(change.logIndex)",
                     "reason": "\(reason)",
                 ])
             }

@@ -1,7 +1,5 @@
-import Broadcast
-
 /// Where a node's services learn what Raft committed: the catalogue, then every change after it.
-/// `RaftLoop` is the node's; tests use an in-memory twin.
+/// The node's Raft loop is one; tests use an in-memory twin.
 public protocol NodeEventSource: Sendable {
     /// Registers `handler` (called on the source's thread: it must only enqueue, never block) and
     /// returns the catalogue as of the last event delivered before registration, atomically (no
