@@ -32,6 +32,9 @@ struct NodeCommand: AsyncParsableCommand {
         help: "Serve POST /v1/debug/propose (raw log entries, admin token): for tests and benchmarks only.")
     var enableDebugPropose = false
 
+    @Option(name: .customLong("log-format"), help: "Log lines as text or json (one JSON object per line), stamped to the millisecond in UTC.")
+    var logFormat: NodeLogHandler.Format = .text
+
     @Flag(name: .customLong("accept-log-loss"), help: "Let the node rejoin after its log lost entries it may have acknowledged (after `wal repair`); it does not vote or campaign until it has caught up.")
     var acceptLogLoss = false
 
@@ -42,8 +45,9 @@ struct NodeCommand: AsyncParsableCommand {
             throw CLIFailure.reportingExit(.badInput("--log-level", "unknown level \(logLevel)"))
         }
         // Every record escapes its control characters: names, paths and peers' strings cannot forge lines.
+        let format = logFormat
         LoggingSystem.bootstrap { label in
-            var handler = EscapingLogHandler(wrapping: StreamLogHandler.standardError(label: label))
+            var handler = EscapingLogHandler(wrapping: NodeLogHandler(label: label, format: format))
             handler.logLevel = level
             return handler
         }
@@ -62,3 +66,5 @@ struct NodeCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension NodeLogHandler.Format: ExpressibleByArgument {}

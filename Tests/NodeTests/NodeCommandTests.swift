@@ -117,4 +117,26 @@ final class NodeCommandTests: XCTestCase {
         XCTAssertEqual(value("raftcast_build_info{version=\"\(RaftcastVersion.current)\"}"), 1)
         XCTAssertEqual(cluster.report(leader)?.version, RaftcastVersion.current)
     }
+
+    /// `--log-format json`: every line a node writes is one JSON object with a millisecond UTC stamp;
+    /// an unknown format is bad usage.
+    func testJSONLogFormat() throws {
+        let cluster = try LocalCluster(size: 1)
+        defer { cluster.shutdown() }
+        try cluster.start("n1", arguments: ["--log-format", "json"])
+        _ = try cluster.waitForLeader(among: ["n1"])
+        XCTAssertEqual(cluster.terminate("n1", timeout: .seconds(10)), 0)
+        let log = try String(contentsOf: cluster.directory.appendingPathComponent("n1-1.log"), encoding: .utf8)
+        let lines = log.split(separator: "\n")
+        XCTAssertGreaterThan(lines.count, 3, log)
+        for line in lines {
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+            XCTAssertNotNil((object["ts"] as? String)?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/), String(line))
+            XCTAssertNotNil(object["level"] as? String)
+        }
+        XCTAssertTrue(lines.contains { $0.contains("\"message\":\"raft loop started\"") }, log)
+        let bad = try runRaftcast(["node", "--config", cluster.configPath, "--id", "n1", "--log-format", "xml"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.hasPrefix("error: usage:"), bad.stderr)
+    }
 }
