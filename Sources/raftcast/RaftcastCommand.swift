@@ -17,7 +17,7 @@ struct RaftcastCommand: AsyncParsableCommand {
         version: "raftcast \(RaftcastVersion.current)",
         subcommands: [
             NodeCommand.self, StatusCommand.self, IngestCommand.self, DemoCommand.self, ProbeCommand.self,
-            PlayCommand.self, WALCommand.self,
+            PlayCommand.self, WALCommand.self, TokenCommand.self,
         ]
     )
 

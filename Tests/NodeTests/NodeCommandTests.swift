@@ -139,4 +139,17 @@ final class NodeCommandTests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.hasPrefix("error: usage:"), bad.stderr)
     }
+
+    /// `raftcast token` prints the admin token the nodes accept; a bad config is exit 2.
+    func testTokenPrintsTheAdminToken() throws {
+        let cluster = try LocalCluster(size: 1)
+        defer { cluster.shutdown() }
+        let run = try runRaftcast(["token", "--config", cluster.configPath])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout, cluster.token + "\n")
+        XCTAssertNotNil(cluster.token.wholeMatch(of: /[0-9a-f]{64}/))
+        let missing = try runRaftcast(["token", "--config", cluster.directory.appendingPathComponent("none.yaml").path])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.hasPrefix("error: "), missing.stderr)
+    }
 }
