@@ -190,26 +190,20 @@ final class TransportShutdownTests: XCTestCase {
     /// handshake timeout.
     func testShutdownClosesAConnectionStillInHandshake() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let accepted = NIOLockedValueBox<[any Channel]>([])
-        let silentServer = try await ServerBootstrap(group: group)
-            .childChannelInitializer { channel in
-                accepted.withLockedValue { $0.append(channel) }
-                return channel.eventLoop.makeSucceededVoidFuture()
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
+        let silentServer = try await SilentServer.start(on: group)
         let transport = Transport(config: TransportConfig(
             clusterName: "test", secret: Array("correct horse battery staple".utf8), localID: "a",
             listenAddress: PeerAddress(host: "127.0.0.1", port: 0),
-            peers: ["b": PeerAddress(host: "127.0.0.1", port: silentServer.localAddress!.port!)],
+            peers: ["b": silentServer.address],
             handshakeTimeout: .seconds(30)), group: group)
         try await transport.start()
-        try await eventually("the transport dials every lane") { accepted.withLockedValue { $0.count } == Lane.allCases.count }
+        try await eventually("the transport dials every lane") { silentServer.acceptedCount == Lane.allCases.count }
         XCTAssertEqual(transport.linkStatus(peer: "b", lane: .control)?.state, .connecting)
         let clock = ContinuousClock()
         let start = clock.now
         await transport.shutdown()
         try await eventually("the half-open connections are closed", timeout: .seconds(5)) {
-            accepted.withLockedValue { $0.allSatisfy { !$0.isActive } }
+            silentServer.allClosed
         }
         XCTAssertLessThan(clock.now - start, .seconds(5))
         XCTAssertEqual(transport.linkStatus(peer: "b", lane: .control)?.state, .stopped)

@@ -105,18 +105,12 @@ final class TransportMembershipTests: XCTestCase {
     /// and so are later sends that reach it (a send racing the removal).
     func testARemovedPeersLinkDropsItsQueueAsPeerRemoved() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let accepted = NIOLockedValueBox<[any Channel]>([])
-        let silentServer = try await ServerBootstrap(group: group)
-            .childChannelInitializer { channel in
-                accepted.withLockedValue { $0.append(channel) }
-                return channel.eventLoop.makeSucceededVoidFuture()
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        let address = PeerAddress(host: "127.0.0.1", port: silentServer.localAddress!.port!)
+        let silentServer = try await SilentServer.start(on: group)
+        let address = silentServer.address
         let factory = ConnectionFactory.forTests(localID: "a", peers: ["silent": address]) { $0.handshakeTimeout = .seconds(30) }
         let link = PeerLink(peer: "silent", lane: .control, address: address, eventLoop: group.next(), factory: factory)
         link.start()
-        try await eventually("the link dials") { accepted.withLockedValue { $0.count } == 1 }
+        try await eventually("the link dials") { silentServer.acceptedCount == 1 }
         for _ in 0..<3 { XCTAssertEqual(link.send(ByteBuffer(bytes: [1, 2])), .queued) }
         XCTAssertEqual(link.status.queuedMessages, 3)
 
@@ -129,7 +123,7 @@ final class TransportMembershipTests: XCTestCase {
         XCTAssertEqual(link.send(ByteBuffer(bytes: [3])), .dropped(.peerRemoved))
         status = link.status
         XCTAssertEqual(status.dropped, [.peerRemoved: 4])
-        try await eventually("the attempt is closed") { accepted.withLockedValue { $0.allSatisfy { !$0.isActive } } }
+        try await eventually("the attempt is closed") { silentServer.allClosed }
         try await silentServer.close()
         try await group.shutdownGracefully()
     }
@@ -139,27 +133,21 @@ final class TransportMembershipTests: XCTestCase {
     /// their queues.
     func testRemovingAPeerClosesAttemptsStillInHandshake() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let accepted = NIOLockedValueBox<[any Channel]>([])
-        let silentServer = try await ServerBootstrap(group: group)
-            .childChannelInitializer { channel in
-                accepted.withLockedValue { $0.append(channel) }
-                return channel.eventLoop.makeSucceededVoidFuture()
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
+        let silentServer = try await SilentServer.start(on: group)
         let log = CapturedLog()
         let transport = Transport(config: TransportConfig(
             clusterName: "test", secret: Array("correct horse battery staple".utf8), localID: "a",
             listenAddress: PeerAddress(host: "127.0.0.1", port: 0), peers: [:],
             handshakeTimeout: .seconds(30), logger: log.logger("transport.a")), group: group)
         try await transport.start()
-        try transport.addPeer("silent", at: PeerAddress(host: "127.0.0.1", port: silentServer.localAddress!.port!))
-        try await eventually("the transport dials every lane") { accepted.withLockedValue { $0.count } == Lane.allCases.count }
+        try transport.addPeer("silent", at: silentServer.address)
+        try await eventually("the transport dials every lane") { silentServer.acceptedCount == Lane.allCases.count }
         for _ in 0..<3 { XCTAssertEqual(transport.send([1, 2], to: "silent", lane: .control), .queued) }
         XCTAssertEqual(transport.linkStatus(peer: "silent", lane: .control)?.queuedMessages, 3)
 
-        XCTAssertEqual(transport.removePeer("silent"), .removed(PeerAddress(host: "127.0.0.1", port: silentServer.localAddress!.port!)))
+        XCTAssertEqual(transport.removePeer("silent"), .removed(silentServer.address))
         try await eventually("the half-open connections are closed", timeout: .seconds(5)) {
-            accepted.withLockedValue { $0.allSatisfy { !$0.isActive } }
+            silentServer.allClosed
         }
         XCTAssertNil(transport.linkStatus(peer: "silent", lane: .control))
         XCTAssertEqual(transport.send([3], to: "silent", lane: .control), .dropped(.peerRemoved))
