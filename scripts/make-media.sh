@@ -12,6 +12,7 @@
 #     m4a            AAC-only M4A, 44.1 kHz stereo, -aac_pns 0 (bit-exact decoding)
 #     mp4-bframes    H.264 (B-frames, keyframes at irregular times) + AAC, faststart
 #     mp4-moov-end   like mp4-bframes, 'moov' box at the end (no faststart)
+#     mp4-aac48      H.264 + AAC at 48 kHz, -aac_pns 0 (the queue's second item: another rate and format)
 #     mp4-video-only H.264 without audio
 #     long-mp3       MP3 CBR 128k 44.1 kHz stereo (benchmarks: 3600 s)
 #     long-mp4       720p25 H.264 ultrafast + AAC (benchmarks: 600 s)
@@ -50,6 +51,10 @@ make() {
         -map "[v]" -map "[a]" -c:v libx264 -preset veryfast -bf 3 -x264-params keyint=75:min-keyint=5:scenecut=40 \
         -force_key_frames "0,0.72,1.28,3.4,3.56,5.2,7.92" -pix_fmt yuv420p \
         -c:a aac -aac_pns 0 -b:a 128k "${faststart[@]}" "$out" ;;
+    mp4-aac48)
+      "${ff[@]}" -filter_complex "$(audio_src "$seconds" 48000 2)[a];testsrc=size=320x240:rate=25:duration=${seconds}[v]" \
+        -map "[v]" -map "[a]" -c:v libx264 -preset veryfast -bf 2 -g 50 -pix_fmt yuv420p \
+        -c:a aac -aac_pns 0 -b:a 128k -movflags +faststart "$out" ;;
     mp4-video-only)
       "${ff[@]}" -f lavfi -i "testsrc=size=320x240:rate=25:duration=${seconds}" -c:v libx264 -preset ultrafast \
         -pix_fmt yuv420p "$out" ;;

@@ -141,6 +141,10 @@ extension FuzzTargets {
             l.fields(2, 8)
         case .streamRemoved:
             break
+        case .queue:
+            l.field(1)  // command
+            l.field(3)  // reserved
+            l.fields(2, 8)  // effect time, position
         }
         return l
     }
@@ -167,10 +171,17 @@ extension FuzzTargets {
                 l.field(1)
                 l.field(4)
                 l.field(8)
+                l.field(8)  // audio end
             }
         }
         l.field(4, .length)
         l.fields(catalogue.removedStreams.count, 8)
+        l.field(4, .length)
+        for _ in catalogue.programme.items {
+            l.field(8)
+            l.field(1)
+            l.fields(2, 8)
+        }
         l.field(8)
         return l
     }

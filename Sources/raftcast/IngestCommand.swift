@@ -47,6 +47,11 @@ struct IngestCommand: ParsableCommand {
     @Flag(name: .long, help: "Commit as fast as the cluster can instead of at playback speed.")
     var fast = false
 
+    @Flag(
+        name: .long,
+        help: "Interrupt the programme: the item playing ends at its next fragment boundary and this one follows (default: join the end of the queue).")
+    var now = false
+
     @Flag(name: .long, help: "FILE names a file of the cluster's media library instead of a local file.")
     var library = false
 
@@ -82,7 +87,7 @@ struct IngestCommand: ParsableCommand {
             var generator = SystemRandomNumberGenerator()
             let request = IngestClient.Request(
                 media: media, streamID: IngestClient.streamID(UInt64.random(in: 1...UInt64.max, using: &generator)),
-                name: name, fast: fast)
+                name: name, fast: fast, now: now)
             let reporter = IngestProgressReporter(streamID: request.streamID, terminal: .standardError)
             let client = IngestClient(
                 cluster: cluster, request: request, attemptTimeout: .milliseconds(Int64(seconds * 1000)),

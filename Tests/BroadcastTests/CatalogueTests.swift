@@ -261,9 +261,9 @@ final class CatalogueTests: XCTestCase {
             XCTAssertEqual(error as? CatalogueDecodingError, .badMagic("catalogue snapshot", found: Array("RCCE".utf8)))
         }
         var newer = bytes
-        newer[4] = 2
+        newer[4] = 3
         XCTAssertThrowsError(try Catalogue(snapshot: newer)) { error in
-            XCTAssertEqual(error as? CatalogueDecodingError, .unsupportedVersion("catalogue snapshot", 2))
+            XCTAssertEqual(error as? CatalogueDecodingError, .unsupportedVersion("catalogue snapshot", 3))
         }
     }
 

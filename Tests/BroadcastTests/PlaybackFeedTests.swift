@@ -18,6 +18,7 @@ final class PlaybackFeedTests: XCTestCase {
             case fragment(StreamID, index: Int)
             case ended(StreamID, fragments: Int)
             case removed(StreamID)
+            case playUntil(StreamID, ClusterTime?)
         }
 
         let outputSampleRate = 48_000
@@ -40,6 +41,13 @@ final class PlaybackFeedTests: XCTestCase {
         func streamEnded(streamID: StreamID, fragmentCount: Int) { calls.append(.ended(streamID, fragments: fragmentCount)) }
 
         func streamRemoved(streamID: StreamID) { calls.append(.removed(streamID)) }
+
+        func streamPlayUntil(streamID: StreamID, time: ClusterTime?) { calls.append(.playUntil(streamID, time)) }
+
+        var started: Set<StreamID> = []
+        func hasStartedPlaying(streamID: StreamID) -> Bool { started.contains(streamID) }
+
+        var clusterNow: ClusterTime?
 
         /// The fragment indices handed over for `stream`.
         func fragmentIndices(of stream: StreamID) -> [Int] {
@@ -81,7 +89,8 @@ final class PlaybackFeedTests: XCTestCase {
     // MARK: Live changes
 
     /// Start, fragments, end, failure and removal as they commit: each becomes one engine call, in commit
-    /// order, with the stream's timeline at its cluster start on the output rate; leader changes and
+    /// order, with the stream's timeline at its programme start on the output rate (the second stream is
+    /// queued: it is handed over once the first has ended and its start is known); leader changes and
     /// refused entries change nothing.
     func testCommittedChangesDriveTheEngineInCommitOrder() throws {
         let media = try PlaybackMedia.stream("mp3-cbr")
@@ -106,8 +115,9 @@ final class PlaybackFeedTests: XCTestCase {
         XCTAssertEqual(
             input.calls,
             [
-                .started(1, start: Self.start, rate: 48_000), .started(2, start: Self.start + .seconds(30), rate: 48_000),
-                .fragment(1, index: 0), .fragment(1, index: 1), .fragment(1, index: 2), .ended(1, fragments: 3),
+                .started(1, start: Self.start, rate: 48_000),
+                .fragment(1, index: 0), .fragment(1, index: 1), .fragment(1, index: 2),
+                .started(2, start: Self.start + .seconds(30), rate: 48_000), .ended(1, fragments: 3),
                 .fragment(2, index: 0), .ended(2, fragments: 1), .removed(1),
             ])
         XCTAssertEqual(input.fragments, Array(media.fragments.prefix(3)) + [media.fragments[0]])
@@ -145,16 +155,18 @@ final class PlaybackFeedTests: XCTestCase {
     }
 
     /// A change that says a fragment was committed but carries none is reported, not played.
-    func testAFragmentChangeWithoutItsFragmentIsReported() {
+    func testAFragmentChangeWithoutItsFragmentIsReported() throws {
+        let media = try PlaybackMedia.stream("mp3-cbr")
         let input = RecordingInput()
         let wiring = Wiring(input: input, subscribe: false)
+        wiring.feed.apply(.catalogue(wiring.twin.commit(Self.startEntry(4, media))))
         wiring.feed.apply(.catalogue(CatalogueChange(event: .fragmentCommitted(stream: 4, index: 2, logIndex: 9), logIndex: 9)))
-        XCTAssertEqual(input.calls, [])
+        XCTAssertEqual(input.calls, [.started(4, start: Self.start, rate: 48_000)])
         XCTAssertEqual(wiring.problems, [.fragmentMissing(stream: 4, index: 2, logIndex: 9)])
     }
 
     /// A stream the real engine cannot play (no decoder for its codec) is reported and skipped; its
-    /// fragments are not taken, and another stream is.
+    /// fragments are not taken, and the stream queued after it is.
     func testAStreamTheEngineRefusesIsReportedAndTheOthersGoOn() throws {
         let media = try PlaybackMedia.stream("mp3-cbr")
         var clusterClock = ClusterClock()
@@ -170,6 +182,7 @@ final class PlaybackFeedTests: XCTestCase {
         start.headerRecord = header.encoded()
         wiring.twin.commit(.streamStarted(start))
         wiring.twin.commit(Self.fragmentEntry(1, media.fragments[0]))
+        wiring.twin.commit(.streamEnded(stream: 1, fragmentCount: 1, durationSeconds: 2))
         wiring.twin.commit(Self.startEntry(2, media))
 
         XCTAssertEqual(wiring.problems.count, 1)
@@ -208,13 +221,14 @@ final class PlaybackFeedTests: XCTestCase {
 
     // MARK: Replay at start-up
 
-    /// Without cluster time every stream is replayed with all its fragments read back from the log (each
-    /// decoded once, here), and ended or failed streams are ended (a failed one at its last good fragment).
+    /// Without cluster time every programme item whose start is known is replayed with all its fragments
+    /// read back from the log (each decoded once, here), and ended or failed streams are ended (a failed one
+    /// at its last good fragment); each item starts where the one before ends, which stops there.
     func testReplayWithoutClusterTimeHandsOverEverything() throws {
         let media = try PlaybackMedia.stream("mp3-cbr")
         let input = RecordingInput()
         let wiring = Wiring(input: input, subscribe: false)
-        for id: StreamID in [1, 2, 3] { wiring.twin.commit(Self.startEntry(id, media)) }
+        for id: StreamID in [1, 3, 2] { wiring.twin.commit(Self.startEntry(id, media)) }
         for fragment in media.fragments {
             wiring.twin.commit(Self.fragmentEntry(1, fragment))
             if fragment.index < 4 { wiring.twin.commit(Self.fragmentEntry(2, fragment)) }
@@ -229,31 +243,35 @@ final class PlaybackFeedTests: XCTestCase {
         wiring.feed.replay(wiring.twin.current, clusterNow: nil)
 
         XCTAssertEqual(FragmentDecodeCounter.decoded - before, media.fragments.count + 4 + 1)
+        let schedule = wiring.twin.current.programmeSchedule()
+        XCTAssertEqual(schedule.map(\.id), [1, 3, 2])
+        let end1 = try XCTUnwrap(schedule[0].end)
+        let end3 = try XCTUnwrap(schedule[1].end)
+        XCTAssertEqual(schedule[1].start, end1)
+        XCTAssertEqual(schedule[2].start, end3)
+        XCTAssertNil(schedule[2].end, "a live stream's end is not known")
         let all = Array(media.fragments.indices)
         XCTAssertEqual(
             input.calls,
-            [.started(1, start: Self.start, rate: 48_000)] + all.map { .fragment(1, index: $0) } + [.ended(1, fragments: all.count)]
-                + [.started(2, start: Self.start, rate: 48_000)] + (0..<4).map { .fragment(2, index: $0) }
-                + [.started(3, start: Self.start, rate: 48_000), .fragment(3, index: 0), .ended(3, fragments: 1)])
-        XCTAssertEqual(input.fragments, media.fragments + Array(media.fragments.prefix(4)) + [media.fragments[0]])
+            [.started(1, start: Self.start, rate: 48_000), .playUntil(1, end1)] + all.map { .fragment(1, index: $0) }
+                + [.ended(1, fragments: all.count)]
+                + [.started(3, start: end1, rate: 48_000), .playUntil(3, end3), .fragment(3, index: 0), .ended(3, fragments: 1)]
+                + [.started(2, start: end3, rate: 48_000)] + (0..<4).map { .fragment(2, index: $0) })
+        XCTAssertEqual(input.fragments, media.fragments + [media.fragments[0]] + Array(media.fragments.prefix(4)))
         XCTAssertEqual(wiring.problems, [])
     }
 
-    /// With cluster time: a stream whose playout ended more than a second ago is not replayed (ended or
-    /// failed), and a stream under way gets only the fragments that end less than `replayMargin` (5 s)
-    /// before now — with 2 s fragments at 12 s into the stream, fragments 3 on (3 ends at ~8 s).
+    /// With cluster time: an item whose playout ended more than a second ago is not replayed (ended or
+    /// failed), an item under way gets only the fragments that end less than `replayMargin` (5 s) before
+    /// now — with 2 s fragments at 12 s into the stream, fragments 3 on (3 ends at ~8 s) — and an upcoming
+    /// item gets everything committed.
     func testReplayWithClusterTimeSkipsWhatIsOver() throws {
         let media = try PlaybackMedia.stream("mp3-cbr")
         XCTAssertEqual(media.fragments.count, 10)
         let input = RecordingInput()
         let wiring = Wiring(input: input, subscribe: false)
-        let seconds = Double(media.frameCount) / 48_000
-        // 1: ended 3 s ago; 2: under way, 12 s in; 3: ended 0.5 s ago; 4: failed after 2 fragments, 5 s ago.
-        let now = Self.start + .seconds(seconds + 3)
-        let starts: [StreamID: ClusterTime] = [
-            1: Self.start, 2: now - .seconds(12), 3: now - .seconds(seconds + 0.5), 4: now - .seconds(10),
-        ]
-        for id: StreamID in [1, 2, 3, 4] { wiring.twin.commit(Self.startEntry(id, media, at: starts[id]!)) }
+        // Programme: 4 (failed after 2 fragments), 1 (ended), 2 (ended), 3 (live).
+        for id: StreamID in [4, 1, 2, 3] { wiring.twin.commit(Self.startEntry(id, media)) }
         for fragment in media.fragments {
             for id: StreamID in [1, 2, 3] { wiring.twin.commit(Self.fragmentEntry(id, fragment)) }
             if fragment.index < 2 { wiring.twin.commit(Self.fragmentEntry(4, fragment)) }
@@ -262,23 +280,25 @@ final class PlaybackFeedTests: XCTestCase {
         bad.durationPTS = -1
         wiring.twin.commit(Self.fragmentEntry(4, bad))
         wiring.twin.commit(Self.endEntry(1, media))
-        wiring.twin.commit(Self.endEntry(3, media))
+        wiring.twin.commit(Self.endEntry(2, media))
+        let schedule = wiring.twin.current.programmeSchedule()
+        XCTAssertEqual(schedule.map(\.id), [4, 1, 2, 3])
+        let now = try XCTUnwrap(schedule[2].start) + .seconds(12)
 
         wiring.feed.replay(wiring.twin.current, clusterNow: now)
 
-        XCTAssertEqual(input.fragmentIndices(of: 1), [])
-        XCTAssertEqual(input.fragmentIndices(of: 4), [])
-        XCTAssertFalse(input.calls.contains(.started(1, start: starts[1]!, rate: 48_000)))
-        XCTAssertFalse(input.calls.contains(.started(4, start: starts[4]!, rate: 48_000)))
+        for over: StreamID in [4, 1] {
+            XCTAssertEqual(input.fragmentIndices(of: over), [])
+            XCTAssertFalse(input.calls.contains { if case .started(over, _, _) = $0 { true } else { false } })
+        }
         XCTAssertEqual(input.fragmentIndices(of: 2), Array(3..<10))
-        // Stream 3 is 0.5 s from its end: only the fragments ending after 5.5 s before now.
-        XCTAssertEqual(input.fragmentIndices(of: 3), [7, 8, 9])
-        XCTAssertTrue(input.calls.contains(.ended(3, fragments: 10)))
-        XCTAssertFalse(input.calls.contains { if case .ended(2, _) = $0 { true } else { false } })
+        XCTAssertTrue(input.calls.contains(.ended(2, fragments: 10)))
+        XCTAssertEqual(input.fragmentIndices(of: 3), Array(0..<10))
+        XCTAssertFalse(input.calls.contains { if case .ended(3, _) = $0 { true } else { false } })
     }
 
-    /// A record the log no longer has is reported and skipped; the rest of the stream, and the other
-    /// streams, are replayed. A stream the input refuses gets nothing more.
+    /// A record the log no longer has is reported and skipped; the rest of the stream, and the next item,
+    /// are replayed. A stream the input refuses gets nothing more.
     func testReplayReportsWhatItCannotHandOverAndGoesOn() throws {
         let media = try PlaybackMedia.stream("mp3-cbr")
         let input = RecordingInput()
@@ -292,6 +312,7 @@ final class PlaybackFeedTests: XCTestCase {
             if fragment.index == 2 { firstKept = change.logIndex }
             wiring.twin.commit(Self.fragmentEntry(2, fragment))
         }
+        wiring.twin.commit(.streamEnded(stream: 1, fragmentCount: 4, durationSeconds: 8))
         wiring.twin.compact(below: firstKept)
 
         wiring.feed.replay(wiring.twin.current, clusterNow: nil)

@@ -35,7 +35,8 @@ enum PlaybackMedia {
         defer { lock.unlock() }
         let key = "\(kind)-\(seconds)"
         if let stream = cache[key] { return stream }
-        let url = directory.appendingPathComponent("\(key).\(kind == "m4a" ? "m4a" : "mp3")")
+        let suffix = kind == "m4a" ? "m4a" : kind.hasPrefix("mp4") ? "mp4" : "mp3"
+        let url = directory.appendingPathComponent("\(key).\(suffix)")
         if !FileManager.default.fileExists(atPath: url.path) {
             let result = try ToolProcess.run(
                 repositoryRoot.appendingPathComponent("scripts/make-media.sh").path, [kind, String(seconds), url.path])

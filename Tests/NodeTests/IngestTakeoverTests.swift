@@ -75,8 +75,10 @@ final class IngestTakeoverTests: XCTestCase {
             headers: ["Content-Type": "application/octet-stream"])
         XCTAssertEqual(accepted.status, 202, accepted.text)
         let events = reader.read(timeout: .seconds(20)) { $0.contains { $0.name == "stream-ended" } }
-        XCTAssertEqual(events.map(\.name), ["stream-started"] + Array(repeating: "fragment-committed", count: 6) + ["stream-ended"])
+        XCTAssertEqual(
+            events.map(\.name), ["stream-started", "queue"] + Array(repeating: "fragment-committed", count: 6) + ["stream-ended"])
         XCTAssertEqual(events.first?.data, #"{"stream":"\#(id)","name":"sample.mp3"}"#)
+        XCTAssertTrue(events[1].data.hasPrefix(#"{"command":"enqueue","stream":"\#(id)","at_ns":"#), events[1].data)
         let indices = events.filter { $0.name == "fragment-committed" }.compactMap { event -> Int? in
             let object = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]
             return object?["index"] as? Int

@@ -1,11 +1,11 @@
 import Media
 import BinaryCoding
 
-/// Catalogue snapshot, version 1 (all integers little endian; `blob` = u32 length + bytes):
+/// Catalogue snapshot, version 2 (all integers little endian; `blob` = u32 length + bytes):
 ///
 ///     offset  size  field
 ///     0       4     magic "RCCS"
-///     4       1     version = 1
+///     4       1     version = 2 (1 is read too: no audio ends, no programme)
 ///     5       3     reserved = 0
 ///     8       8     applied index            16  8  applied term
 ///     24      4     stream count, then per stream (in start order):
@@ -14,12 +14,16 @@ import BinaryCoding
 ///                     u8    state: 0 live, 1 ended, 2 failed
 ///                     if ended: u64 fragment count, f64 duration seconds
 ///                     if failed: str reason (u16 length + UTF-8)
-///                     u32   fragment count, then per fragment (49 bytes; index = position):
+///                     u32   fragment count, then per fragment (57 bytes; index = position):
 ///                       u64 log index   i32 time base num   i32 time base den
 ///                       i64 start pts   i64 duration pts    u32 record bytes
 ///                       u8  flags (bit0 starts with keyframe)   u32 packet count
 ///                       u64 FNV-1a 64 of the record
+///                       i64 audio end, programme samples (−2⁶³: no audio)      (version 2)
 ///     …       4     removed-stream count, then u64 ids, ascending
+///     …       4     programme item count, then per item (25 bytes, in play order):   (version 2)
+///                     u64 stream id   u8 flags (bit0 anchored, bit1 cut)
+///                     i64 anchor, cluster ns (0 unless anchored)   u64 cut after fragment (0 unless cut)
 ///     end−8   8     FNV-1a 64 of every byte before it
 ///
 /// The fragment bytes are not in the snapshot: they stay in the log (docs/catalogue.md). State 2 (failed)
@@ -28,12 +32,18 @@ extension Catalogue {
     /// Magic of a catalogue snapshot.
     public static let snapshotMagic: [UInt8] = Array("RCCS".utf8)
     /// The snapshot version this build writes and reads.
-    public static let snapshotVersion: UInt8 = 1
+    public static let snapshotVersion: UInt8 = 2
     private static let snapshotWhat = "catalogue snapshot"
-    private static let fragmentRecordSize = 49
+    private static let fragmentRecordSize = 57
+    private static let noAudioEnd = Int64.min
     private enum FragmentFlag {
         static let keyframe: UInt8 = 1 << 0
         static let known: UInt8 = 0x01
+    }
+    private enum ItemFlag {
+        static let anchored: UInt8 = 1 << 0
+        static let cut: UInt8 = 1 << 1
+        static let known: UInt8 = 0x03
     }
 
     /// The whole catalogue (every stream's metadata, ends, removals and the applied index) as bytes, for
@@ -73,11 +83,19 @@ extension Catalogue {
                 w.u8(f.startsWithKeyframe ? FragmentFlag.keyframe : 0)
                 w.u32(UInt32(f.packetCount))
                 w.u64(f.hash)
+                w.i64(f.audioEndSample ?? Self.noAudioEnd)
             }
         }
         let removed = removedStreams.sorted()
         w.u32(UInt32(removed.count))
         for id in removed { w.u64(id.rawValue) }
+        w.u32(UInt32(programme.items.count))
+        for item in programme.items {
+            w.u64(item.stream.rawValue)
+            w.u8((item.anchor != nil ? ItemFlag.anchored : 0) | (item.cutAfterFragment != nil ? ItemFlag.cut : 0))
+            w.i64(item.anchor?.nanoseconds ?? 0)
+            w.u64(UInt64(max(item.cutAfterFragment ?? 0, 0)))
+        }
         let checksum = CatalogueHash.fnv1a64(w.buffer)
         w.u64(checksum)
         return w.buffer
@@ -92,7 +110,8 @@ extension Catalogue {
         guard found == Self.snapshotMagic else { throw .badMagic(what, found: found) }
         guard bytes.count >= 36 else { throw .truncated(what, needed: 36, available: bytes.count) }
         let version = bytes[4]
-        guard version == Self.snapshotVersion else { throw .unsupportedVersion(what, version) }
+        guard version == 1 || version == Self.snapshotVersion else { throw .unsupportedVersion(what, version) }
+        let recordSize = version == 1 ? 49 : Self.fragmentRecordSize
         var trailer = CatalogueByteReader(bytes[(bytes.count - 8)...], what: what)
         let stored = try trailer.u64()
         let computed = CatalogueHash.fnv1a64(bytes[..<(bytes.count - 8)])
@@ -129,7 +148,7 @@ extension Catalogue {
             case let other:
                 throw .invalidField(what, "stream state \(other)")
             }
-            let fragmentCount = try r.count("fragment count", minimumElementSize: Self.fragmentRecordSize)
+            let fragmentCount = try r.count("fragment count", minimumElementSize: recordSize)
             stream.fragments.reserveCapacity(fragmentCount)
             for index in 0..<fragmentCount {
                 let logIndex = try r.u64()
@@ -142,11 +161,16 @@ extension Catalogue {
                 guard flags & ~FragmentFlag.known == 0 else { throw .invalidField(what, "fragment flags \(flags)") }
                 let packetCount = Int(try r.u32())
                 let hash = try r.u64()
+                let audioEnd = version == 1 ? Self.noAudioEnd : try r.i64()
+                guard audioEnd == Self.noAudioEnd || audioEnd.magnitude <= UInt64(PlaybackStream.sampleLimit) else {
+                    throw .invalidField(what, "audio end \(audioEnd)")
+                }
                 stream.fragments.append(
                     CatalogueFragment(
                         index: index, timeBase: TimeBase(num, den), startPTS: startPTS, durationPTS: durationPTS,
                         byteCount: byteCount, startsWithKeyframe: flags & FragmentFlag.keyframe != 0,
-                        packetCount: packetCount, logIndex: logIndex, hash: hash))
+                        packetCount: packetCount, logIndex: logIndex, hash: hash,
+                        audioEndSample: audioEnd == Self.noAudioEnd ? nil : audioEnd))
             }
             if case .ended(let count, _) = stream.state, count != stream.fragments.count {
                 throw .invalidField(what, "stream \(start.id) ended with \(count) fragments but lists \(stream.fragments.count)")
@@ -159,6 +183,26 @@ extension Catalogue {
             let id = StreamID(try r.u64())
             guard streamsByID[id] == nil, removedStreams.insert(id).inserted else {
                 throw .invalidField(what, "removed stream \(id) listed twice or still present")
+            }
+        }
+        if version >= 2 {
+            let itemCount = try r.count("programme item count", minimumElementSize: 25)
+            for _ in 0..<itemCount {
+                let id = StreamID(try r.u64())
+                let flags = try r.u8()
+                guard flags & ~ItemFlag.known == 0 else { throw .invalidField(what, "programme item flags \(flags)") }
+                let anchor = try r.i64()
+                let cut = try r.u64()
+                guard streamsByID[id] != nil, programme.item(id) == nil else {
+                    throw .invalidField(what, "programme item \(id) unknown or listed twice")
+                }
+                guard cut <= UInt64(Int.max), flags & ItemFlag.cut != 0 || cut == 0,
+                    flags & ItemFlag.anchored != 0 || anchor == 0
+                else { throw .invalidField(what, "programme item \(id): cut \(cut), anchor \(anchor), flags \(flags)") }
+                programme.items.append(
+                    ProgrammeItem(
+                        stream: id, anchor: flags & ItemFlag.anchored != 0 ? ClusterTime(nanoseconds: anchor) : nil,
+                        cutAfterFragment: flags & ItemFlag.cut != 0 ? Int(cut) : nil))
             }
         }
         try r.expectEnd()

@@ -25,6 +25,8 @@ public struct Catalogue: Sendable, Hashable {
     var streamOrder: [StreamID] = []
     /// Ids of removed streams (never reused).
     public internal(set) var removedStreams: Set<StreamID> = []
+    /// The programme: the queue of streams every node plays one after the other.
+    public internal(set) var programme = Programme()
 
     /// An empty catalogue.
     public init() {}
@@ -103,9 +105,21 @@ public struct Catalogue: Sendable, Hashable {
             event = applyEnd(stream: stream, fragmentCount: fragmentCount, durationSeconds: durationSeconds)
         case .streamRemoved(let stream):
             event = applyRemoval(stream)
+        case let .queue(command, at):
+            event = applyQueue(command, at: at)
         }
         guard event.changedCatalogue else { return CatalogueChange(event: event, logIndex: logIndex) }
-        return CatalogueChange(event: event, logIndex: logIndex, stream: streamsByID[entry.stream], fragment: fragment)
+        let stream = entry.stream.flatMap { streamsByID[$0] }
+        return CatalogueChange(
+            event: event, logIndex: logIndex, stream: stream, fragment: fragment,
+            schedule: movesSchedule(event) ? programmeSchedule() : nil)
+    }
+
+    /// Whether `event` can move the programme's times: ``CatalogueEvent/changesSchedule``, or the commit of
+    /// the fragment a cut item ends after (its end becomes known).
+    private func movesSchedule(_ event: CatalogueEvent) -> Bool {
+        if case let .fragmentCommitted(stream, index, _) = event { return programme.cutAfterFragment(of: stream) == index }
+        return event.changesSchedule
     }
 
     private mutating func advance(to logIndex: UInt64, term: UInt64) {
@@ -138,6 +152,7 @@ public struct Catalogue: Sendable, Hashable {
         }
         streamsByID[id] = CatalogueStream(start: start, header: header, startLogIndex: logIndex)
         streamOrder.append(id)
+        enqueue(start)
         return .streamStarted(id)
     }
 
@@ -189,7 +204,8 @@ public struct Catalogue: Sendable, Hashable {
                 index: index, timeBase: fragment.timeBase, startPTS: fragment.startPTS,
                 durationPTS: fragment.durationPTS, byteCount: record.count,
                 startsWithKeyframe: fragment.startsWithKeyframe, packetCount: fragment.packets.count,
-                logIndex: logIndex, hash: CatalogueHash.fnv1a64(record)))
+                logIndex: logIndex, hash: CatalogueHash.fnv1a64(record),
+                audioEndSample: Programme.audioEndSample(of: fragment, header: stream.header)))
         streamsByID[id] = stream
         decoded = fragment
         return .fragmentCommitted(stream: id, index: index, logIndex: logIndex)
@@ -217,6 +233,7 @@ public struct Catalogue: Sendable, Hashable {
         guard streamsByID.removeValue(forKey: id) != nil else { return .ignored(.unknownStream(id)) }
         streamOrder.removeAll { $0 == id }
         removedStreams.insert(id)
+        dropFromProgramme(id)
         return .streamRemoved(id)
     }
 }

@@ -16,12 +16,18 @@ public struct CatalogueChange: Sendable {
     public var stream: CatalogueStream?
     /// For `.fragmentCommitted`: the committed fragment, as the catalogue decoded it.
     public var fragment: Fragment?
+    /// The programme's schedule after a change that can move its times (``CatalogueEvent/changesSchedule``).
+    public var schedule: [ScheduledItem]?
 
     /// A change.
-    public init(event: CatalogueEvent, logIndex: UInt64, stream: CatalogueStream? = nil, fragment: Fragment? = nil) {
+    public init(
+        event: CatalogueEvent, logIndex: UInt64, stream: CatalogueStream? = nil, fragment: Fragment? = nil,
+        schedule: [ScheduledItem]? = nil
+    ) {
         self.event = event
         self.logIndex = logIndex
         self.stream = stream
         self.fragment = fragment
+        self.schedule = schedule
     }
 }

@@ -6,9 +6,9 @@ import BinaryCoding
 ///     offset  size  field
 ///     0       4     magic "RCCE"
 ///     4       1     version = 1
-///     5       1     type: 1 stream started, 2 fragment, 3 stream ended, 4 stream removed
+///     5       1     type: 1 stream started, 2 fragment, 3 stream ended, 4 stream removed, 5 queue
 ///     6       2     reserved = 0
-///     8       8     stream id (u64)
+///     8       8     stream id (u64; for a queue decision the stream it names, 0 for skip and stop)
 ///     16      …     body, by type:
 ///
 ///     1 stream started            2 fragment                   3 stream ended
@@ -20,8 +20,12 @@ import BinaryCoding
 ///       i64  start, cluster ns           always at offset 28       (no body)
 ///       f64  fragment seconds
 ///       u64  expected fragments (2^64−1 = unknown)
-///       u8   flags: bit0 paced
-///       blob Media stream header record ("RCSH")
+///       u8   flags: bit0 paced,                                5 queue
+///                   bit1 interrupts the programme (--now)          u8   command: 1 skip, 2 stop,
+///       blob Media stream header record ("RCSH")                       3 remove, 4 move
+///                                                                 u8×3 reserved = 0
+///                                                                 i64  effect time, cluster ns
+///                                                                 u64  position (move; else 0)
 ///
 /// There is no checksum of its own: the log (RaftStorage's CRC-32C per record) guards the entry, and the
 /// Media records inside carry their own CRC-32. Decoding checks every length against the bytes left and
@@ -41,11 +45,20 @@ extension CatalogueEntry {
         case fragment = 2
         case streamEnded = 3
         case streamRemoved = 4
+        case queue = 5
     }
 
     private enum StartFlag {
         static let paced: UInt8 = 1 << 0
-        static let known: UInt8 = 0x01
+        static let interrupts: UInt8 = 1 << 1
+        static let known: UInt8 = 0x03
+    }
+
+    private enum QueueCode: UInt8 {
+        case skip = 1
+        case stop = 2
+        case remove = 3
+        case move = 4
     }
 
     private static let unknownCount = UInt64.max
@@ -64,7 +77,7 @@ extension CatalogueEntry {
             w.i64(start.startClusterTime.nanoseconds)
             w.f64(start.fragmentSeconds)
             w.u64(start.expectedFragmentCount.map { UInt64($0) } ?? Self.unknownCount)
-            w.u8(start.isPaced ? StartFlag.paced : 0)
+            w.u8((start.isPaced ? StartFlag.paced : 0) | (start.interruptsProgramme ? StartFlag.interrupts : 0))
             w.lengthPrefixed(start.headerRecord)
             return w.buffer
         case let .fragment(stream, index, record):
@@ -79,6 +92,23 @@ extension CatalogueEntry {
             return w.buffer
         case .streamRemoved(let stream):
             return Self.prefix(.streamRemoved, stream, capacity: 0).buffer
+        case let .queue(command, at):
+            var w = Self.prefix(.queue, command.stream ?? StreamID(0), capacity: 20)
+            let code: QueueCode
+            var position: UInt64 = 0
+            switch command {
+            case .skip: code = .skip
+            case .stop: code = .stop
+            case .remove: code = .remove
+            case .move(_, let to):
+                code = .move
+                position = UInt64(max(to, 0))
+            }
+            w.u8(code.rawValue)
+            w.bytes([0, 0, 0])
+            w.i64(at.nanoseconds)
+            w.u64(position)
+            return w.buffer
         }
     }
 
@@ -134,7 +164,7 @@ extension CatalogueEntry {
                     headerRecord: header, startClusterTime: ClusterTime(nanoseconds: start),
                     fragmentSeconds: fragmentSeconds,
                     expectedFragmentCount: expected == Self.unknownCount ? nil : Int(expected),
-                    isPaced: flags & StartFlag.paced != 0))
+                    isPaced: flags & StartFlag.paced != 0, interruptsProgramme: flags & StartFlag.interrupts != 0))
         case .fragment:
             let index = try r.u64()
             guard index <= UInt64(Int.max) else { throw .invalidField(Self.what, "fragment index \(index)") }
@@ -151,6 +181,24 @@ extension CatalogueEntry {
         case .streamRemoved:
             try r.expectEnd()
             self = .streamRemoved(stream: stream)
+        case .queue:
+            let rawCode = try r.u8()
+            guard let code = QueueCode(rawValue: rawCode) else { throw .invalidField(Self.what, "queue command \(rawCode)") }
+            guard try r.slice(3).allSatisfy({ $0 == 0 }) else { throw .invalidField(Self.what, "queue reserved bytes") }
+            let at = ClusterTime(nanoseconds: try r.i64())
+            let position = try r.u64()
+            try r.expectEnd()
+            guard code == .move || position == 0 else { throw .invalidField(Self.what, "position \(position) for \(code)") }
+            switch code {
+            case .skip, .stop:
+                guard stream.rawValue == 0 else { throw .invalidField(Self.what, "stream \(stream) for \(code)") }
+                self = .queue(code == .skip ? .skip : .stop, at: at)
+            case .remove:
+                self = .queue(.remove(stream), at: at)
+            case .move:
+                guard position <= UInt64(Int32.max) else { throw .invalidField(Self.what, "position \(position)") }
+                self = .queue(.move(stream, position: Int(position)), at: at)
+            }
         }
     }
 

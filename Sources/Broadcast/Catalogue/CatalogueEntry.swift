@@ -12,12 +12,16 @@ public enum CatalogueEntry: Sendable, Hashable {
     case streamEnded(stream: StreamID, fragmentCount: Int, durationSeconds: Double)
     /// The stream is removed from the catalogue; its id is never used again.
     case streamRemoved(stream: StreamID)
+    /// A decision about the programme, taking effect at cluster time `at` (the leader's cluster now plus
+    /// the playout delay, so every node has it before it is due).
+    case queue(QueueCommand, at: ClusterTime)
 
-    /// The stream the entry is about.
-    public var stream: StreamID {
+    /// The stream the entry is about (for a queue decision, the stream it names, if any).
+    public var stream: StreamID? {
         switch self {
         case .streamStarted(let start): return start.id
         case .fragment(let stream, _, _), .streamEnded(let stream, _, _), .streamRemoved(let stream): return stream
+        case .queue(let command, _): return command.stream
         }
     }
 }

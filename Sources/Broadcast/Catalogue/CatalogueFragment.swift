@@ -22,12 +22,16 @@ public struct CatalogueFragment: Sendable, Hashable {
     public var logIndex: UInt64
     /// FNV-1a 64 of the fragment record (`CatalogueHash.fnv1a64`).
     public var hash: UInt64
+    /// Where the fragment's audio ends, in programme samples from the stream's first sample
+    /// (``Programme/audioEndSample(of:header:)``); nil when it has no audio.
+    public var audioEndSample: Int64?
 
     /// Creates fragment metadata.
     public init(
         index: Int, timeBase: TimeBase, startPTS: Int64, durationPTS: Int64, byteCount: Int,
-        startsWithKeyframe: Bool, packetCount: Int, logIndex: UInt64, hash: UInt64
+        startsWithKeyframe: Bool, packetCount: Int, logIndex: UInt64, hash: UInt64, audioEndSample: Int64? = nil
     ) {
+        self.audioEndSample = audioEndSample
         self.index = index
         self.timeBase = timeBase
         self.startPTS = startPTS

@@ -32,6 +32,8 @@ public enum CatalogueRejection: Sendable, Hashable, CustomStringConvertible {
     case endCountMismatch(stream: StreamID, claimed: Int, committed: Int)
     /// A fragment or end for a stream that has failed.
     case streamFailed(StreamID)
+    /// A queue decision that does not apply to the programme (nothing to skip, a stream not queued).
+    case queueRefused(QueueCommand, reason: String)
 
     /// Whether this is the harmless echo of a retry.
     public var isIdempotentDuplicate: Bool {
@@ -61,6 +63,7 @@ public enum CatalogueRejection: Sendable, Hashable, CustomStringConvertible {
         case let .endCountMismatch(s, claimed, committed):
             return "stream \(s) end claims \(claimed) fragments, \(committed) committed"
         case .streamFailed(let s): return "stream \(s) has failed"
+        case let .queueRefused(command, reason): return "queue \(command) refused: \(reason)"
         }
     }
 }
@@ -70,6 +73,7 @@ extension CatalogueRejection {
     public var stream: StreamID? {
         switch self {
         case .undecodable, .alreadyApplied: return nil
+        case .queueRefused(let command, _): return command.stream
         case .duplicateStart(let s), .conflictingStart(let s), .invalidStart(let s, _), .removedStream(let s),
             .unknownStream(let s), .streamEnded(let s), .duplicateEnd(let s), .streamFailed(let s):
             return s

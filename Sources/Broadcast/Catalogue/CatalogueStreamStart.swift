@@ -20,13 +20,17 @@ public struct CatalogueStreamStart: Sendable, Hashable {
     public var expectedFragmentCount: Int?
     /// Paced (live) ingest: fragments are proposed no further than a lead ahead of their playout time.
     public var isPaced: Bool
+    /// The stream interrupts the programme (`ingest --now`): the item playing at `startClusterTime` is cut
+    /// at its next fragment boundary and this one follows it; otherwise the stream joins the end of the queue.
+    public var interruptsProgramme: Bool
 
     /// Creates a stream start.
     public init(
         id: StreamID, name: String, source: CatalogueSource, headerRecord: [UInt8],
         startClusterTime: ClusterTime, fragmentSeconds: Double, expectedFragmentCount: Int? = nil,
-        isPaced: Bool
+        isPaced: Bool, interruptsProgramme: Bool = false
     ) {
+        self.interruptsProgramme = interruptsProgramme
         self.id = id
         self.name = name
         self.source = source

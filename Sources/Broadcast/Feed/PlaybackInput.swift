@@ -13,6 +13,12 @@ public protocol PlaybackInput: AnyObject {
     func streamEnded(streamID: StreamID, fragmentCount: Int)
     /// The stream was removed (``PlaybackEngine/streamRemoved(streamID:)``).
     func streamRemoved(streamID: StreamID)
+    /// The programme stops the stream at `time` (``PlaybackEngine/streamPlayUntil(streamID:time:)``).
+    func streamPlayUntil(streamID: StreamID, time: ClusterTime?)
+    /// Whether the stream has begun playing (``PlaybackEngine/hasStartedPlaying(streamID:)``).
+    func hasStartedPlaying(streamID: StreamID) -> Bool
+    /// Cluster time now, nil before clock sync (``PlaybackEngine/clusterNow``).
+    var clusterNow: ClusterTime? { get }
 }
 
 /// The engine is the node's playback input.

@@ -51,6 +51,7 @@ public struct IngestSession {
     private let fragments: any IngestFragmentSource
     private let headerRecord: [UInt8]
     private let streamStartSeconds: Double
+    private let interruptsProgramme: Bool
 
     /// A fragment's catalogue entry, waiting to be proposed.
     private struct PendingFragment {
@@ -91,8 +92,9 @@ public struct IngestSession {
     public init(
         stream: StreamID, name: String, source: CatalogueSource, fragmentSeconds: Double,
         expectedFragmentCount: Int? = nil, fragments: any IngestFragmentSource, catalogue: Catalogue,
-        configuration: IngestConfiguration
+        configuration: IngestConfiguration, interruptsProgramme: Bool = false
     ) {
+        self.interruptsProgramme = interruptsProgramme
         self.stream = stream
         self.name = name
         self.sourceDescription = source
@@ -116,7 +118,8 @@ public struct IngestSession {
         CatalogueStreamStart(
             id: stream, name: name, source: sourceDescription, headerRecord: headerRecord,
             startClusterTime: now + configuration.playoutDelay, fragmentSeconds: fragmentSeconds,
-            expectedFragmentCount: expectedFragmentCount, isPaced: configuration.lead != nil)
+            expectedFragmentCount: expectedFragmentCount, isPaced: configuration.lead != nil,
+            interruptsProgramme: interruptsProgramme)
     }
 
     /// Takes over a committed stream: its start (and timeline) and where its fragments stand.

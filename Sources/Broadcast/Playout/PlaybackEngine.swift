@@ -26,7 +26,9 @@ import Media
 ///   own first packets, whose output is dropped).
 /// - The device's queue is `snd_pcm_delay` for a sink that plays in real time; for one that does
 ///   not (ALSA `null`/`file`, a WAV file, memory) a ``VirtualPlayhead`` on the monotonic clock.
-/// - One stream plays at a time: the registered stream with the earliest start.
+/// - One stream plays at a time: the registered stream with the earliest start. The node registers the
+///   programme's items (``PlaybackFeed``); an item that starts where the one before ends continues its
+///   playhead (bit-exact, no re-placement), and ``streamPlayUntil(streamID:time:)`` cuts an item.
 /// - A stream the engine cannot play (a fragment's times beyond the timeline) is dropped here, on this
 ///   node only, with ``streamFailureObserver`` told why; the other streams play on. A stream the catalogue
 ///   failed is passed as ended at its last good fragment (``streamEnded(streamID:fragmentCount:)``).
@@ -72,6 +74,8 @@ public final class PlaybackEngine {
     private var finishedCorrections = 0
     private var finishedStalled: Int64 = 0
     private var lastError: Duration?
+    /// Programme items that started as the continuation of the one before.
+    public private(set) var handOffs = 0
 
     /// What the engine did so far.
     public var counters: Counters {
@@ -146,6 +150,21 @@ public final class PlaybackEngine {
         streams[streamID]?.ended(fragmentCount: fragmentCount)
     }
 
+    /// The programme stops the stream at cluster time `time` whatever its decoder has left (a cut, or the
+    /// next item starting at its declared end); nil lifts the limit.
+    public func streamPlayUntil(streamID: StreamID, time: ClusterTime?) {
+        guard let stream = streams[streamID] else { return }
+        stream.playUntil = time.map { max(0, stream.timeline.nearestSample(at: $0)) }
+    }
+
+    /// Whether the stream has begun playing here (its timeline can no longer move).
+    public func hasStartedPlaying(streamID: StreamID) -> Bool {
+        streams[streamID]?.scheduler.nextSample != nil
+    }
+
+    /// Cluster time now, as this node's clock estimates it (nil before clock sync).
+    public var clusterNow: ClusterTime? { clusterClock.clusterTime(at: clock.now) }
+
     /// The stream was removed from the replicated state: it stops at once.
     public func streamRemoved(streamID: StreamID) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
@@ -202,6 +221,7 @@ public final class PlaybackEngine {
             case .finished:
                 streams[stream.id] = nil
                 retire(stream)
+                handOff(from: stream)
             }
         }
         return clock.now
@@ -260,7 +280,7 @@ public final class PlaybackEngine {
 
     // MARK: - Internals
 
-    /// The stream to play: the registered one with the earliest start.
+    /// The stream to play: the registered one with the earliest start (the programme's current item).
     private var activeStream: PlaybackStream? {
         streams.values.min { ($0.timeline.start, $0.id) < ($1.timeline.start, $1.id) }
     }
@@ -292,6 +312,17 @@ public final class PlaybackEngine {
         totals.streamsFailed += 1
         streamFailureObserver?(stream.id, reason)
         return true
+    }
+
+    /// The next item of a programme starts where `finished` ended, as one playhead, when its timeline begins
+    /// exactly at `finished`'s last written sample (``PlayoutScheduler/continuePlayhead(from:)``).
+    private func handOff(from finished: PlaybackStream) {
+        guard let end = finished.end, let next = activeStream, next.scheduler.nextSample == nil,
+            next.timeline.sampleRate == finished.timeline.sampleRate,
+            next.timeline.start == finished.timeline.clusterTime(ofSample: end)
+        else { return }
+        next.scheduler.continuePlayhead(from: finished.scheduler)
+        handOffs += 1
     }
 
     /// Keeps a stream's totals once it stops.

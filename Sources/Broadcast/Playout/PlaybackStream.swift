@@ -92,7 +92,17 @@ final class PlaybackStream {
     /// and the decoder drained. If the stream has ended and its last fragment can no longer come
     /// (nothing is held and the run cannot reach it), the end of the last fragment seen: playback
     /// stops there rather than stalling for ever. Nil while more may come.
+    /// With ``playUntil`` set, playback ends there at the latest.
     var end: Int64? {
+        guard let playUntil else { return naturalEnd }
+        return min(playUntil, naturalEnd ?? playUntil)
+    }
+
+    /// Where the programme stops the stream whatever the decoder has (a cut, or the next item starting at
+    /// its declared end); nil: play to the decoder's end.
+    var playUntil: Int64?
+
+    private var naturalEnd: Int64? {
         if let run, run.finished { return run.end }
         guard let count = fragmentCount, held.isEmpty, count == 0 || (run?.last ?? -1) < count - 1 else { return nil }
         return spans.last?.samples.upperBound ?? 0

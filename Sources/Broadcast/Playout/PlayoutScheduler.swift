@@ -175,6 +175,23 @@ public struct PlayoutScheduler: Sendable {
                 error: .nanoseconds(errorNanoseconds), sampleRate: timeline.sampleRate))
     }
 
+    /// Starts this stream's playback where `previous` ended, as one playhead: its sample 0 is written right
+    /// after the previous stream's last sample, with the previous placement's error bound, average error
+    /// and drift corrector, so that a programme of items sounds as one stream (no re-placement, no frame
+    /// inserted or dropped at the boundary). Only for a stream whose timeline starts exactly where the
+    /// previous one's last written sample ends.
+    public mutating func continuePlayhead(from previous: PlayoutScheduler) {
+        guard nextSample == nil else { return }
+        nextSample = 0
+        begunPlaying = true
+        aligning = false
+        placedWithBound = previous.placedWithBound
+        recentErrors = previous.recentErrors
+        corrector = previous.corrector
+        readingsOverThreshold = previous.readingsOverThreshold
+        lastError = previous.lastError
+    }
+
     /// The first decision: join at the sample due when the next frame is heard, or wait / fill up
     /// to the first sample.
     private mutating func start(_ observation: PlayoutObservation, heard: ClusterTime) -> PlayoutAction {

@@ -14,6 +14,8 @@ import RaftcastClient
 /// | `fragment-committed` | `{"stream": "<id>", "index": 3, "log_index": 57}` |
 /// | `stream-ended` | `{"stream": "<id>", "fragments": 6}` |
 /// | `stream-removed` | `{"stream": "<id>"}` |
+/// | `stream-failed` | `{"stream": "<id>", "fragment": 3, "reason": "…"}` |
+/// | `queue` | `{"command": "enqueue" \| "interrupt" \| "skip" \| "stop" \| "remove" \| "move", "stream": "<id>" or null, "at_ns": cluster ns or null}`: the programme changed (`GET /v1/queue` has it) |
 ///
 /// A comment line (`: keep-alive`) goes out every ``keepAliveInterval`` so proxies keep the connection.
 extension NodeHTTPAPI {
@@ -65,7 +67,11 @@ extension NodeHTTPAPI {
             switch change.event {
             case .streamStarted(let id):
                 let name = Self.jsonEscaped(change.stream?.start.name ?? "")
+                let command = change.stream?.start.interruptsProgramme == true ? "interrupt" : "enqueue"
                 return "event: stream-started\ndata: {\"stream\":\"\(id)\",\"name\":\"\(name)\"}\n\n"
+                    + queueEvent(command: command, stream: id, at: change.stream?.start.startClusterTime)
+            case let .queueChanged(command, at):
+                return queueEvent(command: command.name, stream: command.stream, at: at)
             case let .fragmentCommitted(id, index, logIndex):
                 return "event: fragment-committed\ndata: {\"stream\":\"\(id)\",\"index\":\(index),\"log_index\":\(logIndex)}\n\n"
             case let .streamEnded(id, count):
@@ -79,6 +85,12 @@ extension NodeHTTPAPI {
                 return nil
             }
         }
+    }
+
+    static func queueEvent(command: String, stream: StreamID?, at: ClusterTime?) -> String {
+        let stream = stream.map { "\"\($0)\"" } ?? "null"
+        let at = at.map { "\($0.nanoseconds)" } ?? "null"
+        return "event: queue\ndata: {\"command\":\"\(command)\",\"stream\":\(stream),\"at_ns\":\(at)}\n\n"
     }
 
     /// `text` escaped for a JSON string (quotes, backslashes, control characters).

@@ -13,6 +13,7 @@ extension NodeHTTPAPI {
         var name: String?
         var id: String?
         var fast: Bool?
+        var now: Bool?
     }
 
     /// The answer to an accepted `POST /v1/streams`.
@@ -128,6 +129,7 @@ extension NodeHTTPAPI {
         var name: String
         var idText: String?
         var paced: Bool
+        var interrupts: Bool
         let path: String
         let source: CatalogueSource
         let isUpload: Bool
@@ -137,7 +139,7 @@ extension NodeHTTPAPI {
                 let bytes = try await request.body.collect(upTo: 64 << 10)
                 body = try JSONDecoder().decode(LibraryIngestBody.self, from: Data(buffer: bytes))
             } catch {
-                throw HTTPProblem(.badRequest, "bad-request", "the JSON body must be {\"media\": \"<file in media_dir>\", \"name\"?, \"id\"?, \"fast\"?}")
+                throw HTTPProblem(.badRequest, "bad-request", "the JSON body must be {\"media\": \"<file in media_dir>\", \"name\"?, \"id\"?, \"fast\"?, \"now\"?}")
             }
             try Self.checkText(body.media, field: "media", maxBytes: UntrustedText.maxLibraryPathBytes)
             if let name = body.name { try Self.checkText(name, field: "name", maxBytes: UntrustedText.maxNameBytes) }
@@ -151,6 +153,7 @@ extension NodeHTTPAPI {
             name = body.name ?? (body.media as NSString).lastPathComponent
             idText = body.id
             paced = !(body.fast ?? false)
+            interrupts = body.now ?? false
             isUpload = false
             let size = (try? FileManager.default.attributesOfItem(atPath: found)[.size] as? NSNumber)?.uint64Value ?? 0
             guard let digest = try? MediaLibrary.sha256(ofFileAt: found) else {
@@ -164,7 +167,8 @@ extension NodeHTTPAPI {
             name = query["name"].map(String.init) ?? fileName
             try Self.checkText(name, field: "name", maxBytes: UntrustedText.maxNameBytes)
             idText = query["id"].map(String.init)
-            paced = !["1", "true", "yes"].contains(query["fast"].map(String.init) ?? "0")
+            paced = !Self.flag(query["fast"].map(String.init))
+            interrupts = Self.flag(query["now"].map(String.init))
             isUpload = true
             let id = try Self.streamID(idText)
             idText = id.description
@@ -185,7 +189,7 @@ extension NodeHTTPAPI {
         }
         let ingestRequest = IngestRequest(
             streamID: id, name: name, path: path, source: source, fragmentSeconds: cluster.fragmentSeconds,
-            expectedFragmentCount: total, isPaced: paced, isUpload: isUpload)
+            expectedFragmentCount: total, isPaced: paced, isUpload: isUpload, interruptsProgramme: interrupts)
         let location = "/v1/streams/\(id)"
         let accepted = IngestAccepted(id: id.description, location: location, totalFragments: total)
         let started = await backend.startIngest(ingestRequest)
@@ -213,6 +217,9 @@ extension NodeHTTPAPI {
             throw HTTPProblem(.unprocessableContent, "bad-media", "\(source.fileName): \(reason)")
         }
     }
+
+    /// Whether a query flag is on (`1`, `true`, `yes`).
+    static func flag(_ value: String?) -> Bool { ["1", "true", "yes"].contains(value ?? "0") }
 
     /// The longest prefix of `text` of at most `bytes` UTF-8 bytes that ends on a character boundary.
     static func prefix(_ text: String, bytes: Int) -> String {

@@ -125,7 +125,7 @@ final class IngestCoordinator {
         let session = IngestSession(
             stream: id, name: request.name, source: request.source, fragmentSeconds: request.fragmentSeconds,
             expectedFragmentCount: request.expectedFragmentCount, fragments: fragments, catalogue: catalogue,
-            configuration: configuration)
+            configuration: configuration, interruptsProgramme: request.interruptsProgramme)
         running[id] = Running(session: session, request: request)
         statuses[id] = IngestStatus(
             active: true, error: nil, committedFragments: catalogue.stream(id)?.fragments.count ?? 0,

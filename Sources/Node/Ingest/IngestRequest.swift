@@ -19,12 +19,15 @@ public struct IngestRequest: Sendable, Hashable {
     public var isPaced: Bool
     /// The file is an upload owned by the node (removed once the stream has ended).
     public var isUpload: Bool
+    /// `--now`: the stream interrupts the programme instead of joining the end of the queue.
+    public var interruptsProgramme: Bool
 
     /// A request.
     public init(
         streamID: StreamID, name: String, path: String, source: CatalogueSource, fragmentSeconds: Double,
-        expectedFragmentCount: Int, isPaced: Bool, isUpload: Bool
+        expectedFragmentCount: Int, isPaced: Bool, isUpload: Bool, interruptsProgramme: Bool = false
     ) {
+        self.interruptsProgramme = interruptsProgramme
         self.streamID = streamID
         self.name = name
         self.path = path

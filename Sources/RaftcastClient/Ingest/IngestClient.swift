@@ -33,9 +33,13 @@ public final class IngestClient {
         public var name: String?
         /// Commit as fast as the cluster can instead of at playback speed.
         public var fast: Bool
+        /// Interrupt the programme (the playing item ends at its next fragment boundary) instead of
+        /// joining the end of the queue.
+        public var now: Bool
 
         /// A request with every field given.
-        public init(media: Media, streamID: String, name: String?, fast: Bool) {
+        public init(media: Media, streamID: String, name: String?, fast: Bool, now: Bool = false) {
+            self.now = now
             self.media = media
             self.streamID = streamID
             self.name = name
@@ -257,7 +261,7 @@ public final class IngestClient {
                 onEvent(.uploading(sent: sent, of: size))
             }
         case .library(let media):
-            var body: [String: Any] = ["media": media, "id": request.streamID, "fast": request.fast]
+            var body: [String: Any] = ["media": media, "id": request.streamID, "fast": request.fast, "now": request.now]
             if let name = request.name { body["name"] = name }
             let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
             return try HTTPFetch.request(
@@ -305,7 +309,7 @@ public final class IngestClient {
     var postPath: String {
         guard case .upload(let path) = request.media else { return "/v1/streams" }
         let fileName = URL(fileURLWithPath: path).lastPathComponent
-        var query = [("id", request.streamID), ("fast", request.fast ? "1" : "0"), ("filename", fileName)]
+        var query = [("id", request.streamID), ("fast", request.fast ? "1" : "0"), ("now", request.now ? "1" : "0"), ("filename", fileName)]
         if let name = request.name { query.append(("name", name)) }
         return "/v1/streams?" + query.map { "\($0)=\(Self.percentEncoded($1))" }.joined(separator: "&")
     }
