@@ -123,7 +123,7 @@ final class ClusterConfigTests: XCTestCase {
                 data_dir: /d3
             """)
         XCTAssertEqual(lines, [
-            "error: cluster.yaml: cluster.heatbeat_ms: unknown key (known keys: name, secret_file, heartbeat_ms, election_timeout_ms, fragment_seconds, playout_delay_ms, media_dir, max_upload_mb, open_reads) (line 8)",
+            "error: cluster.yaml: cluster.heatbeat_ms: unknown key (known keys: name, secret_file, heartbeat_ms, election_timeout_ms, fragment_seconds, playout_delay_ms, media_dir, max_upload_mb, open_reads, retention) (line 8)",
             "error: cluster.yaml: cluster.secret_file: \"missing.secret\" does not exist (looked for \(directory!)/missing.secret) (line 3)",
             "error: cluster.yaml: cluster.heartbeat_ms: must be a positive integer, got -5 (line 4)",
             "error: cluster.yaml: cluster.election_timeout_ms: minimum 300 must be below maximum 150 (the timeout is randomized between them) (line 5)",
