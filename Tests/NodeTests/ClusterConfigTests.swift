@@ -61,6 +61,7 @@ final class ClusterConfigTests: XCTestCase {
         XCTAssertEqual(config.electionTimeoutMilliseconds, 150...300)
         XCTAssertEqual(config.fragmentSeconds, 2.0)
         XCTAssertEqual(config.playoutDelayMilliseconds, 1500)
+        XCTAssertEqual(config.retention, ClusterConfig.Retention(keepStreams: 100, keepHours: nil))
         XCTAssertEqual(config.nodes.map(\.id), ["n1", "n2", "n3"])
         XCTAssertEqual(config.nodes[1].raft, PeerAddress(host: "192.168.1.11", port: 7100))
         XCTAssertEqual(config.nodes[1].http, PeerAddress(host: "192.168.1.11", port: 8100))
