@@ -61,6 +61,7 @@ final class ClusterConfigTests: XCTestCase {
         XCTAssertEqual(config.electionTimeoutMilliseconds, 150...300)
         XCTAssertEqual(config.fragmentSeconds, 2.0)
         XCTAssertEqual(config.playoutDelayMilliseconds, 1500)
+        XCTAssertEqual(config.retention, ClusterConfig.Retention(keepStreams: 100, keepHours: nil))
         XCTAssertEqual(config.nodes.map(\.id), ["n1", "n2", "n3"])
         XCTAssertEqual(config.nodes[1].raft, PeerAddress(host: "192.168.1.11", port: 7100))
         XCTAssertEqual(config.nodes[1].http, PeerAddress(host: "192.168.1.11", port: 8100))
@@ -123,7 +124,7 @@ final class ClusterConfigTests: XCTestCase {
                 data_dir: /d3
             """)
         XCTAssertEqual(lines, [
-            "error: cluster.yaml: cluster.heatbeat_ms: unknown key (known keys: name, secret_file, heartbeat_ms, election_timeout_ms, fragment_seconds, playout_delay_ms, media_dir, max_upload_mb, open_reads) (line 8)",
+            "error: cluster.yaml: cluster.heatbeat_ms: unknown key (known keys: name, secret_file, heartbeat_ms, election_timeout_ms, fragment_seconds, playout_delay_ms, media_dir, max_upload_mb, open_reads, retention) (line 8)",
             "error: cluster.yaml: cluster.secret_file: \"missing.secret\" does not exist (looked for \(directory!)/missing.secret) (line 3)",
             "error: cluster.yaml: cluster.heartbeat_ms: must be a positive integer, got -5 (line 4)",
             "error: cluster.yaml: cluster.election_timeout_ms: minimum 300 must be below maximum 150 (the timeout is randomized between them) (line 5)",

@@ -17,12 +17,18 @@ struct InProcessNode {
     /// Writes `cluster.yaml` and the secret into `directory`, starts the loop and waits (bounded) until
     /// it leads.
     /// `settings` are extra lines of cluster.yaml's `cluster:` section (e.g. `max_upload_mb: 1`).
-    static func start(in directory: URL, secret: String, name: String, settings: [String] = []) throws -> InProcessNode {
+    /// The log is in memory unless `storage` is given (e.g. a `DurableLogStorage`).
+    static func start(
+        in directory: URL, secret: String, name: String, settings: [String] = [],
+        storage: (any MutableLogStorage)? = nil, snapshotPolicy: SnapshotPolicy = SnapshotPolicy(),
+        clusterTime: any ClusterTimeSource = FixedClusterTime()
+    ) throws -> InProcessNode {
         let cluster = try writeConfig(in: directory, secret: secret, name: name, settings: settings)
         let member = cluster.nodes[0]
         let driver = try NodeDriver(
             config: NodeRunner.raftConfig(cluster: cluster, member: member, seed: 1),
-            storage: MemoryStorage(confState: ConfState(voters: [member.raftID])))
+            storage: storage ?? MemoryStorage(confState: ConfState(voters: [member.raftID])),
+            snapshotPolicy: snapshotPolicy)
         var logger = Logger(label: "\(name)-test")
         logger.logLevel = .critical
         let uploads = directory.appendingPathComponent("uploads").path
@@ -30,7 +36,7 @@ struct InProcessNode {
         let metrics = NodeMetrics()
         let loop = RaftLoop(
             driver: driver, cluster: cluster, member: member, tickInterval: .milliseconds(20), metrics: metrics,
-            logger: logger, clusterTime: FixedClusterTime(), uploadDirectory: uploads
+            logger: logger, clusterTime: clusterTime, uploadDirectory: uploads
         ) { _ in true }
         loop.start()
         do {

@@ -38,6 +38,8 @@ public final class NodeMetrics: Sendable {
     let playbackHardResyncs: Counter
     let playbackDriftFrames: Counter
     let playbackStalledSamples: Counter
+    /// Streams removed by this node's retention while it led (proposed and applied).
+    let streamsRemoved: Counter
     /// The engine's counters at the last ``record(playback:)``: the Prometheus counters grow by the difference.
     private let lastPlayback = Mutex(PlaybackCounters())
 
@@ -93,6 +95,7 @@ public final class NodeMetrics: Sendable {
         playbackHardResyncs = registry.makeCounter(descriptor: Self.named("raftcast_playback_hard_resyncs_total", "Times the playhead was placed again because it was too far off"))
         playbackDriftFrames = registry.makeCounter(descriptor: Self.named("raftcast_playback_drift_correction_frames_total", "Audio frames inserted or dropped to follow the cluster clock"))
         playbackStalledSamples = registry.makeCounter(descriptor: Self.named("raftcast_playback_stalled_samples_total", "Samples of silence played because a fragment was not there in time"))
+        streamsRemoved = registry.makeCounter(descriptor: Self.named("raftcast_streams_removed_total", "Finished streams removed by retention while this node led (removal proposed here and applied)"))
     }
 
     /// Records what one Ready did.

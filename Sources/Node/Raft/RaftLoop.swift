@@ -12,7 +12,8 @@ import RaftcastClient
 ///
 /// - In: a ``ThreadMailbox`` of ``Work`` (``deliver(_:)``, ``propose(_:timeout:)``, ``startIngest(_:)``,
 ///   ``reportStorageFailure(_:)``; ``requestStop()``).
-/// - Ingest decisions: ``IngestCoordinator`` (the loop tells it what was committed and when the role changed).
+/// - Ingest decisions: ``IngestCoordinator`` (the loop tells it what was committed and when the role changed);
+///   retention decisions: ``RetentionCoordinator`` (the same, and it proposes the removals on the leader).
 /// - Out: a ``NodeEventHub`` for subscribers, and the state other threads read (``report``, ``status``,
 ///   ``ingestStatus(of:)``), published after every iteration. Proposals and ingest starts are answered after
 ///   that publication, so a caller that hears "applied" reads a state that holds its entry.
@@ -64,6 +65,7 @@ public final class RaftLoop: @unchecked Sendable {
     private var lastKnownLeader: NodeID = .none
     private var logger: Logger
     private let ingest: IngestCoordinator
+    private var retention: RetentionCoordinator
     /// Events of the current iteration, published with its state.
     private var events: [NodeEvent] = []
     /// Answers of the current iteration, given once its state is published.
@@ -116,6 +118,7 @@ public final class RaftLoop: @unchecked Sendable {
             maxUncommittedBytes: min(4 << 20, Int(Config(id: member.raftID).maxUncommittedEntriesSize / 4)),
             library: cluster.mediaDirectory.map(MediaLibrary.init(directory:)), uploadDirectory: uploadDirectory
         ) { [ingestLogger] message in ingestLogger.info("\(message)") }
+        self.retention = RetentionCoordinator(policy: RetentionPolicy(cluster.retention))
     }
 
     /// Starts the loop thread.
@@ -301,6 +304,7 @@ public final class RaftLoop: @unchecked Sendable {
             answers.append { completion(result) }
         }
         if driveIngest() { while driver.hasReady { try handleReady() } }
+        if driveRetention() { while driver.hasReady { try handleReady() } }
         if logLossPending && driver.raft.pendingLogLoss == nil {
             // Caught up, and the Readies that did it (entries, the vote for the leader) are durable.
             do {
@@ -383,8 +387,10 @@ public final class RaftLoop: @unchecked Sendable {
         }
         if soft.role != .leader {
             ingest.leadershipLost(leader: soft.leader == .none ? nil : soft.leader)
+            retention.leadershipLost()
         } else {
             ingest.leadershipGained(firstIndex: driver.raft.status.lastIndex)
+            retention.leadershipGained(firstIndex: driver.raft.status.lastIndex)
         }
         let leaderName = soft.leader == .none ? nil : cluster.member(raftID: soft.leader)?.id
         events.append(.leaderChanged(leader: leaderName, term: driver.raft.term, isSelf: soft.role == .leader))
@@ -394,6 +400,13 @@ public final class RaftLoop: @unchecked Sendable {
     private func catalogueChanged(_ changes: [CatalogueChange]) {
         let changed = changes.filter(\.event.changedCatalogue)
         ingest.committed(changed, catalogue: driver.catalogue, now: ingest.isActive ? clusterTime.clusterNow() : nil)
+        for removed in retention.committed(changed, appliedIndex: driver.state.appliedIndex) {
+            metrics.streamsRemoved.increment()
+            logger.info("retention removed a finished stream", metadata: [
+                "stream": "\(removed.removal.stream)", "name": "\(removed.name)", "log_index": "\(removed.logIndex)",
+                "reason": "\(removed.removal)",
+            ])
+        }
         for change in changed {
             events.append(.catalogue(change))
             if case let .streamFailed(id, index, reason) = change.event {
@@ -419,6 +432,26 @@ public final class RaftLoop: @unchecked Sendable {
         guard driver.raft.role == .leader, let now = clusterTime.clusterNow() else { return false }
         let proposed = clock.now
         return ingest.drive(appliedIndex: driver.state.appliedIndex, catalogue: driver.catalogue, now: now) { payload in
+            do throws(ProposalError) {
+                let index = try driver.propose(payload)
+                pending[index] = PendingProposal(term: driver.raft.term, proposed: proposed, deadline: nil, completion: nil)
+                return .success(index)
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Lets the retention coordinator propose the removals of streams no longer kept (leader only).
+    /// Returns true when something was proposed. Streams this node is ingesting are protected.
+    private func driveRetention() -> Bool {
+        guard driver.raft.role == .leader, retention.isEnabled, let now = clusterTime.clusterNow() else { return false }
+        let proposed = clock.now
+        let ingesting = Set(ingest.statuses.filter(\.value.active).keys)
+        return retention.drive(
+            appliedIndex: driver.state.appliedIndex, catalogue: driver.catalogue, now: now, at: proposed,
+            protected: ingesting
+        ) { payload in
             do throws(ProposalError) {
                 let index = try driver.propose(payload)
                 pending[index] = PendingProposal(term: driver.raft.term, proposed: proposed, deadline: nil, completion: nil)

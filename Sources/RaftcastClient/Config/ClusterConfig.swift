@@ -18,6 +18,9 @@ import Transport
 ///   media_dir: media               # optional; the media library (same files on every node); must be a folder
 ///   max_upload_mb: 1024            # default 1024; largest upload POST /v1/streams accepts
 ///   open_reads: true               # default true; false = GET endpoints need the bearer token too
+///   retention:                     # which finished streams are kept (``Retention``)
+///     keep_streams: 100            # default 100; positive integer or "all"
+///     keep_hours: 24               # default none; positive number
 /// nodes:                           # at least one
 ///   - id: n1                       # required; letters, digits, '.', '_', '-'
 ///     raft: 192.168.1.10:7100      # required; host:port
@@ -48,6 +51,8 @@ public struct ClusterConfig: Sendable, Hashable {
     public var maxUploadBytes: Int
     /// Whether GET endpoints answer without the bearer token.
     public var openReads: Bool
+    /// Which finished streams the leader keeps (`cluster.retention`).
+    public var retention: Retention
 
     /// Default values of the optional settings.
     public enum Defaults {
@@ -71,7 +76,8 @@ public struct ClusterConfig: Sendable, Hashable {
     public init(name: String, secretFile: String, secret: [UInt8], heartbeatMilliseconds: Int,
                 electionTimeoutMilliseconds: ClosedRange<Int>, fragmentSeconds: Double,
                 playoutDelayMilliseconds: Int, nodes: [Member], mediaDirectory: String? = nil,
-                maxUploadBytes: Int = Defaults.maxUploadMegabytes << 20, openReads: Bool = Defaults.openReads) {
+                maxUploadBytes: Int = Defaults.maxUploadMegabytes << 20, openReads: Bool = Defaults.openReads,
+                retention: Retention = .default) {
         self.name = name
         self.secretFile = secretFile
         self.secret = secret
@@ -83,6 +89,7 @@ public struct ClusterConfig: Sendable, Hashable {
         self.mediaDirectory = mediaDirectory
         self.maxUploadBytes = maxUploadBytes
         self.openReads = openReads
+        self.retention = retention
     }
 
     /// The member with string id `id`, if any.

@@ -13,7 +13,7 @@ struct ClusterConfigParser {
     private(set) var problems: [ClusterConfigError.Problem] = []
 
     static let clusterKeys = ["name", "secret_file", "heartbeat_ms", "election_timeout_ms", "fragment_seconds",
-                              "playout_delay_ms", "media_dir", "max_upload_mb", "open_reads"]
+                              "playout_delay_ms", "media_dir", "max_upload_mb", "open_reads", "retention"]
     static let nodeKeys = ["id", "raft", "http", "audio", "data_dir"]
     static let maximumIDLength = 64
 
@@ -48,6 +48,7 @@ struct ClusterConfigParser {
         var mediaDirectory: String?
         var maxUploadBytes = ClusterConfig.Defaults.maxUploadMegabytes << 20
         var openReads = ClusterConfig.Defaults.openReads
+        var retention = ClusterConfig.Retention.default
         if let clusterNode {
             if let mapping = clusterNode.mapping {
                 let fields = entries(of: mapping, path: "cluster", allowed: Self.clusterKeys)
@@ -105,6 +106,7 @@ struct ClusterConfigParser {
                     default: problem("cluster.open_reads", "must be true or false, got \(Self.show(node))", node)
                     }
                 }
+                if let node = fields["retention"] { retention = parseRetention(node) ?? retention }
             } else {
                 problem("cluster", "must be a mapping of settings", clusterNode)
             }
@@ -128,7 +130,8 @@ struct ClusterConfigParser {
         return ClusterConfig(name: name, secretFile: secretFile, secret: secret, heartbeatMilliseconds: heartbeat,
                              electionTimeoutMilliseconds: election, fragmentSeconds: fragmentSeconds,
                              playoutDelayMilliseconds: playoutDelay, nodes: members,
-                             mediaDirectory: mediaDirectory, maxUploadBytes: maxUploadBytes, openReads: openReads)
+                             mediaDirectory: mediaDirectory, maxUploadBytes: maxUploadBytes, openReads: openReads,
+                             retention: retention)
     }
 
     // MARK: - Nodes
@@ -204,7 +207,7 @@ struct ClusterConfigParser {
     // MARK: - Values
 
     /// The entries of a mapping by key; unknown and non-string keys are problems.
-    private mutating func entries(of mapping: Yams.Node.Mapping, path: String, allowed: [String]) -> [String: Yams.Node] {
+    mutating func entries(of mapping: Yams.Node.Mapping, path: String, allowed: [String]) -> [String: Yams.Node] {
         var result: [String: Yams.Node] = [:]
         for (keyNode, value) in mapping {
             guard let key = keyNode.scalar?.string else {
@@ -243,7 +246,7 @@ struct ClusterConfigParser {
         return trimmed
     }
 
-    private mutating func positiveInteger(_ node: Yams.Node?, path: String) -> Int? {
+    mutating func positiveInteger(_ node: Yams.Node?, path: String) -> Int? {
         guard let node else { return nil }
         guard let scalar = node.scalar, let value = Int(scalar.string.trimmingCharacters(in: .whitespaces)) else {
             problem(path, "must be a positive integer, got \(Self.show(node))", node)
@@ -256,7 +259,7 @@ struct ClusterConfigParser {
         return value
     }
 
-    private mutating func positiveNumber(_ node: Yams.Node?, path: String) -> Double? {
+    mutating func positiveNumber(_ node: Yams.Node?, path: String) -> Double? {
         guard let node else { return nil }
         guard let scalar = node.scalar, let value = Double(scalar.string.trimmingCharacters(in: .whitespaces)),
               value.isFinite else {
@@ -336,13 +339,13 @@ struct ClusterConfigParser {
         return directory.isEmpty || directory == "." ? path : "\(directory)/\(path)"
     }
 
-    private static func show(_ node: Yams.Node) -> String {
+    static func show(_ node: Yams.Node) -> String {
         if let scalar = node.scalar { return "\"\(scalar.string)\"" }
         if node.sequence != nil { return "a list" }
         return "a mapping"
     }
 
-    private mutating func problem(_ path: String, _ message: String, _ node: Yams.Node?) {
+    mutating func problem(_ path: String, _ message: String, _ node: Yams.Node?) {
         problems.append(.init(path: path, message: message, line: node?.mark?.line))
     }
 
