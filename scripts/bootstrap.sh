@@ -5,7 +5,12 @@
 #
 #   scripts/bootstrap.sh            build + test packages, and the Python tools of the tests
 #   scripts/bootstrap.sh --runtime  only what a running node needs
-#   scripts/bootstrap.sh --build    the Debian packages to build and run (no Python tools: scripts/run.sh)
+#   scripts/bootstrap.sh --build    the Debian packages to build and test (no Python tools: scripts/run.sh)
+#   scripts/bootstrap.sh --list build|test|runtime   prints one list, a package a line (installs nothing)
+#
+# The Dockerfile installs the same lists: its build stage exactly BUILD_PACKAGES, its run stage exactly
+# RUNTIME_PACKAGES (CLITests/DockerfileTests checks both; scripts/release.sh computes the runtime list
+# from the binary's shared libraries and checks it against the Dockerfile's).
 #
 # The tests' Python tools (openapi-spec-validator, schemathesis: they check docs/openapi.yaml and
 # the running node against it) go into a virtual environment inside the repository, .venv/
@@ -13,10 +18,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# What raftcast compiles and links against.
 BUILD_PACKAGES=(
   pkg-config
   libavformat-dev libavcodec-dev libavutil-dev libswresample-dev
   libasound2-dev
+)
+# The tools of the tests and scripts.
+TEST_PACKAGES=(
   ffmpeg          # ffprobe/ffmpeg: reference tools for tests and the media script
   alsa-utils      # aplay: listening to captured WAV files
   time            # /usr/bin/time -v: peak memory in scripts/bench-media.sh
@@ -25,17 +34,33 @@ BUILD_PACKAGES=(
   curl            # scripts/lan.sh status: each node's /v1/cluster from inside its namespace
   jq              # scripts/chaos.sh: compares the nodes' fragments, hashes and play logs
   python3 python3-venv  # .venv/ below: the OpenAPI checks of NodeTests
+  systemd         # systemd-analyze verify: SystemdUnitTests check packaging/systemd/raftcast.service
+  binutils        # readelf, strip: scripts/release.sh
+  man-db groff-base  # man, groff: ReleaseScriptTests render the generated man page
 )
 # Python packages of the tests, installed into .venv/ (pinned: their checks decide test outcomes).
 PYTHON_PACKAGES=(
   openapi-spec-validator==0.9.0
   schemathesis==4.32.5
 )
+# The shared libraries a running node loads (the release binary's NEEDED entries, by package).
 RUNTIME_PACKAGES=(
-  ffmpeg alsa-utils
+  libc6 libgcc-s1 libstdc++6
+  libavformat59 libavcodec59 libavutil57 libswresample4
+  libasound2
 )
 
-packages=("${BUILD_PACKAGES[@]}")
+if [[ "${1:-}" == "--list" ]]; then
+  case "${2:-}" in
+    build) printf '%s\n' "${BUILD_PACKAGES[@]}" ;;
+    test) printf '%s\n' "${TEST_PACKAGES[@]}" ;;
+    runtime) printf '%s\n' "${RUNTIME_PACKAGES[@]}" ;;
+    *) echo "error: --list: expected build, test or runtime, got '${2:-}'" >&2; exit 2 ;;
+  esac
+  exit 0
+fi
+
+packages=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 if [[ "${1:-}" == "--runtime" ]]; then packages=("${RUNTIME_PACKAGES[@]}"); fi
 if [[ -n "${RAFTCAST_EXTRA_PACKAGES:-}" ]]; then
   # shellcheck disable=SC2206

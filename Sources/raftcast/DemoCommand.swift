@@ -60,16 +60,25 @@ struct DemoCommand: ParsableCommand {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
     }
 
+    /// Where the demo's sample is installed: `/usr/share/raftcast/media` (the Docker image), and
+    /// `share/raftcast/media` beside the executable's `bin/` (an unpacked release tarball).
+    static let installedMedia = "/usr/share/raftcast/media/sample.mp3"
+
     /// `media/sample.mp3` in the current folder, or in a folder above the executable (the checkout
-    /// it was built in: `.build/<triple>/<config>/raftcast`).
+    /// it was built in: `.build/<triple>/<config>/raftcast`); else the installed sample: next to the
+    /// executable's folder (`<prefix>/bin/raftcast` → `<prefix>/share/raftcast/media/sample.mp3`), then
+    /// ``installedMedia``.
     static func defaultMedia() throws -> String {
         let relative = "media/sample.mp3"
         var candidates = [FileManager.default.currentDirectoryPath + "/" + relative]
-        var folder = URL(fileURLWithPath: executablePath()).deletingLastPathComponent()
+        let executableFolder = URL(fileURLWithPath: executablePath()).deletingLastPathComponent()
+        var folder = executableFolder
         for _ in 0..<5 {
             candidates.append(folder.appendingPathComponent(relative).path)
             folder = folder.deletingLastPathComponent()
         }
+        candidates.append(executableFolder.deletingLastPathComponent().appendingPathComponent("share/raftcast/" + relative).path)
+        candidates.append(installedMedia)
         guard let found = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) else {
             throw CLIFailure.badInput("--media", "no file given and \(relative) not found (looked in \(candidates.joined(separator: ", ")))")
         }

@@ -35,6 +35,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-format"), help: "Log lines as text or json (one JSON object per line), stamped to the millisecond in UTC.")
     var logFormat: NodeLogHandler.Format = .text
 
+    @Flag(name: .customLong("check"), help: "Check the configuration and this node's entry in it (secret file included), print a summary and exit; nothing is started.")
+    var check = false
+
     @Flag(name: .customLong("accept-log-loss"), help: "Let the node rejoin after its log lost entries it may have acknowledged (after `wal repair`); it does not vote or campaign until it has caught up.")
     var acceptLogLoss = false
 
@@ -43,6 +46,10 @@ struct NodeCommand: AsyncParsableCommand {
         let member = try ClusterConfigFile.localMember(cluster, id: id, path: config)
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw CLIFailure.reportingExit(.badInput("--log-level", "unknown level \(logLevel)"))
+        }
+        if check {
+            print("\(config): ok: cluster \(cluster.name), \(cluster.nodes.count) node(s); this node \(member.id): raft \(member.raft), http \(member.http), audio \(member.audioDevice ?? "none"), data_dir \(member.dataDirectory)")
+            return
         }
         // Every record escapes its control characters: names, paths and peers' strings cannot forge lines.
         let format = logFormat

@@ -97,8 +97,9 @@ final class LocalCluster: @unchecked Sendable {
 
     func index(of id: String) -> Int { ids.firstIndex(of: id)! }
 
-    /// Starts node `id` (again); with `maxOpenFiles`, under `ulimit -n` of that (soft and hard limit).
-    func start(_ id: String, arguments: [String] = [], maxOpenFiles: Int? = nil) throws {
+    /// Starts node `id` (again); with `maxOpenFiles`, under `ulimit -n` of that (soft and hard limit);
+    /// `environment` is added to this process's environment.
+    func start(_ id: String, arguments: [String] = [], maxOpenFiles: Int? = nil, environment: [String: String] = [:]) throws {
         let process = Process()
         let executable = try RaftcastExecutable.path()
         let nodeArguments = ["node", "--config", configPath, "--id", id] + extraArguments + arguments
@@ -109,6 +110,9 @@ final class LocalCluster: @unchecked Sendable {
         } else {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = nodeArguments
+        }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
         starts[id, default: 0] += 1
         let log = directory.appendingPathComponent("\(id)-\(starts[id]!).log")

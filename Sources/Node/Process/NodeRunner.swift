@@ -123,8 +123,12 @@ public struct NodeRunner: Sendable {
                 clockSync.leadershipChanged(.init(leader: leader, isSelf: isSelf))
             }
         }
+        // systemd (Type=notify): READY=1 once the HTTP API listens and the loop runs, STOPPING=1 on the way out.
+        let readiness = NodeReadiness(notifier: SystemdNotifier.fromEnvironment(), logger: logger)
+        defer { readiness.stopping() }
         let raftService = RaftService(
-            loop: loop, transport: transport, cluster: cluster, member: member, logger: logger, clockSync: clockSync)
+            loop: loop, transport: transport, cluster: cluster, member: member, logger: logger, clockSync: clockSync,
+            onRunning: { readiness.reached(.raftLoopRunning) })
         let playback = PlaybackService(
             node: member.id, audioDevice: member.audioDevice, dataDirectory: member.dataDirectory, events: loop,
             time: clockSync, logger: logger)
@@ -141,13 +145,17 @@ public struct NodeRunner: Sendable {
             configuration: .init(
                 address: .hostname(member.http.host, port: member.http.port), serverName: nil,
                 backlog: HTTPConnectionLimits.acceptBacklog),
-            onServerRunning: connections.installOnListener,
+            onServerRunning: { listener in
+                await connections.installOnListener(listener)
+                readiness.reached(.httpListening)
+            },
             logger: httpLogger)
         // A service that ends or fails shuts the others down gracefully, never by cancellation: cancelling
         // the HTTP server can drop a connection it has accepted but not yet handed out, and NIO traps on
         // that connection's unfinished writer (apple/swift-nio#2813), which turned a node's clean exit 1 on
         // a full disk into SIGILL. The watchdog bounds a graceful shutdown that does not end.
-        let services: [any Service] = [raftService, clockSync, playback, app, HeapTrimService()]
+        // The readiness service is last: the group signals services in reverse order, so STOPPING=1 goes first.
+        let services: [any Service] = [raftService, clockSync, playback, app, HeapTrimService(), readiness]
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map {

@@ -21,10 +21,12 @@ public final class RaftService: Service, Sendable {
     let member: ClusterConfig.Member
     /// Receives the clock-sync messages of the control lane; without it they are dropped as undecodable.
     let clockSync: ClockSyncService?
+    /// Called once the transport listens and the loop's thread runs (the node's readiness).
+    let onRunning: (@Sendable () -> Void)?
 
     public init(
         loop: RaftLoop, transport: Transport, cluster: ClusterConfig, member: ClusterConfig.Member, logger: Logger,
-        clockSync: ClockSyncService? = nil
+        clockSync: ClockSyncService? = nil, onRunning: (@Sendable () -> Void)? = nil
     ) {
         self.loop = loop
         self.transport = transport
@@ -32,6 +34,7 @@ public final class RaftService: Service, Sendable {
         self.member = member
         self.logger = logger
         self.clockSync = clockSync
+        self.onRunning = onRunning
     }
 
     /// Sends `message` on its lane (votes, heartbeats and responses on the
@@ -48,6 +51,7 @@ public final class RaftService: Service, Sendable {
     public func run() async throws {
         try await transport.start()
         loop.start()
+        onRunning?()
         let loop = self.loop
         let logger = self.logger
         let transport = self.transport
