@@ -46,15 +46,19 @@ public struct RetentionPolicy: Sendable, Hashable {
     public var removesAnything: Bool { keepStreams != nil || keepAge != nil }
 
     /// The streams to remove at cluster time `now`, oldest first (catalogue order), never one in
-    /// `protected`.
+    /// `protected` nor a programme item not over yet (playing, or queued: its end is unknown or ahead).
     public func removals(in catalogue: Catalogue, now: ClusterTime, protected: Set<StreamID> = []) -> [Removal] {
         guard removesAnything else { return [] }
+        let schedule = catalogue.programmeSchedule()
+        let ends = Dictionary(schedule.compactMap { item in item.end.map { (item.id, $0) } }, uniquingKeysWith: { a, _ in a })
+        var protected = protected
+        for item in schedule where item.end.map({ $0 + playoutMargin > now }) ?? true { protected.insert(item.id) }
         let finished = catalogue.streams.filter(\.isFinal)
         let beyondCount = keepStreams.map { max(0, finished.count - $0) } ?? 0
         var removals: [Removal] = []
         for (position, stream) in finished.enumerated() {
             guard !protected.contains(stream.id) else { continue }
-            let playoutEnd = Self.playoutEnd(of: stream)
+            let playoutEnd = max(ends[stream.id] ?? .zero, Self.playoutEnd(of: stream))
             guard playoutEnd + playoutMargin <= now else { continue }
             if position < beyondCount, let keepStreams {
                 removals.append(Removal(stream: stream.id, reason: .beyondCount(keepStreams)))
