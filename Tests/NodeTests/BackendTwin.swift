@@ -23,6 +23,7 @@ final class BackendTwin: NodeBackend, @unchecked Sendable {
         var leadershipLostTo: (id: String, http: String)?
         var subscribers: [UInt64: @Sendable ([NodeEvent]) -> Void] = [:]
         var nextToken: UInt64 = 0
+        var now: ClusterTime? = ClusterTime(nanoseconds: 100_000_000_000)
 
         init() {
             report = BackendTwin.report(role: "leader", leader: "n1", leaderHTTP: "127.0.0.1:8101")
@@ -73,6 +74,13 @@ final class BackendTwin: NodeBackend, @unchecked Sendable {
 
     var report: ClusterStatusReport { locked { $0.report } }
     var catalogue: Catalogue { locked { $0.catalogue } }
+    /// The cluster now the twin reports (settable; nil: not synchronized).
+    var now: ClusterTime? {
+        get { locked { $0.now } }
+        set { locked { $0.now = newValue } }
+    }
+    func clusterNow() -> ClusterTime? { now }
+    let playoutDelay: Duration = .milliseconds(1_500)
 
     func ingestStatus(of stream: StreamID) -> IngestStatus? { locked { $0.ingestStatuses[stream] } }
 

@@ -14,6 +14,11 @@ public protocol NodeBackend: Sendable {
     var report: ClusterStatusReport { get }
     /// The catalogue as of the last published iteration.
     var catalogue: Catalogue { get }
+    /// Cluster time now, as this node's clock sync estimates it; nil before it is synchronized.
+    func clusterNow() -> ClusterTime?
+    /// How far behind the cluster clock every node plays: a queue decision takes effect this far ahead of
+    /// the leader's cluster now, so every node has it before it is due.
+    var playoutDelay: Duration { get }
     /// This node's ingest status for `stream`; nil when it never ingested it.
     func ingestStatus(of stream: StreamID) -> IngestStatus?
     /// Proposes `data`; returns once it is applied on this node (the leader), refused, or `timeout` passed.

@@ -71,6 +71,7 @@ public struct NodeHTTPAPI: Sendable {
         if !cluster.openReads { router.add(middleware: ReadAccessMiddleware(secret: secret)) }
         addStreamRoutes(to: router)
         addEventRoutes(to: router)
+        addQueueRoutes(to: router)
         addPlaybackRoute(to: router)
         addHealthRoute(to: router)
         let backend = self.backend

@@ -143,6 +143,12 @@ public final class RaftLoop: @unchecked Sendable {
         }
     }
 
+    /// Cluster time now (``NodeBackend/clusterNow()``).
+    public func clusterNow() -> ClusterTime? { clusterTime.clusterNow() }
+
+    /// The cluster's playout delay (``NodeBackend/playoutDelay``).
+    public var playoutDelay: Duration { .milliseconds(cluster.playoutDelayMilliseconds) }
+
     /// Starts (or resumes) ingesting `request` on this node, which must be the leader.
     public func startIngest(_ request: IngestRequest) async -> IngestStartResult {
         await withCheckedContinuation { continuation in
