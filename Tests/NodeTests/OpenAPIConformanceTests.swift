@@ -62,8 +62,9 @@ final class OpenAPIConformanceTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stdoutText + run.stderrText)
         XCTAssertTrue(run.stdoutText.contains(" passed"), run.stdoutText)
         XCTAssertFalse(run.stdoutText.contains("FAILURES"), run.stdoutText)
-        // Eight GETs (cluster, health, streams, stream, fragments, playback, openapi.yaml, metrics) and the POST.
-        XCTAssertTrue(run.stdoutText.contains("Operations:       9 selected"), run.stdoutText)
+        // Nine GETs (cluster, health, streams, stream, fragments, queue, playback, openapi.yaml, metrics) and
+        // the four POSTs (streams, queue skip, stop and move).
+        XCTAssertTrue(run.stdoutText.contains("Operations:       13 selected"), run.stdoutText)
 
         // DELETE last (the example stream goes), ids of every form: 200, 400 or 404 as documented.
         let deletes = try schemathesis(
@@ -71,12 +72,12 @@ final class OpenAPIConformanceTests: XCTestCase {
             methods: ["DELETE"])
         XCTAssertEqual(deletes.status, 0, deletes.stdoutText + deletes.stderrText)
         XCTAssertTrue(deletes.stdoutText.contains(" passed"), deletes.stdoutText)
-        XCTAssertTrue(deletes.stdoutText.contains("Operations:       1 selected"), deletes.stdoutText)
+        XCTAssertTrue(deletes.stdoutText.contains("Operations:       2 selected"), deletes.stdoutText)
         XCTAssertNil(cluster.json("n1", "/v1/streams/\(Self.exampleStreamID)"), "the examples phase deleted the example stream")
 
         // The events of that ingest, each against its schema.
         XCTAssertEqual(seen.first?.name, "leader")
-        XCTAssertEqual(Set(seen.map(\.name)), ["leader", "stream-started", "fragment-committed", "stream-ended"])
+        XCTAssertEqual(Set(seen.map(\.name)), ["leader", "stream-started", "queue", "fragment-committed", "stream-ended"])
         let lines = seen.map { "\($0.name)\t\($0.data)" }.joined(separator: "\n")
         let validated = try ToolProcess.run(
             try PythonTools.path("python"), ["-c", Self.eventValidator, PythonTools.openAPIPath], timeout: 60,
@@ -104,7 +105,7 @@ final class OpenAPIConformanceTests: XCTestCase {
             extra: ["--max-redirects", "0", "--exclude-checks", "negative_data_rejection"])
         XCTAssertEqual(run.status, 0, run.stdoutText + run.stderrText)
         XCTAssertTrue(run.stdoutText.contains(" passed"), run.stdoutText)
-        XCTAssertTrue(run.stdoutText.contains("Operations:       2 selected"), run.stdoutText)
+        XCTAssertTrue(run.stdoutText.contains("Operations:       6 selected"), run.stdoutText)
         XCTAssertEqual(twin.proposals.count, 0, "a follower proposes nothing")
         XCTAssertEqual(twin.ingests.count, 0)
     }
@@ -144,7 +145,7 @@ final class OpenAPIConformanceTests: XCTestCase {
         document = yaml.safe_load(open(sys.argv[1]))
         schemas = {"leader": "LeaderEvent", "stream-started": "StreamStartedEvent",
                    "fragment-committed": "FragmentCommittedEvent", "stream-ended": "StreamEndedEvent",
-                   "stream-removed": "StreamRemovedEvent", "stream-failed": "StreamFailedEvent"}
+                   "stream-removed": "StreamRemovedEvent", "stream-failed": "StreamFailedEvent", "queue": "QueueEvent"}
         count = 0
         for line in sys.stdin.read().splitlines():
             name, data = line.split("\t", 1)

@@ -40,6 +40,7 @@ security:
 tags:
   - name: cluster
   - name: streams
+  - name: queue
   - name: playback
   - name: meta
 paths:
@@ -142,6 +143,13 @@ paths:
         - name: fast
           in: query
           description: 1 (or true, yes) commits as fast as the cluster can; 0 (default) paces fragments at the speed of playback (live).
+          schema:
+            type: string
+            enum: ["0", "1", "true", "false", "yes", "no"]
+            default: "0"
+        - name: now
+          in: query
+          description: 1 (or true, yes) interrupts the programme (the playing item ends at its next fragment boundary and this stream plays next); 0 (default) joins the end of the queue.
           schema:
             type: string
             enum: ["0", "1", "true", "false", "yes", "no"]
@@ -295,6 +303,115 @@ paths:
           $ref: "#/components/responses/Unauthorized"
         "404":
           $ref: "#/components/responses/UnknownStream"
+  /v1/queue:
+    get:
+      tags: [queue]
+      operationId: getQueue
+      summary: The programme at this node's cluster now — the item playing, with its position, and the upcoming ones with their planned starts.
+      description: |
+        Every stream started joins the programme (the queue); its first sample is heard when the previous
+        item's last sample ends, on every node. Items whose start is not known yet (an item before them is
+        still being ingested live) are `waiting`, with a planned start from expected durations.
+      responses:
+        "200":
+          description: The programme.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Queue"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+  /v1/queue/skip:
+    post:
+      tags: [queue]
+      operationId: skipQueueItem
+      summary: End the playing item at its next fragment boundary (with nothing playing, drop the next item).
+      description: |
+        Every queue decision is a log entry that takes effect at the leader's cluster now plus the playout
+        delay, so every node switches at the same sample. The answer is the programme once it is applied.
+      security:
+        - bearerAuth: []
+      responses:
+        "200":
+          $ref: "#/components/responses/QueueChanged"
+        "307":
+          $ref: "#/components/responses/RedirectToLeader"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "409":
+          $ref: "#/components/responses/QueueRefused"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/queue/stop:
+    post:
+      tags: [queue]
+      operationId: stopQueue
+      summary: End the playing item at its next fragment boundary and drop every upcoming item.
+      security:
+        - bearerAuth: []
+      responses:
+        "200":
+          $ref: "#/components/responses/QueueChanged"
+        "307":
+          $ref: "#/components/responses/RedirectToLeader"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "409":
+          $ref: "#/components/responses/QueueRefused"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/queue/move:
+    post:
+      tags: [queue]
+      operationId: moveQueueItem
+      summary: Move an upcoming item to another place among the upcoming items (0 plays next).
+      security:
+        - bearerAuth: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/QueueMoveRequest"
+      responses:
+        "200":
+          $ref: "#/components/responses/QueueChanged"
+        "307":
+          $ref: "#/components/responses/RedirectToLeader"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/UnknownStream"
+        "409":
+          $ref: "#/components/responses/QueueRefused"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/queue/{id}:
+    parameters:
+      - $ref: "#/components/parameters/StreamIDPath"
+    delete:
+      tags: [queue]
+      operationId: removeQueueItem
+      summary: Take a stream out of the programme (cut at its next fragment boundary when it plays); it stays in the catalogue.
+      security:
+        - bearerAuth: []
+      responses:
+        "200":
+          $ref: "#/components/responses/QueueChanged"
+        "307":
+          $ref: "#/components/responses/RedirectToLeader"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/UnknownStream"
+        "409":
+          $ref: "#/components/responses/QueueRefused"
+        "503":
+          $ref: "#/components/responses/Unavailable"
   /v1/events:
     get:
       tags: [streams]
@@ -312,6 +429,7 @@ paths:
         | `stream-ended` | `StreamEndedEvent` |
         | `stream-removed` | `StreamRemovedEvent` |
         | `stream-failed` | `StreamFailedEvent` |
+        | `queue` | `QueueEvent`: the programme changed (a stream joined it, or a skip, stop, removal or move) |
       responses:
         "200":
           description: The event stream.
@@ -424,6 +542,18 @@ components:
         application/problem+json:
           schema:
             $ref: "#/components/schemas/Problem"
+    QueueChanged:
+      description: The decision is applied; the programme after it.
+      content:
+        application/json:
+          schema:
+            $ref: "#/components/schemas/Queue"
+    QueueRefused:
+      description: "`queue-refused`: the decision does not apply to the programme (nothing playing or queued, the stream is not queued, the playing item does not move)."
+      content:
+        application/problem+json:
+          schema:
+            $ref: "#/components/schemas/Problem"
     UnknownStream:
       description: "`unknown-stream`: no stream has this id."
       content:
@@ -433,6 +563,7 @@ components:
     Unavailable:
       description: |
         `no-leader`: no leader is known; `no-quorum`: the leader cannot reach a majority;
+        `unsynchronized`: the node has no cluster time yet (queue decisions need it);
         `leadership-lost`: this node stopped being the leader while handling the request.
         Find the leader again (any node's `/v1/cluster`) and retry.
       content:
@@ -668,6 +799,89 @@ components:
           description: The leader's member id, null when none is known.
         term:
           type: integer
+          format: int64
+    QueueItem:
+      type: object
+      required: [stream_id, name, state, start_ns, planned_start_ns, starts_in_seconds, position_seconds, duration_seconds, planned_duration_seconds, cut, ingest]
+      properties:
+        stream_id:
+          $ref: "#/components/schemas/StreamID"
+        name:
+          type: string
+        state:
+          type: string
+          enum: [playing, queued, waiting]
+          description: "`waiting`: an item before it has no known end yet, so its start is planned, not fixed."
+        start_ns:
+          type: integer
+          nullable: true
+          format: int64
+          description: Cluster time (ns) of its first sample, once known.
+        planned_start_ns:
+          type: integer
+          format: int64
+        starts_in_seconds:
+          type: number
+          nullable: true
+          description: From the node's cluster now to the planned start (negative once playing); null without cluster time.
+        position_seconds:
+          type: number
+          nullable: true
+          description: Seconds played, for the playing item.
+        duration_seconds:
+          type: number
+          nullable: true
+          description: The exact length once known (declared length, or up to a cut).
+        planned_duration_seconds:
+          type: number
+          minimum: 0
+        cut:
+          type: boolean
+          description: A skip, stop, removal or --now cut it at a fragment boundary.
+        ingest:
+          type: string
+          enum: [ingesting, ended, failed]
+    Queue:
+      type: object
+      required: [cluster_time_ns, playing, upcoming]
+      properties:
+        cluster_time_ns:
+          type: integer
+          nullable: true
+          format: int64
+        playing:
+          allOf:
+            - $ref: "#/components/schemas/QueueItem"
+          nullable: true
+        upcoming:
+          type: array
+          items:
+            $ref: "#/components/schemas/QueueItem"
+    QueueMoveRequest:
+      type: object
+      required: [stream_id, position]
+      properties:
+        stream_id:
+          $ref: "#/components/schemas/StreamID"
+        position:
+          type: integer
+          minimum: 0
+          maximum: 2147483647
+    QueueEvent:
+      type: object
+      description: "`event: queue`"
+      required: [command, stream, at_ns]
+      properties:
+        command:
+          type: string
+          enum: [enqueue, interrupt, skip, stop, remove, move]
+        stream:
+          type: string
+          pattern: "^[0-9a-f]{16}$"
+          nullable: true
+        at_ns:
+          type: integer
+          nullable: true
           format: int64
     StreamStartedEvent:
       type: object
