@@ -58,6 +58,11 @@ final class IngestProgressReporter {
             terminal.writeLine(progress.plain())
         }
         Terminal.standardOutput.writeLine("stream \(streamID): \(progress.summary())")
+        if outcome.endedEarly {
+            Terminal.standardOutput.writeLine(
+                "stream \(streamID): ended after \(outcome.stream.committedFragments) of \(outcome.totalFragments) fragments: "
+                    + "the queue skipped or removed it, so the rest will not play")
+        }
     }
 
     private func line(for status: StreamResource) -> IngestProgressLine {

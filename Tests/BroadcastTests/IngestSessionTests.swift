@@ -123,6 +123,45 @@ final class IngestSessionTests: XCTestCase {
         XCTAssertEqual(commits.count, count, "each fragment committed once", file: file, line: line)
     }
 
+    /// A skip committed while the stream is ingested: the session proposes nothing past what is in flight
+    /// and ends the stream there, since the programme plays none of the rest.
+    func testASkippedStreamEndsAtWhatIsCommittedInsteadOfIngestingTheRest() throws {
+        let source = IngestListSource(Self.fragments(10))
+        var log = IngestTestLog()
+        // At most two fragments in flight, so the skip arrives while most of the file is still unread.
+        var session = Self.session(source, catalogue: log.catalogue, budget: 2 * F.fragment(0).encoded().count + 16)
+        var now = ClusterTime(nanoseconds: 1_000_000_000)
+        var proposals: [IngestProposal] = []
+        var final: IngestAction?
+        steps: for _ in 0..<1_000 {
+            let action = session.next(now: now)
+            switch action {
+            case .propose(let payload, let what):
+                log.uncommitted.append(payload)
+                proposals.append(what)
+                // The operator's skip, 3 s into the stream (which starts at 2.5 s), reaches the log meanwhile.
+                if case .fragment(index: 3, _) = what {
+                    log.uncommitted.append(CatalogueEntry.queue(.skip, at: ClusterTime(nanoseconds: 5_500_000_000)).encoded())
+                }
+            case .wait:
+                guard !log.uncommitted.isEmpty else { break steps }
+                now = now + .milliseconds(5)
+                if let event = log.commitOne() { session.handle(.applied(event, catalogue: log.catalogue), at: now) }
+            case .done, .failed:
+                final = action
+                break steps
+            }
+        }
+        XCTAssertEqual(final, .done)
+        XCTAssertEqual(log.catalogue.programme.cutAfterFragment(of: 77), 1, "the fragment whose audio reaches 3 s")
+        // Fragments 4 and 5 were proposed before the skip committed (after 2 and 3): they commit, and the
+        // stream ends there; nothing is proposed once the skip is applied.
+        XCTAssertEqual(proposals.last, .streamEnd(fragmentCount: 6))
+        XCTAssertFalse(proposals.contains(.fragment(index: 6, bytes: F.fragment(6).encoded().count)))
+        XCTAssertEqual(log.catalogue.stream(77)?.state.fragmentCount, 6)
+        XCTAssertEqual(source.reads, 7, "the source is not read past what the programme plays")
+    }
+
     func testFastIngestStartsCommitsEveryFragmentAndEnds() throws {
         let source = IngestListSource(Self.fragments(10))
         var log = IngestTestLog()

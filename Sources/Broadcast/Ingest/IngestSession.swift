@@ -86,6 +86,11 @@ public struct IngestSession {
     private var smallestMargin: Duration?
     /// Raft refused the last proposal as busy: propose again after the next commit or at this time.
     private var retryAt: ClusterTime?
+    /// The programme no longer plays fragments from this index on (the stream was cut after the one
+    /// before, or taken out of the queue): nothing past it is proposed, and the stream ends there.
+    private var stopAt: Int?
+    /// The committed length in seconds when the programme stopped needing more (for the end entry).
+    private var stopDuration: Double = 0
 
     /// A session for `stream`, reading `fragments`, starting from what `catalogue` (the leader's, up to date
     /// with its commit) already holds.
@@ -175,6 +180,14 @@ public struct IngestSession {
     }
 
     private mutating func nextInStream(now: ClusterTime) -> IngestAction {
+        if let stopAt, committed >= stopAt || (pending?.index ?? Int.max) >= stopAt {
+            // The programme plays nothing more of this stream: end it at what is committed.
+            guard inflight.isEmpty else { return .wait(until: nil) }
+            phase = .awaitingEnd
+            return .propose(
+                payload: CatalogueEntry.streamEnded(stream: stream, fragmentCount: committed, durationSeconds: stopDuration)
+                    .encoded(), .streamEnd(fragmentCount: committed))
+        }
         if pending == nil, !sourceExhausted, let failure = readSource() {
             // The source broke mid-stream: end the stream where its good fragments end, on every node,
             // so that no node waits for fragments that will never come; the session then reports it.
@@ -289,6 +302,7 @@ public struct IngestSession {
     }
 
     private mutating func applied(_ event: CatalogueEvent, catalogue: Catalogue, now: ClusterTime) {
+        noteProgramme(catalogue)
         switch event {
         case .streamStarted(let id) where id == stream:
             if case .awaitingStart = phase, let existing = catalogue.stream(stream) { adopt(existing) }
@@ -317,6 +331,22 @@ public struct IngestSession {
         default:
             return
         }
+    }
+
+    /// Reads from the programme how much of the stream will still be played: up to its cut fragment, or
+    /// nothing more once it left the queue (a stream never queued, before the programme, is not touched).
+    private mutating func noteProgramme(_ catalogue: Catalogue) {
+        guard let existing = catalogue.stream(stream) else { return }
+        if stopAt == nil {
+            if let cut = catalogue.programme.cutAfterFragment(of: stream) {
+                stopAt = cut + 1
+            } else if catalogue.programme.item(stream) == nil, !existing.isFinal {
+                stopAt = existing.fragments.count
+            } else {
+                return
+            }
+        }
+        stopDuration = existing.committedDurationSeconds
     }
 
     // MARK: Progress

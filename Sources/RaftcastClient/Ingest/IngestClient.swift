@@ -79,12 +79,17 @@ public final class IngestClient {
 
     /// The completed stream.
     public struct Outcome: Sendable {
-        /// The last poll: state "ended", every fragment committed.
+        /// The last poll: state "ended", every fragment committed (fewer when the queue ended it early:
+        /// ``endedEarly``).
         public var stream: StreamResource
         /// Fragments the file is cut into.
         public var totalFragments: Int
         /// POSTs made (1 without leader changes).
         public var posts: Int
+
+        /// The stream ended before every fragment of the file was committed: the queue skipped, stopped or
+        /// removed it while it was ingested, and the rest would never play.
+        public var endedEarly: Bool { stream.committedFragments < totalFragments }
     }
 
     /// Pause between two polls of the stream.
@@ -193,7 +198,9 @@ public final class IngestClient {
                         deadline = now() + attemptTimeout
                         failuresInARow = 0
                     }
-                    if status.state == "ended" && status.committedFragments >= totalFragments {
+                    // Ended: complete, or ended early because the programme will not play the rest (it
+                    // was skipped, stopped or taken out of the queue while it was ingested).
+                    if status.state == "ended" {
                         return Outcome(stream: status, totalFragments: totalFragments, posts: posts)
                     }
                     if status.state == "failed" {
