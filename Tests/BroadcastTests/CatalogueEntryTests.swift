@@ -52,7 +52,7 @@ enum CatalogueFixtures {
     /// A random entry of any type.
     static func randomEntry(using rng: inout SeededGenerator) -> CatalogueEntry {
         let stream = StreamID(UInt64.random(in: 0...UInt64.max, using: &rng))
-        switch Int.random(in: 0..<4, using: &rng) {
+        switch Int.random(in: 0..<5, using: &rng) {
         case 0:
             let name = String((0..<Int.random(in: 0..<20, using: &rng)).map { _ in
                 "aé☃z 0".randomElement(using: &rng)!
@@ -67,7 +67,7 @@ enum CatalogueFixtures {
                     startClusterTime: ClusterTime(nanoseconds: Int64.random(in: Int64.min...Int64.max, using: &rng)),
                     fragmentSeconds: Double.random(in: 0.1...60, using: &rng),
                     expectedFragmentCount: Bool.random(using: &rng) ? nil : Int.random(in: 0...Int.max, using: &rng),
-                    isPaced: Bool.random(using: &rng)))
+                    isPaced: Bool.random(using: &rng), interruptsProgramme: Bool.random(using: &rng)))
         case 1:
             let record = (0..<Int.random(in: 0..<500, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             return .fragment(stream: stream, index: Int.random(in: 0...Int.max, using: &rng), record: record[...])
@@ -75,6 +75,12 @@ enum CatalogueFixtures {
             return .streamEnded(
                 stream: stream, fragmentCount: Int.random(in: 0...Int.max, using: &rng),
                 durationSeconds: Double.random(in: 0...1e7, using: &rng))
+        case 3:
+            let at = ClusterTime(nanoseconds: Int64.random(in: Int64.min...Int64.max, using: &rng))
+            let commands: [QueueCommand] = [
+                .skip, .stop, .remove(stream), .move(stream, position: Int.random(in: 0...Int(Int32.max), using: &rng)),
+            ]
+            return .queue(commands.randomElement(using: &rng)!, at: at)
         default:
             return .streamRemoved(stream: stream)
         }
