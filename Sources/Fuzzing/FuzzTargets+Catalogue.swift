@@ -29,6 +29,9 @@ extension FuzzTargets {
         }
         entries.append(.streamEnded(stream: endedStream, fragmentCount: material.fragments[video].count, durationSeconds: 1.0))
         entries.append(.streamRemoved(stream: removedStream))
+        // Queue decisions: the snapshot's programme has a cut and a moved item.
+        entries.append(.queue(.skip, at: ClusterTime(nanoseconds: 6_000_000_000)))
+        entries.append(.queue(.move(endedStream, position: 0), at: ClusterTime(nanoseconds: 6_000_000_000)))
         for fragment in material.fragments[0].dropLast() {
             entries.append(.fragment(stream: liveStream, index: fragment.index, record: fragment.encoded()[...]))
         }
