@@ -221,7 +221,7 @@ public final class PlaybackEngine {
             case .finished:
                 streams[stream.id] = nil
                 retire(stream)
-                handOff(from: stream)
+                handOff(from: stream, heard: heard)
             }
         }
         return clock.now
@@ -315,11 +315,17 @@ public final class PlaybackEngine {
     }
 
     /// The next item of a programme starts where `finished` ended, as one playhead, when its timeline begins
-    /// exactly at `finished`'s last written sample (``PlayoutScheduler/continuePlayhead(from:)``).
-    private func handOff(from finished: PlaybackStream) {
+    /// exactly at `finished`'s last written sample and that sample was written on time: the next frame
+    /// written (`heard`) is due within the hard-resync threshold of the next item's start
+    /// (``PlayoutScheduler/continuePlayhead(from:)``). An item that finished without playing to its end
+    /// (a node that joined after it was over) hands nothing on: the next one is placed by the clock.
+    private func handOff(from finished: PlaybackStream, heard: ClusterTime) {
         guard let end = finished.end, let next = activeStream, next.scheduler.nextSample == nil,
             next.timeline.sampleRate == finished.timeline.sampleRate,
-            next.timeline.start == finished.timeline.clusterTime(ofSample: end)
+            next.timeline.start == finished.timeline.clusterTime(ofSample: end),
+            finished.scheduler.stats.playedSamples > 0,
+            (heard - next.timeline.start).wholeNanoseconds.magnitude
+                <= configuration.playout.hardResyncThreshold.wholeNanoseconds.magnitude
         else { return }
         next.scheduler.continuePlayhead(from: finished.scheduler)
         handOffs += 1
