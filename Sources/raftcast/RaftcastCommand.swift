@@ -17,7 +17,8 @@ struct RaftcastCommand: AsyncParsableCommand {
         version: "raftcast \(RaftcastVersion.current)",
         subcommands: [
             NodeCommand.self, StatusCommand.self, IngestCommand.self, DemoCommand.self, ProbeCommand.self,
-            PlayCommand.self, WALCommand.self, TokenCommand.self,
+            PlayCommand.self, WALCommand.self, TokenCommand.self, QueueCommand.self, SkipCommand.self,
+            StopCommand.self, StreamsCommand.self,
         ]
     )
 

@@ -114,12 +114,6 @@ struct StatusCommand: ParsableCommand {
                              "\(result.member.http)", result.error ?? "no answer"])
             }
         }
-        var widths = [Int](repeating: 0, count: rows[0].count)
-        for row in rows { for (i, cell) in row.enumerated() where i < row.count - 1 { widths[i] = max(widths[i], cell.count) } }
-        return rows.map { row in
-            row.enumerated().map { i, cell in
-                i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0)
-            }.joined()
-        }.joined(separator: "\n")
+        return TextTable.render(rows)
     }
 }

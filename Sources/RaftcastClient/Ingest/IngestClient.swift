@@ -136,8 +136,7 @@ public final class IngestClient {
     static func noLeaderReason(_ results: [ClusterStatusProbe.Result]) -> String {
         let answered = results.filter { $0.report != nil }.count
         guard answered > 0 else {
-            let first = results.first.map { ": \($0.member.id) (\($0.member.http)): \($0.error ?? "no answer")" } ?? ""
-            return "no node answered (\(results.count) tried)\(first)"
+            return ClusterStatusProbe.noNodeAnswered(tried: results.map { ($0.member, $0.error ?? "no answer") })
         }
         return "no leader known to any node (\(answered) of \(results.count) answered)"
     }
