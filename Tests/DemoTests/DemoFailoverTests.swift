@@ -18,7 +18,7 @@ final class DemoFailoverTests: XCTestCase {
     }
 
     private func runFailover(kind: String, file: String) throws {
-        let media = try DemoMedia.make(kind: kind, seconds: 20, name: file)
+        let media = try ScriptMedia.make(kind: kind, seconds: 20, name: file)
         let reference = try ToolProcess.ffmpegPCM(media)
         let run = try RaftcastExecutable.run(["demo", "--media", media, "--kill-after", "6"], timeout: 120)
         let work = try XCTUnwrap(DemoOutput.workFolder(run.stdoutText), run.stdoutText + run.stderrText)

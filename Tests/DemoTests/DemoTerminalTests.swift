@@ -11,7 +11,7 @@ import Glibc
 /// would not clear), replayed through ``TerminalScreen``.
 final class DemoTerminalTests: XCTestCase {
     func testTheLiveViewAt80ColumnsLeavesNoStaleLines() throws {
-        let media = try DemoMedia.make(kind: "mp3-cbr", seconds: 14, name: "terminal-view-with-a-rather-long-name.mp3")
+        let media = try ScriptMedia.make(kind: "mp3-cbr", seconds: 14, name: "terminal-view-with-a-rather-long-name.mp3")
         var master: Int32 = -1
         var slave: Int32 = -1
         var size = winsize(ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0)

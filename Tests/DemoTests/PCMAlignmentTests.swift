@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The capture check of the end-to-end tests, on made-up PCM: it finds the reference after leading

@@ -42,18 +42,8 @@ final class PlaybackClusterTests: XCTestCase {
 
     /// A 3-node cluster whose nodes capture to `<captures>/<id>.raw`, started, every node synchronized and idle.
     func startCluster(captures: URL, clusterSettings: [String] = []) throws -> LocalCluster {
-        let cluster = try LocalCluster(size: 3, clusterSettings: clusterSettings) { id in
-            ["audio: file:FILE=\(captures.appendingPathComponent("\(id).raw").path),FORMAT=raw"]
-        }
+        let cluster = try LocalCluster.startCapturing(captures: captures, clusterSettings: clusterSettings)
         addTeardownBlock { cluster.shutdown() }
-        try cluster.startAll()
-        _ = try cluster.waitForLeader(among: cluster.ids)
-        _ = try cluster.waitFor("every node synchronized and its engine idle") { () -> Bool? in
-            cluster.ids.allSatisfy { id in
-                guard let playback = cluster.json(id, "/v1/playback") else { return false }
-                return playback["clock_synchronized"] as? Bool == true && playback["state"] as? String == "idle"
-            } ? true : nil
-        }
         return cluster
     }
 

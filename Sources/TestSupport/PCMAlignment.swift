@@ -10,34 +10,34 @@ import Foundation
 /// ```
 /// Anything else — a stretch of the reference missing or played twice, a changed sample, a capture
 /// that stops early — ends the walk at ``breakFrame``.
-struct PCMAlignment {
+public struct PCMAlignment: Sendable {
     /// Frames of the capture before the reference starts (nil: the reference's first sound is not there).
-    var offsetFrames: Int?
+    public var offsetFrames: Int?
     /// Whether every frame before the offset is silence.
-    var silentBefore = false
+    public var silentBefore = false
     /// Reference frames before which the capture holds one extra frame (the corrector's insertions).
-    var insertedBefore: [Int] = []
+    public var insertedBefore: [Int] = []
     /// Reference frames the capture skips (the corrector's drops).
-    var dropped: [Int] = []
+    public var dropped: [Int] = []
     /// The reference frame at which the capture stops matching in any of those ways (nil: it matched to the end).
-    var breakFrame: Int?
+    public var breakFrame: Int?
     /// Whether every frame after the reference is silence.
-    var silentAfter = false
+    public var silentAfter = false
     /// Frames compared after a mismatch to tell a single-frame correction from a real difference.
-    static let window = 64
+    public static let window = 64
 
     /// Every reference frame is there, in order, once, apart from isolated single-frame corrections.
-    var isComplete: Bool { offsetFrames != nil && breakFrame == nil }
+    public var isComplete: Bool { offsetFrames != nil && breakFrame == nil }
     /// Single-frame corrections in total.
-    var corrections: Int { insertedBefore.count + dropped.count }
+    public var corrections: Int { insertedBefore.count + dropped.count }
     /// The smallest distance, in reference frames, between two corrections (nil when fewer than two).
-    var closestCorrections: Int? {
+    public var closestCorrections: Int? {
         let all = (insertedBefore + dropped).sorted()
         return zip(all, all.dropFirst()).map { $1 - $0 }.min()
     }
 
     /// Aligns interleaved 16-bit stereo `capture` (after its WAV header) with `reference`.
-    init(capture: Data, reference: Data) {
+    public init(capture: Data, reference: Data) {
         let capture = Self.frames(capture)
         let reference = Self.frames(reference)
         guard let soundInReference = reference.firstIndex(where: { $0 != 0 }),
