@@ -32,7 +32,10 @@ fi
 
 echo "== done in $(( $(date +%s) - start )) s"
 # A plain closing line: the XCTest totals of step 3.
-summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "${TMPDIR:-/tmp}/raftcast-swift-test.log" | tail -1)
+# The last totals line is the whole run's: "Executed N tests, with [S tests skipped and] F failures (…)".
+summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with ([0-9]+ tests? skipped and )?[0-9]+ failures?" "${TMPDIR:-/tmp}/raftcast-swift-test.log" | tail -1)
 executed=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
-echo "tests: $((executed - failed)) passed, ${failed} failed"
+failed=$(sed -E 's/.* ([0-9]+) failures?.*/\1/' <<<"$summary")
+skipped=0
+[[ $summary =~ ([0-9]+)\ tests?\ skipped ]] && skipped=${BASH_REMATCH[1]}
+echo "tests: $((executed - failed - skipped)) passed, ${skipped} skipped, ${failed} failed"

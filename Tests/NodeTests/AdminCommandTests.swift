@@ -57,7 +57,7 @@ final class AdminCommandTests: XCTestCase {
             ids[name] = try XCTUnwrap(IngestClusterTests.streamID(inSummary: run.stdout), run.stdout)
         }
         let (a, b, c) = (ids["a"]!, ids["b"]!, ids["c"]!)
-        try cluster.waitFor("a plays, b and c wait") { () -> Bool? in
+        _ = try cluster.waitFor("a plays, b and c wait") { () -> Bool? in
             guard let q = try? self.queue(cluster, via: "n1"), q.playing?.streamID == a else { return nil }
             return q.upcoming.map(\.streamID) == [b, c] ? true : nil
         }
