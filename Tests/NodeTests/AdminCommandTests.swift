@@ -85,7 +85,7 @@ final class AdminCommandTests: XCTestCase {
         XCTAssertEqual(moved.status, 0, moved.stderr)
         XCTAssertEqual(Self.tableUpcoming(moved.stdout), [c, b], moved.stdout)
         for node in cluster.ids {
-            try cluster.waitFor("\(node) has c before b") { () -> Bool? in
+            _ = try cluster.waitFor("\(node) has c before b") { () -> Bool? in
                 (try? self.queue(cluster, via: node))?.upcoming.map(\.streamID) == [c, b] ? true : nil
             }
         }
@@ -116,7 +116,7 @@ final class AdminCommandTests: XCTestCase {
         let afterSkip = try JSONDecoder().decode(QueueResource.self, from: Data(skipped.stdout.utf8))
         XCTAssertTrue(afterSkip.playing?.streamID == a && afterSkip.playing?.cut == true || afterSkip.playing?.streamID == c,
                       skipped.stdout)
-        try cluster.waitFor("c plays after the skip", timeout: .seconds(10)) { () -> Bool? in
+        _ = try cluster.waitFor("c plays after the skip", timeout: .seconds(10)) { () -> Bool? in
             (try? self.queue(cluster, via: "n3"))?.playing?.streamID == c ? true : nil
         }
 
@@ -127,7 +127,7 @@ final class AdminCommandTests: XCTestCase {
         let stopped = try raftcast(["stop"], cluster)
         XCTAssertEqual(stopped.status, 0, stopped.stderr)
         XCTAssertTrue(stopped.stdout.contains("no items queued"), stopped.stdout)
-        try cluster.waitFor("nothing plays after the stop", timeout: .seconds(10)) { () -> Bool? in
+        _ = try cluster.waitFor("nothing plays after the stop", timeout: .seconds(10)) { () -> Bool? in
             guard let q = try? self.queue(cluster, via: "n2") else { return nil }
             return q.playing == nil && q.upcoming.isEmpty ? true : nil
         }
@@ -156,7 +156,7 @@ final class AdminCommandTests: XCTestCase {
         XCTAssertEqual(deleted.status, 0, deleted.stderr)
         XCTAssertEqual(deleted.stdout, "removed stream \(b)\n")
         for node in survivors {
-            try cluster.waitFor("\(node) no longer lists b") { () -> Bool? in
+            _ = try cluster.waitFor("\(node) no longer lists b") { () -> Bool? in
                 guard let list = try? self.streams(cluster, via: node) else { return nil }
                 return Set(list.map(\.id)) == [a, c] ? true : nil
             }
