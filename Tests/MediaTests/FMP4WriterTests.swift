@@ -106,6 +106,17 @@ final class FMP4WriterTests: XCTestCase {
         XCTAssertEqual(actual.first?.size, 1152 * 4, "the first frame whole")
     }
 
+    func testAnAACOnlyStreamPlaysFromItsSegments() throws {
+        let source = try MediaFixtures.path("m4a", seconds: 6)
+        let written = try write(source, name: "m4a")
+        XCTAssertEqual(FMP4Writer(header: written.header).codecs, "mp4a.40.2")
+        let expected = try FrameMD5.frames(of: source, map: "0:a")
+        let actual = try FrameMD5.frames(of: written.playlist.path, map: "0:a")
+        XCTAssertGreaterThan(expected.count, 200)
+        XCTAssertEqual(actual.count, expected.count + 1, "the priming frame")
+        XCTAssertEqual(Array(actual.dropFirst()).map { $0.shifted(by: offset(den: 44100)) }, expected)
+    }
+
     func testPlaylistTargetDurationCoversTheLongestSegment() {
         let playlist = HLSPlaylist(
             segments: [.init(uri: "0.m4s", durationSeconds: 2.0), .init(uri: "1.m4s", durationSeconds: 2.04)], ended: false)
