@@ -22,6 +22,8 @@ final class FMP4WriterTests: XCTestCase {
         var fragments: [Fragment] = []
         while let fragment = try fragmenter.next() { fragments.append(fragment) }
         let writer = FMP4Writer(header: media.header)
+        let packed = PackedAudioWriter(header: media.header)
+        let ext = packed == nil ? "m4s" : "mp3"
         let folder = URL(fileURLWithPath: MediaFixtures.scratch("hls-\(name)"))
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -29,12 +31,13 @@ final class FMP4WriterTests: XCTestCase {
         try Data(initSegment).write(to: folder.appendingPathComponent("init.mp4"))
         var segments: [[UInt8]] = []
         for fragment in fragments {
-            let bytes = try writer.mediaSegment(fragment)
-            try Data(bytes).write(to: folder.appendingPathComponent("\(fragment.index).m4s"))
+            let bytes = try packed?.segment(fragment) ?? writer.mediaSegment(fragment)
+            try Data(bytes).write(to: folder.appendingPathComponent("\(fragment.index).\(ext)"))
             segments.append(bytes)
         }
         let playlist = HLSPlaylist(
-            segments: fragments.map { .init(uri: "\($0.index).m4s", durationSeconds: $0.durationSeconds) }, ended: true)
+            mapURI: packed == nil ? "init.mp4" : nil,
+            segments: fragments.map { .init(uri: "\($0.index).\(ext)", durationSeconds: $0.durationSeconds) }, ended: true)
         try Data(playlist.text.utf8).write(to: folder.appendingPathComponent("index.m3u8"))
         return Written(folder: folder, header: media.header, fragments: fragments, initSegment: initSegment, segments: segments)
     }
@@ -92,10 +95,21 @@ final class FMP4WriterTests: XCTestCase {
         XCTAssertEqual(Self.topLevelBoxes(first.segments[1]), ["moof", "mdat"])
     }
 
-    func testAnMP3StreamPlaysFromItsSegments() throws {
+    /// MP3 is packed audio (Chromium's MSE takes `audio/mpeg`, not MP3 in MP4): an ID3 timestamp, then
+    /// the frames byte for byte.
+    func testAnMP3StreamPlaysFromItsPackedAudioSegments() throws {
         let source = try MediaFixtures.path("mp3-cbr", seconds: 6)
         let written = try write(source, name: "mp3")
+        XCTAssertEqual(HLSSegmentFormat(header: written.header), .packedMP3)
         XCTAssertEqual(FMP4Writer(header: written.header).codecs, "mp4a.6B")
+        let second = written.segments[1]
+        XCTAssertEqual(Array(second.prefix(10)), [0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0, 63])
+        XCTAssertEqual(Array(second[20..<65]), Array("com.apple.streaming.transportStreamTimestamp".utf8) + [0])
+        let fragment = written.fragments[1]
+        let seconds = 10 + written.header.audio.timeBase.seconds(fragment.packets[0].pts ?? -1)
+        let stamp = second[65..<73].reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        XCTAssertEqual(Double(stamp) / 90_000, seconds, accuracy: 1.0 / 90_000)
+        XCTAssertEqual(Array(second.dropFirst(73)), fragment.packets.flatMap(\.data))
         let expected = try FrameMD5.frames(of: source, map: "0:a")
         let actual = try FrameMD5.frames(of: written.playlist.path, map: "0:a")
         // The source trims the encoder delay out of its first frame and the padding out of its last (LAME's

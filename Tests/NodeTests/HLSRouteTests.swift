@@ -125,10 +125,48 @@ final class HLSRouteTests: XCTestCase {
         }
     }
 
+    func testAnMP3StreamIsPackedAudioWithoutAnInitSegment() async throws {
+        let path = try ScriptMedia.make(kind: "mp3-cbr", seconds: 6, name: "hls-route.mp3")
+        let source = try MediaSource(path: path)
+        let fragmenter = try source.fragments(targetSeconds: 2)
+        var collected: [Fragment] = []
+        while let fragment = try fragmenter.next() { collected.append(fragment) }
+        let fragments = collected
+        let backend = BackendTwin()
+        backend.commit(
+            .streamStarted(
+                CatalogueStreamStart(
+                    id: 0x33, name: "mp3", source: CatalogueSource(fileName: "a.mp3", size: 1, sha256: CatalogueHash.sha256([3])),
+                    headerRecord: source.header.encoded(), startClusterTime: ClusterTime(nanoseconds: 5_000_000_000),
+                    fragmentSeconds: 2, isPaced: false)))
+        for fragment in fragments {
+            backend.commit(.fragment(stream: 0x33, index: fragment.index, record: fragment.encoded()[...]))
+        }
+        let expected = try XCTUnwrap(PackedAudioWriter(header: source.header)).segment(fragments[1])
+        let base = "/v1/streams/0000000000000033/hls"
+        try await application(backend).test(.router) { client in
+            try await client.execute(uri: "\(base)/index.m3u8", method: .get) { response in
+                let text = String(buffer: response.body)
+                XCTAssertFalse(text.contains("EXT-X-MAP"), text)
+                XCTAssertEqual(text.split(separator: "\n").filter { $0.hasSuffix(".mp3") }, fragments.indices.map { "\($0).mp3"[...] })
+            }
+            try await client.execute(uri: "\(base)/1.mp3", method: .get) { response in
+                XCTAssertEqual(response.status, .ok)
+                XCTAssertEqual(response.headers[.contentType], "audio/mpeg")
+                XCTAssertEqual(Array(buffer: response.body), expected)
+            }
+            for file in ["init.mp4", "1.m4s"] {
+                try await client.execute(uri: "\(base)/\(file)", method: .get) { response in
+                    XCTAssertEqual(response.status, .notFound, file)
+                }
+            }
+        }
+    }
+
     func testWhatDoesNotExistIs404AndABadIdIs400() async throws {
         let fixture = try fixture(committed: 2)
         try await application(fixture.backend).test(.router) { client in
-            for file in ["2.m4s", "01.m4s", "-1.m4s", "x.m4s", "1.mp4", "index.m3u", "99999999999.m4s"] {
+            for file in ["2.m4s", "01.m4s", "-1.m4s", "x.m4s", "1.mp4", "1.mp3", "index.m3u", "99999999999.m4s"] {
                 try await client.execute(uri: "\(Self.base)/\(file)", method: .get) { response in
                     XCTAssertEqual(response.status, .notFound, file)
                     XCTAssertEqual(response.headers[.contentType], "application/problem+json", file)

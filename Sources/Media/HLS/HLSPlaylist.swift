@@ -15,15 +15,15 @@ public struct HLSPlaylist: Sendable, Hashable {
         }
     }
 
-    /// The init segment's relative URI.
-    public var mapURI: String
+    /// The init segment's relative URI (`EXT-X-MAP`), nil for packed audio, which has none.
+    public var mapURI: String?
     /// The segments in order.
     public var segments: [Segment]
     /// Whether no segment will be added (`EXT-X-ENDLIST`, and `EXT-X-PLAYLIST-TYPE:VOD`).
     public var ended: Bool
 
     /// Creates a playlist.
-    public init(mapURI: String = "init.mp4", segments: [Segment], ended: Bool) {
+    public init(mapURI: String? = "init.mp4", segments: [Segment], ended: Bool) {
         self.mapURI = mapURI
         self.segments = segments
         self.ended = ended
@@ -42,7 +42,7 @@ public struct HLSPlaylist: Sendable, Hashable {
         var lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:\(targetDuration)", "#EXT-X-MEDIA-SEQUENCE:0"]
         if ended { lines.append("#EXT-X-PLAYLIST-TYPE:VOD") }
         lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
-        lines.append("#EXT-X-MAP:URI=\"\(mapURI)\"")
+        if let mapURI { lines.append("#EXT-X-MAP:URI=\"\(mapURI)\"") }
         for segment in segments {
             lines.append("#EXTINF:\(Self.decimal(segment.durationSeconds)),")
             lines.append(segment.uri)

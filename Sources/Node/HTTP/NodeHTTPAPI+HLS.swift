@@ -11,6 +11,7 @@ import RaftcastClient
 /// | `index.m3u8` | the media playlist: every committed fragment, `EXT-X-ENDLIST` once the stream is over; `no-cache` |
 /// | `init.mp4` | the fMP4 init segment (`ftyp` + `moov`) of the stream header |
 /// | `{n}.m4s` | fragment `n` remuxed (`moof` + `mdat`) |
+/// | `{n}.mp3` | instead of the two above for an audio-only MP3 stream: fragment `n` as packed audio (``HLSSegmentFormat``) |
 ///
 /// Segments are a pure function of committed data, the same bytes on every node: cacheable for a year
 /// (`immutable`), `ETag` the SHA-256 of the bytes, `If-None-Match` answered 304. Each is remuxed once
@@ -29,11 +30,12 @@ extension NodeHTTPAPI {
             }
             let file = context.parameters.get("file") ?? ""
             if file == "index.m3u8" { return api.playlist(stream) }
+            let format = HLSSegmentFormat(header: stream.header)
             let result: Result<(HLSSegmentCache.Segment, String), HTTPProblem>
-            if file == "init.mp4" {
+            if file == format.initSegmentName {
                 result = api.initSegment(stream).map { ($0, stream.header.video == nil ? "audio/mp4" : "video/mp4") }
-            } else if let index = Self.segmentIndex(file), index < stream.fragments.count {
-                result = api.mediaSegment(stream, index: index).map { ($0, "video/iso.segment") }
+            } else if let index = Self.segmentIndex(file, fileExtension: format.fileExtension), index < stream.fragments.count {
+                result = api.mediaSegment(stream, index: index, format: format).map { ($0, format.contentType) }
             } else {
                 result = .failure(
                     HTTPProblem(.notFound, "not-found", "stream \(stream.id) has no HLS file \"\(file.prefix(64))\""))
@@ -45,10 +47,10 @@ extension NodeHTTPAPI {
         }
     }
 
-    /// `n` of "n.m4s" (decimal digits, no sign or leading zero), nil for anything else.
-    static func segmentIndex(_ file: String) -> Int? {
-        guard file.hasSuffix(".m4s") else { return nil }
-        let digits = file.dropLast(4)
+    /// `n` of "n.m4s" (`fileExtension`; decimal digits, no sign or leading zero), nil for anything else.
+    static func segmentIndex(_ file: String, fileExtension: String) -> Int? {
+        guard file.hasSuffix("." + fileExtension) else { return nil }
+        let digits = file.dropLast(fileExtension.count + 1)
         guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
             digits == "0" || !digits.hasPrefix("0")
         else { return nil }
@@ -56,9 +58,11 @@ extension NodeHTTPAPI {
     }
 
     func playlist(_ stream: CatalogueStream) -> Response {
+        let format = HLSSegmentFormat(header: stream.header)
         let playlist = HLSPlaylist(
+            mapURI: format.initSegmentName,
             segments: stream.fragments.map {
-                .init(uri: "\($0.index).m4s", durationSeconds: $0.timeBase.seconds($0.durationPTS))
+                .init(uri: "\($0.index).\(format.fileExtension)", durationSeconds: $0.timeBase.seconds($0.durationPTS))
             },
             ended: stream.isFinal)
         return Response(
@@ -77,14 +81,20 @@ extension NodeHTTPAPI {
         }
     }
 
-    func mediaSegment(_ stream: CatalogueStream, index: Int) -> Result<HLSSegmentCache.Segment, HTTPProblem> {
+    func mediaSegment(
+        _ stream: CatalogueStream, index: Int, format: HLSSegmentFormat
+    ) -> Result<HLSSegmentCache.Segment, HTTPProblem> {
         let meta = stream.fragments[index]
         let backend = self.backend
         do {
             return .success(
                 try hlsCache.segment(.init(stream: stream.id, index: index)) {
                     let record = try backend.fragmentRecord(atLogIndex: meta.logIndex)
-                    return try FMP4Writer(header: stream.header).mediaSegment(try Fragment(decoding: record))
+                    let fragment = try Fragment(decoding: record)
+                    if format == .packedMP3, let writer = PackedAudioWriter(header: stream.header) {
+                        return try writer.segment(fragment)
+                    }
+                    return try FMP4Writer(header: stream.header).mediaSegment(fragment)
                 })
         } catch let error as CatalogueFragmentStoreError {
             return .failure(

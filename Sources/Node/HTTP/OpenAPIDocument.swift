@@ -312,7 +312,8 @@ paths:
       operationId: getHLSPlaylist
       summary: The stream's HLS media playlist (version 7, fMP4) of its committed fragments (docs/hls.md).
       description: |
-        One `EXTINF` and relative URI `{n}.m4s` per committed fragment, `EXT-X-MAP` to `init.mp4`,
+        One `EXTINF` and relative URI `{n}.m4s` per committed fragment, `EXT-X-MAP` to `init.mp4` (an
+        audio-only MP3 stream: `{n}.mp3`, packed audio, no `EXT-X-MAP`),
         `EXT-X-TARGETDURATION` the longest fragment rounded up; `EXT-X-ENDLIST` once the stream ended or
         failed. Not cacheable (`Cache-Control: no-cache`): it grows while the stream is ingested.
       responses:
@@ -352,23 +353,29 @@ paths:
         "401":
           $ref: "#/components/responses/Unauthorized"
         "404":
-          $ref: "#/components/responses/UnknownStream"
+          description: "`unknown-stream`, or `not-found`: an audio-only MP3 stream is packed audio, without an init segment."
+          content:
+            application/problem+json:
+              schema:
+                $ref: "#/components/schemas/Problem"
   /v1/streams/{id}/hls/{segment}:
     parameters:
       - $ref: "#/components/parameters/StreamIDPath"
       - name: segment
         in: path
         required: true
-        description: "`{n}.m4s`: committed fragment `n` (0-based, decimal, no leading zero)."
+        description: |
+          Committed fragment `n` (0-based, decimal, no leading zero): `{n}.m4s` (fMP4), or `{n}.mp3` for an
+          audio-only MP3 stream (packed audio: an ID3 timestamp and the MPEG audio frames; docs/hls.md).
         schema:
           type: string
-          pattern: "^(0|[1-9][0-9]{0,8})\\.m4s$"
-          example: 0.m4s
+          pattern: "^(0|[1-9][0-9]{0,8})\\.(m4s|mp3)$"
+          example: 0.mp3
       - $ref: "#/components/parameters/IfNoneMatch"
     get:
       tags: [hls]
       operationId: getHLSMediaSegment
-      summary: Fragment `n` remuxed into one fMP4 media segment (`moof` + `mdat`), the same bytes on every node.
+      summary: Fragment `n` as one HLS media segment (fMP4 `moof` + `mdat`, or packed MP3), the same bytes on every node.
       responses:
         "200":
           $ref: "#/components/responses/Segment"
@@ -379,7 +386,7 @@ paths:
         "401":
           $ref: "#/components/responses/Unauthorized"
         "404":
-          description: "`unknown-stream`, `not-found` (no such fragment committed) or `fragment-unavailable` (its log entry was compacted)."
+          description: "`unknown-stream`, `not-found` (no such fragment committed, or the other format's extension) or `fragment-unavailable` (its log entry was compacted)."
           content:
             application/problem+json:
               schema:
@@ -665,6 +672,10 @@ components:
             type: string
             format: binary
         video/iso.segment:
+          schema:
+            type: string
+            format: binary
+        audio/mpeg:
           schema:
             type: string
             format: binary
