@@ -24,6 +24,9 @@ final class BackendTwin: NodeBackend, @unchecked Sendable {
         var subscribers: [UInt64: @Sendable ([NodeEvent]) -> Void] = [:]
         var nextToken: UInt64 = 0
         var now: ClusterTime? = ClusterTime(nanoseconds: 100_000_000_000)
+        /// Every applied payload by log index (the log the fragment records are read back from).
+        var log: [UInt64: [UInt8]] = [:]
+        var recordReads = 0
 
         init() {
             report = BackendTwin.report(role: "leader", leader: "n1", leaderHTTP: "127.0.0.1:8101")
@@ -115,6 +118,24 @@ final class BackendTwin: NodeBackend, @unchecked Sendable {
 
     func removeSubscriber(_ token: UInt64) { _ = locked { $0.subscribers.removeValue(forKey: token) } }
 
+    func fragmentRecord(atLogIndex logIndex: UInt64) throws -> [UInt8] {
+        let stored = locked { state -> [UInt8]? in
+            state.recordReads += 1
+            return state.log[logIndex]
+        }
+        guard let payload = stored else { throw CatalogueFragmentStoreError.unavailable(logIndex: logIndex) }
+        guard case .fragment(_, _, let record) = try CatalogueEntry(decoding: payload[...]) else {
+            throw CatalogueFragmentStoreError.unavailable(logIndex: logIndex)
+        }
+        return Array(record)
+    }
+
+    /// How many fragment records were read back from the log.
+    var recordReads: Int { locked { $0.recordReads } }
+
+    /// Forgets the log entry at `logIndex` (as if compacted away).
+    func dropLogEntry(_ logIndex: UInt64) { _ = locked { $0.log.removeValue(forKey: logIndex) } }
+
     /// Applies `data` at the next log index; the subscribers get the change (under the lock, as the loop
     /// delivers on one thread: they only enqueue).
     private static func apply(_ data: [UInt8], to state: inout State) -> ProposalOutcome {
@@ -122,6 +143,7 @@ final class BackendTwin: NodeBackend, @unchecked Sendable {
         state.report.commitIndex = state.report.lastLogIndex
         state.report.appliedIndex = state.report.lastLogIndex
         let index = state.report.lastLogIndex
+        state.log[index] = data
         if let change = state.catalogue.applyChange(payload: data, at: index, term: state.report.term),
             change.event.changedCatalogue
         {

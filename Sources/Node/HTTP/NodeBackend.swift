@@ -33,6 +33,11 @@ public protocol NodeBackend: Sendable {
     )
     /// Stops calling the subscriber registered with `token`.
     func removeSubscriber(_ token: UInt64)
+    /// The fragment record (Media's wire format) committed in the log entry at `logIndex`, read back from
+    /// the log (HLS segments are remuxed from it). Reads the log: called once per segment per node (the
+    /// HLS segment cache), never per request.
+    /// - Throws: `CatalogueFragmentStoreError` when the entry is compacted or unreadable.
+    func fragmentRecord(atLogIndex logIndex: UInt64) throws -> [UInt8]
 }
 
 /// The Raft loop is the node's backend.

@@ -12,6 +12,7 @@ import RaftcastClient
 /// | GET | `/health` | ``NodeHealth`` (200), or 503 `unhealthy` with the reason; open without a token |
 /// | GET | `/metrics` | Prometheus text format |
 /// | GET | `/v1/streams`, `/v1/streams/{id}`, `/v1/streams/{id}/fragments` | the catalogue (``StreamResource``, ``FragmentResource``) |
+/// | GET | `/v1/streams/{id}/hls/index.m3u8`, `…/hls/init.mp4`, `…/hls/{n}.m4s` | HLS of the committed fragments (fMP4; docs/hls.md) |
 /// | POST | `/v1/streams` | ingest an upload or a media-library file (leader; token) |
 /// | DELETE | `/v1/streams/{id}` | remove a stream (leader; token) |
 /// | GET | `/v1/events` | server-sent events (``NodeEvent``) |
@@ -43,6 +44,8 @@ public struct NodeHTTPAPI: Sendable {
     let playback: PlaybackService?
     let clockSync: ClockSyncService?
     let debugPropose: Bool
+    /// HLS segments remuxed on this node (``NodeHTTPAPI+HLS``).
+    let hlsCache = HLSSegmentCache()
 
     /// The API of the node behind `backend` (its ``RaftLoop``); uploads are stored in `uploadDirectory` (on
     /// `uploadFileSystem`).
@@ -70,6 +73,7 @@ public struct NodeHTTPAPI: Sendable {
         router.add(middleware: ProblemMiddleware(routes: routes))
         if !cluster.openReads { router.add(middleware: ReadAccessMiddleware(secret: secret)) }
         addStreamRoutes(to: router)
+        addHLSRoutes(to: router)
         addEventRoutes(to: router)
         addQueueRoutes(to: router)
         addPlaybackRoute(to: router)

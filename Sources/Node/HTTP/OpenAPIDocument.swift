@@ -40,6 +40,7 @@ security:
 tags:
   - name: cluster
   - name: streams
+  - name: hls
   - name: queue
   - name: playback
   - name: meta
@@ -303,6 +304,93 @@ paths:
           $ref: "#/components/responses/Unauthorized"
         "404":
           $ref: "#/components/responses/UnknownStream"
+  /v1/streams/{id}/hls/index.m3u8:
+    parameters:
+      - $ref: "#/components/parameters/StreamIDPath"
+    get:
+      tags: [hls]
+      operationId: getHLSPlaylist
+      summary: The stream's HLS media playlist (version 7, fMP4) of its committed fragments (docs/hls.md).
+      description: |
+        One `EXTINF` and relative URI `{n}.m4s` per committed fragment, `EXT-X-MAP` to `init.mp4` (an
+        audio-only MP3 stream: `{n}.mp3`, packed audio, no `EXT-X-MAP`),
+        `EXT-X-TARGETDURATION` the longest fragment rounded up; `EXT-X-ENDLIST` once the stream ended or
+        failed. Not cacheable (`Cache-Control: no-cache`): it grows while the stream is ingested.
+      responses:
+        "200":
+          description: The playlist.
+          headers:
+            Cache-Control:
+              required: true
+              schema:
+                type: string
+                enum: [no-cache]
+          content:
+            application/vnd.apple.mpegurl:
+              schema:
+                type: string
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/UnknownStream"
+  /v1/streams/{id}/hls/init.mp4:
+    parameters:
+      - $ref: "#/components/parameters/StreamIDPath"
+      - $ref: "#/components/parameters/IfNoneMatch"
+    get:
+      tags: [hls]
+      operationId: getHLSInitSegment
+      summary: The fMP4 init segment (`ftyp` + `moov`) of the stream header, the same bytes on every node.
+      responses:
+        "200":
+          $ref: "#/components/responses/Segment"
+        "304":
+          $ref: "#/components/responses/SegmentNotModified"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          description: "`unknown-stream`, or `not-found`: an audio-only MP3 stream is packed audio, without an init segment."
+          content:
+            application/problem+json:
+              schema:
+                $ref: "#/components/schemas/Problem"
+  /v1/streams/{id}/hls/{segment}:
+    parameters:
+      - $ref: "#/components/parameters/StreamIDPath"
+      - name: segment
+        in: path
+        required: true
+        description: |
+          Committed fragment `n` (0-based, decimal, no leading zero): `{n}.m4s` (fMP4), or `{n}.mp3` for an
+          audio-only MP3 stream (packed audio: an ID3 timestamp and the MPEG audio frames; docs/hls.md).
+        schema:
+          type: string
+          pattern: "^(0|[1-9][0-9]{0,8})\\.(m4s|mp3)$"
+          example: 0.mp3
+      - $ref: "#/components/parameters/IfNoneMatch"
+    get:
+      tags: [hls]
+      operationId: getHLSMediaSegment
+      summary: Fragment `n` as one HLS media segment (fMP4 `moof` + `mdat`, or packed MP3), the same bytes on every node.
+      responses:
+        "200":
+          $ref: "#/components/responses/Segment"
+        "304":
+          $ref: "#/components/responses/SegmentNotModified"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          description: "`unknown-stream`, `not-found` (no such fragment committed, or the other format's extension) or `fragment-unavailable` (its log entry was compacted)."
+          content:
+            application/problem+json:
+              schema:
+                $ref: "#/components/schemas/Problem"
   /v1/queue:
     get:
       tags: [queue]
@@ -509,6 +597,13 @@ components:
       description: The stream id.
       schema:
         $ref: "#/components/schemas/StreamID"
+    IfNoneMatch:
+      name: If-None-Match
+      in: header
+      required: false
+      description: An ETag from an earlier answer; 304 when it names this segment.
+      schema:
+        type: string
   headers:
     StreamLocation:
       description: The stream's path, `/v1/streams/<id>`.
@@ -554,6 +649,43 @@ components:
         application/problem+json:
           schema:
             $ref: "#/components/schemas/Problem"
+    Segment:
+      description: The segment's bytes; immutable, cacheable for a year; `ETag` is the quoted SHA-256 of the bytes.
+      headers:
+        ETag:
+          required: true
+          schema:
+            type: string
+            pattern: '^"[0-9a-f]{64}"$'
+        Cache-Control:
+          required: true
+          schema:
+            type: string
+            enum: ["public, max-age=31536000, immutable"]
+      content:
+        video/mp4:
+          schema:
+            type: string
+            format: binary
+        audio/mp4:
+          schema:
+            type: string
+            format: binary
+        video/iso.segment:
+          schema:
+            type: string
+            format: binary
+        audio/mpeg:
+          schema:
+            type: string
+            format: binary
+    SegmentNotModified:
+      description: "`If-None-Match` named this segment's ETag: the copy the client holds is current."
+      headers:
+        ETag:
+          required: true
+          schema:
+            type: string
     UnknownStream:
       description: "`unknown-stream`: no stream has this id."
       content:
