@@ -124,7 +124,7 @@ final class ClusterConfigTests: XCTestCase {
                 data_dir: /d3
             """)
         XCTAssertEqual(lines, [
-            "error: cluster.yaml: cluster.heatbeat_ms: unknown key (known keys: name, secret_file, heartbeat_ms, election_timeout_ms, fragment_seconds, playout_delay_ms, media_dir, max_upload_mb, open_reads, retention) (line 8)",
+            "error: cluster.yaml: cluster.heatbeat_ms: unknown key (known keys: name, secret_file, heartbeat_ms, election_timeout_ms, fragment_seconds, playout_delay_ms, media_dir, max_upload_mb, open_reads, retention, cors_origin) (line 8)",
             "error: cluster.yaml: cluster.secret_file: \"missing.secret\" does not exist (looked for \(directory!)/missing.secret) (line 3)",
             "error: cluster.yaml: cluster.heartbeat_ms: must be a positive integer, got -5 (line 4)",
             "error: cluster.yaml: cluster.election_timeout_ms: minimum 300 must be below maximum 150 (the timeout is randomized between them) (line 5)",
@@ -163,6 +163,25 @@ final class ClusterConfigTests: XCTestCase {
         XCTAssertTrue(bad[0].contains("cluster.media_dir: \(directory!)/nowhere is not a folder (line 4)"), bad[0])
         XCTAssertTrue(bad[1].contains("cluster.max_upload_mb: must be a positive integer, got -1 (line 5)"), bad[1])
         XCTAssertTrue(bad[2].contains("cluster.open_reads: must be true or false, got \"maybe\" (line 6)"), bad[2])
+    }
+
+    func testCORSOriginIsAnOriginOrAStar() throws {
+        func config(_ value: String) throws -> ClusterConfig {
+            try ClusterConfig.parse(
+                yaml: Self.minimal.replacingOccurrences(
+                    of: "  secret_file: cluster.secret", with: "  secret_file: cluster.secret\n  cors_origin: \(value)"),
+                directory: directory)
+        }
+        XCTAssertNil(try ClusterConfig.parse(yaml: Self.minimal, directory: directory).corsOrigin)
+        XCTAssertEqual(try config("https://screens.example:8443").corsOrigin, "https://screens.example:8443")
+        XCTAssertEqual(try config("'*'").corsOrigin, "*")
+        for bad in ["screens.example", "https://screens.example/page", "ftp://x", "https://", "'https://a b'"] {
+            let lines = errors(
+                Self.minimal.replacingOccurrences(
+                    of: "  secret_file: cluster.secret", with: "  secret_file: cluster.secret\n  cors_origin: \(bad)"))
+            XCTAssertEqual(lines.count, 1, bad)
+            XCTAssertTrue(lines.first?.contains("cluster.cors_origin: must be") ?? false, "\(bad): \(lines)")
+        }
     }
 
     func testYAMLSyntaxErrorHasLineNumber() {

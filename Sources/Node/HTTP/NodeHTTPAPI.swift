@@ -70,6 +70,14 @@ public struct NodeHTTPAPI: Sendable {
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(options: .autoGenerateHeadEndpoints)
         let routes = RouteTable()
+        if let origin = cluster.corsOrigin {
+            // Outermost: errors and preflights carry the CORS headers too (a preflight needs no token).
+            router.add(
+                middleware: CORSMiddleware(
+                    allowOrigin: origin == "*" ? .all : .custom(origin),
+                    allowHeaders: [.accept, .authorization, .contentType, .ifNoneMatch],
+                    allowMethods: [.get, .head, .post, .delete, .options], maxAge: .seconds(600)))
+        }
         router.add(middleware: ProblemMiddleware(routes: routes))
         if !cluster.openReads { router.add(middleware: ReadAccessMiddleware(secret: secret)) }
         addStreamRoutes(to: router)

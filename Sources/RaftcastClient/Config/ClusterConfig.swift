@@ -18,6 +18,7 @@ import Transport
 ///   media_dir: media               # optional; the media library (same files on every node); must be a folder
 ///   max_upload_mb: 1024            # default 1024; largest upload POST /v1/streams accepts
 ///   open_reads: true               # default true; false = GET endpoints need the bearer token too
+///   cors_origin: https://screens.example  # optional; the one web origin (or "*") browsers may call the API from
 ///   retention:                     # which finished streams are kept (``Retention``)
 ///     keep_streams: 100            # default 100; positive integer or "all"
 ///     keep_hours: 24               # default none; positive number
@@ -53,6 +54,9 @@ public struct ClusterConfig: Sendable, Hashable {
     public var openReads: Bool
     /// Which finished streams the leader keeps (`cluster.retention`).
     public var retention: Retention
+    /// The web origin browsers may call the API from (`cluster.cors_origin`: `scheme://host[:port]`, or `*`);
+    /// nil: no CORS headers, only pages served by the nodes themselves call it.
+    public var corsOrigin: String?
 
     /// Default values of the optional settings.
     public enum Defaults {
@@ -77,7 +81,8 @@ public struct ClusterConfig: Sendable, Hashable {
                 electionTimeoutMilliseconds: ClosedRange<Int>, fragmentSeconds: Double,
                 playoutDelayMilliseconds: Int, nodes: [Member], mediaDirectory: String? = nil,
                 maxUploadBytes: Int = Defaults.maxUploadMegabytes << 20, openReads: Bool = Defaults.openReads,
-                retention: Retention = .default) {
+                retention: Retention = .default, corsOrigin: String? = nil) {
+        self.corsOrigin = corsOrigin
         self.name = name
         self.secretFile = secretFile
         self.secret = secret

@@ -13,7 +13,7 @@ struct ClusterConfigParser {
     private(set) var problems: [ClusterConfigError.Problem] = []
 
     static let clusterKeys = ["name", "secret_file", "heartbeat_ms", "election_timeout_ms", "fragment_seconds",
-                              "playout_delay_ms", "media_dir", "max_upload_mb", "open_reads", "retention"]
+                              "playout_delay_ms", "media_dir", "max_upload_mb", "open_reads", "retention", "cors_origin"]
     static let nodeKeys = ["id", "raft", "http", "audio", "data_dir"]
     static let maximumIDLength = 64
 
@@ -48,6 +48,7 @@ struct ClusterConfigParser {
         var mediaDirectory: String?
         var maxUploadBytes = ClusterConfig.Defaults.maxUploadMegabytes << 20
         var openReads = ClusterConfig.Defaults.openReads
+        var corsOrigin: String?
         var retention = ClusterConfig.Retention.default
         if let clusterNode {
             if let mapping = clusterNode.mapping {
@@ -107,6 +108,14 @@ struct ClusterConfigParser {
                     }
                 }
                 if let node = fields["retention"] { retention = parseRetention(node) ?? retention }
+                if let node = fields["cors_origin"] {
+                    let text = node.scalar?.string.trimmingCharacters(in: .whitespaces) ?? ""
+                    if let reason = ClusterConfig.corsOriginProblem(text) {
+                        problem("cluster.cors_origin", reason + ", got \(Self.show(node))", node)
+                    } else {
+                        corsOrigin = text
+                    }
+                }
             } else {
                 problem("cluster", "must be a mapping of settings", clusterNode)
             }
@@ -131,7 +140,7 @@ struct ClusterConfigParser {
                              electionTimeoutMilliseconds: election, fragmentSeconds: fragmentSeconds,
                              playoutDelayMilliseconds: playoutDelay, nodes: members,
                              mediaDirectory: mediaDirectory, maxUploadBytes: maxUploadBytes, openReads: openReads,
-                             retention: retention)
+                             retention: retention, corsOrigin: corsOrigin)
     }
 
     // MARK: - Nodes
