@@ -17,9 +17,9 @@ public struct ScheduledItem: Sendable {
     public var playUntil: ClusterTime?
     /// Best guesses of ``start`` and ``end`` for display (planned times), from expected durations where
     /// the exact ones are not known yet.
-    public var plannedStart: ClusterTime?
+    public var plannedStart: ClusterTime
     /// See ``plannedStart``.
-    public var plannedEnd: ClusterTime?
+    public var plannedEnd: ClusterTime
 
     /// The stream's id.
     public var id: StreamID { stream.id }

@@ -21,8 +21,8 @@ extension QueueResource {
 extension QueueResource.Item {
     init(_ scheduled: ScheduledItem, now: ClusterTime?, playing: Bool) {
         let rate = Double(Programme.sampleRate)
-        let planned = scheduled.plannedStart ?? scheduled.stream.start.startClusterTime
-        let plannedEnd = scheduled.plannedEnd ?? planned
+        let planned = scheduled.plannedStart
+        let plannedEnd = scheduled.plannedEnd
         func seconds(_ duration: Duration) -> Double { Double(duration.wholeNanoseconds) / 1e9 }
         let ingest: String
         switch scheduled.stream.state {
