@@ -37,6 +37,8 @@ TEST_PACKAGES=(
   systemd         # systemd-analyze verify: SystemdUnitTests check packaging/systemd/raftcast.service
   binutils        # readelf, strip: scripts/release.sh
   man-db groff-base  # man, groff: ReleaseScriptTests render the generated man page
+  chromium chromium-driver python3-selenium  # headless Chromium driven by Tests/Browser (the web app, HLS in MSE)
+  fonts-dejavu-core  # a font for Chromium's screenshots of failed browser tests
 )
 # Python packages of the tests, installed into .venv/ (pinned: their checks decide test outcomes).
 PYTHON_PACKAGES=(
