@@ -19,11 +19,16 @@ public enum FrameMD5 {
         public var description: String { "\(dts), \(pts), \(duration), \(size), \(hash)" }
     }
 
-    /// The frames of `map` ("0:v", "0:a") of `input`, with `-copyts` so timestamps are the input's own.
-    public static func frames(of input: String, map: String, timeout: TimeInterval = 120) throws -> [Line] {
+    /// The frames of `map` ("0:v", "0:a") of `input`, with `-copyts` so timestamps are the input's own;
+    /// `inputOptions` go before `-i` (e.g. `-live_start_index 0`), `outputOptions` after the map (e.g.
+    /// `-frames:v 100`, which also ends the reading of a live playlist).
+    public static func frames(
+        of input: String, map: String, inputOptions: [String] = [], outputOptions: [String] = [], timeout: TimeInterval = 120
+    ) throws -> [Line] {
         let result = try ToolProcess.run(
             "ffmpeg",
-            ["-nostdin", "-hide_banner", "-loglevel", "error", "-copyts", "-i", input, "-map", map, "-f", "framemd5", "-"],
+            ["-nostdin", "-hide_banner", "-loglevel", "error", "-copyts"] + inputOptions + ["-i", input, "-map", map]
+                + outputOptions + ["-f", "framemd5", "-"],
             timeout: timeout)
         guard result.status == 0 else { throw ToolFailure(command: "ffmpeg -i \(input) framemd5", stderr: result.stderrText) }
         return result.stdoutText.split(separator: "\n").compactMap { raw in

@@ -40,6 +40,24 @@ final class CORSRouteTests: XCTestCase {
         }
     }
 
+    func testAPageOfAnotherMemberMayCallTheAPIWithoutTheSetting() async throws {
+        // RouteTesting's one-node cluster: member n1 serves HTTP on 127.0.0.1:2.
+        try await application(settings: []).test(.router) { client in
+            try await client.execute(uri: "/v1/cluster", method: .get, headers: [.origin: "http://127.0.0.1:2"]) { response in
+                XCTAssertEqual(response.status, .ok)
+                XCTAssertEqual(response.headers[.accessControlAllowOrigin], "http://127.0.0.1:2")
+                XCTAssertEqual(response.headers[.accessControlExposeHeaders], "ETag, Location, Retry-After")
+                XCTAssertTrue(response.headers[values: .vary].contains("Origin"))
+            }
+            let preflight: HTTPFields = [.origin: "http://127.0.0.1:2", .accessControlRequestMethod: "DELETE"]
+            try await client.execute(uri: "/v1/queue/00000000000000a1", method: .options, headers: preflight) { response in
+                XCTAssertEqual(response.status, .noContent)
+                XCTAssertEqual(response.headers[.accessControlAllowOrigin], "http://127.0.0.1:2")
+                XCTAssertTrue(response.headers[.accessControlAllowHeaders]?.contains("Last-Event-ID") ?? false)
+            }
+        }
+    }
+
     func testWithoutTheSettingNoCORSHeaderIsSent() async throws {
         try await application(settings: []).test(.router) { client in
             try await client.execute(uri: "/v1/queue", method: .get, headers: [.origin: Self.origin]) { response in

@@ -13,6 +13,10 @@ public enum HLSSegmentFormat: Sendable, Hashable {
         self = header.video == nil && header.audio.codecName == "mp3" ? .packedMP3 : .fmp4
     }
 
+    /// How much later than its packet's own time every sample lies inside a segment, in seconds (both
+    /// formats: the fMP4 `tfdt`/sample times and packed audio's ID3 timestamp; ``FMP4Layout``).
+    public static let mediaTimeOffsetSeconds = Double(FMP4Layout.decodeTimeOffsetSeconds)
+
     /// The media segments' file extension, without the dot.
     public var fileExtension: String {
         switch self {

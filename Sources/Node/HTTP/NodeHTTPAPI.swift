@@ -13,6 +13,7 @@ import RaftcastClient
 /// | GET | `/metrics` | Prometheus text format |
 /// | GET | `/v1/streams`, `/v1/streams/{id}`, `/v1/streams/{id}/fragments` | the catalogue (``StreamResource``, ``FragmentResource``) |
 /// | GET | `/v1/streams/{id}/hls/index.m3u8`, `…/hls/init.mp4`, `…/hls/{n}.m4s` | HLS of the committed fragments (fMP4; docs/hls.md) |
+/// | GET | `/v1/live/index.m3u8` | the live programme as one HLS playlist, item after item (docs/hls.md) |
 /// | POST | `/v1/streams` | ingest an upload or a media-library file (leader; token) |
 /// | DELETE | `/v1/streams/{id}` | remove a stream (leader; token) |
 /// | GET | `/v1/events` | server-sent events (``NodeEvent``) |
@@ -46,6 +47,8 @@ public struct NodeHTTPAPI: Sendable {
     let debugPropose: Bool
     /// HLS segments remuxed on this node (``NodeHTTPAPI+HLS``).
     let hlsCache = HLSSegmentCache()
+    /// This node's numbering of the live playlist's segments (``NodeHTTPAPI+Live``).
+    let liveSequence = LiveSequenceNumbers()
 
     /// The API of the node behind `backend` (its ``RaftLoop``); uploads are stored in `uploadDirectory` (on
     /// `uploadFileSystem`).
@@ -70,18 +73,13 @@ public struct NodeHTTPAPI: Sendable {
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(options: .autoGenerateHeadEndpoints)
         let routes = RouteTable()
-        if let origin = cluster.corsOrigin {
-            // Outermost: errors and preflights carry the CORS headers too (a preflight needs no token).
-            router.add(
-                middleware: CORSMiddleware(
-                    allowOrigin: origin == "*" ? .all : .custom(origin),
-                    allowHeaders: [.accept, .authorization, .contentType, .ifNoneMatch],
-                    allowMethods: [.get, .head, .post, .delete, .options], maxAge: .seconds(600)))
-        }
+        // Outermost: errors and preflights carry the CORS headers too (a preflight needs no token).
+        router.add(middleware: ClusterCORSMiddleware(cluster: cluster))
         router.add(middleware: ProblemMiddleware(routes: routes))
         if !cluster.openReads { router.add(middleware: ReadAccessMiddleware(secret: secret)) }
         addStreamRoutes(to: router)
         addHLSRoutes(to: router)
+        addLiveRoutes(to: router)
         addEventRoutes(to: router)
         addQueueRoutes(to: router)
         addPlaybackRoute(to: router)

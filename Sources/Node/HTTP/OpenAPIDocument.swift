@@ -335,6 +335,46 @@ paths:
           $ref: "#/components/responses/Unauthorized"
         "404":
           $ref: "#/components/responses/UnknownStream"
+  /v1/live/index.m3u8:
+    get:
+      tags: [hls]
+      operationId: getLivePlaylist
+      summary: The live programme as one HLS playlist, item after item, on the cluster's timeline (docs/hls.md).
+      description: |
+        A live media playlist (version 7) of what the cluster plays: the committed fragments of the
+        programme's items heard during the last 30 s and up to this node's cluster clock plus the playout
+        delay (less 100 ms), by their per-stream URIs (`/v1/streams/{id}/hls/…`, the same bytes on every
+        node), `EXT-X-DISCONTINUITY` between items, `EXT-X-PROGRAM-DATE-TIME` on every segment (cluster
+        time; its epoch written as 1970-01-01T00:00:00Z), and raftcast's own `EXT-X-RAFTCAST-ITEM`
+        (stream, format, codecs) and `EXT-X-RAFTCAST-SEGMENT` (`AT-NS`: the cluster time its first sample
+        is heard; `MEDIA-START`: that sample's time inside the segment). Sequence numbers are this node's.
+        Never `EXT-X-ENDLIST`; not cacheable.
+      responses:
+        "200":
+          description: The playlist.
+          headers:
+            Cache-Control:
+              required: true
+              schema:
+                type: string
+                enum: [no-cache]
+          content:
+            application/vnd.apple.mpegurl:
+              schema:
+                type: string
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "503":
+          description: This node's cluster clock is not synchronized yet (`clock-not-synchronized`; retry after `Retry-After` seconds).
+          headers:
+            Retry-After:
+              required: true
+              schema:
+                type: string
+          content:
+            application/problem+json:
+              schema:
+                $ref: "#/components/schemas/Problem"
   /v1/streams/{id}/hls/init.mp4:
     parameters:
       - $ref: "#/components/parameters/StreamIDPath"
