@@ -36,6 +36,7 @@ final class WebAppBrowserTests: XCTestCase {
             timeout: 100, environment: ["PYTHONDONTWRITEBYTECODE": "1"])
         let line = run.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
         let result = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+        print("browser \(scenario): \(line)")
         if result["ok"] as? Bool != true {
             // Keep the evidence: the cluster's folder stays.
             cluster.shutdown(keepFiles: true)

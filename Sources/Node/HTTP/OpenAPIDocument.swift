@@ -598,7 +598,7 @@ paths:
         - $ref: "#/components/parameters/IfNoneMatch"
       responses:
         "200":
-          description: index.html; `ETag` its SHA-256, `Cache-Control: no-cache`.
+          description: "index.html; `ETag` its SHA-256, `Cache-Control: no-cache`."
           headers:
             ETag:
               $ref: "#/components/headers/WebETag"
@@ -626,7 +626,7 @@ paths:
         - $ref: "#/components/parameters/IfNoneMatch"
       responses:
         "200":
-          description: The file; `ETag` its SHA-256, `Cache-Control: no-cache`.
+          description: "The file; `ETag` its SHA-256, `Cache-Control: no-cache`."
           headers:
             ETag:
               $ref: "#/components/headers/WebETag"
