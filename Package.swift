@@ -113,7 +113,9 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            // The web app's source files: compiled in by scripts/gen-web.sh (HTTP/WebAssets.swift), not resources.
+            exclude: ["Web"]
         ),
 
         // `raftcast demo`'s decisions (options, view, verdict) as values the tests can reach.

@@ -5,13 +5,15 @@ struct EventStreamReader {
     struct Event: Equatable {
         var name: String
         var data: String
+        /// The `id:` field, when the event has one.
+        var id: String? = nil
     }
 
     let fd: Int32
     private var pending = ""
 
     /// Connects to 127.0.0.1:`port` and sends the request.
-    init(port: Int, authorization: String? = nil) throws {
+    init(port: Int, authorization: String? = nil, lastEventID: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure(description: "socket failed") }
         var address = sockaddr_in()
@@ -29,6 +31,7 @@ struct EventStreamReader {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request = "GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
         if let authorization { request += "Authorization: \(authorization)\r\n" }
+        if let lastEventID { request += "Last-Event-ID: \(lastEventID)\r\n" }
         request += "\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
     }
@@ -50,12 +53,14 @@ struct EventStreamReader {
                 pending = String(pending[range.upperBound...])
                 var name: String?
                 var data = ""
+                var id: String?
                 for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
                     // Chunked transfer encoding puts size lines between blocks; they are neither field.
                     if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
                     if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+                    if line.hasPrefix("id: ") { id = String(line.dropFirst(4)) }
                 }
-                if let name { events.append(Event(name: name, data: data)) }
+                if let name { events.append(Event(name: name, data: data, id: id)) }
             }
         }
         return events

@@ -62,10 +62,10 @@ final class OpenAPIConformanceTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stdoutText + run.stderrText)
         XCTAssertTrue(run.stdoutText.contains(" passed"), run.stdoutText)
         XCTAssertFalse(run.stdoutText.contains("FAILURES"), run.stdoutText)
-        // Thirteen GETs (cluster, health, streams, stream, fragments, the HLS playlist, init and media segment,
-        // the live playlist, queue, playback, openapi.yaml, metrics) and the four POSTs (streams, queue skip,
-        // stop and move).
-        XCTAssertTrue(run.stdoutText.contains("Operations:       17 selected"), run.stdoutText)
+        // Fifteen GETs (cluster, health, streams, stream, fragments, the HLS playlist, init and media segment,
+        // the live playlist, queue, playback, openapi.yaml, metrics, the web app's page and its files) and the
+        // four POSTs (streams, queue skip, stop and move).
+        XCTAssertTrue(run.stdoutText.contains("Operations:       19 selected"), run.stdoutText)
 
         // DELETE last (the example stream goes), ids of every form: 200, 400 or 404 as documented.
         let deletes = try schemathesis(
@@ -146,7 +146,8 @@ final class OpenAPIConformanceTests: XCTestCase {
         document = yaml.safe_load(open(sys.argv[1]))
         schemas = {"leader": "LeaderEvent", "stream-started": "StreamStartedEvent",
                    "fragment-committed": "FragmentCommittedEvent", "stream-ended": "StreamEndedEvent",
-                   "stream-removed": "StreamRemovedEvent", "stream-failed": "StreamFailedEvent", "queue": "QueueEvent"}
+                   "stream-removed": "StreamRemovedEvent", "stream-failed": "StreamFailedEvent", "queue": "QueueEvent",
+                   "reset": "ResetEvent"}
         count = 0
         for line in sys.stdin.read().splitlines():
             name, data = line.split("\t", 1)

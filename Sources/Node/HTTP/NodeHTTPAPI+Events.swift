@@ -1,11 +1,12 @@
 import Broadcast
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import RaftcastClient
 
 /// `GET /v1/events`: cluster and catalogue events as server-sent events, so dashboards and scripts need not
-/// poll. Each event is `event: <name>\ndata: <one-line JSON>\n\n`:
+/// poll. Each event is `id: <epoch>-<n>\nevent: <name>\ndata: <one-line JSON>\n\n`:
 ///
 /// | event | data |
 /// |---|---|
@@ -16,6 +17,12 @@ import RaftcastClient
 /// | `stream-removed` | `{"stream": "<id>"}` |
 /// | `stream-failed` | `{"stream": "<id>", "fragment": 3, "reason": "…"}` |
 /// | `queue` | `{"command": "enqueue" \| "interrupt" \| "skip" \| "stop" \| "remove" \| "move", "stream": "<id>" or null, "at_ns": cluster ns or null}`: the programme changed (`GET /v1/queue` has it) |
+/// | `reset` | `{"last_event_id": "<epoch>-<n>"}`: the `Last-Event-ID` asked for is gone (or of another node or process): reload the state |
+///
+/// Ids (``EventJournal``): `n` counts this node's events from 1, `epoch` is drawn when the node starts. A
+/// request with `Last-Event-ID` (what `EventSource` sends when it reconnects) of this epoch gets the events
+/// after it first (the last ``EventJournal/capacity`` are kept), then the live ones; an older or unknown id
+/// gets `reset` and the `leader` event. The `leader` event sent on connect carries the id of the last event.
 ///
 /// A comment line (`: keep-alive`) goes out every ``keepAliveInterval`` so proxies keep the connection.
 extension NodeHTTPAPI {
@@ -23,15 +30,18 @@ extension NodeHTTPAPI {
     static let keepAliveInterval: Duration = .seconds(15)
     /// Events buffered per client before the oldest are dropped (a client that stops reading).
     static let eventBufferLimit = 10_000
+    /// The request header `EventSource` resumes with.
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
 
     func addEventRoutes(to router: Router<BasicRequestContext>) {
-        let backend = self.backend
-        router.get("v1/events") { _, _ -> Response in
+        let journal = self.events
+        journal.start(backend)
+        router.get("v1/events") { request, _ -> Response in
             let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(Self.eventBufferLimit))
-            let subscription = backend.addSubscriber { events in
-                for event in events { if let text = Self.serverSentEvent(event) { continuation.yield(text) } }
-            }
-            continuation.yield(Self.leaderEvent(leader: subscription.leader, term: subscription.term))
+            let registration = journal.add(
+                lastEventID: request.headers[Self.lastEventID],
+                opening: { text in continuation.yield(text) },
+                listener: { text in continuation.yield(text) })
             let ticker = Task {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: Self.keepAliveInterval)
@@ -39,7 +49,7 @@ extension NodeHTTPAPI {
                 }
             }
             continuation.onTermination = { _ in
-                backend.removeSubscriber(subscription.token)
+                journal.remove(registration.token)
                 ticker.cancel()
             }
             return Response(
@@ -53,44 +63,52 @@ extension NodeHTTPAPI {
         }
     }
 
-    static func leaderEvent(leader: String?, term: UInt64) -> String {
+    static func leaderEvent(leader: String?, term: UInt64) -> ServerSentEvent {
         let name = leader.map { "\"\(Self.jsonEscaped($0))\"" } ?? "null"
-        return "event: leader\ndata: {\"leader\":\(name),\"term\":\(term)}\n\n"
+        return ServerSentEvent(name: "leader", data: "{\"leader\":\(name),\"term\":\(term)}")
     }
 
-    /// The SSE text of `event`, nil for events clients do not see.
-    static func serverSentEvent(_ event: NodeEvent) -> String? {
+    /// The server-sent events of `event` (none for events clients do not see).
+    static func serverSentEvents(_ event: NodeEvent) -> [ServerSentEvent] {
         switch event {
         case let .leaderChanged(leader, term, _):
-            return leaderEvent(leader: leader, term: term)
+            return [leaderEvent(leader: leader, term: term)]
         case .catalogue(let change):
             switch change.event {
             case .streamStarted(let id):
                 let name = Self.jsonEscaped(change.stream?.start.name ?? "")
                 let command = change.stream?.start.interruptsProgramme == true ? "interrupt" : "enqueue"
-                return "event: stream-started\ndata: {\"stream\":\"\(id)\",\"name\":\"\(name)\"}\n\n"
-                    + queueEvent(command: command, stream: id, at: change.stream?.start.startClusterTime)
+                return [
+                    ServerSentEvent(name: "stream-started", data: "{\"stream\":\"\(id)\",\"name\":\"\(name)\"}"),
+                    queueEvent(command: command, stream: id, at: change.stream?.start.startClusterTime),
+                ]
             case let .queueChanged(command, at):
-                return queueEvent(command: command.name, stream: command.stream, at: at)
+                return [queueEvent(command: command.name, stream: command.stream, at: at)]
             case let .fragmentCommitted(id, index, logIndex):
-                return "event: fragment-committed\ndata: {\"stream\":\"\(id)\",\"index\":\(index),\"log_index\":\(logIndex)}\n\n"
+                return [
+                    ServerSentEvent(
+                        name: "fragment-committed", data: "{\"stream\":\"\(id)\",\"index\":\(index),\"log_index\":\(logIndex)}")
+                ]
             case let .streamEnded(id, count):
-                return "event: stream-ended\ndata: {\"stream\":\"\(id)\",\"fragments\":\(count)}\n\n"
+                return [ServerSentEvent(name: "stream-ended", data: "{\"stream\":\"\(id)\",\"fragments\":\(count)}")]
             case .streamRemoved(let id):
-                return "event: stream-removed\ndata: {\"stream\":\"\(id)\"}\n\n"
+                return [ServerSentEvent(name: "stream-removed", data: "{\"stream\":\"\(id)\"}")]
             case let .streamFailed(id, index, reason):
-                return "event: stream-failed\ndata: {\"stream\":\"\(id)\",\"fragment\":\(index),"
-                    + "\"reason\":\"\(Self.jsonEscaped(reason))\"}\n\n"
+                return [
+                    ServerSentEvent(
+                        name: "stream-failed",
+                        data: "{\"stream\":\"\(id)\",\"fragment\":\(index),\"reason\":\"\(Self.jsonEscaped(reason))\"}")
+                ]
             case .ignored:
-                return nil
+                return []
             }
         }
     }
 
-    static func queueEvent(command: String, stream: StreamID?, at: ClusterTime?) -> String {
+    static func queueEvent(command: String, stream: StreamID?, at: ClusterTime?) -> ServerSentEvent {
         let stream = stream.map { "\"\($0)\"" } ?? "null"
         let at = at.map { "\($0.nanoseconds)" } ?? "null"
-        return "event: queue\ndata: {\"command\":\"\(command)\",\"stream\":\(stream),\"at_ns\":\(at)}\n\n"
+        return ServerSentEvent(name: "queue", data: "{\"command\":\"\(command)\",\"stream\":\(stream),\"at_ns\":\(at)}")
     }
 
     /// `text` escaped for a JSON string (quotes, backslashes, control characters).

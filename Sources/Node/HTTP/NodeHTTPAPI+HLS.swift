@@ -107,9 +107,7 @@ extension NodeHTTPAPI {
     /// 200 with the bytes, or 304 when `If-None-Match` names the segment's tag; cacheable either way.
     static func segmentResponse(_ segment: HLSSegmentCache.Segment, contentType: String, request: Request) -> Response {
         var headers: HTTPFields = [.cacheControl: segmentCacheControl, .eTag: segment.etag]
-        let tags = request.headers[values: .ifNoneMatch].flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-        if tags.contains(where: { $0 == "*" || $0 == segment.etag || $0 == "W/" + segment.etag }) {
+        if EntityTag.ifNoneMatch(request, matches: segment.etag) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = contentType

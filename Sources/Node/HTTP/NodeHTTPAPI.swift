@@ -17,6 +17,7 @@ import RaftcastClient
 /// | POST | `/v1/streams` | ingest an upload or a media-library file (leader; token) |
 /// | DELETE | `/v1/streams/{id}` | remove a stream (leader; token) |
 /// | GET | `/v1/events` | server-sent events (``NodeEvent``) |
+/// | GET | `/`, `/app/{name}` | the web app (``WebAssets``: index.html and its files; docs/web.md); open without a token |
 /// | GET | `/openapi.yaml` | the API's OpenAPI document (docs/openapi.yaml, ``OpenAPIDocument``) |
 /// | GET | `/v1/playback` | ``PlaybackReport``: what this node plays and its clock sync (``PlaybackService``, ``ClockSyncService``) |
 /// | POST | `/v1/debug/propose` | for tests and benchmarks only, with `debugPropose` (`raftcast node --enable-debug-propose`): proposes the raw body; `Authorization: Bearer <AdminToken>` required; else 404 |
@@ -49,6 +50,8 @@ public struct NodeHTTPAPI: Sendable {
     let hlsCache = HLSSegmentCache()
     /// This node's numbering of the live playlist's segments (``NodeHTTPAPI+Live``).
     let liveSequence = LiveSequenceNumbers()
+    /// The numbered server-sent events of `GET /v1/events` (``NodeHTTPAPI+Events``).
+    let events = EventJournal()
 
     /// The API of the node behind `backend` (its ``RaftLoop``); uploads are stored in `uploadDirectory` (on
     /// `uploadFileSystem`).
@@ -84,11 +87,15 @@ public struct NodeHTTPAPI: Sendable {
         addQueueRoutes(to: router)
         addPlaybackRoute(to: router)
         addHealthRoute(to: router)
+        addWebRoutes(to: router)
         let backend = self.backend
         let metrics = self.metrics
         let secret = self.secret
+        let members = cluster.nodes.map { ClusterStatusReport.Member(id: $0.id, http: $0.http.description) }
         router.get("v1/cluster") { _, _ -> Response in
-            Self.json(backend.report)
+            var report = backend.report
+            report.members = members
+            return Self.json(report)
         }
         let playback = self.playback
         router.get("metrics") { _, _ -> Response in

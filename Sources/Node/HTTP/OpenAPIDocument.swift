@@ -44,6 +44,7 @@ tags:
   - name: queue
   - name: playback
   - name: meta
+  - name: web
 paths:
   /v1/cluster:
     get:
@@ -546,8 +547,14 @@ paths:
       operationId: events
       summary: Server-sent events of the catalogue and of leadership, in commit order.
       description: |
-        A `text/event-stream` that stays open. Each event is `event: <name>\ndata: <one-line JSON>\n\n`;
-        a comment line `: keep-alive` comes every 15 s. The first event is always `leader`.
+        A `text/event-stream` that stays open. Each event is
+        `id: <epoch>-<n>\nevent: <name>\ndata: <one-line JSON>\n\n`; a comment line `: keep-alive` comes
+        every 15 s. The first event is `leader` (its id is the node's last event's).
+
+        Ids: `n` counts the node's events from 1; `epoch` (16 hex digits) is drawn when the node process
+        starts. With `Last-Event-ID` (what `EventSource` sends when it reconnects) of this epoch and among
+        the node's last 1,000 events, the events after it come first, then the live ones; with any other
+        id, `reset` comes first (reload the state: the events in between are gone), then `leader`.
 
         | event | data |
         |---|---|
@@ -558,6 +565,15 @@ paths:
         | `stream-removed` | `StreamRemovedEvent` |
         | `stream-failed` | `StreamFailedEvent` |
         | `queue` | `QueueEvent`: the programme changed (a stream joined it, or a skip, stop, removal or move) |
+        | `reset` | `ResetEvent`: the `Last-Event-ID` asked for is gone, or of another node or process |
+      parameters:
+        - name: Last-Event-ID
+          in: header
+          required: false
+          description: The id of the last event received (`<epoch>-<n>`); resumes after it.
+          schema:
+            type: string
+            maxLength: 64
       responses:
         "200":
           description: The event stream.
@@ -566,9 +582,11 @@ paths:
               schema:
                 type: string
               example: |
+                id: 3f9a0c17d2e4b580-11
                 event: leader
                 data: {"leader":"n1","term":4}
 
+                id: 3f9a0c17d2e4b580-12
                 event: fragment-committed
                 data: {"stream":"00000000000000ab","index":0,"log_index":12}
 
@@ -609,6 +627,67 @@ paths:
               schema:
                 type: object
                 required: [openapi, info, paths]
+  /:
+    get:
+      tags: [web]
+      operationId: getWebApp
+      summary: The web app (docs/web.md) — dashboard, queue, live player; open without a token.
+      security:
+        - {}
+      parameters:
+        - $ref: "#/components/parameters/IfNoneMatch"
+      responses:
+        "200":
+          description: "index.html; `ETag` its SHA-256, `Cache-Control: no-cache`."
+          headers:
+            ETag:
+              $ref: "#/components/headers/WebETag"
+          content:
+            text/html:
+              schema:
+                type: string
+        "304":
+          description: Not modified (`If-None-Match` names the page's ETag).
+  /app/{name}:
+    get:
+      tags: [web]
+      operationId: getWebAsset
+      summary: A file of the web app (scripts, style sheet), compiled into the node; open without a token.
+      security:
+        - {}
+      parameters:
+        - name: name
+          in: path
+          required: true
+          description: The file's name (flat, no folders).
+          schema:
+            type: string
+            example: app.js
+        - $ref: "#/components/parameters/IfNoneMatch"
+      responses:
+        "200":
+          description: "The file; `ETag` its SHA-256, `Cache-Control: no-cache`."
+          headers:
+            ETag:
+              $ref: "#/components/headers/WebETag"
+          content:
+            text/javascript:
+              schema:
+                type: string
+            text/css:
+              schema:
+                type: string
+            text/html:
+              schema:
+                type: string
+        "304":
+          description: Not modified (`If-None-Match` names the file's ETag).
+        "404":
+          description: "`not-found`: no web app file of that name."
+          content:
+            application/problem+json:
+              schema:
+                $ref: "#/components/schemas/Problem"
   /metrics:
     get:
       tags: [meta]
@@ -649,6 +728,12 @@ components:
       description: The stream's path, `/v1/streams/<id>`.
       schema:
         type: string
+    WebETag:
+      description: The file's SHA-256 in lowercase hex, quoted.
+      required: true
+      schema:
+        type: string
+        pattern: '^"[0-9a-f]{64}"$'
   responses:
     RedirectToLeader:
       description: "`not-leader`: this node is a follower; repeat the request (body included) at `Location`."
@@ -972,6 +1057,14 @@ components:
         term:
           type: integer
           format: int64
+    ResetEvent:
+      type: object
+      description: "`event: reset`: reload the state, the events after the `Last-Event-ID` asked for are gone"
+      required: [last_event_id]
+      properties:
+        last_event_id:
+          type: string
+          description: The id of the node's last event (where the stream continues from).
     QueueItem:
       type: object
       required: [stream_id, name, state, start_ns, planned_start_ns, starts_in_seconds, position_seconds, duration_seconds, planned_duration_seconds, cut, ingest]
@@ -1173,6 +1266,18 @@ components:
           type: string
           pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+$"
           description: The node's release (`raftcast --version`); absent from nodes older than 0.7.0.
+        members:
+          type: array
+          description: Every member of cluster.yaml, in file order, with its `http` address (the web app moves between them); absent from older nodes.
+          items:
+            type: object
+            required: [id, http]
+            properties:
+              id:
+                type: string
+              http:
+                type: string
+                description: host:port (an IPv6 host in brackets).
     NodeHealth:
       type: object
       required: [status, node, role, leader, term, commit_index, applied_index, version]

@@ -31,6 +31,18 @@ public struct ClusterStatusReport: Sendable, Hashable, Codable {
         }
     }
 
+    /// A member of the cluster as cluster.yaml names it: its id and HTTP address.
+    public struct Member: Sendable, Hashable, Codable {
+        public var id: String
+        /// Its `http` address, `host:port` (IPv6 in brackets).
+        public var http: String
+
+        public init(id: String, http: String) {
+            self.id = id
+            self.http = http
+        }
+    }
+
     public var id: String
     public var role: String
     public var term: UInt64
@@ -50,11 +62,14 @@ public struct ClusterStatusReport: Sendable, Hashable, Codable {
     public var peers: [Peer]
     /// The node's release (``RaftcastVersion``); nil from a node older than 0.7.0.
     public var version: String?
+    /// Every member of cluster.yaml with its HTTP address (what the web app moves between); nil from
+    /// an older node.
+    public var members: [Member]?
 
     public init(
         id: String, role: String, term: UInt64, leader: String?, leaderHTTP: String?, commitIndex: UInt64,
         appliedIndex: UInt64, lastLogIndex: UInt64, snapshotIndex: UInt64, appliedCount: UInt64,
-        appliedHash: String, peers: [Peer], version: String? = nil
+        appliedHash: String, peers: [Peer], version: String? = nil, members: [Member]? = nil
     ) {
         self.id = id
         self.role = role
@@ -69,10 +84,11 @@ public struct ClusterStatusReport: Sendable, Hashable, Codable {
         self.appliedHash = appliedHash
         self.peers = peers
         self.version = version
+        self.members = members
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, role, term, leader, peers, version
+        case id, role, term, leader, peers, version, members
         case leaderHTTP = "leader_http"
         case commitIndex = "commit_index"
         case appliedIndex = "applied_index"

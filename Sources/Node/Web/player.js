@@ -1,0 +1,1 @@
+// placeholder: the live player (RaftcastPlayer) comes from the lead's branch

@@ -1,0 +1,74 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The web app in a real browser (issue 16, "What shows it"): headless Debian Chromium driven by
+/// Tests/Browser/webapp_test.py (Debian's selenium and chromedriver; nothing downloaded) against three real
+/// `raftcast node` processes on loopback with `cors_origin: "*"` (the page reads every node). The script
+/// prints one JSON line, asserted here; on a failure it keeps a screenshot and the page source in the
+/// artifacts folder it names (kept when the test fails). Skipped only when chromium or chromedriver is
+/// not installed (scripts/bootstrap.sh installs them).
+final class WebAppBrowserTests: XCTestCase {
+    static let script = PythonTools.repositoryRoot.appendingPathComponent("Tests/Browser/webapp_test.py").path
+
+    /// A started 3-node cluster that lets any origin call it, shut down by a teardown block.
+    private func startCluster() throws -> (LocalCluster, String) {
+        for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            throw XCTSkip("\(tool) is not installed (scripts/bootstrap.sh installs chromium and chromium-driver)")
+        }
+        let cluster = try LocalCluster(size: 3, clusterSettings: ["cors_origin: \"*\""])
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try cluster.waitForLeader(among: cluster.ids)
+        _ = try cluster.waitForSameState(cluster.ids)
+        // The page is served by a follower: its dashboard and its writes reach the leader across origins.
+        let follower = cluster.ids.first { $0 != leader }!
+        return (cluster, "http://127.0.0.1:\(cluster.httpPorts[cluster.index(of: follower)])")
+    }
+
+    /// Runs one scenario of the script (bounded) and returns its JSON line.
+    private func browse(_ scenario: String, url: String, cluster: LocalCluster, _ arguments: [String]) throws -> [String: Any] {
+        let artifacts = cluster.directory.appendingPathComponent("browser-\(scenario)")
+        let run = try ToolProcess.run(
+            "/usr/bin/python3",
+            [Self.script, scenario, "--url", url, "--token", cluster.token, "--artifacts", artifacts.path, "--deadline", "75"]
+                + arguments,
+            timeout: 100, environment: ["PYTHONDONTWRITEBYTECODE": "1"])
+        let line = run.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
+        let result = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+        print("browser \(scenario): \(line)")
+        if result["ok"] as? Bool != true {
+            // Keep the evidence: the cluster's folder stays.
+            cluster.shutdown(keepFiles: true)
+            XCTFail(
+                "\(scenario): \(result["error"] ?? "no result") — evidence: \(result["evidence"] ?? artifacts.path)\n"
+                    + run.stderrText.suffix(3000) + "\n" + cluster.logTails())
+        }
+        return result
+    }
+
+    func testPageLoadsWithoutErrorsShowsTheClusterAndFollowsItsEvents() throws {
+        let (cluster, url) = try startCluster()
+        let media = PythonTools.repositoryRoot.appendingPathComponent("media/sample.mp3").path
+        let result = try browse("layout", url: url, cluster: cluster, ["--media", media])
+        XCTAssertEqual(result["dashboard_nodes"] as? Int, 3)
+        XCTAssertEqual(result["dashboard_leader"] as? String, try cluster.waitForLeader(among: cluster.ids))
+        XCTAssertGreaterThanOrEqual(result["events_seen"] as? Int ?? 0, 2)
+        let id = result["last_event_id"] as? String ?? ""
+        XCTAssertNotNil(id.range(of: "^[0-9a-f]{16}-[0-9]+$", options: .regularExpression), id)
+        let phone = result["phone_widths"] as? [Int] ?? []
+        XCTAssertEqual(phone.last, 360)
+        XCTAssertLessThan(result["seconds"] as? Double ?? 999, 60)
+    }
+
+    func testQueueControlsAndDropUploadChangeTheProgramme() throws {
+        let (cluster, url) = try startCluster()
+        let items = try ["a", "b", "c"].map { try ScriptMedia.make(kind: "mp3-cbr", seconds: 30, name: "browser-queue-\($0).mp3") }
+        let upload = PythonTools.repositoryRoot.appendingPathComponent("media/sample.mp4").path
+        let result = try browse("queue", url: url, cluster: cluster, ["--items"] + items + ["--upload", upload])
+        XCTAssertEqual(result["queue_after_controls"] as? Bool, true)
+        let uploaded = result["uploaded"] as? String ?? ""
+        XCTAssertEqual(cluster.json(cluster.ids[0], "/v1/streams/\(uploaded)")?["id"] as? String, uploaded)
+        XCTAssertLessThan(result["seconds"] as? Double ?? 999, 60)
+    }
+}
