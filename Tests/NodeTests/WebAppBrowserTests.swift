@@ -10,6 +10,7 @@ import XCTest
 /// not installed (scripts/bootstrap.sh installs them).
 final class WebAppBrowserTests: XCTestCase {
     static let script = PythonTools.repositoryRoot.appendingPathComponent("Tests/Browser/webapp_test.py").path
+    static let playerScript = PythonTools.repositoryRoot.appendingPathComponent("Tests/Browser/player_test.py").path
 
     /// A started 3-node cluster that lets any origin call it, shut down by a teardown block.
     private func startCluster() throws -> (LocalCluster, String) {
@@ -70,5 +71,43 @@ final class WebAppBrowserTests: XCTestCase {
         let uploaded = result["uploaded"] as? String ?? ""
         XCTAssertEqual(cluster.json(cluster.ids[0], "/v1/streams/\(uploaded)")?["id"] as? String, uploaded)
         XCTAssertLessThan(result["seconds"] as? Double ?? 999, 60)
+    }
+
+    /// The live player (player.js): it plays the live programme (a 40 s H.264 + AAC item) in step with the
+    /// cluster clock, and when the node that served the page is SIGKILLed it goes on from another node
+    /// without a rewind and with at most 1 s of stall. The offset to the cluster timeline is reported.
+    func testTheLivePlayerFollowsTheClusterClockAndGoesOnWhenItsNodeDies() throws {
+        let (cluster, url) = try startCluster()
+        let media = try ScriptMedia.make(kind: "mp4-aac48", seconds: 40, name: "browser-live-aac48.mp4")
+        let leader = try cluster.waitForLeader(among: cluster.ids)
+        let posted = try cluster.http(
+            leader, "POST", "/v1/streams?id=00000000000000e1&fast=1&filename=live.mp4",
+            body: Array(try Data(contentsOf: URL(fileURLWithPath: media))), headers: ["Content-Type": "application/octet-stream"])
+        XCTAssertEqual(posted.status, 202, posted.text)
+        let serving = try XCTUnwrap(cluster.ids.first { url.hasSuffix(":\(cluster.httpPorts[cluster.index(of: $0)])") })
+        try cluster.waitFor("the serving node lists the item", timeout: .seconds(30)) { () -> Bool? in
+            (try? cluster.http(serving, "GET", "/v1/live/index.m3u8"))?.text.contains("00000000000000e1/hls/0.m4s") == true ? true : nil
+        }
+        let pid = try XCTUnwrap(cluster.processes[serving]).processIdentifier
+        let artifacts = cluster.directory.appendingPathComponent("browser-player")
+        let run = try ToolProcess.run(
+            "/usr/bin/python3",
+            [Self.playerScript, "--url", url, "--artifacts", artifacts.path, "--kill-pid", "\(pid)", "--deadline", "80"],
+            timeout: 100, environment: ["PYTHONDONTWRITEBYTECODE": "1"])
+        let line = run.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
+        print("browser player: \(line)")
+        let result = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+        guard result["ok"] as? Bool == true else {
+            cluster.shutdown(keepFiles: true)
+            XCTFail("player: \(result["error"] ?? "no result") — evidence: \(result["evidence"] ?? artifacts.path)\n" + run.stderrText.suffix(3000))
+            return
+        }
+        let outside = try XCTUnwrap(result["outside_offset_ms"] as? Double)
+        let after = try XCTUnwrap(result["outside_offset_after_ms"] as? Double)
+        let page = try XCTUnwrap((result["page_sync_error_ms"] as? [String: Double])?["max"])
+        XCTAssertLessThanOrEqual(abs(outside), 40, "|player position − cluster timeline|, measured from outside")
+        XCTAssertLessThanOrEqual(abs(after), 40, "the same after the move to another node")
+        XCTAssertLessThanOrEqual(page, 40, "the page's own figure once started")
+        XCTAssertLessThanOrEqual(result["longest_stall_ms"] as? Int ?? 9999, 1000)
     }
 }
