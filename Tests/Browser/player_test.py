@@ -146,16 +146,50 @@ def live_player(browser, results, args):
         raise Failure(f"console errors after the kill: {errors}")
 
 
+def programme(browser, results, args):
+    """Plays a programme of several items (of other track layouts and codecs) from start to end: the
+    position follows the wall clock across every item boundary (no stall over 1 s, no rewind), and the
+    offset to the cluster timeline, measured from outside, stays within reach on the last item."""
+    driver = browser.driver
+    driver.get(args.url + "/")
+    browser.wait("the page is ready", lambda: browser.js("return window.Raftcast && window.Raftcast.ready === true"))
+    driver.find_element("id", "play").click()
+    browser.wait("the player starts", lambda: (player_stats(browser) or {}).get("started"), timeout=20)
+    began = time.monotonic()
+    last_position, last_change, longest_stall, rewound, offsets = None, began, 0.0, False, []
+    while time.monotonic() - began < args.play:
+        position = browser.js("return document.getElementById('player').currentTime")
+        now = time.monotonic()
+        if last_position is not None and position < last_position - 0.001:
+            rewound = True
+        if last_position is None or position > last_position + 0.001:
+            longest_stall = max(longest_stall, now - last_change)
+            last_change = now
+        last_position = position
+        time.sleep(0.05)
+    stats = player_stats(browser)
+    results["programme"] = {k: stats[k] for k in ["appended", "sources", "waiting", "stalledMs", "seeks", "errors"]}
+    results["longest_stall_ms"] = round(max(longest_stall, time.monotonic() - last_change) * 1000)
+    results["outside_offset_ms"], results["outside_uncertainty_ms"] = [
+        round(v, 2) for v in outside_offset_ms(browser, args.url)]
+    results["rewound"] = rewound
+    errors = console_errors(browser)
+    if errors:
+        raise Failure(f"console errors: {errors}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
     parser.add_argument("--artifacts", required=True)
-    parser.add_argument("--kill-pid", type=int, required=True)
+    parser.add_argument("--kill-pid", type=int, help="the serving node's pid (the failover scenario)")
+    parser.add_argument("--scenario", choices=["failover", "programme"], default="failover")
     parser.add_argument("--play", type=float, default=10)
     parser.add_argument("--after", type=float, default=8)
     parser.add_argument("--deadline", type=int, default=90)
     args = parser.parse_args()
-    return run(lambda browser, results: live_player(browser, results, args), args.artifacts, deadline_seconds=args.deadline)
+    test = live_player if args.scenario == "failover" else programme
+    return run(lambda browser, results: test(browser, results, args), args.artifacts, deadline_seconds=args.deadline)
 
 
 if __name__ == "__main__":

@@ -111,4 +111,45 @@ final class WebAppBrowserTests: XCTestCase {
         XCTAssertLessThanOrEqual(page, 40, "the page's own figure once started")
         XCTAssertLessThanOrEqual(result["longest_stall_ms"] as? Int ?? 9999, 1000)
     }
+
+    /// A programme of three items of other track layouts and codecs (H.264 + AAC 48 kHz, MP3, H.264 + AAC
+    /// 44.1 kHz): the player plays from the first to the last, a new MediaSource at each change of layout,
+    /// with at most 1 s of stall at a boundary and within 40 ms of the cluster timeline on the last item.
+    func testTheLivePlayerPlaysAProgrammeAcrossItemsOfOtherFormats() throws {
+        let (cluster, url) = try startCluster(settings: [])
+        let items = [
+            try ScriptMedia.make(kind: "mp4-aac48", seconds: 6, name: "browser-programme-a.mp4"),
+            try ScriptMedia.make(kind: "mp3-cbr", seconds: 6, name: "browser-programme-b.mp3"),
+            try ScriptMedia.make(kind: "mp4-bframes", seconds: 6, name: "browser-programme-c.mp4"),
+        ]
+        let leader = try cluster.waitForLeader(among: cluster.ids)
+        for (index, path) in items.enumerated() {
+            let posted = try cluster.http(
+                leader, "POST", "/v1/streams?id=00000000000000f\(index + 1)&fast=1&filename=\(URL(fileURLWithPath: path).lastPathComponent)",
+                body: Array(try Data(contentsOf: URL(fileURLWithPath: path))), headers: ["Content-Type": "application/octet-stream"])
+            XCTAssertEqual(posted.status, 202, posted.text)
+        }
+        let serving = try XCTUnwrap(cluster.ids.first { url.hasSuffix(":\(cluster.httpPorts[cluster.index(of: $0)])") })
+        try cluster.waitFor("the serving node lists the first item", timeout: .seconds(30)) { () -> Bool? in
+            (try? cluster.http(serving, "GET", "/v1/live/index.m3u8"))?.text.contains("00000000000000f1/hls/0.m4s") == true ? true : nil
+        }
+        let artifacts = cluster.directory.appendingPathComponent("browser-programme")
+        let run = try ToolProcess.run(
+            "/usr/bin/python3",
+            [Self.playerScript, "--scenario", "programme", "--url", url, "--artifacts", artifacts.path, "--play", "14",
+             "--deadline", "80"],
+            timeout: 100, environment: ["PYTHONDONTWRITEBYTECODE": "1"])
+        let line = run.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
+        print("browser programme: \(line)")
+        let result = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+        guard result["ok"] as? Bool == true else {
+            cluster.shutdown(keepFiles: true)
+            XCTFail("programme: \(result["error"] ?? "no result") — evidence: \(result["evidence"] ?? artifacts.path)\n" + run.stderrText.suffix(3000))
+            return
+        }
+        let programme = try XCTUnwrap(result["programme"] as? [String: Any])
+        XCTAssertGreaterThanOrEqual(programme["sources"] as? Int ?? 0, 3, "a MediaSource for each change of layout: \(programme)")
+        XCTAssertLessThanOrEqual(result["longest_stall_ms"] as? Int ?? 9999, 1000)
+        XCTAssertLessThanOrEqual(abs(try XCTUnwrap(result["outside_offset_ms"] as? Double)), 40)
+    }
 }

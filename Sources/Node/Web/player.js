@@ -87,7 +87,7 @@
       this.running = false;
       this.started = false;
       this.figures = {
-        appended: 0, switches: 0, nodes: [], waiting: 0, stalledMs: 0, seeks: 0, errors: [],
+        appended: 0, sources: 0, switches: 0, nodes: [], waiting: 0, stalledMs: 0, seeks: 0, errors: [],
         syncErrorMs: null, maxSyncErrorMs: 0, samples: 0, clockRttMs: null,
       };
       this.waitingSince = null;
@@ -218,7 +218,7 @@
     async openSource(item) {
       const source = new MediaSource();
       const opened = new Promise((resolve) => source.addEventListener("sourceopen", resolve, { once: true }));
-      const at = this.video.currentTime;
+      if (this.video.src) URL.revokeObjectURL(this.video.src);
       this.video.src = URL.createObjectURL(source);
       await opened;
       source.duration = Infinity;
@@ -227,7 +227,8 @@
       this.buffer.mode = item.format === "mp3" ? "sequence" : "segments";
       this.layout = layoutOf(item);
       this.item = null;
-      if (this.started) this.video.currentTime = at;
+      this.started = false; // begin() places the element again once the new item is buffered
+      this.figures.sources += 1;
     }
 
     append(bytes) {
@@ -297,6 +298,13 @@
           if (this.epoch === null && next.length > 0) this.epoch = next[0].at - 1000000000n;
           for (const segment of next) {
             if (!this.running) return;
+            if (this.started && this.buffer && this.layout !== layoutOf(segment.item)) {
+              // Another track layout needs a new MediaSource, which drops what is buffered: not before
+              // the rooms reach this item.
+              const wait = this.position(segment.at) - 0.05 - this.position(this.clusterNow());
+              if (wait > 3) break;
+              if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+            }
             await this.appendSegment(segment);
             if (!this.started) await this.begin();
           }
@@ -304,7 +312,7 @@
         } catch (error) {
           this.note(error);
         }
-        await new Promise((resolve) => setTimeout(resolve, this.node === null ? 50 : 400));
+        await new Promise((resolve) => setTimeout(resolve, this.node === null ? 50 : this.started ? 400 : 100));
       }
     }
 
