@@ -27,25 +27,48 @@ final class WebAppBrowserTests: XCTestCase {
         return (cluster, "http://127.0.0.1:\(cluster.httpPorts[cluster.index(of: follower)])")
     }
 
-    /// Runs one scenario of the script (bounded) and returns its JSON line.
+    /// Runs one scenario of the web app's script (bounded) and returns its JSON line.
     private func browse(_ scenario: String, url: String, cluster: LocalCluster, _ arguments: [String]) throws -> [String: Any] {
-        let artifacts = cluster.directory.appendingPathComponent("browser-\(scenario)")
+        try runBrowser(
+            Self.script, name: scenario, cluster: cluster,
+            [scenario, "--url", url, "--token", cluster.token, "--deadline", "75"] + arguments)
+    }
+
+    /// Runs `script` with `arguments` and `--artifacts` (bounded) and returns its JSON line; a result that
+    /// is not ok fails the test with the script's error and evidence, and keeps the cluster's files.
+    private func runBrowser(_ script: String, name: String, cluster: LocalCluster, _ arguments: [String]) throws -> [String: Any] {
+        let artifacts = cluster.directory.appendingPathComponent("browser-\(name)")
         let run = try ToolProcess.run(
-            "/usr/bin/python3",
-            [Self.script, scenario, "--url", url, "--token", cluster.token, "--artifacts", artifacts.path, "--deadline", "75"]
-                + arguments,
+            "/usr/bin/python3", [script] + arguments + ["--artifacts", artifacts.path],
             timeout: 100, environment: ["PYTHONDONTWRITEBYTECODE": "1"])
         let line = run.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
         let result = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
-        print("browser \(scenario): \(line)")
+        print("browser \(name): \(line)")
         if result["ok"] as? Bool != true {
             // Keep the evidence: the cluster's folder stays.
             cluster.shutdown(keepFiles: true)
             XCTFail(
-                "\(scenario): \(result["error"] ?? "no result") — evidence: \(result["evidence"] ?? artifacts.path)\n"
+                "\(name): \(result["error"] ?? "no result") — evidence: \(result["evidence"] ?? artifacts.path)\n"
                     + run.stderrText.suffix(3000) + "\n" + cluster.logTails())
         }
         return result
+    }
+
+    /// Queues `items` under `ids` (fast ingest, in order) on the leader and waits until the node that
+    /// serves `url` lists the first one in its live playlist; returns that node's id.
+    private func queue(_ items: [String], ids: [String], cluster: LocalCluster, servedAt url: String) throws -> String {
+        let leader = try cluster.waitForLeader(among: cluster.ids)
+        for (id, path) in zip(ids, items) {
+            let posted = try cluster.http(
+                leader, "POST", "/v1/streams?id=\(id)&fast=1&filename=\(URL(fileURLWithPath: path).lastPathComponent)",
+                body: Array(try Data(contentsOf: URL(fileURLWithPath: path))), headers: ["Content-Type": "application/octet-stream"])
+            XCTAssertEqual(posted.status, 202, posted.text)
+        }
+        let serving = try XCTUnwrap(cluster.ids.first { url.hasSuffix(":\(cluster.httpPorts[cluster.index(of: $0)])") })
+        try cluster.waitFor("the serving node lists the first item", timeout: .seconds(30)) { () -> Bool? in
+            (try? cluster.http(serving, "GET", "/v1/live/index.m3u8"))?.text.contains("\(ids[0])/hls/0.") == true ? true : nil
+        }
+        return serving
     }
 
     func testPageLoadsWithoutErrorsShowsTheClusterAndFollowsItsEvents() throws {
@@ -80,29 +103,11 @@ final class WebAppBrowserTests: XCTestCase {
     func testTheLivePlayerFollowsTheClusterClockAndGoesOnWhenItsNodeDies() throws {
         let (cluster, url) = try startCluster(settings: [])
         let media = try ScriptMedia.make(kind: "mp4-aac48", seconds: 40, name: "browser-live-aac48.mp4")
-        let leader = try cluster.waitForLeader(among: cluster.ids)
-        let posted = try cluster.http(
-            leader, "POST", "/v1/streams?id=00000000000000e1&fast=1&filename=live.mp4",
-            body: Array(try Data(contentsOf: URL(fileURLWithPath: media))), headers: ["Content-Type": "application/octet-stream"])
-        XCTAssertEqual(posted.status, 202, posted.text)
-        let serving = try XCTUnwrap(cluster.ids.first { url.hasSuffix(":\(cluster.httpPorts[cluster.index(of: $0)])") })
-        try cluster.waitFor("the serving node lists the item", timeout: .seconds(30)) { () -> Bool? in
-            (try? cluster.http(serving, "GET", "/v1/live/index.m3u8"))?.text.contains("00000000000000e1/hls/0.m4s") == true ? true : nil
-        }
+        let serving = try queue([media], ids: ["00000000000000e1"], cluster: cluster, servedAt: url)
         let pid = try XCTUnwrap(cluster.processes[serving]).processIdentifier
-        let artifacts = cluster.directory.appendingPathComponent("browser-player")
-        let run = try ToolProcess.run(
-            "/usr/bin/python3",
-            [Self.playerScript, "--url", url, "--artifacts", artifacts.path, "--kill-pid", "\(pid)", "--deadline", "80"],
-            timeout: 100, environment: ["PYTHONDONTWRITEBYTECODE": "1"])
-        let line = run.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
-        print("browser player: \(line)")
-        let result = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
-        guard result["ok"] as? Bool == true else {
-            cluster.shutdown(keepFiles: true)
-            XCTFail("player: \(result["error"] ?? "no result") — evidence: \(result["evidence"] ?? artifacts.path)\n" + run.stderrText.suffix(3000))
-            return
-        }
+        let result = try runBrowser(
+            Self.playerScript, name: "player", cluster: cluster, ["--url", url, "--kill-pid", "\(pid)", "--deadline", "80"])
+        guard result["ok"] as? Bool == true else { return }
         let outside = try XCTUnwrap(result["outside_offset_ms"] as? Double)
         let after = try XCTUnwrap(result["outside_offset_after_ms"] as? Double)
         let page = try XCTUnwrap((result["page_sync_error_ms"] as? [String: Double])?["max"])
@@ -122,31 +127,11 @@ final class WebAppBrowserTests: XCTestCase {
             try ScriptMedia.make(kind: "mp3-cbr", seconds: 6, name: "browser-programme-b.mp3"),
             try ScriptMedia.make(kind: "mp4-bframes", seconds: 6, name: "browser-programme-c.mp4"),
         ]
-        let leader = try cluster.waitForLeader(among: cluster.ids)
-        for (index, path) in items.enumerated() {
-            let posted = try cluster.http(
-                leader, "POST", "/v1/streams?id=00000000000000f\(index + 1)&fast=1&filename=\(URL(fileURLWithPath: path).lastPathComponent)",
-                body: Array(try Data(contentsOf: URL(fileURLWithPath: path))), headers: ["Content-Type": "application/octet-stream"])
-            XCTAssertEqual(posted.status, 202, posted.text)
-        }
-        let serving = try XCTUnwrap(cluster.ids.first { url.hasSuffix(":\(cluster.httpPorts[cluster.index(of: $0)])") })
-        try cluster.waitFor("the serving node lists the first item", timeout: .seconds(30)) { () -> Bool? in
-            (try? cluster.http(serving, "GET", "/v1/live/index.m3u8"))?.text.contains("00000000000000f1/hls/0.m4s") == true ? true : nil
-        }
-        let artifacts = cluster.directory.appendingPathComponent("browser-programme")
-        let run = try ToolProcess.run(
-            "/usr/bin/python3",
-            [Self.playerScript, "--scenario", "programme", "--url", url, "--artifacts", artifacts.path, "--play", "14",
-             "--deadline", "80"],
-            timeout: 100, environment: ["PYTHONDONTWRITEBYTECODE": "1"])
-        let line = run.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
-        print("browser programme: \(line)")
-        let result = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
-        guard result["ok"] as? Bool == true else {
-            cluster.shutdown(keepFiles: true)
-            XCTFail("programme: \(result["error"] ?? "no result") — evidence: \(result["evidence"] ?? artifacts.path)\n" + run.stderrText.suffix(3000))
-            return
-        }
+        _ = try queue(items, ids: (1...3).map { "00000000000000f\($0)" }, cluster: cluster, servedAt: url)
+        let result = try runBrowser(
+            Self.playerScript, name: "programme", cluster: cluster,
+            ["--scenario", "programme", "--url", url, "--play", "14", "--deadline", "80"])
+        guard result["ok"] as? Bool == true else { return }
         let programme = try XCTUnwrap(result["programme"] as? [String: Any])
         XCTAssertGreaterThanOrEqual(programme["sources"] as? Int ?? 0, 3, "a MediaSource for each change of layout: \(programme)")
         XCTAssertLessThanOrEqual(result["longest_stall_ms"] as? Int ?? 9999, 1000)
