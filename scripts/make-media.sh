@@ -16,6 +16,8 @@
 #     mp4-video-only H.264 without audio
 #     long-mp3       MP3 CBR 128k 44.1 kHz stereo (benchmarks: 3600 s)
 #     long-mp4       720p25 H.264 ultrafast + AAC (benchmarks: 600 s)
+#     mp4-3mbit      720p25 H.264 ultrafast at ~2.85 Mbit/s (noisy picture, a keyframe every 2 s) + AAC 128k
+#                    48 kHz: ~3 Mbit/s in all, a live broadcast's rate (scripts/bench-hls.sh)
 set -euo pipefail
 
 ff=(ffmpeg -nostdin -hide_banner -loglevel error -y)
@@ -64,6 +66,12 @@ make() {
       # Low-complexity source and ultrafast: 10 minutes of 720p in reasonable time on 2 cores.
       "${ff[@]}" -filter_complex "$(audio_src "$seconds" 44100 2)[a];testsrc=size=1280x720:rate=25:duration=${seconds}[v]" \
         -map "[v]" -map "[a]" -c:v libx264 -preset ultrafast -g 50 -pix_fmt yuv420p \
+        -c:a aac -b:a 128k -movflags +faststart "$out" ;;
+    mp4-3mbit)
+      # Noise so that the encoder spends the bit rate it is given (testsrc alone compresses to far less).
+      "${ff[@]}" -filter_complex "$(audio_src "$seconds" 48000 2)[a];testsrc2=size=1280x720:rate=25:duration=${seconds},noise=alls=12:allf=t[v]" \
+        -map "[v]" -map "[a]" -c:v libx264 -preset ultrafast -g 50 -keyint_min 50 -sc_threshold 0 \
+        -b:v 2850k -maxrate 3000k -bufsize 3000k -pix_fmt yuv420p \
         -c:a aac -b:a 128k -movflags +faststart "$out" ;;
     *)
       echo "error: unknown media kind '$kind' (see the header of $0)" >&2; exit 2 ;;

@@ -125,6 +125,32 @@ final class HLSRouteTests: XCTestCase {
         }
     }
 
+    /// `/metrics` counts every segment request and every remux: six requests for three distinct segments
+    /// (304 and HEAD included) are three remuxes; a segment that is not committed counts as neither.
+    func testMetricsCountSegmentRequestsAndRemuxes() async throws {
+        let fixture = try fixture(committed: 3)
+        try await application(fixture.backend).test(.router) { client in
+            for (file, method) in [("init.mp4", HTTPRequest.Method.get), ("1.m4s", .get), ("1.m4s", .get), ("1.m4s", .head), ("2.m4s", .get)] {
+                try await client.execute(uri: "\(Self.base)/\(file)", method: method) { XCTAssertEqual($0.status, .ok, file) }
+            }
+            var etag = ""
+            try await client.execute(uri: "\(Self.base)/2.m4s", method: .head) { etag = $0.headers[.eTag] ?? "" }
+            try await client.execute(uri: "\(Self.base)/2.m4s", method: .get, headers: [.ifNoneMatch: etag]) {
+                XCTAssertEqual($0.status, .notModified)
+            }
+            try await client.execute(uri: "\(Self.base)/3.m4s", method: .get) { XCTAssertEqual($0.status, .notFound) }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                func value(_ name: String) -> String? {
+                    text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.map { String($0.split(separator: " ")[1]) }
+                }
+                XCTAssertEqual(value("raftcast_hls_segment_requests_total"), "7", text)
+                XCTAssertEqual(value("raftcast_hls_segments_remuxed_total"), "3", text)
+            }
+        }
+        XCTAssertEqual(fixture.backend.recordReads, 2, "fragments 1 and 2, each read once")
+    }
+
     func testAnMP3StreamIsPackedAudioWithoutAnInitSegment() async throws {
         let path = try ScriptMedia.make(kind: "mp3-cbr", seconds: 6, name: "hls-route.mp3")
         let source = try MediaSource(path: path)

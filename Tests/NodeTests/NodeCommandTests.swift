@@ -115,6 +115,8 @@ final class NodeCommandTests: XCTestCase {
         XCTAssertGreaterThan(value("raftcast_wal_sync_seconds_count") ?? 0, 0)
         XCTAssertGreaterThanOrEqual(value("raftcast_raft_leader_changes_total") ?? 0, 1)
         XCTAssertEqual(value("raftcast_build_info{version=\"\(RaftcastVersion.current)\"}"), 1)
+        XCTAssertEqual(value("raftcast_hls_segment_requests_total"), 0, "no HLS segment asked for yet")
+        XCTAssertEqual(value("raftcast_hls_segments_remuxed_total"), 0)
         XCTAssertEqual(cluster.report(leader)?.version, RaftcastVersion.current)
     }
 

@@ -1,11 +1,14 @@
 import Broadcast
 import Crypto
+import Foundation
 import NIOConcurrencyHelpers
 
 /// The fMP4 segments this node remuxed for HLS, kept so that a segment is remuxed once per node, not
 /// once per request: a small LRU keyed by stream and fragment index (the init segment as index -1),
 /// bounded in entries. Segments are immutable (a pure function of the committed header and fragment),
-/// so an entry is never stale; a removed stream's entries age out.
+/// so an entry is never stale; a removed stream's entries age out. A miss is single-flight: requests for a
+/// segment that is being remuxed wait for that remux (and get its bytes or its error) instead of starting
+/// their own, so a new segment that many players ask for at once is still remuxed once.
 final class HLSSegmentCache: Sendable {
     /// One remuxed segment and its entity tag.
     struct Segment: Sendable {
@@ -30,6 +33,35 @@ final class HLSSegmentCache: Sendable {
         var entries: [Key: (segment: Segment, lastUse: UInt64)] = [:]
         var clock: UInt64 = 0
         var remuxes = 0
+        /// Remuxes under way, the requests waiting for them.
+        var inFlight: [Key: Flight] = [:]
+        var waiting = 0
+    }
+
+    /// One remux under way: its outcome, once known, for the requests that wait for it.
+    private final class Flight: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var outcome: Result<Segment, any Error>?
+
+        func finish(_ result: Result<Segment, any Error>) {
+            condition.lock()
+            outcome = result
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func wait() -> Result<Segment, any Error> {
+            condition.lock()
+            defer { condition.unlock() }
+            while outcome == nil { condition.wait() }
+            return outcome!
+        }
+    }
+
+    private enum Lookup {
+        case hit(Segment)
+        case wait(Flight)
+        case make(Flight)
     }
 
     /// Most segments kept (about 64 × a 2-second fragment's bytes).
@@ -41,29 +73,49 @@ final class HLSSegmentCache: Sendable {
     /// How many segments were remuxed (cache misses), for tests and metrics.
     var remuxCount: Int { state.withLockedValue { $0.remuxes } }
 
-    /// The segment under `key`, made by `make` when not cached. Two requests missing at once may both
-    /// remux; they get the same bytes.
-    func segment(_ key: Key, make: () throws -> [UInt8]) rethrows -> Segment {
-        if let hit = state.withLockedValue({ state -> Segment? in
+    /// Requests waiting for another request's remux (for tests).
+    var waitingCount: Int { state.withLockedValue { $0.waiting } }
+
+    /// The segment under `key`, made by `make` when not cached. While one request's `make` runs, the
+    /// others for the same key wait for it and share its bytes, or its error (nothing is cached then).
+    func segment(_ key: Key, make: () throws -> [UInt8]) throws -> Segment {
+        let lookup = state.withLockedValue { state -> Lookup in
             state.clock += 1
-            guard let found = state.entries[key] else { return nil }
-            state.entries[key]?.lastUse = state.clock
-            return found.segment
-        }) {
-            return hit
-        }
-        let segment = Segment(bytes: try make())
-        state.withLockedValue { state in
-            state.clock += 1
-            state.remuxes += 1
-            state.entries[key] = (segment, state.clock)
-            if state.entries.count > capacity,
-                let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key
-            {
-                state.entries.removeValue(forKey: oldest)
+            if let found = state.entries[key] {
+                state.entries[key]?.lastUse = state.clock
+                return .hit(found.segment)
             }
+            if let flight = state.inFlight[key] {
+                state.waiting += 1
+                return .wait(flight)
+            }
+            let flight = Flight()
+            state.inFlight[key] = flight
+            return .make(flight)
         }
-        return segment
+        switch lookup {
+        case .hit(let segment):
+            return segment
+        case .wait(let flight):
+            defer { state.withLockedValue { $0.waiting -= 1 } }
+            return try flight.wait().get()
+        case .make(let flight):
+            let result = Result { Segment(bytes: try make()) }
+            state.withLockedValue { state in
+                state.inFlight[key] = nil
+                guard case .success(let segment) = result else { return }
+                state.clock += 1
+                state.remuxes += 1
+                state.entries[key] = (segment, state.clock)
+                if state.entries.count > capacity,
+                    let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key
+                {
+                    state.entries.removeValue(forKey: oldest)
+                }
+            }
+            flight.finish(result)
+            return try result.get()
+        }
     }
 }
 

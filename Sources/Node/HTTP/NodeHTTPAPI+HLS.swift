@@ -15,7 +15,8 @@ import RaftcastClient
 ///
 /// Segments are a pure function of committed data, the same bytes on every node: cacheable for a year
 /// (`immutable`), `ETag` the SHA-256 of the bytes, `If-None-Match` answered 304. Each is remuxed once
-/// per node (``HLSSegmentCache``) from the record read back from the log.
+/// per node (``HLSSegmentCache``) from the record read back from the log; `/metrics` counts the segment
+/// requests (`raftcast_hls_segment_requests_total`) and the remuxes (`raftcast_hls_segments_remuxed_total`).
 extension NodeHTTPAPI {
     static let hlsPlaylistType = "application/vnd.apple.mpegurl"
     static let segmentCacheControl = "public, max-age=31536000, immutable"
@@ -71,10 +72,14 @@ extension NodeHTTPAPI {
     }
 
     func initSegment(_ stream: CatalogueStream) -> Result<HLSSegmentCache.Segment, HTTPProblem> {
+        let metrics = self.metrics
+        metrics.hlsSegmentRequests.increment()
         do {
             return .success(
                 try hlsCache.segment(.init(stream: stream.id, index: -1)) {
-                    try FMP4Writer(header: stream.header).initSegment()
+                    let bytes = try FMP4Writer(header: stream.header).initSegment()
+                    metrics.hlsSegmentsRemuxed.increment()
+                    return bytes
                 })
         } catch {
             return .failure(HTTPProblem(.internalServerError, "remux-failed", "stream \(stream.id): \(error)"))
@@ -86,15 +91,21 @@ extension NodeHTTPAPI {
     ) -> Result<HLSSegmentCache.Segment, HTTPProblem> {
         let meta = stream.fragments[index]
         let backend = self.backend
+        let metrics = self.metrics
+        metrics.hlsSegmentRequests.increment()
         do {
             return .success(
                 try hlsCache.segment(.init(stream: stream.id, index: index)) {
                     let record = try backend.fragmentRecord(atLogIndex: meta.logIndex)
                     let fragment = try Fragment(decoding: record)
+                    let bytes: [UInt8]
                     if format == .packedMP3, let writer = PackedAudioWriter(header: stream.header) {
-                        return try writer.segment(fragment)
+                        bytes = try writer.segment(fragment)
+                    } else {
+                        bytes = try FMP4Writer(header: stream.header).mediaSegment(fragment)
                     }
-                    return try FMP4Writer(header: stream.header).mediaSegment(fragment)
+                    metrics.hlsSegmentsRemuxed.increment()
+                    return bytes
                 })
         } catch let error as CatalogueFragmentStoreError {
             return .failure(

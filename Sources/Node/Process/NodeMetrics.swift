@@ -40,6 +40,10 @@ public final class NodeMetrics: Sendable {
     let playbackStalledSamples: Counter
     /// Streams removed by this node's retention while it led (proposed and applied).
     let streamsRemoved: Counter
+    /// HLS segments (init and media) this node remuxed from its log: cache misses of ``HLSSegmentCache``.
+    let hlsSegmentsRemuxed: Counter
+    /// HLS segment requests (init and media, GET and HEAD, 304s included) answered from a committed fragment.
+    let hlsSegmentRequests: Counter
     /// The engine's counters at the last ``record(playback:)``: the Prometheus counters grow by the difference.
     private let lastPlayback = Mutex(PlaybackCounters())
 
@@ -96,6 +100,8 @@ public final class NodeMetrics: Sendable {
         playbackDriftFrames = registry.makeCounter(descriptor: Self.named("raftcast_playback_drift_correction_frames_total", "Audio frames inserted or dropped to follow the cluster clock"))
         playbackStalledSamples = registry.makeCounter(descriptor: Self.named("raftcast_playback_stalled_samples_total", "Samples of silence played because a fragment was not there in time"))
         streamsRemoved = registry.makeCounter(descriptor: Self.named("raftcast_streams_removed_total", "Finished streams removed by retention while this node led (removal proposed here and applied)"))
+        hlsSegmentsRemuxed = registry.makeCounter(descriptor: Self.named("raftcast_hls_segments_remuxed_total", "HLS segments (init and media) remuxed from the log; a segment is remuxed once while it stays cached"))
+        hlsSegmentRequests = registry.makeCounter(descriptor: Self.named("raftcast_hls_segment_requests_total", "HLS segment requests (init and media) answered from committed fragments, cached or remuxed"))
     }
 
     /// Records what one Ready did.
