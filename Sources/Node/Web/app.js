@@ -51,7 +51,10 @@
     R.$("play").addEventListener("click", () => {
       if (window.RaftcastPlayer) {
         if (window.raftcastPlayer) return;
-        window.raftcastPlayer = new RaftcastPlayer(video, { nodes: () => R.nodeURLs() });
+        window.raftcastPlayer = new RaftcastPlayer(video, {
+          nodes: () => R.nodeURLs(),
+          headers: () => (R.readsNeedToken && R.token() ? { Authorization: "Bearer " + R.token() } : {}),
+        });
         window.raftcastPlayer.start();
         R.$("play").disabled = true;
       } else {

@@ -70,10 +70,12 @@
   }
 
   class RaftcastPlayer {
-    /** `video`: the element; `nodes()`: the nodes' base URLs (the serving node first). */
+    /** `video`: the element; `nodes()`: the nodes' base URLs (the serving node first); `headers()`:
+     * extra request headers (the bearer token when reads need it, `open_reads: false`). */
     constructor(video, options) {
       this.video = video;
       this.nodes = options && options.nodes ? options.nodes : () => [location.origin];
+      this.headers = options && options.headers ? options.headers : () => ({});
       this.node = null; // the node asked now (null after it failed)
       this.lastNode = null; // the node asked last
       this.down = new Map(); // node URL → when it stopped answering (ms)
@@ -166,7 +168,7 @@
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT);
       try {
-        const response = await fetch(node + path, { signal: controller.signal, cache: "no-store" });
+        const response = await fetch(node + path, { signal: controller.signal, cache: "no-store", headers: this.headers() });
         if (!response.ok) throw new Error(path + ": HTTP " + response.status);
         const body = kind === "text" ? await response.text() : kind === "json" ? await response.json()
           : await response.arrayBuffer();
