@@ -99,6 +99,7 @@ public struct RandomRun {
         let snapshotInterval: UInt64 = plan.pick([0, 8, 20, 50])
         let snapshotTail: UInt64 = plan.pick([0, 3, 15])
         let smallMessages = plan.chance(0.3)
+        let connectionResets = plan.chance(0.5)
         var conditions = SimNetwork.Conditions.reliable
         func randomConditions(_ r: inout SimRandom) -> SimNetwork.Conditions {
             SimNetwork.Conditions(
@@ -121,9 +122,9 @@ public struct RandomRun {
                     c.maxInflightMessages = 4
                 }
             },
-            storage: storage, trace: p.trace, traceLimit: p.traceLimit)
+            storage: storage, trace: p.trace, traceLimit: p.traceLimit, connectionResets: connectionResets)
         let sim = try Simulation(options)
-        sim.note("random run: \(voters) voters, \(durable ? "durable log" : "memory storage"), preVote \(preVote), checkQuorum \(checkQuorum), snapshots every \(snapshotInterval) (tail \(snapshotTail)), membership changes \(membershipChanges), small messages \(smallMessages), conditions \(conditions)")
+        sim.note("random run: \(voters) voters, \(durable ? "durable log" : "memory storage"), preVote \(preVote), checkQuorum \(checkQuorum), snapshots every \(snapshotInterval) (tail \(snapshotTail)), membership changes \(membershipChanges), small messages \(smallMessages), connection resets \(connectionResets), conditions \(conditions)")
 
         var restartAt: [UInt64] = Array(repeating: 0, count: sim.nodeIDs.count + 1)
         var healLinksAt: UInt64 = 0
@@ -162,7 +163,7 @@ public struct RandomRun {
             }
             guard plan.chance(faultRate) else { continue }
             let up = sim.upNodes
-            switch plan.int(in: 0...12) {
+            switch plan.int(in: 0...13) {
             case 0, 1:
                 guard !up.isEmpty else { break }
                 let victim = plan.chance(0.5) ? (sim.leader ?? plan.pick(up)) : plan.pick(up)
@@ -235,6 +236,11 @@ public struct RandomRun {
                 guard let l = sim.leader else { break }
                 sim.note("fault: leader \(l) reports a stalled disk")
                 sim.reportStorageStalled(l)
+            case 13:
+                // A blip: one follower sees its live leader's connection reset.
+                guard let l = sim.leader, let follower = up.filter({ $0 != l }).first else { break }
+                sim.note("fault: \(follower) sees the connection to leader \(l) reset")
+                sim.resetConnection(at: follower, peer: l)
             default:
                 break
             }

@@ -10,4 +10,6 @@ public enum SimEvent: Sendable {
     case snapshotReport(leader: NodeID, target: NodeID, succeeded: Bool)
     /// The transport tells `from` that `to` could not be reached.
     case unreachable(from: NodeID, to: NodeID)
+    /// Node `at`'s transport sees `peer`'s connections reset (a crashed process, or a blip on one link).
+    case connectionReset(at: NodeID, peer: NodeID)
 }

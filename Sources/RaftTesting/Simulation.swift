@@ -163,6 +163,13 @@ public final class Simulation {
             trace.fold(4, from, to)
             nodes[i].raft!.reportUnreachable(to)
             drain(i)
+        case .connectionReset(let at, let peer):
+            let i = slot(at)
+            guard nodes[i].isUp else { return }
+            trace.fold(7, at, peer)
+            trace.log(now, "node \(at): connection to \(peer) reset")
+            nodes[i].raft!.reportLeaderUnreachable(peer)
+            drain(i)
         }
     }
 
@@ -270,8 +277,18 @@ public final class Simulation {
         nodes[i].proposals = [:]
         options.storage.crash(node: id)
         crashes += 1
+        if options.connectionResets {
+            for other in nodes where other.isUp && other.id != id {
+                queue.push(.connectionReset(at: other.id, peer: id), at: now + 1)
+            }
+        }
         trace.fold(6, id)
         trace.log(now, "node \(id): \(reason)")
+    }
+
+    /// Node `at`'s transport sees `peer`'s connections reset now (a blip on one link; `peer` may be alive).
+    public func resetConnection(at: NodeID, peer: NodeID) {
+        queue.push(.connectionReset(at: at, peer: peer), at: now)
     }
 
     /// Whether node `id` is running.

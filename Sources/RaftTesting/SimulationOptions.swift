@@ -26,14 +26,18 @@ public struct SimulationOptions {
     public var trace: Bool
     /// Keep only the latest this many trace lines (0: all).
     public var traceLimit: Int
+    /// Whether a crashed node's peers see its connections reset 1 ms later, as the kernel resets a dead
+    /// process's sockets (``SimEvent/connectionReset(at:peer:)``, `RaftNode.reportLeaderUnreachable`).
+    public var connectionResets: Bool
 
     /// Options for a cluster of `voters` nodes (see each property).
     public init(
         seed: UInt64, voters: Int = 3, capacity: Int? = nil, tickMilliseconds: UInt64 = 50,
         conditions: SimNetwork.Conditions = .reliable, snapshotInterval: UInt64 = 0, snapshotTail: UInt64 = 0,
         configure: @escaping (inout Config) -> Void = { _ in }, storage: any SimStorageProvider = MemoryStorageProvider(),
-        trace: Bool = false, traceLimit: Int = 400
+        trace: Bool = false, traceLimit: Int = 400, connectionResets: Bool = false
     ) {
+        self.connectionResets = connectionResets
         self.seed = seed
         self.voters = voters
         self.capacity = capacity ?? voters

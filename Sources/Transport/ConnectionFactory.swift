@@ -46,6 +46,8 @@ struct ConnectionFactory: Sendable {
     let acceptThrottle: LogThrottle
     /// Throttles log lines about refused handshakes (separately, so garbage cannot hide the caps at work).
     let handshakeThrottle: LogThrottle
+    /// Told when an outbound link loses its connection (``Transport/onLinkLost(_:)``).
+    var linkLoss = LinkLossNotifier()
 
     /// A bootstrap that dials on `eventLoop`; the TCP connect must succeed within the handshake timeout.
     /// The caller's channel initializer calls ``initialize(_:as:)`` with ``Role/dialing(_:)``.

@@ -237,6 +237,10 @@ final class PeerLink: @unchecked Sendable {
             logger.info("\(reason)", metadata: metadata)
         }
         redial = eventLoop.scheduleTask(in: TimeAmount(delay)) { self.dial() }
+        switch reason {
+        case .closed, .connectFailed: factory.linkLoss.linkLost(peer: peer, lane: lane)
+        case .refused, .closedDuringHandshake, .protocolError: break
+        }
     }
 
     private func writeOrHold(_ payload: ByteBuffer) {

@@ -90,6 +90,13 @@ public final class Transport: Sendable {
         ]
     }
 
+    /// Calls `handler` (on a transport thread) whenever an outbound link loses its connection or a dial
+    /// fails: the peer's process may be gone (its sockets reset, its port refuses). Cheap and idempotent,
+    /// please: it is called again on every failed redial. Replaces the previous handler.
+    public func onLinkLost(_ handler: (@Sendable (_ peer: String, _ lane: Lane) -> Void)?) {
+        factory.linkLoss.set(handler)
+    }
+
     /// Binds the listening socket (if ``listen()`` has not) and starts dialing every peer.
     public func start() async throws {
         try await listen()
