@@ -18,6 +18,7 @@
 # clusters up, idle one heartbeating). Within each cell the systems alternate which goes first. Each row
 # carries the load average at its start: the machine may be shared.
 #
+# CELL_MIB=N: MiB committed per cell and system (default 96, at least 64 values; --quick: 16).
 # Installs etcd-server/etcd-client (Debian) and .venv-bench (grpcio, PyPI) when missing. Prints Markdown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -114,7 +115,7 @@ stop_etcd() { stop_pids "${ET_PIDS[@]}"; ET_PIDS=(); }
 
 # --- one cell ---------------------------------------------------------------------------------------
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
-TOTAL_MB=96; [[ $QUICK -eq 1 ]] && TOTAL_MB=16
+TOTAL_MB=${CELL_MIB:-96}; [[ $QUICK -eq 1 ]] && TOTAL_MB=16
 CELLS=("65536 1" "65536 8" "262144 1" "262144 8" "1048576 1" "1048576 8")
 run_raftcast() {
   "$BENCH" cluster --target raftcast --endpoints "$RC_ENDPOINTS" --secret-file "$WORK/cluster.secret" \
@@ -147,7 +148,7 @@ cell() {
   local rm em ratio
   rm=$(field mb_per_s "$r"); em=$(field mb_per_s "$e")
   ratio=$(awk -v a="$rm" -v b="$em" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-  printf '| %s | %s KiB | %s | %s | %s | %s× | %s / %s | %s / %s | %s | %s |\n' "$pass" "$((size / 1024))" "$conc" \
+  printf '| %s | %s | %s | %s | %s | %s× | %s / %s | %s / %s | %s | %s |\n' "$pass" "$([[ $size -ge 1048576 ]] && echo "$((size / 1048576)) MiB" || echo "$((size / 1024)) KiB")" "$conc" \
     "$rm" "$em" "$ratio" "$(field p50_ms "$r")" "$(field p99_ms "$r")" "$(field p50_ms "$e")" "$(field p99_ms "$e")" \
     "$([[ -n $g ]] && field mb_per_s "$g" || echo —)" "$load"
 }
