@@ -83,8 +83,10 @@ start_raftcast() {
 }
 stop_pids() {
   local pid
-  for pid in "$@"; do kill -9 "$pid" 2>/dev/null || true; done
-  for pid in "$@"; do { wait "$pid"; } 2>/dev/null || true; done
+  {  # stderr off for bash's "Killed" notices too
+    for pid in "$@"; do kill -9 "$pid" || true; done
+    for pid in "$@"; do wait "$pid" || true; done
+  } 2>/dev/null
 }
 stop_raftcast() { stop_pids "${RC_PIDS[@]}"; RC_PIDS=(); }
 
