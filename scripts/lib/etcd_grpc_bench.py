@@ -10,6 +10,8 @@ the same format as `raftcast-bench cluster`:
 
     etcd_grpc_bench.py --endpoints 127.0.0.1:2379,... --value-size 262144 --concurrency 8 --count 384
     etcd_grpc_bench.py --self-test        # checks the protobuf encoding below; needs no grpcio
+    etcd_grpc_bench.py --endpoints ... --leader-index            # prints the leader's index in --endpoints
+    etcd_grpc_bench.py --endpoints ... --kill-pid PID            # failover: ms from SIGKILL to the next put
 
 Only grpcio is needed: the two messages used (PutRequest, StatusResponse's header and leader) are
 encoded and decoded here by field number, from etcd's api/etcdserverpb/rpc.proto, so no generated
@@ -162,6 +164,48 @@ class Client:
         return None
 
 
+def leader_index(args):
+    """Prints the index (0-based, in --endpoints) of the member that reports itself leader."""
+    import grpc
+
+    endpoints = args.endpoints.split(",")
+    client = Client(grpc, endpoints)
+    leader = client.find_leader()
+    if leader is None:
+        sys.exit("etcd_grpc_bench: error: no etcd member reports itself leader")
+    print(endpoints.index(leader))
+
+
+def commit_wait(args):
+    """SIGKILLs --kill-pid (the leader), then keeps one small put in flight to every member at once (each
+    given up after 300 ms and sent again) until one succeeds; prints the milliseconds from the kill.
+    In parallel because an etcd follower holds a put it forwards to a dead leader until it times out."""
+    import signal
+
+    import grpc
+
+    endpoints = args.endpoints.split(",")
+    client = Client(grpc, endpoints)
+    puts = [client.channel(endpoint).unary_unary(PUT) for endpoint in endpoints]
+    request = put_request(b"failover-probe", b"failover-probe")
+    start = time.perf_counter()
+    os.kill(args.kill_pid, signal.SIGKILL)
+    deadline = start + args.timeout_ms / 1000
+    pending = [None] * len(puts)
+    while time.perf_counter() < deadline:
+        for i, put in enumerate(puts):
+            future = pending[i]
+            if future is not None and not future.done():
+                continue
+            if future is not None and future.exception() is None:
+                print("%.1f" % ((time.perf_counter() - start) * 1000))
+                return
+            pending[i] = put.future(request, timeout=0.3)
+        time.sleep(0.001)
+    print("timeout")
+    sys.exit(1)
+
+
 def run(args):
     import grpc  # the bench venv's grpcio
 
@@ -246,6 +290,9 @@ def main():
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--self-test", action="store_true")
+    parser.add_argument("--leader-index", action="store_true", help="print the leader's index in --endpoints")
+    parser.add_argument("--kill-pid", type=int, help="failover: SIGKILL this pid, time the next successful put")
+    parser.add_argument("--timeout-ms", type=int, default=10000)
     args = parser.parse_args()
     if args.self_test:
         self_test()
@@ -258,7 +305,14 @@ def main():
         host, _, port = e.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             fail("bad endpoint %r (want host:port)" % e[:100])
-    run(args)
+    if args.leader_index:
+        leader_index(args)
+    elif args.kill_pid is not None:
+        if args.kill_pid <= 1:
+            fail("--kill-pid must be a process id > 1")
+        commit_wait(args)
+    else:
+        run(args)
 
 
 if __name__ == "__main__":
