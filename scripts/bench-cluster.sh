@@ -4,7 +4,7 @@
 # 1 and 8 (MB/s, p50/p99 commit latency, ratio raftcast/etcd), then failover: SIGKILL the raftcast leader
 # and the etcd leader in turn, 10 times each, and time the next successful write.
 #
-#   scripts/bench-cluster.sh [--quick] [--fresh-only | --long-only] [--no-failover] [--gateway]
+#   scripts/bench-cluster.sh [--quick] [--fresh-only | --long-only | --failover-only] [--no-failover] [--gateway]
 #
 #   raftcast  POST /v1/debug/propose to the leader (`raftcast-bench cluster`), one keep-alive HTTP/1.1
 #             connection per worker kept for the whole cell; release build, nodes with --enable-debug-propose.
@@ -30,6 +30,7 @@ for arg in "$@"; do
     --fresh-only) LONG=0 ;;
     --long-only) FRESH=0 ;;
     --no-failover) FAILOVER=0 ;;
+    --failover-only) FRESH=0 LONG=0 ;;
     --gateway) GATEWAY=1 ;;
     *) echo "error: unknown argument '$arg' (see the header of $0)" >&2; exit 2 ;;
   esac
@@ -186,7 +187,9 @@ sed 's/^/    /' "$WORK/raw.txt" 2>/dev/null || true
 
 # --- failover ---------------------------------------------------------------------------------------
 # Each round kills raftcast's leader, then etcd's (SIGKILL → first successful write, proposed to every
-# member in turn), and restarts the killed member and waits until it has caught up.
+# member: raftcast-bench commit-wait tries them in turn, 300 ms each; etcd_grpc_bench.py --kill-pid sends
+# to all every 5 ms, since an etcd follower holds a put forwarded to the dead leader until it times out),
+# restarts the killed member and waits until it has caught up.
 leader_id() {
   "$RAFTCAST" status --config "$WORK/cluster.yaml" --json --timeout-ms 300 2>/dev/null |
     sed -n 's/.*"leader" : "\(n[0-9]\)".*/\1/p' | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }'
