@@ -5,17 +5,19 @@ import RaftcastClient
 
 /// `raftcast-bench cluster`: a small load generator that commits values of one
 /// size at a fixed concurrency against a running raftcast cluster (through
-/// `/v1/debug/propose` on the leader; its nodes must run with `--enable-debug-propose`) or an etcd cluster (through its
-/// HTTP/JSON gateway `/v3/kv/put` on the leader, values in base64), and prints
-/// throughput and commit latency percentiles as one `key=value` line.
+/// `/v1/debug/propose` on the leader; its nodes must run with `--enable-debug-propose`), each worker over
+/// its own persistent (keep-alive) connection, and prints throughput and commit latency percentiles as one
+/// `key=value` line. etcd is driven over gRPC by `scripts/lib/etcd_grpc_bench.py` (same output line);
+/// `--target etcd-gateway` still drives etcd's HTTP/JSON gateway (`/v3/kv/put`, values in base64), a
+/// handicapped peer kept only to reproduce the old figures.
 struct ClusterBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Commit values against a raftcast or etcd cluster; print MB/s and latency p50/p99.")
 
-    enum Target: String, ExpressibleByArgument { case raftcast, etcd }
+    enum Target: String, ExpressibleByArgument { case raftcast, etcdGateway = "etcd-gateway" }
 
-    @Option(help: "raftcast or etcd.")
+    @Option(help: "raftcast or etcd-gateway (etcd over gRPC: scripts/lib/etcd_grpc_bench.py).")
     var target: Target = .raftcast
 
     @Option(help: "Comma-separated host:port of every member's HTTP (raftcast) or client (etcd) endpoint.")
@@ -49,7 +51,12 @@ struct ClusterBenchCommand: ParsableCommand {
         let failures = NIOLockedValueBox(0)
         let next = NIOLockedValueBox(0)
         let start = ContinuousClock.now
-        DispatchQueue.concurrentPerform(iterations: concurrency) { worker in
+        let connects = NIOLockedValueBox(0)
+        // One thread per worker: DispatchQueue.concurrentPerform would run only as many workers at once as
+        // there are cores (2 here), so "concurrency 8" would have been 2 requests in flight.
+        runOnThreads(concurrency) { worker in
+            let connections = BenchConnections(endpoints: client.endpoints)
+            defer { connects.withLockedValue { $0 += connections.connects } }
             while true {
                 let i = next.withLockedValue { n -> Int in
                     defer { n += 1 }
@@ -57,7 +64,7 @@ struct ClusterBenchCommand: ParsableCommand {
                 }
                 guard i < count else { return }
                 let began = ContinuousClock.now
-                if client.commit(key: "bench/\(worker)/\(i % 64)", value: value) {
+                if client.commit(key: "bench/\(worker)/\(i % 64)", value: value, over: connections) {
                     let elapsed = began.duration(to: .now)
                     latencies.withLockedValue { $0.append(elapsed.milliseconds) }
                 } else {
@@ -71,11 +78,26 @@ struct ClusterBenchCommand: ParsableCommand {
             sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)]
         }
         let megabytes = Double(sorted.count * valueSize) / 1_048_576
-        print(String(format: "target=%@ value_size=%d concurrency=%d ok=%d failed=%d seconds=%.3f mb_per_s=%.2f p50_ms=%.2f p99_ms=%.2f",
+        print(String(format: "target=%@ value_size=%d concurrency=%d ok=%d failed=%d seconds=%.3f mb_per_s=%.2f p50_ms=%.2f p99_ms=%.2f connects=%d",
                      target.rawValue, valueSize, concurrency, sorted.count, failures.withLockedValue { $0 }, seconds,
-                     megabytes / seconds, percentile(0.50), percentile(0.99)))
+                     megabytes / seconds, percentile(0.50), percentile(0.99), connects.withLockedValue { $0 }))
         if failures.withLockedValue({ $0 }) > count / 10 { throw ExitCode(1) }
     }
+}
+
+/// Runs `body(0..<count)` on `count` threads of their own, all at once; returns when every one has.
+func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let done = DispatchGroup()
+    for worker in 0..<count {
+        done.enter()
+        let thread = Thread {
+            body(worker)
+            done.leave()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+    done.wait()
 }
 
 /// `raftcast-bench commit-wait`: proposes a small value to every raftcast
@@ -141,8 +163,8 @@ final class BenchClient: Sendable {
         }
     }
 
-    /// Commits one value at the leader; true on success.
-    func commit(key: String, value: [UInt8]) -> Bool {
+    /// Commits one value at the leader over the worker's kept connections; true on success.
+    func commit(key: String, value: [UInt8], over connections: BenchConnections) -> Bool {
         for _ in 0..<20 {
             guard let index = leader.withLockedValue({ $0 }) ?? findLeader() else {
                 usleep(20_000)
@@ -150,8 +172,11 @@ final class BenchClient: Sendable {
             }
             let ok: Bool
             switch target {
-            case .raftcast: ok = post(index, path: "/v1/debug/propose", body: value, timeout: .seconds(10))
-            case .etcd: ok = post(index, path: "/v3/kv/put", body: Self.etcdPut(key: key, value: value), timeout: .seconds(10))
+            case .raftcast:
+                ok = post(connections[index], path: "/v1/debug/propose", body: value, timeout: .seconds(10))
+            case .etcdGateway:
+                ok = post(connections[index], path: "/v3/kv/put", body: Self.etcdPut(key: key, value: value),
+                          timeout: .seconds(10))
             }
             if ok { return true }
             leader.withLockedValue { $0 = nil }
@@ -167,13 +192,29 @@ final class BenchClient: Sendable {
         return false
     }
 
-    private func post(_ index: Int, path: String, body: [UInt8], timeout: Duration) -> Bool {
-        var headers = ["Content-Type": target == .etcd ? "application/json" : "application/octet-stream"]
+    private var headers: [String: String] {
+        var headers = ["Content-Type": target == .etcdGateway ? "application/json" : "application/octet-stream"]
         if target == .raftcast { headers["Authorization"] = "Bearer \(token)" }
+        return headers
+    }
+
+    /// One request on a new connection (commit-wait: a member may just have died).
+    private func post(_ index: Int, path: String, body: [UInt8], timeout: Duration) -> Bool {
         let (host, port) = endpoints[index]
         guard let response = try? HTTPFetch.request(
             host: host, port: port, method: "POST", path: path, headers: headers, body: body, timeout: timeout)
         else { return false }
+        return response.status == 200
+    }
+
+    /// One request on a kept connection.
+    private func post(_ connection: HTTPKeepAliveConnection, path: String, body: [UInt8], timeout: Duration) -> Bool {
+        guard let response = try? connection.request(
+            method: "POST", path: path, headers: headers, body: body, timeout: timeout)
+        else {
+            connection.disconnect()
+            return false
+        }
         return response.status == 200
     }
 
@@ -186,7 +227,7 @@ final class BenchClient: Sendable {
                       let report = try? JSONDecoder().decode(ClusterStatusReport.self, from: Data(response.body)),
                       report.role == "leader"
                 else { continue }
-            case .etcd:
+            case .etcdGateway:
                 guard let response = try? HTTPFetch.request(
                     host: host, port: port, method: "POST", path: "/v3/maintenance/status", body: Array("{}".utf8),
                     timeout: .seconds(1)),

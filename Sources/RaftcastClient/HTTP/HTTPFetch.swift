@@ -48,9 +48,10 @@ public enum HTTPFetch {
 
     /// The request line and headers, up to and including the blank line.
     static func requestHead(
-        host: String, port: Int, method: String, path: String, headers: [String: String], contentLength: Int
+        host: String, port: Int, method: String, path: String, headers: [String: String], contentLength: Int,
+        keepAlive: Bool = false
     ) -> [UInt8] {
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: \(keepAlive ? "keep-alive" : "close")\r\n"
         head += "Content-Length: \(contentLength)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         head += "\r\n"
@@ -89,15 +90,12 @@ public enum HTTPFetch {
             throw Failure(reason: "cannot resolve \(host)")
         }
         defer { freeaddrinfo(list) }
-        var seconds = timeval(tv_sec: Int(timeout.components.seconds),
-                              tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
         var lastError: Int32 = 0
         var info: UnsafeMutablePointer<addrinfo>? = first
         while let current = info {
             let fd = socket(current.pointee.ai_family, current.pointee.ai_socktype, current.pointee.ai_protocol)
             if fd >= 0 {
-                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
-                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
+                setTimeout(fd, timeout)
                 var one: Int32 = 1
                 setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
                 if Glibc.connect(fd, current.pointee.ai_addr, current.pointee.ai_addrlen) == 0 { return fd }
@@ -107,6 +105,14 @@ public enum HTTPFetch {
             info = current.pointee.ai_next
         }
         throw Failure(reason: "cannot connect to \(host):\(port): \(String(cString: strerror(lastError)))")
+    }
+
+    /// Sets the socket's send and receive timeouts.
+    static func setTimeout(_ fd: Int32, _ timeout: Duration) {
+        var seconds = timeval(tv_sec: Int(timeout.components.seconds),
+                              tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(Failure) {
