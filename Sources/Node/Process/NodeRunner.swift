@@ -116,6 +116,8 @@ public struct NodeRunner: Sendable {
             RaftService.send(message, through: transport, cluster: cluster)
         }
         loop.onLogLossRecovered = { try storage.clearLogLoss() }
+        // A dead leader's sockets reset at once: its followers campaign without waiting out the timeout.
+        transport.onLinkLost { peer, _ in loop.linkLost(peer: peer) }
         loop.onFailure = { error in watchdog.arm(reason: "\(error)") }
         // Clock sync follows the loop's leader events (no polling, no role strings).
         _ = loop.subscribe { events in

@@ -94,6 +94,9 @@ public struct NodeDriver {
     /// Tells the core that `peer` could not be reached.
     public mutating func reportUnreachable(_ peer: NodeID) { raft.reportUnreachable(peer) }
 
+    /// Tells the core that `peer`'s connections were reset or refused (its process may be gone).
+    public mutating func reportLeaderUnreachable(_ peer: NodeID) { raft.reportLeaderUnreachable(peer) }
+
     /// Tells the core whether the snapshot for `peer` was handed to the network.
     public mutating func reportSnapshot(_ peer: NodeID, succeeded: Bool) { raft.reportSnapshot(peer, succeeded: succeeded) }
 

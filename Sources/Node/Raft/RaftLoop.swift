@@ -39,6 +39,8 @@ public final class RaftLoop: @unchecked Sendable {
         case ingest(IngestRequest, completion: @Sendable (IngestStartResult) -> Void)
         /// A fatal failure found outside the loop (a damaged log entry read for playback or HTTP).
         case fatal(NodeDriverError)
+        /// The transport lost its connection to a peer, or could not dial it (its process may be gone).
+        case linkLost(peer: String)
     }
 
     /// What the loop publishes for other threads besides the hub's events.
@@ -127,6 +129,12 @@ public final class RaftLoop: @unchecked Sendable {
         thread.name = "raft-loop"
         thread.stackSize = 4 << 20
         thread.start()
+    }
+
+    /// The transport lost its connection to member `peer` or could not dial it: if it is this follower's
+    /// leader, the core stops counting on it and campaigns (`RaftNode.reportLeaderUnreachable`).
+    public func linkLost(peer: String) {
+        mailbox.post(.linkLost(peer: peer))
     }
 
     /// Hands a message from a peer to the loop (any thread; never blocks for long).
@@ -253,6 +261,14 @@ public final class RaftLoop: @unchecked Sendable {
                     ingests.append((request, completion))
                 case .fatal(let error):
                     failure = failure ?? error
+                case .linkLost(let peer):
+                    guard let raftID = cluster.member(id: peer)?.raftID, driver.raft.leader == raftID,
+                        driver.raft.role == .follower
+                    else { break }
+                    driver.reportLeaderUnreachable(raftID)
+                    if driver.raft.leader == .none {
+                        logger.info("the connection to leader \(peer) was lost: not waiting for the election timeout")
+                    }
                 }
             }
             if let failure {
@@ -284,7 +300,7 @@ public final class RaftLoop: @unchecked Sendable {
         // Work nobody took: answered, and a fatal failure reported after a stop still counts.
         for work in mailbox.close() {
             switch work {
-            case .message: break
+            case .message, .linkLost: break
             case .proposal(_, _, let completion): completion(.timedOut)
             case .ingest(_, let completion): completion(.failed("the node is stopping"))
             case .fatal(let error): failure = failure ?? error
