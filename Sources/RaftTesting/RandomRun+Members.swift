@@ -3,10 +3,10 @@ import Raft
 extension RandomRun {
     /// The context a random membership change carries, as a node's would carry its member record: for
     /// an add, a ``SimMember`` at the member's known address or (half the time) a new synthetic one;
-    /// for a remove, usually nothing. One change in twenty carries hostile bytes instead, which every
+    /// for a remove, usually nothing. One change in ten carries hostile bytes instead, which every
     /// node must ignore alike (the Raft membership still changes).
     static func memberContext(for change: ConfChange, table: SimMemberTable, plan: inout SimRandom) -> [UInt8] {
-        if plan.chance(0.05) {
+        if plan.chance(0.1) {
             return (0..<plan.int(in: 1...40)).map { _ in UInt8(truncatingIfNeeded: plan.uint64(in: 0...255)) }
         }
         let known = table.member(change.node)
