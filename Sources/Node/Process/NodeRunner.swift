@@ -138,7 +138,7 @@ public struct NodeRunner: Sendable {
             time: clockSync, logger: logger)
         let api = NodeHTTPAPI(
             backend: loop, metrics: metrics, cluster: cluster, uploadDirectory: uploadDirectory, playback: playback,
-            clockSync: clockSync, debugPropose: enableDebugPropose)
+            clockSync: clockSync, debugPropose: enableDebugPropose, memberReachable: { routing.isReachable($0) })
         if enableDebugPropose { logger.warning("POST /v1/debug/propose is enabled (--enable-debug-propose): tests and benchmarks only") }
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .notice)
