@@ -37,14 +37,9 @@ public final class RaftService: Service, Sendable {
         self.onRunning = onRunning
     }
 
-    /// Sends `message` on its lane (votes, heartbeats and responses on the
-    /// control lane; appends and snapshots on the bulk lane).
-    /// - Returns: true when the transport queued it.
-    public static func send(_ message: Message, through transport: Transport, cluster: ClusterConfig) -> Bool {
-        send(message, through: transport, to: cluster.member(raftID: message.to)?.id)
-    }
-
-    /// Sends `message` to the member `peer` (nil: not a member, nothing is sent).
+    /// Sends `message` to the member `peer` (nil: not a member, nothing is sent) on its lane (votes,
+    /// heartbeats and responses on the control lane; appends and snapshots on the bulk lane). The node
+    /// routes by its member directory (``MemberRouting/peerID(raftID:)``).
     /// - Returns: true when the transport queued it.
     public static func send(_ message: Message, through transport: Transport, to peer: String?) -> Bool {
         guard let peer else { return false }
