@@ -5,6 +5,9 @@ extension RaftNode {
     func confChangeProblem(_ change: ConfChange) -> String? {
         let node = change.node
         if node == .none { return "node id 0 is reserved for \"no node\"" }
+        if change.context.count > ConfChange.maxContextBytes {
+            return "the context is \(change.context.count) bytes, over \(ConfChange.maxContextBytes)"
+        }
         let isVoter = confState.voters.contains(node)
         let isLearner = confState.learners.contains(node)
         switch change.operation {

@@ -217,7 +217,7 @@ public struct RandomRun {
             case 10, 11:
                 guard membershipChanges, let l = sim.leader else { break }
                 let conf = sim.appState(of: l).confState
-                let change: ConfChange
+                var change: ConfChange
                 if !conf.members.contains(spare) {
                     change = ConfChange(.addLearner, node: spare)
                     if !sim.isUp(spare) { try sim.start(spare) }
@@ -231,6 +231,7 @@ public struct RandomRun {
                 } else {
                     change = ConfChange(.addLearner, node: plan.pick(conf.voters.filter { $0 != l } + [spare]))
                 }
+                change.context = Self.memberContext(for: change, table: sim.appState(of: l).members, plan: &plan)
                 sim.proposeConfChange(change, at: l)
             case 12:
                 guard let l = sim.leader else { break }

@@ -12,6 +12,8 @@ import Raft
 ///   digests match the digest of the prefix they claim to cover.
 /// - Leader completeness: a node that becomes leader of term T holds every
 ///   entry committed in a term before T.
+/// - Member tables: every node that applied (or restored) the same index holds
+///   the same member table (``SimMemberTable/digest``).
 /// Besides: at most one leader per term; log matching, checked as "an
 /// (index, term) pair names one entry content with one predecessor term",
 /// which by induction makes logs that share an (index, term) identical up to
@@ -36,6 +38,8 @@ public struct SimInvariants: Sendable {
     private var leaderOfTerm: [UInt64: NodeID] = [:]
     private var logged: [IndexTerm: LoggedEntry] = [:]
     private var committed: [Committed] = []
+    /// Member table digest (and the node that first reported it) at each applied index.
+    private var memberTables: [UInt64: (digest: UInt64, node: NodeID)] = [:]
 
     /// A checker that has seen nothing.
     public init() {}
@@ -161,6 +165,19 @@ public struct SimInvariants: Sendable {
         let c = committed[Int(entry.index - 1)]
         if c.term != entry.term || c.digest != digest {
             return "state machine safety: node \(node) applied entry \(entry.index) of term \(entry.term); the committed entry there is of term \(c.term)"
+        }
+        return nil
+    }
+
+    /// `node` holds member table `table` after applying (or restoring) `1 ... index`.
+    public mutating func checkMembers(_ node: NodeID, index: UInt64, table: SimMemberTable) -> String? {
+        guard index >= 1 else { return nil }
+        guard let seen = memberTables[index] else {
+            memberTables[index] = (table.digest, node)
+            return nil
+        }
+        guard seen.digest == table.digest else {
+            return "member tables: node \(node) at index \(index) holds \(table.members) but node \(seen.node) held another table there"
         }
         return nil
     }

@@ -171,7 +171,9 @@ extension Simulation {
                 fail("node \(id) was given a snapshot at \(restored.appliedIndex), not after its applied index \(nodes[i].app.appliedIndex)")
                 return
             }
-            if let v = invariants.checkSnapshot(id, index: restored.appliedIndex, digest: restored.digest) {
+            if let v = invariants.checkSnapshot(id, index: restored.appliedIndex, digest: restored.digest)
+                ?? invariants.checkMembers(id, index: restored.appliedIndex, table: restored.members)
+            {
                 fail(v)
                 return
             }
@@ -199,9 +201,16 @@ extension Simulation {
                     return
                 }
                 nodes[i].app.confState = nodes[i].raft!.applyConfChange(change)
+                if let ignored = nodes[i].app.members.apply(change) {
+                    trace.log(now, "node \(id): member record of change at \(e.index): \(ignored)")
+                }
                 trace.log(now, "node \(id): applied conf change \(change.operation) \(change.node) at \(e.index) -> voters \(nodes[i].app.confState.voters) learners \(nodes[i].app.confState.learners)")
             }
             nodes[i].app.apply(e, entryDigest: digest)
+            if let v = invariants.checkMembers(id, index: e.index, table: nodes[i].app.members) {
+                fail(v)
+                return
+            }
             if let proposed = nodes[i].proposals.removeValue(forKey: e.index), proposed == digest {
                 acknowledged.append(ProposalTicket(node: id, index: e.index, digest: digest))
             }

@@ -43,6 +43,9 @@ public final class Simulation {
     var queue = SimEventQueue()
     var trace: SimTrace
     var nodes: [SimNode] = []
+    /// The founders' member table (voters `1 ... options.voters` at their default addresses): every
+    /// node's state machine starts from it, as every real node starts from cluster.yaml.
+    public let foundingMembers: SimMemberTable
     /// Latest delivery time scheduled per link (`from * (capacity + 1) + to`), to keep links FIFO.
     var linkLastDelivery: [UInt64] = []
 
@@ -56,6 +59,7 @@ public final class Simulation {
         self.trace = SimTrace(enabled: options.trace, limit: options.traceLimit)
         self.linkLastDelivery = Array(repeating: 0, count: (options.capacity + 1) * (options.capacity + 1))
         let voters = ConfState(voters: (1...UInt64(options.voters)).map { $0 })
+        self.foundingMembers = SimMemberTable(founders: voters)
         for id in 1...UInt64(options.capacity) {
             let bootstrap = id <= UInt64(options.voters) ? voters : ConfState()
             let phase = random.uint64(in: 0...(options.tickMilliseconds - 1))
@@ -188,7 +192,7 @@ public final class Simulation {
             // founders' storage), so replaying conf changes over an empty
             // membership would give it a wrong one.
             nodes[i].bootstrap = currentConfState
-            nodes[i].app = SimAppState(confState: nodes[i].bootstrap)
+            nodes[i].app = SimAppState(confState: nodes[i].bootstrap, members: foundingMembers)
         }
         let storage: any MutableLogStorage
         do {
@@ -215,9 +219,14 @@ public final class Simulation {
             nodes[i].unsyncedHardState = nil
             let snap = try storage.snapshot()
             if snap.isEmpty {
-                nodes[i].app = SimAppState(confState: confState)
+                // Replaying from index 1 starts from the founders' table, as cluster.yaml gives it.
+                nodes[i].app = SimAppState(confState: confState, members: foundingMembers)
             } else if let restored = SimAppState(snapshot: snap) {
-                if let v = invariants.checkSnapshot(id, index: restored.appliedIndex, digest: restored.digest) { fail(v) }
+                if let v = invariants.checkSnapshot(id, index: restored.appliedIndex, digest: restored.digest)
+                    ?? invariants.checkMembers(id, index: restored.appliedIndex, table: restored.members)
+                {
+                    fail(v)
+                }
                 nodes[i].app = restored
             } else {
                 fail("node \(id) restarted with a snapshot that is not the simulator's")

@@ -18,7 +18,7 @@ struct RaftcastCommand: AsyncParsableCommand {
         subcommands: [
             NodeCommand.self, StatusCommand.self, IngestCommand.self, DemoCommand.self, ProbeCommand.self,
             PlayCommand.self, WALCommand.self, TokenCommand.self, QueueCommand.self, SkipCommand.self,
-            StopCommand.self, StreamsCommand.self,
+            StopCommand.self, StreamsCommand.self, MembersCommand.self,
         ]
     )
 

@@ -56,6 +56,7 @@ final class FuzzTargetTests: XCTestCase {
     func testCatalogueSnapshot() throws { try fuzz("catalogue-snapshot", inputs: 2_000) }
     func testRaftMessage() throws { try fuzz("raft-message", inputs: 5_000) }
     func testClockSyncMessage() throws { try fuzz("clock-sync", inputs: 5_000) }
+    func testMemberChange() throws { try fuzz("member-change", inputs: 5_000) }
     func testUploadValidation() throws { try fuzz("upload", inputs: 1_000) }
 
     /// A planted property (an accepted Raft message must not carry a term of 2^62 or more) is broken by

@@ -170,7 +170,7 @@ final class AdminCommandTests: XCTestCase {
         // A cluster file whose nodes were never started: nothing listens on its ports.
         let cluster = try LocalCluster(size: 3)
         addTeardownBlock { cluster.shutdown() }
-        for arguments in [["queue"], ["skip"], ["streams"], ["streams", "rm", "00000000000000a1"]] {
+        for arguments in [["queue"], ["skip"], ["streams"], ["streams", "rm", "00000000000000a1"], ["members"]] {
             let run = try raftcast(arguments + ["--timeout-ms", "500"], cluster)
             XCTAssertEqual(run.status, 1, "\(arguments): \(run.stdout)")
             XCTAssertEqual(run.stdout, "", "\(arguments)")

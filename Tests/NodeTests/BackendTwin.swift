@@ -1,6 +1,7 @@
 import Broadcast
 import Foundation
 import Node
+import Raft
 import RaftcastClient
 
 /// An in-memory ``NodeBackend`` for the route tests: a status report the test sets (a follower that knows
@@ -27,6 +28,8 @@ final class BackendTwin: NodeBackend, @unchecked Sendable {
         /// Every applied payload by log index (the log the fragment records are read back from).
         var log: [UInt64: [UInt8]] = [:]
         var recordReads = 0
+        var members = MemberDirectory()
+        var memberMatchIndexes: [NodeID: UInt64]?
 
         init() {
             report = BackendTwin.report(role: "leader", leader: "n1", leaderHTTP: "127.0.0.1:8101")
@@ -77,6 +80,16 @@ final class BackendTwin: NodeBackend, @unchecked Sendable {
 
     var report: ClusterStatusReport { locked { $0.report } }
     var catalogue: Catalogue { locked { $0.catalogue } }
+    /// The member directory the twin reports (settable).
+    var members: MemberDirectory {
+        get { locked { $0.members } }
+        set { locked { $0.members = newValue } }
+    }
+    /// The leader's match indexes the twin reports (settable; nil: not leading).
+    var memberMatchIndexes: [NodeID: UInt64]? {
+        get { locked { $0.memberMatchIndexes } }
+        set { locked { $0.memberMatchIndexes = newValue } }
+    }
     /// The cluster now the twin reports (settable; nil: not synchronized).
     var now: ClusterTime? {
         get { locked { $0.now } }

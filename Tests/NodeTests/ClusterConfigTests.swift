@@ -184,6 +184,33 @@ final class ClusterConfigTests: XCTestCase {
         }
     }
 
+    func testRoleMakesListenersLearnersOfTheBootstrapMembership() throws {
+        let yaml = Self.minimal + """
+
+              - id: tv
+                raft: 127.0.0.1:7101
+                http: 127.0.0.1:8101
+                data_dir: data/tv
+                role: listener
+              - id: n2
+                raft: 127.0.0.1:7102
+                http: 127.0.0.1:8102
+                data_dir: data/n2
+                role: voter
+            """
+        let config = try ClusterConfig.parse(yaml: yaml, directory: directory)
+        XCTAssertEqual(config.nodes.map(\.role), [.voter, .listener, .voter])
+        XCTAssertEqual(
+            config.bootstrapConfState,
+            ConfState(voters: [ClusterConfig.raftID(for: "n1"), ClusterConfig.raftID(for: "n2")], learners: [ClusterConfig.raftID(for: "tv")]))
+        XCTAssertEqual(
+            errors(Self.minimal + "\n    role: speaker\n"),
+            ["error: cluster.yaml: nodes[0].role: \"speaker\" is not voter or listener (line 9)"])
+        XCTAssertEqual(
+            errors(Self.minimal + "\n    role: listener\n"),
+            ["error: cluster.yaml: nodes: every node is a listener; at least one must be a voter (role: voter, the default)"])
+    }
+
     func testYAMLSyntaxErrorHasLineNumber() {
         let lines = errors("cluster:\n  name: test\n  secret_file: [unclosed\nnodes: []\n")
         XCTAssertEqual(lines.count, 1)

@@ -28,7 +28,7 @@ struct InProcessNode {
         let driver = try NodeDriver(
             config: NodeRunner.raftConfig(cluster: cluster, member: member, seed: 1),
             storage: storage ?? MemoryStorage(confState: ConfState(voters: [member.raftID])),
-            snapshotPolicy: snapshotPolicy)
+            snapshotPolicy: snapshotPolicy, members: MemberDirectory(bootstrap: cluster))
         var logger = Logger(label: "\(name)-test")
         logger.logLevel = .critical
         let uploads = directory.appendingPathComponent("uploads").path

@@ -5,6 +5,8 @@ import Foundation
 import Media
 import Node
 import Raft
+import RaftcastClient
+import Transport
 import XCTest
 
 /// The Ready loop's logic without sockets or threads: several drivers on
@@ -17,14 +19,14 @@ final class NodeDriverTests: XCTestCase {
         var cut: Set<NodeID> = []
         var storages: [NodeID: MemoryStorage] = [:]
 
-        init(ids: [NodeID], policy: SnapshotPolicy = SnapshotPolicy()) throws {
+        init(ids: [NodeID], policy: SnapshotPolicy = SnapshotPolicy(), members: MemberDirectory = MemberDirectory()) throws {
             for id in ids {
                 let storage = MemoryStorage(confState: ConfState(voters: ids))
                 var config = Config(id: id)
                 config.electionTick = 5
                 config.randomSeed = id
                 storages[id] = storage
-                drivers[id] = try NodeDriver(config: config, storage: storage, snapshotPolicy: policy)
+                drivers[id] = try NodeDriver(config: config, storage: storage, snapshotPolicy: policy, members: members)
             }
         }
 
@@ -40,7 +42,8 @@ final class NodeDriverTests: XCTestCase {
                 }
                 let deliver = inFlight
                 inFlight = []
-                for message in deliver where !cut.contains(message.to) && !cut.contains(message.from) {
+                for message in deliver
+                where !cut.contains(message.to) && !cut.contains(message.from) && drivers[message.to] != nil {
                     progressed = true
                     drivers[message.to]!.step(message)
                 }
@@ -116,6 +119,52 @@ final class NodeDriverTests: XCTestCase {
         while restarted.hasReady { _ = try restarted.handleReady(send: { _ in }, now: { ContinuousClock().now }) }
         XCTAssertEqual(restarted.state.appliedIndex, before.appliedIndex)
         XCTAssertEqual(restarted.state.rollingHash, before.rollingHash)
+    }
+
+    func testMembershipChangesWithRecordsReachEveryDirectoryAndSurviveSnapshotsAndRestarts() throws {
+        func record(_ id: String, _ n: Int, _ role: MemberRole) -> MemberRecord {
+            MemberRecord(id: id, raft: PeerAddress(host: "10.0.0.\(n)", port: 7100), http: PeerAddress(host: "10.0.0.\(n)", port: 8100), role: role)
+        }
+        let founders = MemberDirectory([record("n1", 1, .voter), record("n2", 2, .voter), record("n3", 3, .voter)])
+        let ids = founders.members.map(\.raftID)
+        let policy = SnapshotPolicy(entries: 8, bytes: 0, keptTail: 3)
+        var net = try Network(ids: ids, policy: policy, members: founders)
+        let leader = ClusterConfig.raftID(for: "n1")
+        net.drivers[leader]!.campaign()
+        try net.settle()
+        let kitchen = record("kitchen", 4, .listener)
+        _ = try net.drivers[leader]!.proposeConfChange(ConfChange(.addLearner, node: kitchen.raftID, context: kitchen.encoded))
+        var changes: [NodeID: [MemberDirectoryChange]] = [:]
+        try net.settle { id, outcome in changes[id, default: []] += outcome.memberChanges }
+        try net.tick(2) { id, outcome in changes[id, default: []] += outcome.memberChanges }
+        for id in ids {
+            XCTAssertEqual(changes[id], [.added(kitchen)], "node \(id)")
+            XCTAssertEqual(net.drivers[id]!.members.member(id: "kitchen"), kitchen)
+            XCTAssertEqual(net.drivers[id]!.confState.learners, [kitchen.raftID])
+        }
+        // A hostile record: Raft adds the learner, every directory ignores the record alike.
+        changes = [:]
+        _ = try net.drivers[leader]!.proposeConfChange(ConfChange(.addLearner, node: 77, context: [0xFF, 1, 2]))
+        try net.settle { id, outcome in changes[id, default: []] += outcome.memberChanges }
+        try net.tick(2) { id, outcome in changes[id, default: []] += outcome.memberChanges }
+        for id in ids {
+            XCTAssertEqual(changes[id], [.ignored("change of raft node 77: bad member record: truncated in magic (3 bytes)")])
+            XCTAssertTrue(net.drivers[id]!.confState.learners.contains(77))
+            XCTAssertNil(net.drivers[id]!.members.member(raftID: 77))
+        }
+        // Snapshots carry the directory; a restart from storage restores it, with the founders as bootstrap.
+        for i in 0..<21 { _ = try net.drivers[leader]!.propose([UInt8(i)]) }
+        try net.settle()
+        try net.tick(2)
+        let follower = ids.first { $0 != leader }!
+        let before = net.drivers[follower]!.members
+        var config = Config(id: follower)
+        config.electionTick = 5
+        var restarted = try NodeDriver(config: config, storage: net.storages[follower]!, snapshotPolicy: policy, members: founders)
+        XCTAssertGreaterThan(restarted.snapshotIndex, 0)
+        XCTAssertEqual(restarted.members, before, "restored from the snapshot")
+        while restarted.hasReady { _ = try restarted.handleReady(send: { _ in }, now: { ContinuousClock().now }) }
+        XCTAssertEqual(restarted.members, before)
     }
 
     /// The catalogue entries of media/sample.mp3 as stream `id`: start (heard from `startClusterTime`),
@@ -232,13 +281,33 @@ final class NodeDriverTests: XCTestCase {
             summary.apply(entry)
             _ = catalogue.apply(payload: payload, at: entry.index, term: 1)
         }
-        let data = NodeSnapshot(summary: summary, catalogue: catalogue).encoded()
+        let members = MemberDirectory([
+            MemberRecord(id: "n1", raft: PeerAddress(host: "h1", port: 7001), http: PeerAddress(host: "h1", port: 8001), role: .voter),
+            MemberRecord(id: "tv", raft: PeerAddress(host: "h2", port: 7002), http: PeerAddress(host: "h2", port: 8002), role: .listener),
+        ])
+        let data = NodeSnapshot(summary: summary, members: members, catalogue: catalogue).encoded()
+        XCTAssertEqual(Array(data.prefix(8)), Array("RCNS2".utf8) + [0, 0, 0])
         let decoded = try NodeSnapshot(decoding: data, index: summary.appliedIndex)
         XCTAssertEqual(decoded.catalogue, catalogue)
+        XCTAssertEqual(decoded.members, members)
         XCTAssertEqual(decoded.summary.rollingHash, summary.rollingHash)
         XCTAssertThrowsError(try NodeSnapshot(decoding: data, index: summary.appliedIndex + 1))
         XCTAssertThrowsError(try NodeSnapshot(decoding: Array(data.prefix(40)), index: summary.appliedIndex))
+        XCTAssertThrowsError(try NodeSnapshot(decoding: Array(data.prefix(60)), index: summary.appliedIndex))
         XCTAssertThrowsError(try NodeSnapshot(decoding: summary.snapshotData, index: summary.appliedIndex))
+        // A damaged directory is named.
+        var damaged = data
+        damaged[44 + 4 + 4] = UInt8(ascii: "X")
+        XCTAssertThrowsError(try NodeSnapshot(decoding: damaged, index: summary.appliedIndex)) { error in
+            XCTAssertEqual(
+                (error as? AppliedStateError)?.reason,
+                "member directory in snapshot: bad member record: not a member record (no \"RCMR\" magic)")
+        }
+        // Version 1 (no directory) still reads, without a directory.
+        let version1 = NodeSnapshot.magicVersion1 + summary.snapshotData + catalogue.snapshot()
+        let old = try NodeSnapshot(decoding: version1, index: summary.appliedIndex)
+        XCTAssertNil(old.members)
+        XCTAssertEqual(old.catalogue, catalogue)
     }
 
     func testAStorageFailureStopsTheDriver() throws {

@@ -1,4 +1,5 @@
 import Broadcast
+import Raft
 import RaftcastClient
 
 /// Everything the HTTP API (``NodeHTTPAPI``) reads from and asks of its node, and nothing more: the
@@ -14,6 +15,10 @@ public protocol NodeBackend: Sendable {
     var report: ClusterStatusReport { get }
     /// The catalogue as of the last published iteration.
     var catalogue: Catalogue { get }
+    /// The replicated member directory as of the last published iteration.
+    var members: MemberDirectory { get }
+    /// Each member's match index by Raft id, from the leader's progress, when this node leads; nil otherwise.
+    var memberMatchIndexes: [NodeID: UInt64]? { get }
     /// Cluster time now, as this node's clock sync estimates it; nil before it is synchronized.
     func clusterNow() -> ClusterTime?
     /// How far behind the cluster clock every node plays: a queue decision takes effect this far ahead of

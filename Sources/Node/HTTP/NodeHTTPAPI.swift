@@ -19,6 +19,7 @@ import RaftcastClient
 /// | GET | `/v1/events` | server-sent events (``NodeEvent``) |
 /// | GET | `/`, `/app/{name}` | the web app (``WebAssets``: index.html and its files; docs/web.md); open without a token |
 /// | GET | `/openapi.yaml` | the API's OpenAPI document (docs/openapi.yaml, ``OpenAPIDocument``) |
+/// | GET | `/v1/members` | ``MemberList``: the replicated member directory, with reachability and the leader's match indexes |
 /// | GET | `/v1/playback` | ``PlaybackReport``: what this node plays and its clock sync (``PlaybackService``, ``ClockSyncService``) |
 /// | POST | `/v1/debug/propose` | for tests and benchmarks only, with `debugPropose` (`raftcast node --enable-debug-propose`): proposes the raw body; `Authorization: Bearer <AdminToken>` required; else 404 |
 ///
@@ -46,6 +47,8 @@ public struct NodeHTTPAPI: Sendable {
     let playback: PlaybackService?
     let clockSync: ClockSyncService?
     let debugPropose: Bool
+    /// Whether this node has a live connection to member `id` (`GET /v1/members`); nil: unknown, reported as false.
+    let memberReachable: (@Sendable (String) -> Bool)?
     /// HLS segments remuxed on this node (``NodeHTTPAPI+HLS``).
     let hlsCache = HLSSegmentCache()
     /// This node's numbering of the live playlist's segments (``NodeHTTPAPI+Live``).
@@ -60,7 +63,8 @@ public struct NodeHTTPAPI: Sendable {
     public init(
         backend: any NodeBackend, metrics: NodeMetrics, cluster: ClusterConfig, uploadDirectory: String,
         uploadFileSystem: any UploadFileSystem = POSIXUploadFileSystem(),
-        playback: PlaybackService? = nil, clockSync: ClockSyncService? = nil, debugPropose: Bool = false
+        playback: PlaybackService? = nil, clockSync: ClockSyncService? = nil, debugPropose: Bool = false,
+        memberReachable: (@Sendable (String) -> Bool)? = nil
     ) {
         self.backend = backend
         self.metrics = metrics
@@ -70,6 +74,7 @@ public struct NodeHTTPAPI: Sendable {
         self.playback = playback
         self.clockSync = clockSync
         self.debugPropose = debugPropose
+        self.memberReachable = memberReachable
     }
 
     /// The router serving every endpoint.
@@ -86,6 +91,7 @@ public struct NodeHTTPAPI: Sendable {
         addEventRoutes(to: router)
         addQueueRoutes(to: router)
         addPlaybackRoute(to: router)
+        addMemberRoutes(to: router)
         addHealthRoute(to: router)
         addWebRoutes(to: router)
         let backend = self.backend

@@ -60,6 +60,25 @@ paths:
                 $ref: "#/components/schemas/ClusterStatusReport"
         "401":
           $ref: "#/components/responses/Unauthorized"
+  /v1/members:
+    get:
+      tags: [cluster]
+      operationId: getMembers
+      summary: The cluster's members as this node's replicated member directory lists them (what `raftcast members` prints).
+      description: |
+        The membership and every member's addresses live in the log: cluster.yaml bootstraps them, committed
+        membership changes carry each member's record, and snapshots keep them. Sorted by id. `reachable` is
+        whether this node has a live node-to-node connection to the member (always true for itself);
+        `match_index` is the highest log index the leader knows the member holds, null unless this node leads.
+      responses:
+        "200":
+          description: The members.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/MemberList"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
   /health:
     get:
       tags: [cluster]
@@ -851,6 +870,47 @@ components:
         detail:
           type: string
           description: One sentence naming what was wrong.
+    MemberList:
+      type: object
+      required: [members]
+      properties:
+        members:
+          type: array
+          items:
+            $ref: "#/components/schemas/Member"
+    Member:
+      type: object
+      description: One member of the cluster.
+      required: [id, role, raft, http, self, reachable, match_index]
+      properties:
+        id:
+          type: string
+          pattern: "^[A-Za-z0-9._-]{1,64}$"
+          example: n1
+        role:
+          type: string
+          enum: [voter, listener]
+          description: "`voter`: counts towards the Raft quorum and may lead; `listener`: a Raft learner, plays everything, never votes."
+        raft:
+          type: string
+          description: Node-to-node address, `host:port`.
+          example: "192.168.1.10:7100"
+        http:
+          type: string
+          description: HTTP address, `host:port`.
+          example: "192.168.1.10:8100"
+        self:
+          type: boolean
+          description: Whether this is the answering node.
+        reachable:
+          type: boolean
+          description: Whether the answering node has a live connection to it (true for itself).
+        match_index:
+          type: integer
+          format: int64
+          minimum: 0
+          nullable: true
+          description: The leader's match index for the member; null unless the answering node leads.
     StreamSource:
       type: object
       description: The media file a stream was made from.

@@ -85,7 +85,7 @@ public struct NodeRunner: Sendable {
         }
         let storage = try DurableLogStorage(
             directory: walDirectory, options: .init(cacheBytes: Self.logCacheBytes),
-            confState: ConfState(voters: cluster.nodes.map(\.raftID)))
+            confState: cluster.bootstrapConfState)
         if !storage.recoveryReport.isClean { logger.warning("log recovery: \(storage.recoveryReport)") }
         let seed = member.raftID ^ UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds)
         var config = Self.raftConfig(cluster: cluster, member: member, seed: seed)
@@ -95,9 +95,12 @@ public struct NodeRunner: Sendable {
             config.logLoss = try storage.recordLogLoss(loss)
             logger.warning("the log lost entries this node may have acknowledged (\(loss)): rejoining with --accept-log-loss; no vote or campaign until caught up")
         }
-        let driver = try NodeDriver(config: config, storage: storage, snapshotPolicy: snapshotPolicy)
+        let driver = try NodeDriver(
+            config: config, storage: storage, snapshotPolicy: snapshotPolicy, members: MemberDirectory(bootstrap: cluster))
         let metrics = NodeMetrics()
         let transport = Transport(config: cluster.transportConfig(for: member, logger: logger))
+        // The transport's peers and the routing of Raft messages follow the replicated directory.
+        let routing = MemberRouting(directory: driver.members, transport: transport, localID: member.id, logger: logger)
         let cluster = self.cluster
         // The loop's ingest reads cluster time from clock sync; clock sync hears who leads from the loop.
         let member = self.member
@@ -113,8 +116,9 @@ public struct NodeRunner: Sendable {
             tickInterval: .milliseconds(cluster.heartbeatMilliseconds), metrics: metrics, logger: logger,
             clusterTime: clockSync, uploadDirectory: uploadDirectory
         ) { message in
-            RaftService.send(message, through: transport, cluster: cluster)
+            RaftService.send(message, through: transport, to: routing.peerID(raftID: message.to))
         }
+        loop.onMembersChanged = { routing.update($0) }
         loop.onLogLossRecovered = { try storage.clearLogLoss() }
         // A dead leader's sockets reset at once: its followers campaign without waiting out the timeout.
         transport.onLinkLost { peer, _ in loop.linkLost(peer: peer) }
@@ -136,7 +140,7 @@ public struct NodeRunner: Sendable {
             time: clockSync, logger: logger)
         let api = NodeHTTPAPI(
             backend: loop, metrics: metrics, cluster: cluster, uploadDirectory: uploadDirectory, playback: playback,
-            clockSync: clockSync, debugPropose: enableDebugPropose)
+            clockSync: clockSync, debugPropose: enableDebugPropose, memberReachable: { routing.isReachable($0) })
         if enableDebugPropose { logger.warning("POST /v1/debug/propose is enabled (--enable-debug-propose): tests and benchmarks only") }
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .notice)

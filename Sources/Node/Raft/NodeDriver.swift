@@ -6,8 +6,10 @@ import Raft
 ///
 /// It owns the core (a value type; exactly one driver holds it) and the log
 /// storage, and applies committed entries to the replicated state: the
-/// ``Broadcast/Catalogue`` of streams and fragments and an ``AppliedState``
-/// summary (a rolling hash over every entry). The caller
+/// ``Broadcast/Catalogue`` of streams and fragments, the ``MemberDirectory``
+/// (every member's addresses and role, changed by committed membership
+/// changes) and an ``AppliedState`` summary (a rolling hash over every
+/// entry). The caller
 /// gives it a `send` function and a clock, so tests drive several drivers
 /// over an in-memory network deterministically.
 ///
@@ -35,6 +37,10 @@ public struct NodeDriver {
     public private(set) var state: AppliedState
     /// The replicated catalogue of streams and fragments.
     public private(set) var catalogue: Catalogue
+    /// The replicated member directory.
+    public private(set) var members: MemberDirectory
+    /// The directory cluster.yaml gives, for a version 1 snapshot (written before directories existed).
+    private let bootstrapMembers: MemberDirectory
     /// Recent snapshots, to snapshot below the catalogue's retained floor.
     private var history = CatalogueSnapshotHistory()
     /// The membership at each snapshot in ``history``.
@@ -52,14 +58,21 @@ public struct NodeDriver {
     /// Restores the node from `storage`: the state machine from its snapshot,
     /// the core from its hard state (entries after the snapshot are applied
     /// again as the core hands them out).
-    public init(config: Config, storage: any MutableLogStorage, snapshotPolicy: SnapshotPolicy = SnapshotPolicy()) throws {
+    /// - Parameter members: the member directory of cluster.yaml (``MemberDirectory/init(bootstrap:)``): the
+    ///   directory until a snapshot or an applied change says otherwise.
+    public init(
+        config: Config, storage: any MutableLogStorage, snapshotPolicy: SnapshotPolicy = SnapshotPolicy(),
+        members: MemberDirectory = MemberDirectory()
+    ) throws {
         let snapshot = try storage.snapshot()
         var state = AppliedState()
         var catalogue = Catalogue()
+        var directory = members
         if !snapshot.isEmpty {
             do {
                 let decoded = try NodeSnapshot(decoding: snapshot.data, index: snapshot.metadata.index)
                 (state, catalogue) = (decoded.summary, decoded.catalogue)
+                directory = decoded.members ?? members
             } catch {
                 throw NodeDriverError.badSnapshot("\(error)")
             }
@@ -71,6 +84,8 @@ public struct NodeDriver {
         self.storage = storage
         self.state = state
         self.catalogue = catalogue
+        self.members = directory
+        self.bootstrapMembers = members
         self.confState = confState
         self.snapshotPolicy = snapshotPolicy
         self.snapshotIndex = snapshot.metadata.index
@@ -87,6 +102,13 @@ public struct NodeDriver {
     /// Proposes `data` (leader only).
     /// - Returns: the index the entry will have if it commits.
     public mutating func propose(_ data: [UInt8]) throws(ProposalError) -> UInt64 { try raft.propose(data) }
+
+    /// Proposes a single-server membership change (leader only); `change.context` carries the member's
+    /// ``RaftcastClient/MemberRecord`` so that every node's ``members`` learns its addresses on apply.
+    /// - Returns: the index the entry will have if it commits.
+    public mutating func proposeConfChange(_ change: ConfChange) throws(ProposalError) -> UInt64 {
+        try raft.proposeConfChange(change)
+    }
 
     /// Starts an election now (tests and tools).
     public mutating func campaign() { raft.campaign() }
@@ -147,8 +169,11 @@ public struct NodeDriver {
             }
             switch restored {
             case .failure(let error): throw .badSnapshot(error.reason)
-            case .success(let decoded): (state, catalogue) = (decoded.summary, decoded.catalogue)
+            case .success(let decoded):
+                (state, catalogue) = (decoded.summary, decoded.catalogue)
+                members = decoded.members ?? bootstrapMembers
             }
+            outcome.membersReplaced = true
             history = CatalogueSnapshotHistory()
             historyConfStates = [:]
             outcome.catalogueReplaced = true
@@ -159,7 +184,10 @@ public struct NodeDriver {
         }
         for entry in ready.committedEntries where entry.index > state.appliedIndex {
             if entry.kind == .confChange {
-                if let change = ConfChange(encoded: entry.data) { confState = raft.applyConfChange(change) }
+                if let change = ConfChange(encoded: entry.data) {
+                    confState = raft.applyConfChange(change)
+                    outcome.memberChanges.append(members.apply(change))
+                }
                 _ = catalogue.apply(payload: [], at: entry.index, term: entry.term)
             } else {
                 // Decoded once: the catalogue applies it, and its change carries the fragment it decoded.
@@ -188,7 +216,7 @@ public struct NodeDriver {
         guard byCount || bySize else { return nil }
         appliedBytesSinceSnapshot = 0
         history.record(
-            index: applied, data: NodeSnapshot(summary: state, catalogue: catalogue).encoded(),
+            index: applied, data: NodeSnapshot(summary: state, members: members, catalogue: catalogue).encoded(),
             retainedLogFloor: catalogue.retainedLogFloor)
         historyConfStates[applied] = confState
         let kept = Set(history.points.map(\.index))

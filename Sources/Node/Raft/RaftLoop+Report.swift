@@ -8,10 +8,11 @@ extension RaftLoop {
         status: Status, driver: NodeDriver, cluster: ClusterConfig, member: ClusterConfig.Member,
         lastContact: [NodeID: ContinuousClock.Instant], now: ContinuousClock.Instant
     ) -> ClusterStatusReport {
-        let leader = status.leader == .none ? nil : cluster.member(raftID: status.leader)
+        let leader = status.leader == .none ? nil : driver.members.member(raftID: status.leader).map { ($0.id, $0.http) }
+            ?? cluster.member(raftID: status.leader).map { ($0.id, $0.http) }
         var peers: [ClusterStatusReport.Peer] = []
         for (id, progress) in status.progress where id != status.id {
-            let name = cluster.member(raftID: id)?.id ?? "\(id)"
+            let name = memberName(id, driver: driver, cluster: cluster) ?? "\(id)"
             let contact = lastContact[id].map { last -> Int64 in
                 let d = last.duration(to: now)
                 return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
@@ -22,8 +23,8 @@ extension RaftLoop {
         peers.sort { $0.id < $1.id }
         let hash = String(driver.state.rollingHash, radix: 16)
         return ClusterStatusReport(
-            id: member.id, role: "\(status.role)", term: status.term, leader: leader?.id,
-            leaderHTTP: leader.map { "\($0.http)" }, commitIndex: status.commit, appliedIndex: driver.state.appliedIndex,
+            id: member.id, role: "\(status.role)", term: status.term, leader: leader?.0,
+            leaderHTTP: leader.map { "\($0.1)" }, commitIndex: status.commit, appliedIndex: driver.state.appliedIndex,
             lastLogIndex: status.lastIndex, snapshotIndex: driver.snapshotIndex, appliedCount: driver.state.count,
             appliedHash: String(repeating: "0", count: 16 - hash.count) + hash, peers: peers,
             version: RaftcastVersion.current)

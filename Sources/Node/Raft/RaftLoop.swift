@@ -49,6 +49,7 @@ public final class RaftLoop: @unchecked Sendable {
         var status: Status
         var ingestStatuses: [StreamID: IngestStatus] = [:]
         var failure: NodeDriverError?
+        var members: MemberDirectory
     }
 
     /// Decides the message's network fate: returns true when the transport accepted it.
@@ -109,9 +110,10 @@ public final class RaftLoop: @unchecked Sendable {
                 report: Self.makeReport(
                     status: status, driver: driver, cluster: cluster, member: member, lastContact: [:],
                     now: ContinuousClock().now),
-                status: status))
+                status: status, members: driver.members))
         self.hub = NodeEventHub(
-            catalogue: driver.catalogue, leader: status.leader == .none ? nil : cluster.member(raftID: status.leader)?.id,
+            catalogue: driver.catalogue,
+            leader: status.leader == .none ? nil : Self.memberName(status.leader, driver: driver, cluster: cluster),
             term: status.term)
         var ingestLogger = logger
         ingestLogger[metadataKey: "component"] = "ingest"
@@ -240,6 +242,27 @@ public final class RaftLoop: @unchecked Sendable {
     /// The core's status after the last iteration.
     public var status: Status { published.withLockedValue { $0.status } }
 
+    /// The member directory as of the last iteration.
+    public var members: MemberDirectory { published.withLockedValue { $0.members } }
+
+    /// The leader's progress of each member (match index by Raft id) as of the last iteration; nil unless leading.
+    public var memberMatchIndexes: [NodeID: UInt64]? {
+        let status = self.status
+        guard status.role == .leader else { return nil }
+        return status.progress.mapValues(\.match)
+    }
+
+    /// Called on the loop thread with the new directory when applied membership changes or an installed
+    /// snapshot changed it (before the iteration's state is published); set before ``start()``.
+    public var onMembersChanged: (@Sendable (MemberDirectory) -> Void)?
+
+    /// The member id of Raft node `raftID`: from the replicated directory, else from cluster.yaml.
+    static func memberName(_ raftID: NodeID, driver: NodeDriver, cluster: ClusterConfig) -> String? {
+        driver.members.member(raftID: raftID)?.id ?? cluster.member(raftID: raftID)?.id
+    }
+
+    private func memberName(_ raftID: NodeID) -> String? { Self.memberName(raftID, driver: driver, cluster: cluster) }
+
     // MARK: - The loop thread
 
     private func run() {
@@ -349,7 +372,7 @@ public final class RaftLoop: @unchecked Sendable {
         } catch {
             switch error {
             case .notLeader(let leader):
-                completion(.notLeader(leader: leader.flatMap { cluster.member(raftID: $0)?.id }))
+                completion(.notLeader(leader: leader.flatMap { memberName($0) }))
             default:
                 completion(.refused("\(error)"))
             }
@@ -379,6 +402,7 @@ public final class RaftLoop: @unchecked Sendable {
             logger.debug("took snapshot", metadata: ["index": "\(snapshot.index)"])
         }
         if !outcome.catalogueChanges.isEmpty { catalogueChanged(outcome.catalogueChanges) }
+        if outcome.membersReplaced || !outcome.memberChanges.isEmpty { membersChanged(outcome) }
         if !outcome.applied.isEmpty && !pending.isEmpty {
             let now = clock.now
             for entry in outcome.applied {
@@ -399,7 +423,7 @@ public final class RaftLoop: @unchecked Sendable {
         let status = driver.raft.status
         updateLogger(status: status)
         if soft.role == .candidate { metrics.electionsStarted.increment() }
-        let leaderLabel = soft.leader == .none ? "none" : cluster.member(raftID: soft.leader)?.id ?? "\(soft.leader)"
+        let leaderLabel = soft.leader == .none ? "none" : memberName(soft.leader) ?? "\(soft.leader)"
         logger.info("role or leader changed", metadata: ["leader": "\(leaderLabel)"])
         if soft.leader != .none && soft.leader != lastKnownLeader { metrics.leaderChanges.increment() }
         if soft.leader != .none { lastKnownLeader = soft.leader }
@@ -414,8 +438,34 @@ public final class RaftLoop: @unchecked Sendable {
             ingest.leadershipGained(firstIndex: driver.raft.status.lastIndex)
             retention.leadershipGained(firstIndex: driver.raft.status.lastIndex)
         }
-        let leaderName = soft.leader == .none ? nil : cluster.member(raftID: soft.leader)?.id
+        let leaderName = soft.leader == .none ? nil : memberName(soft.leader)
         events.append(.leaderChanged(leader: leaderName, term: driver.raft.term, isSelf: soft.role == .leader))
+    }
+
+    /// Logs what applied membership changes did to the directory and hands the new one to ``onMembersChanged``.
+    private func membersChanged(_ outcome: ReadyOutcome) {
+        var changed = outcome.membersReplaced
+        for change in outcome.memberChanges {
+            switch change {
+            case .added(let record):
+                changed = true
+                logger.notice("member added", metadata: ["member": "\(record.id)", "role": "\(record.role)", "raft": "\(record.raft)", "http": "\(record.http)"])
+            case .updated(let old, let record):
+                changed = true
+                logger.notice("member changed", metadata: [
+                    "member": "\(record.id)", "role": "\(old.role) -> \(record.role)", "raft": "\(old.raft) -> \(record.raft)",
+                    "http": "\(old.http) -> \(record.http)",
+                ])
+            case .removed(let record):
+                changed = true
+                logger.notice("member removed", metadata: ["member": "\(record.id)"])
+            case .ignored(let reason):
+                logger.error("committed membership change carries an unusable member record; the directory ignores it: \(reason)")
+            case .unchanged:
+                break
+            }
+        }
+        if changed { onMembersChanged?(driver.members) }
     }
 
     /// Hands committed catalogue changes to the ingest coordinator and the subscribers; logs a stream's failure.
@@ -443,7 +493,7 @@ public final class RaftLoop: @unchecked Sendable {
     private func startIngest(_ request: IngestRequest) -> IngestStartResult {
         guard driver.raft.role == .leader else {
             let leader = driver.raft.status.leader
-            return .notLeader(leader: leader == .none ? nil : cluster.member(raftID: leader)?.id)
+            return .notLeader(leader: leader == .none ? nil : memberName(leader))
         }
         return ingest.start(request, catalogue: driver.catalogue)
     }
@@ -506,15 +556,17 @@ public final class RaftLoop: @unchecked Sendable {
         let report = Self.makeReport(
             status: status, driver: driver, cluster: cluster, member: member, lastContact: lastContact, now: clock.now)
         let statuses = ingest.statuses
+        let members = driver.members
         published.withLockedValue { p in
             p.report = report
             p.status = status
             p.ingestStatuses = statuses
+            p.members = members
         }
         let events = self.events
         self.events = []
         hub.publish(
-            events, catalogue: driver.catalogue, leader: status.leader == .none ? nil : cluster.member(raftID: status.leader)?.id,
+            events, catalogue: driver.catalogue, leader: status.leader == .none ? nil : memberName(status.leader),
             term: status.term)
         let answers = self.answers
         self.answers = []

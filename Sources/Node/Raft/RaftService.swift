@@ -37,14 +37,15 @@ public final class RaftService: Service, Sendable {
         self.onRunning = onRunning
     }
 
-    /// Sends `message` on its lane (votes, heartbeats and responses on the
-    /// control lane; appends and snapshots on the bulk lane).
+    /// Sends `message` to the member `peer` (nil: not a member, nothing is sent) on its lane (votes,
+    /// heartbeats and responses on the control lane; appends and snapshots on the bulk lane). The node
+    /// routes by its member directory (``MemberRouting/peerID(raftID:)``).
     /// - Returns: true when the transport queued it.
-    public static func send(_ message: Message, through transport: Transport, cluster: ClusterConfig) -> Bool {
-        guard let peer = cluster.member(raftID: message.to) else { return false }
+    public static func send(_ message: Message, through transport: Transport, to peer: String?) -> Bool {
+        guard let peer else { return false }
         let lane: Lane = message.type.isControl ? .control : .bulk
         let payload = RaftMessageCodec.encode(message)
-        if case .queued = transport.send(payload, to: peer.id, lane: lane) { return true }
+        if case .queued = transport.send(payload, to: peer, lane: lane) { return true }
         return false
     }
 
@@ -55,7 +56,6 @@ public final class RaftService: Service, Sendable {
         let loop = self.loop
         let logger = self.logger
         let transport = self.transport
-        let cluster = self.cluster
         let localID = member.raftID
         let clockSync = self.clockSync
         await withTaskGroup(of: Void.self) { group in
@@ -71,7 +71,8 @@ public final class RaftService: Service, Sendable {
                             let decoded = try RaftMessageCodec.decode(message.payload)
                             // The transport authenticated the sender's name; the
                             // message must claim that sender and be meant for us.
-                            guard decoded.from == cluster.member(id: message.from)?.raftID, decoded.to == localID else {
+                            // (The transport accepts current members only; a member's Raft id is its name's hash.)
+                            guard decoded.from == ClusterConfig.raftID(for: message.from), decoded.to == localID else {
                                 logger.warning("dropped Raft message with a forged sender or recipient", metadata: [
                                     "from": "\(message.from)", "claimed": "\(decoded.from)", "to": "\(decoded.to)",
                                 ])

@@ -14,6 +14,10 @@ public struct ReadyOutcome: Sendable {
     public var catalogueChanges: [CatalogueChange] = []
     /// Set when a snapshot from the leader replaced the catalogue.
     public var catalogueReplaced = false
+    /// What applied membership changes did to the member directory, in order (ignored records included).
+    public var memberChanges: [MemberDirectoryChange] = []
+    /// Set when a snapshot from the leader replaced the member directory.
+    public var membersReplaced = false
     /// Duration of the storage sync, when one ran.
     public var syncDuration: Duration?
     /// Set when a snapshot from the leader was installed.

@@ -36,7 +36,7 @@ public struct AdminClient: Sendable {
     public let cluster: ClusterConfig
     /// Bound of each request (connect, send, answer); writes wait for a commit (up to 5 s on the server).
     public var timeout: Duration
-    private let token: String
+    let token: String
 
     /// A client of `cluster` (its secret makes the token), each request bounded by `timeout`.
     public init(cluster: ClusterConfig, timeout: Duration = .seconds(10)) {

@@ -28,6 +28,7 @@ import Transport
 ///     http: 192.168.1.10:8100      # required; host:port
 ///     audio: default               # default "none" (no playback)
 ///     data_dir: /var/lib/raftcast/n1  # required; relative to this file when relative
+///     role: voter                  # default voter; "listener": a Raft learner (plays, never votes); one voter at least
 /// ```
 public struct ClusterConfig: Sendable, Hashable {
     /// The cluster's name; peers naming another cluster are refused.

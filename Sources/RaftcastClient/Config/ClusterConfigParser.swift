@@ -14,7 +14,7 @@ struct ClusterConfigParser {
 
     static let clusterKeys = ["name", "secret_file", "heartbeat_ms", "election_timeout_ms", "fragment_seconds",
                               "playout_delay_ms", "media_dir", "max_upload_mb", "open_reads", "retention", "cors_origin"]
-    static let nodeKeys = ["id", "raft", "http", "audio", "data_dir"]
+    static let nodeKeys = ["id", "raft", "http", "audio", "data_dir", "role"]
     static let maximumIDLength = 64
 
     init(file: String, directory: String) {
@@ -197,13 +197,27 @@ struct ClusterConfigParser {
                 audio = requiredString(audioNode, path: "\(base).audio", parentLine: line)
             }
             let dataDirectory = requiredString(fields["data_dir"], path: "\(base).data_dir", parentLine: line)
-            guard let id, let dataDirectory, let audio, addresses.count == 2 else {
+            var role: MemberRole? = .voter
+            if let roleNode = fields["role"] {
+                role = requiredString(roleNode, path: "\(base).role", parentLine: line).flatMap { text in
+                    guard let role = MemberRole(name: text) else {
+                        problem("\(base).role", "\"\(text)\" is not voter or listener", roleNode)
+                        return nil
+                    }
+                    return role
+                }
+            }
+            guard let id, let dataDirectory, let audio, let role, addresses.count == 2 else {
                 valid = false
                 continue
             }
             members.append(ClusterConfig.Member(
                 id: id, raft: addresses[0], http: addresses[1],
-                audioDevice: audio.lowercased() == "none" ? nil : audio, dataDirectory: resolve(dataDirectory)))
+                audioDevice: audio.lowercased() == "none" ? nil : audio, dataDirectory: resolve(dataDirectory), role: role))
+        }
+        if valid && !members.isEmpty && !members.contains(where: { $0.role == .voter }) {
+            problem("nodes", "every node is a listener; at least one must be a voter (role: voter, the default)", nil)
+            valid = false
         }
         return valid ? members : []
     }
