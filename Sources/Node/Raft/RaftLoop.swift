@@ -285,9 +285,8 @@ public final class RaftLoop: @unchecked Sendable {
                 case .fatal(let error):
                     failure = failure ?? error
                 case .linkLost(let peer):
-                    guard let raftID = cluster.member(id: peer)?.raftID, driver.raft.leader == raftID,
-                        driver.raft.role == .follower
-                    else { break }
+                    let raftID = ClusterConfig.raftID(for: peer)
+                    guard driver.raft.leader == raftID, driver.raft.role == .follower else { break }
                     driver.reportLeaderUnreachable(raftID)
                     if driver.raft.leader == .none {
                         logger.info("the connection to leader \(peer) was lost: not waiting for the election timeout")
