@@ -99,6 +99,11 @@
         if (this.waitingSince === null) this.waitingSince = performance.now();
       });
       video.addEventListener("playing", () => this.endWaiting());
+      // A decode error ends the element's MediaSource: the next segment opens a new one.
+      video.addEventListener("error", () => {
+        this.note("the browser could not play the media (" + (video.error ? video.error.code : "?") + ")");
+        this.buffer = null;
+      });
     }
 
     endWaiting() {
@@ -257,7 +262,8 @@
     /** Appends `segment` (and its item's init segment first, when the item changes). */
     async appendSegment(segment) {
       const item = segment.item;
-      if (!this.buffer || this.layout !== layoutOf(item)) {
+      if (!this.buffer || this.source.readyState !== "open" || this.layout !== layoutOf(item)) {
+        // First segment, another track layout, or a MediaSource the browser closed after an error.
         await this.openSource(item);
       } else if (this.item === null || this.item.stream !== item.stream) {
         if (this.item && mimeOf(this.item) !== mimeOf(item) && this.buffer.changeType) this.buffer.changeType(mimeOf(item));
