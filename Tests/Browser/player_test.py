@@ -60,6 +60,24 @@ def outside_offset_ms(browser, base):
     return statistics.median(s[1] for s in best), max(s[0] for s in best)
 
 
+def follow_position(browser, seconds):
+    """Reads the video's position every 50 ms for `seconds`: (longest stall in s — the longest wall time
+    without the position advancing —, whether it ever went back)."""
+    began = time.monotonic()
+    last_position, last_change, longest, rewound = None, began, 0.0, False
+    while time.monotonic() - began < seconds:
+        position = browser.js("return document.getElementById('player').currentTime")
+        now = time.monotonic()
+        if last_position is not None and position < last_position - 0.001:
+            rewound = True
+        if last_position is None or position > last_position + 0.001:
+            longest = max(longest, now - last_change)
+            last_change = now
+        last_position = position
+        time.sleep(0.05)
+    return max(longest, time.monotonic() - last_change), rewound
+
+
 def player_stats(browser):
     return browser.js("return window.raftcastPlayer ? window.raftcastPlayer.stats() : null")
 
@@ -116,22 +134,7 @@ def live_player(browser, results, args):
 
     # The serving node dies.
     os.kill(args.kill_pid, signal.SIGKILL)
-    killed_at = time.monotonic()
-    last_position, last_change, longest_stall, rewound = None, killed_at, 0.0, False
-    while time.monotonic() - killed_at < args.after:
-        position = browser.js("return document.getElementById('player').currentTime")
-        now = time.monotonic()
-        if last_position is not None:
-            if position < last_position - 0.001:
-                rewound = True
-            if position > last_position + 0.001:
-                longest_stall = max(longest_stall, now - last_change)
-                last_change = now
-        else:
-            last_change = now
-        last_position = position
-        time.sleep(0.05)
-    longest_stall = max(longest_stall, time.monotonic() - last_change)
+    longest_stall, rewound = follow_position(browser, args.after)
     stats = player_stats(browser)
     results["after_kill"] = {k: stats[k] for k in ["node", "switches", "waiting", "stalledMs", "seeks", "appended", "errors"]}
     results["longest_stall_ms"] = round(longest_stall * 1000)
@@ -158,21 +161,10 @@ def programme(browser, results, args):
     browser.wait("the page is ready", lambda: browser.js("return window.Raftcast && window.Raftcast.ready === true"))
     driver.find_element("id", "play").click()
     browser.wait("the player starts", lambda: (player_stats(browser) or {}).get("started"), timeout=20)
-    began = time.monotonic()
-    last_position, last_change, longest_stall, rewound, offsets = None, began, 0.0, False, []
-    while time.monotonic() - began < args.play:
-        position = browser.js("return document.getElementById('player').currentTime")
-        now = time.monotonic()
-        if last_position is not None and position < last_position - 0.001:
-            rewound = True
-        if last_position is None or position > last_position + 0.001:
-            longest_stall = max(longest_stall, now - last_change)
-            last_change = now
-        last_position = position
-        time.sleep(0.05)
+    longest_stall, rewound = follow_position(browser, args.play)
     stats = player_stats(browser)
     results["programme"] = {k: stats[k] for k in ["appended", "sources", "waiting", "stalledMs", "seeks", "errors"]}
-    results["longest_stall_ms"] = round(max(longest_stall, time.monotonic() - last_change) * 1000)
+    results["longest_stall_ms"] = round(longest_stall * 1000)
     results["outside_offset_ms"], results["outside_uncertainty_ms"] = [
         round(v, 2) for v in outside_offset_ms(browser, args.url)]
     results["rewound"] = rewound
