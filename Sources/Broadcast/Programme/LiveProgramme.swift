@@ -52,16 +52,15 @@ public struct LiveProgramme: Sendable, Hashable {
             guard let start = scheduled.start else { return nil }
             let stream = scheduled.stream
             let audio = stream.header.audio
-            guard let audioStart = Self.nanoseconds(audio.startPTS, audio.timeBase) else { return nil }
+            guard let audioStart = CatalogueLimits.nanoseconds(audio.startPTS, audio.timeBase) else { return nil }
             let last = scheduled.item.cutAfterFragment.map { min($0, stream.fragments.count - 1) } ?? stream.fragments.count - 1
             guard last >= 0 else { return nil }
             var segments: [Segment] = []
             for fragment in stream.fragments[...last] {
-                guard let begin = Self.nanoseconds(fragment.startPTS, fragment.timeBase),
-                    let length = Self.nanoseconds(fragment.durationPTS, fragment.timeBase)
+                guard let begin = CatalogueLimits.nanoseconds(fragment.startPTS, fragment.timeBase),
+                    let offset = Int64(exactly: begin - audioStart),
+                    let length = CatalogueLimits.nanoseconds(fragment.durationPTS, fragment.timeBase).flatMap(Int64.init(exactly:))
                 else { continue }
-                let (offset, overflow) = begin.subtractingReportingOverflow(audioStart)
-                guard !overflow else { continue }
                 let at = start + .nanoseconds(offset)
                 guard at < horizon else { break }
                 guard at + .nanoseconds(length) > from else { continue }
@@ -72,16 +71,5 @@ public struct LiveProgramme: Sendable, Hashable {
             }
             return segments.isEmpty ? nil : Item(stream: stream, start: start, segments: segments)
         }
-    }
-
-    /// `ticks` of `timeBase` in nanoseconds (rounded down), nil beyond 64 bits or for a time base that is
-    /// not positive.
-    static func nanoseconds(_ ticks: Int64, _ timeBase: TimeBase) -> Int64? {
-        guard timeBase.numerator > 0, timeBase.denominator > 0 else { return nil }
-        let scaled = Int128(ticks) * Int128(timeBase.numerator) * 1_000_000_000
-        let (quotient, remainder) = scaled.quotientAndRemainder(dividingBy: Int128(timeBase.denominator))
-        let floor = remainder < 0 ? quotient - 1 : quotient
-        guard floor >= Int128(Int64.min), floor <= Int128(Int64.max) else { return nil }
-        return Int64(floor)
     }
 }
