@@ -1,3 +1,5 @@
+import RaftcastClient
+
 /// The cluster the demo runs on one machine: N nodes on loopback, each with its own raft and HTTP
 /// port and data folder inside the demo's working folder, and its audio device.
 ///
@@ -34,7 +36,7 @@ public struct DemoClusterLayout: Sendable, Hashable {
     /// The configuration's name inside ``directory``.
     public static let configFileName = "cluster.yaml"
     /// The cluster's playout delay: every node plays this far behind the leader's ingest.
-    public static let playoutDelayMilliseconds = 1500
+    public static let playoutDelayMilliseconds = ClusterConfig.Defaults.playoutDelayMilliseconds
 
     /// Lays out `options.nodeCount` nodes in `directory` with the given free ports (two per node:
     /// raft ports first, then HTTP ports).

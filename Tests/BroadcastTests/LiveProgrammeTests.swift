@@ -34,6 +34,7 @@ final class LiveProgrammeTests: XCTestCase {
             Self.listed(live),
             ["1/0@5000000000", "1/1@\(5_000_000_000 + f)", "1/2@\(5_000_000_000 + 2 * f)", "2/0@\(b)", "2/1@\(b + f)"])
         XCTAssertEqual(live.items.map(\.start), [P.time(5), ClusterTime(nanoseconds: b)])
+        XCTAssertEqual(live.items.map(\.lastFragment), [2, 1], "both streams ended: their last fragments are known")
         XCTAssertEqual(live.items[1].segments[1].mediaStartSeconds, 1.992, accuracy: 1e-9, "its own timeline, not the programme's")
         XCTAssertEqual(live.items[1].segments[1].durationSeconds, 1.992, accuracy: 1e-9)
         // The window: at 20 s with 10 s back, only what ends after 10 s (stream 2 ends at 14.96 s; stream 1 at 10.976 s).
@@ -49,6 +50,7 @@ final class LiveProgrammeTests: XCTestCase {
         let f = Self.fragmentNanoseconds
         let b = 5_000_000_000 + 2 * f
         XCTAssertEqual(Self.listed(Self.live(catalogue, now: 11)), ["1/0@5000000000", "1/1@\(5_000_000_000 + f)", "2/0@\(b)", "2/1@\(b + f)"])
+        XCTAssertEqual(Self.live(catalogue, now: 11).items.map(\.lastFragment), [1, 1], "the cut is the item's last fragment")
     }
 
     func testAnItemWithoutAKnownStartListsNothing() {
@@ -56,5 +58,6 @@ final class LiveProgrammeTests: XCTestCase {
         P.apply(P.stream(1, at: 5, fragments: 2, live: true) + P.stream(2, at: 5, fragments: 2), to: &catalogue)
         let live = Self.live(catalogue, now: 100, window: 1000)
         XCTAssertEqual(live.items.map(\.stream.id), [1], "stream 2 waits for stream 1's end")
+        XCTAssertEqual(live.items.map(\.lastFragment), [nil], "a live stream's last fragment is not known")
     }
 }

@@ -152,6 +152,50 @@ final class PlayoutSchedulerTests: XCTestCase {
         XCTAssertLessThanOrEqual(abs((heard - .seconds(2)).wholeNanoseconds), 21_000, "within one frame")
     }
 
+    /// A sink written 500 ms ahead (alsa-lib's `file` plugin) and a stream starting 490 ms after it is
+    /// handed over, whose first fragment is decoded 30 ms later (the default 500 ms playout delay): the
+    /// silence before the start stops a chunk short of it until sample 0 is in, so the start is exact, with
+    /// nothing stalled; before the rule the queue reached the start at once and 30 ms stalled.
+    func testADeepQueueWaitsForTheFirstSampleInsteadOfStallingOnIt() throws {
+        let timeline = StreamTimeline(start: ClusterTime(nanoseconds: 490_000_000), sampleRate: Self.rate)
+        var simulation = PlayoutSimulation(
+            timeline: timeline, cardPPM: 0, configuration: .init(targetQueue: .milliseconds(500)))
+        simulation.available = { now in now >= .milliseconds(30) ? 0..<Int64.max : 0..<0 }
+        simulation.streamEnd = 96_000
+        simulation.run(until: .seconds(3))
+        XCTAssertEqual(simulation.scheduler.stats.stalledSamples, 0)
+        XCTAssertEqual(simulation.scheduler.stats.hardResyncs, 0)
+        let beforeFirst = simulation.actions.prefix { $0.time < .milliseconds(30) }
+        XCTAssertTrue(beforeFirst.contains { if case .wait = $0.action { true } else { false } }, "polls for sample 0")
+        let first = try XCTUnwrap(simulation.card.tags.firstIndex(of: 0))
+        let heard = simulation.card.heardTime(ofFrame: first)
+        XCTAssertLessThanOrEqual(abs((heard - .milliseconds(490)).wholeNanoseconds), 21_000, "sample 0 on time")
+        var heardSamples = 0
+        simulation.forEachHeardSample(until: .seconds(3)) { _, _, error in
+            heardSamples += 1
+            XCTAssertLessThan(abs(error), 0.021)
+        }
+        XCTAssertEqual(heardSamples, 96_000, "every sample heard once")
+    }
+
+    /// The first fragment never comes before its time: the silence stops a chunk before the start, then
+    /// the stream begins and stalls like any stall (the samples whose time passed and what the queue held
+    /// when the fragment came), then plays on the timeline.
+    func testAFirstFragmentThatComesLateStallsOnlyWhatPassed() throws {
+        let timeline = StreamTimeline(start: ClusterTime(nanoseconds: 490_000_000), sampleRate: Self.rate)
+        var simulation = PlayoutSimulation(
+            timeline: timeline, cardPPM: 0, configuration: .init(targetQueue: .milliseconds(500)))
+        simulation.available = { now in now >= .milliseconds(590) ? 0..<Int64.max : 0..<0 }
+        simulation.streamEnd = 96_000
+        simulation.run(until: .seconds(3))
+        // 100 ms passed (4 800 samples), plus at most the 500 ms queue and a chunk.
+        XCTAssertGreaterThanOrEqual(simulation.scheduler.stats.stalledSamples, 4_800)
+        XCTAssertLessThanOrEqual(simulation.scheduler.stats.stalledSamples, 4_800 + 24_000 + 480)
+        let firstPlayed = try XCTUnwrap(simulation.card.tags.first { $0 != SimulatedSoundCard.silence })
+        XCTAssertEqual(firstPlayed, simulation.scheduler.stats.stalledSamples, "plays on from the first sample not stalled")
+        XCTAssertEqual(simulation.scheduler.stats.hardResyncs, 0)
+    }
+
     /// A node that starts 10.5 s into the stream starts at the sample due now, exactly.
     func testJoinMidStreamStartsAtTheCurrentSample() throws {
         var simulation = PlayoutSimulation(timeline: Self.timeline, cardPPM: 0)

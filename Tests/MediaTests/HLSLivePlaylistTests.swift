@@ -21,7 +21,7 @@ final class HLSLivePlaylistTests: XCTestCase {
                     segments: [
                         .init(uri: "/v1/streams/00000000000000b2/hls/0.mp3", durationSeconds: 1.992, atNanoseconds: 125_950_000_000, mediaStartSeconds: 10),
                         .init(uri: "/v1/streams/00000000000000b2/hls/1.mp3", durationSeconds: 1.992, atNanoseconds: 127_942_000_000, mediaStartSeconds: 11.992),
-                    ]),
+                    ], lastFragment: 7),
             ], minimumTargetDuration: 2)
         XCTAssertEqual(
             playlist.text,
@@ -39,7 +39,7 @@ final class HLSLivePlaylistTests: XCTestCase {
             #EXTINF:2.500000,
             /v1/streams/00000000000000a1/hls/4.m4s
             #EXT-X-DISCONTINUITY
-            #EXT-X-RAFTCAST-ITEM:STREAM="00000000000000b2",FORMAT=mp3,CODECS="mp3"
+            #EXT-X-RAFTCAST-ITEM:STREAM="00000000000000b2",FORMAT=mp3,CODECS="mp3",LAST-FRAGMENT=7
             #EXT-X-PROGRAM-DATE-TIME:1970-01-01T00:02:05.950Z
             #EXT-X-RAFTCAST-SEGMENT:AT-NS=125950000000,MEDIA-START=10.000000
             #EXTINF:1.992000,

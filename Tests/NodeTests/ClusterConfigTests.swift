@@ -60,7 +60,7 @@ final class ClusterConfigTests: XCTestCase {
         XCTAssertEqual(config.heartbeatMilliseconds, 50)
         XCTAssertEqual(config.electionTimeoutMilliseconds, 150...300)
         XCTAssertEqual(config.fragmentSeconds, 2.0)
-        XCTAssertEqual(config.playoutDelayMilliseconds, 1500)
+        XCTAssertEqual(config.playoutDelayMilliseconds, 500)
         XCTAssertEqual(config.retention, ClusterConfig.Retention(keepStreams: 100, keepHours: nil))
         XCTAssertEqual(config.nodes.map(\.id), ["n1", "n2", "n3"])
         XCTAssertEqual(config.nodes[1].raft, PeerAddress(host: "192.168.1.11", port: 7100))
@@ -81,7 +81,7 @@ final class ClusterConfigTests: XCTestCase {
         XCTAssertEqual(config.heartbeatMilliseconds, ClusterConfig.Defaults.heartbeatMilliseconds)
         XCTAssertEqual(config.electionTimeoutMilliseconds, ClusterConfig.Defaults.electionTimeoutMilliseconds)
         XCTAssertEqual(config.fragmentSeconds, 2.0)
-        XCTAssertEqual(config.playoutDelayMilliseconds, 1500)
+        XCTAssertEqual(config.playoutDelayMilliseconds, 500)
         XCTAssertNil(config.nodes[0].audioDevice)
         XCTAssertEqual(config.nodes[0].dataDirectory, "\(directory!)/data/n1")
     }

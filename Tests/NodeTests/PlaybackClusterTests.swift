@@ -110,7 +110,9 @@ final class PlaybackClusterTests: XCTestCase {
     static func context(_ capture: Capture, _ reference: [Int16]) -> String {
         guard let (i, j) = capture.alignment.mismatch else { return "" }
         func frames(_ samples: [Int16], _ from: Int, _ offset: Int) -> String {
-            (max(from - 3, 0)..<min(from + 5, samples.count / 2)).map { "\(samples[$0 * 2]),\(samples[$0 * 2 + 1])" }
+            let frameCount = samples.count / 2
+            let lower = min(max(from - 3, 0), frameCount)
+            return (lower..<max(lower, min(from + 5, frameCount))).map { "\(samples[$0 * 2]),\(samples[$0 * 2 + 1])" }
                 .joined(separator: " ")
         }
         return "captured[\(i)-3…] \(frames(capture.samples, i, 0)) reference[\(j - capture.start)-3…] \(frames(reference, j - capture.start, 0))"

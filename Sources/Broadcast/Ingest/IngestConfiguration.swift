@@ -11,7 +11,7 @@ public struct IngestConfiguration: Sendable, Hashable {
     public var lead: Duration?
 
     /// Creates a configuration.
-    public init(maxUncommittedBytes: Int = 4 << 20, playoutDelay: Duration = .milliseconds(1500), lead: Duration? = nil) {
+    public init(maxUncommittedBytes: Int = 4 << 20, playoutDelay: Duration = .milliseconds(500), lead: Duration? = nil) {
         self.maxUncommittedBytes = maxUncommittedBytes
         self.playoutDelay = playoutDelay
         self.lead = lead

@@ -170,6 +170,10 @@ public struct IngestSession {
         case .done:
             return .done
         case .needsStart:
+            // The first fragment is read before the start is proposed, so the playout delay is not spent
+            // demuxing it: from the start's time on, only its commit and the fragment's stand between the
+            // nodes and the first sample.
+            readAhead()
             phase = .awaitingStart
             return .propose(payload: CatalogueEntry.streamStarted(start(at: now)).encoded(), .streamStart)
         case .awaitingStart, .awaitingEnd:
@@ -188,12 +192,7 @@ public struct IngestSession {
                 payload: CatalogueEntry.streamEnded(stream: stream, fragmentCount: committed, durationSeconds: stopDuration)
                     .encoded(), .streamEnd(fragmentCount: committed))
         }
-        if pending == nil, !sourceExhausted, let failure = readSource() {
-            // The source broke mid-stream: end the stream where its good fragments end, on every node,
-            // so that no node waits for fragments that will never come; the session then reports it.
-            sourceFailure = failure
-            sourceExhausted = true
-        }
+        readAhead()
         guard let fragment = pending else {
             // The source is exhausted: end once everything is committed.
             // (A source that broke may have read fewer fragments than an earlier leader committed.)
@@ -215,6 +214,15 @@ public struct IngestSession {
         inflight.append((fragment.index, size, playout))
         nextIndex = fragment.index + 1
         return .propose(payload: fragment.payload, .fragment(index: fragment.index, bytes: size))
+    }
+
+    /// Reads the next fragment into `pending` unless one is waiting or the source is exhausted. A source
+    /// that breaks ends the stream where its good fragments end, on every node, so that no node waits for
+    /// fragments that will never come; the session then reports it.
+    private mutating func readAhead() {
+        guard pending == nil, !sourceExhausted, let failure = readSource() else { return }
+        sourceFailure = failure
+        sourceExhausted = true
     }
 
     /// Reads the next fragment to propose into `pending`, skipping those already committed.

@@ -201,6 +201,9 @@ public struct PlayoutScheduler: Sendable {
             if observation.queuedFrames == 0, timeline.start - heard > lead {
                 return .wait(until: timeline.start - configuration.targetQueue)
             }
+            if !observation.available.contains(0), let action = awaitFirstSample(observation, heard: heard) {
+                return action
+            }
             nextSample = 0
             aligning = true
             return next(observation)
@@ -213,6 +216,22 @@ public struct PlayoutScheduler: Sendable {
         stats.joinedAt = position
         placedWithBound = observation.clockErrorBound
         return .skip(from: 0, to: position, reason: .join)
+    }
+
+    /// Before the start, while the first sample is not decoded: silence is written only up to one chunk
+    /// before the start (a deep queue, like the 500 ms of a sink that does not play in real time, would
+    /// otherwise commit the device to the start before the first fragment is in, and a fragment that
+    /// comes in time would count as a stall); then the scheduler polls once a chunk (any input wakes the
+    /// engine too). Nil once the start is a chunk away: the stream begins, and what is missing stalls.
+    private mutating func awaitFirstSample(_ observation: PlayoutObservation, heard: ClusterTime) -> PlayoutAction? {
+        let fillUntil = timeline.start - configuration.chunk
+        guard observation.now < fillUntil else { return nil }
+        let frames = heard < fillUntil ? min(chunkFrames, Int(timeline.samples(in: fillUntil - heard))) : 0
+        if frames >= 1 {
+            stats.silenceFrames += Int64(frames)
+            return .silence(frames: frames, reason: .beforeStart)
+        }
+        return .wait(until: min(fillUntil, observation.now + configuration.chunk))
     }
 
     /// While aligning (before the start, or in a hard resync): skip when late, silence when early;

@@ -5,7 +5,7 @@
 /// Sample `s` occupies `[clusterTime(ofSample: s), clusterTime(ofSample: s + 1))`; the bounds are
 /// rounded up to whole nanoseconds, so `sample(at: clusterTime(ofSample: s)) == s` for every `s`.
 /// ```swift
-/// let timeline = StreamTimeline(start: leaderNow + .milliseconds(1500), sampleRate: 48_000)
+/// let timeline = StreamTimeline(start: leaderNow + .milliseconds(500), sampleRate: 48_000)
 /// timeline.clusterTime(ofSample: 96_000)        // start + 2 s
 /// timeline.sample(at: clusterNow)               // the sample playing now (a mid-stream join starts here)
 /// ```

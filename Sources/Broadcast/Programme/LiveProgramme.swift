@@ -17,7 +17,8 @@ import Media
 ///   leader's clock plus the playout delay, and cuts at the first fragment boundary at or after it, so a
 ///   fragment that starts before `horizon` (this node's clock plus the playout delay, less a margin for the
 ///   clocks' disagreement) plays whole, whatever is decided later. A listed segment is never withdrawn.
-/// - A cut item lists fragments up to its cut; an item with no known start lists nothing yet.
+/// - A cut item lists fragments up to its cut; an item with no known start lists nothing yet. Once an
+///   item's last fragment is known (its stream is final or cut), the item says which it is.
 /// It is a pure function of the committed catalogue and the times given: the same on every node.
 public struct LiveProgramme: Sendable, Hashable {
     /// One listed fragment.
@@ -40,6 +41,9 @@ public struct LiveProgramme: Sendable, Hashable {
         public var start: ClusterTime
         /// Its listed fragments, in order.
         public var segments: [Segment]
+        /// The index of the last fragment the item will play, once known (its stream is final, or the
+        /// programme cut it): a player fetches ahead no further.
+        public var lastFragment: Int?
     }
 
     /// The items with listed fragments, in play order.
@@ -69,7 +73,8 @@ public struct LiveProgramme: Sendable, Hashable {
                         fragment: fragment.index, at: at, mediaStartSeconds: fragment.timeBase.seconds(fragment.startPTS),
                         durationSeconds: fragment.timeBase.seconds(fragment.durationPTS)))
             }
-            return segments.isEmpty ? nil : Item(stream: stream, start: start, segments: segments)
+            let knownLast = stream.isFinal ? last : scheduled.item.cutAfterFragment
+            return segments.isEmpty ? nil : Item(stream: stream, start: start, segments: segments, lastFragment: knownLast)
         }
     }
 }

@@ -27,6 +27,9 @@
 ///   the ID3 timestamp of packed audio): so a sample at media time `m` is heard at `AT-NS + (m −
 ///   MEDIA-START)`.
 /// - `FORMAT`: `fmp4` (an `EXT-X-MAP` follows) or `mp3` (packed audio, no map).
+/// - `LAST-FRAGMENT`: the index of the item's last fragment, once known (its stream ended, failed or was
+///   cut by the programme); absent while more may come. A player fetches the next fragment before it is
+///   listed only up to it.
 public struct HLSLivePlaylist: Sendable, Hashable {
     /// One item: a run of segments from one stream.
     public struct Item: Sendable, Hashable {
@@ -40,14 +43,20 @@ public struct HLSLivePlaylist: Sendable, Hashable {
         public var mapURI: String?
         /// Its segments in order.
         public var segments: [Segment]
+        /// The index of the item's last fragment, once known (`LAST-FRAGMENT`).
+        public var lastFragment: Int?
 
         /// Creates an item.
-        public init(stream: String, format: HLSSegmentFormat, codecs: String, mapURI: String?, segments: [Segment]) {
+        public init(
+            stream: String, format: HLSSegmentFormat, codecs: String, mapURI: String?, segments: [Segment],
+            lastFragment: Int? = nil
+        ) {
             self.stream = stream
             self.format = format
             self.codecs = codecs
             self.mapURI = mapURI
             self.segments = segments
+            self.lastFragment = lastFragment
         }
     }
 
@@ -105,7 +114,8 @@ public struct HLSLivePlaylist: Sendable, Hashable {
         for (position, item) in items.enumerated() {
             if position > 0 { lines.append("#EXT-X-DISCONTINUITY") }
             let format = item.format == .fmp4 ? "fmp4" : "mp3"
-            lines.append("#EXT-X-RAFTCAST-ITEM:STREAM=\"\(item.stream)\",FORMAT=\(format),CODECS=\"\(item.codecs)\"")
+            let last = item.lastFragment.map { ",LAST-FRAGMENT=\($0)" } ?? ""
+            lines.append("#EXT-X-RAFTCAST-ITEM:STREAM=\"\(item.stream)\",FORMAT=\(format),CODECS=\"\(item.codecs)\"\(last)")
             if let mapURI = item.mapURI { lines.append("#EXT-X-MAP:URI=\"\(mapURI)\"") }
             for segment in item.segments {
                 lines.append("#EXT-X-PROGRAM-DATE-TIME:\(Self.programDateTime(segment.atNanoseconds))")

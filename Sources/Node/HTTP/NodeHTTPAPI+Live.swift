@@ -57,6 +57,6 @@ extension NodeHTTPAPI {
                     uri: base + "\(segment.fragment).\(format.fileExtension)", durationSeconds: segment.durationSeconds,
                     atNanoseconds: segment.at.nanoseconds,
                     mediaStartSeconds: segment.mediaStartSeconds + HLSSegmentFormat.mediaTimeOffsetSeconds)
-            })
+            }, lastFragment: item.lastFragment)
     }
 }

@@ -41,7 +41,10 @@
       const line = raw.trim();
       if (line.startsWith("#EXT-X-RAFTCAST-ITEM:")) {
         const a = attributes(line.slice(21));
-        item = { stream: a.STREAM, format: a.FORMAT, codecs: a.CODECS, map: null };
+        item = {
+          stream: a.STREAM, format: a.FORMAT, codecs: a.CODECS, map: null,
+          lastFragment: a["LAST-FRAGMENT"] === undefined ? null : Number(a["LAST-FRAGMENT"]),
+        };
       } else if (line.startsWith("#EXT-X-MAP:") && item) {
         item.map = attributes(line.slice(11)).URI;
       } else if (line.startsWith("#EXT-X-RAFTCAST-SEGMENT:")) {
@@ -64,6 +67,14 @@
     return (video ? "video/mp4" : "audio/mp4") + '; codecs="' + item.codecs + '"';
   }
 
+  /** The URI of the fragment after `uri` in its stream (`…/hls/{n}.m4s` or `.mp3`), or null after the item's
+   * last fragment (`lastFragment`, null while unknown). */
+  function nextURI(uri, lastFragment) {
+    const match = /^(.*\/hls\/)(\d+)\.(m4s|mp3)$/.exec(uri);
+    if (!match || (lastFragment !== null && Number(match[2]) >= lastFragment)) return null;
+    return match[1] + (Number(match[2]) + 1) + "." + match[3];
+  }
+
   /** Track layout of an item: a SourceBuffer may change type only within one layout. */
   function layoutOf(item) {
     return item.format + ":" + item.codecs.split(",").map((c) => c.split(".")[0]).join(",");
@@ -82,6 +93,7 @@
       this.clock = null; // { offsetNs: BigInt (cluster ns − performance ns), rttMs }
       this.epoch = null; // BigInt cluster ns of media position 0 (read by the browser tests)
       this.last = null; // the last appended segment
+      this.prefetched = new Map(); // uri → Promise of its bytes (or null), fetched before they are needed
       this.item = null; // the item whose init segment was appended last
       this.source = null;
       this.buffer = null;
@@ -89,7 +101,7 @@
       this.running = false;
       this.started = false;
       this.figures = {
-        appended: 0, sources: 0, switches: 0, nodes: [], waiting: 0, stalledMs: 0, seeks: 0, errors: [],
+        appended: 0, prefetched: 0, sources: 0, switches: 0, nodes: [], waiting: 0, stalledMs: 0, seeks: 0, errors: [],
         syncErrorMs: null, maxSyncErrorMs: 0, samples: 0, clockRttMs: null,
       };
       this.waitingSince = null;
@@ -274,14 +286,43 @@
       } else {
         if (this.item === null || this.item.stream !== item.stream) {
           this.buffer.timestampOffset = p - segment.mediaStart;
-          await this.append(await this.fetchFrom(item.map, "bytes"));
+          await this.append((await this.takePrefetched(item.map)) || (await this.fetchFrom(item.map, "bytes")));
         }
       }
-      const bytes = await this.fetchFrom(segment.uri, "bytes");
+      const bytes = (await this.takePrefetched(segment.uri)) || (await this.fetchFrom(segment.uri, "bytes"));
       await this.append(bytes);
       this.item = item;
       this.last = segment;
       this.figures.appended += 1;
+      this.prefetch(nextURI(segment.uri, item.lastFragment));
+    }
+
+    /** Starts fetching `uri` so that it is in hand when it is needed: the next fragment of the item (committed
+     * seconds before the playlist may list it, docs/hls.md), or a new item's init segment and first fragment
+     * while the player waits for the rooms to reach it. The playlist shows only what no queue decision can
+     * withdraw any more (the playout delay ahead), which leaves little time to fetch it then. Not found, or
+     * any failure, is not the node's fault: the bytes are fetched normally when needed. */
+    prefetch(uri) {
+      if (!uri || this.node === null || this.prefetched.has(uri)) return;
+      const node = this.node;
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT);
+      const bytes = fetch(node + uri, { signal: controller.signal, cache: "no-store", headers: this.headers() })
+        .then((response) => (response.ok ? response.arrayBuffer() : null))
+        .catch(() => null)
+        .finally(() => clearTimeout(timer));
+      this.prefetched.set(uri, bytes);
+      if (this.prefetched.size > 4) this.prefetched.delete(this.prefetched.keys().next().value);
+    }
+
+    /** The prefetched bytes of `uri`, or null. */
+    async takePrefetched(uri) {
+      const pending = this.prefetched.get(uri);
+      if (!pending) return null;
+      this.prefetched.delete(uri);
+      const bytes = await pending;
+      if (bytes) this.figures.prefetched += 1;
+      return bytes;
     }
 
     /** The segments after the last appended one (by URI, else by time); at first, the one heard now. */
@@ -311,6 +352,8 @@
               // the rooms reach this item.
               const wait = this.position(segment.at) - 0.05 - this.position(this.clusterNow());
               if (wait > 3) break;
+              this.prefetch(segment.item.map);
+              this.prefetch(segment.uri);
               if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait * 1000));
             }
             await this.appendSegment(segment);
@@ -320,7 +363,7 @@
         } catch (error) {
           this.note(error);
         }
-        await new Promise((resolve) => setTimeout(resolve, this.node === null ? 50 : this.started ? 400 : 100));
+        await new Promise((resolve) => setTimeout(resolve, this.node === null ? 50 : 100));
       }
     }
 

@@ -14,7 +14,7 @@ import Transport
 ///   heartbeat_ms: 50               # default 50
 ///   election_timeout_ms: [150, 300]  # default [150, 300]; min >= 3 x heartbeat, min < max
 ///   fragment_seconds: 2.0          # default 2.0; 0 < s <= 30
-///   playout_delay_ms: 1500         # default 1500; > 0
+///   playout_delay_ms: 500          # default 500; > 0 (docs/playback-sync.md, "Choosing the playout delay")
 ///   media_dir: media               # optional; the media library (same files on every node); must be a folder
 ///   max_upload_mb: 1024            # default 1024; largest upload POST /v1/streams accepts
 ///   open_reads: true               # default true; false = GET endpoints need the bearer token too
@@ -64,7 +64,7 @@ public struct ClusterConfig: Sendable, Hashable {
         public static let heartbeatMilliseconds = 50
         public static let electionTimeoutMilliseconds = 150...300
         public static let fragmentSeconds = 2.0
-        public static let playoutDelayMilliseconds = 1500
+        public static let playoutDelayMilliseconds = 500
         public static let audio = "none"
         public static let maxUploadMegabytes = 1024
         public static let openReads = true
