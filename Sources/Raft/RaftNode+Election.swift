@@ -6,12 +6,18 @@ extension RaftNode {
     }
 
     /// Follower, learner and candidate tick: campaign once the randomized
-    /// election timeout passes without hearing from a leader.
+    /// election timeout passes without hearing from a leader. A learner never
+    /// campaigns; after the same timeout it forgets its leader instead, so that
+    /// it says it has none while no quorum elects one (it would otherwise name
+    /// a dead leader for ever; a follower forgets it when it campaigns).
     mutating func tickElection() {
         electionElapsed += 1
-        if isPromotable && electionElapsed >= randomizedElectionTimeout {
+        guard electionElapsed >= randomizedElectionTimeout else { return }
+        if isPromotable {
             electionElapsed = 0
             hup(transfer: false)
+        } else if role == .learner {
+            leader = .none
         }
     }
 

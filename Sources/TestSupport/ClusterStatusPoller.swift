@@ -4,7 +4,8 @@ import RaftcastClient
 /// Asks one node `GET /v1/cluster` about ten times a second on a thread of its own (so a slow node does
 /// not delay the polls of the others) and keeps every answer's latency and every failure: no answer
 /// within the request timeout, an answer other than 200 with a ``ClusterStatusReport``, a role, leader
-/// or term other than the node's `baseline`, an answer slower than `bound`.
+/// or term other than the node's `baseline`, an answer slower than `bound`; and every role it answered
+/// with and leader it named (for tests where leadership moves on purpose).
 public final class ClusterStatusPoller: @unchecked Sendable {
     /// What the polls of one node saw.
     public struct Summary: Sendable {
@@ -17,6 +18,10 @@ public final class ClusterStatusPoller: @unchecked Sendable {
         public var overBound = 0
         /// The first failures, described ("at 12.3 s: answered 503").
         public var failures: [String] = []
+        /// Every role the node answered with, and how many times.
+        public var roles: [String: Int] = [:]
+        /// Every leader the node named.
+        public var leaders: Set<String> = []
 
         public var failureCount: Int { noAnswer + non200 + changed + overBound }
     }
@@ -48,10 +53,13 @@ public final class ClusterStatusPoller: @unchecked Sendable {
     }
 
     /// Stops polling, waits for the poll under way (at most the request timeout and a second) and returns
-    /// what the polls saw.
+    /// what the polls saw. Once stopped, returns at once.
     public func stop() -> Summary {
-        lock.withLock { running = false }
-        _ = done.wait(timeout: .now() + .milliseconds(Int(timeout.milliseconds) + 1000))
+        let wasRunning = lock.withLock {
+            defer { running = false }
+            return running
+        }
+        if wasRunning { _ = done.wait(timeout: .now() + .milliseconds(Int(timeout.milliseconds) + 1000)) }
         return lock.withLock { summary }
     }
 
@@ -94,6 +102,8 @@ public final class ClusterStatusPoller: @unchecked Sendable {
                     failure = "\(when): answered \(response.status)"
                     break
                 }
+                summary.roles[report.role, default: 0] += 1
+                if let leader = report.leader { summary.leaders.insert(leader) }
                 if report.role != baseline.role || report.leader != baseline.leader || report.term != baseline.term {
                     summary.changed += 1
                     failure = "\(when): role \(report.role), leader \(report.leader ?? "none"), term \(report.term) "

@@ -8,8 +8,9 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Show every node's role, term, leader, log position and what it plays.",
         discussion: """
-            Exit status: 0 when a majority of the members agree on one leader; 1 when they do not (or no \
-            node answers); 2 for a bad configuration.
+            Exit status: 0 when a majority of the voters agree on one leader (listeners do not count); 1 \
+            when they do not (the error line says "no quorum" when fewer voters answer than a quorum) or no node \
+            answers; 2 for a bad configuration.
             """)
 
     @Option(name: .long, help: "The cluster configuration.")

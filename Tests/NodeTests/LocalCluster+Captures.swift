@@ -6,10 +6,13 @@ import TestSupport
 /// stereo at 48 kHz (complete once the node has exited).
 extension LocalCluster {
     /// A started cluster of `size` capturing nodes, a leader elected, every node's clock synchronized and
-    /// its engine idle. The caller shuts it down (on a failure before it returns, it is shut down here).
-    static func startCapturing(size: Int = 3, captures: URL, clusterSettings: [String] = []) throws -> LocalCluster {
+    /// its engine idle; `nodeSettings(id)` are extra lines of a node's entry (`role: listener`). The caller
+    /// shuts it down (on a failure before it returns, it is shut down here).
+    static func startCapturing(
+        size: Int = 3, captures: URL, clusterSettings: [String] = [], nodeSettings: (String) -> [String] = { _ in [] }
+    ) throws -> LocalCluster {
         let cluster = try LocalCluster(size: size, clusterSettings: clusterSettings) { id in
-            ["audio: file:FILE=\(captures.appendingPathComponent("\(id).raw").path),FORMAT=raw"]
+            ["audio: file:FILE=\(captures.appendingPathComponent("\(id).raw").path),FORMAT=raw"] + nodeSettings(id)
         }
         do {
             try cluster.startAll()

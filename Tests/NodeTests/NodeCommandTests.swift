@@ -78,14 +78,14 @@ final class NodeCommandTests: XCTestCase {
         XCTAssertTrue(run.stderr.hasPrefix("error: \(cluster.configPath): no node answered"), run.stderr)
         XCTAssertEqual(rows.first?.split(separator: " ").last, "ERROR", "errors have their own column")
 
-        // One node of three answers: it cannot elect a leader alone, so no majority agrees on one.
+        // One node of three answers: it cannot elect a leader alone, so there is no quorum.
         try cluster.start("n1")
         _ = try cluster.waitFor("n1 answers") { cluster.report("n1") }
         let minority = try runRaftcast(["status", "--config", cluster.configPath, "--timeout-ms", "300"])
         XCTAssertEqual(minority.status, 1, minority.stdout)
         XCTAssertEqual(
             minority.stderr,
-            "error: \(cluster.configPath): no leader agreed by a majority (2 of 3 needed; n1 names no leader, "
+            "error: \(cluster.configPath): no quorum: 1 of 3 voters answer, 2 needed for a leader (n1 names no leader, "
                 + "n2 did not answer, n3 did not answer)\n")
         let n1 = try XCTUnwrap(minority.stdout.split(separator: "\n").first { $0.hasPrefix("n1 ") })
         XCTAssertFalse(n1.contains("UNREACHABLE"), String(n1))

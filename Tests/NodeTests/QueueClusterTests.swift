@@ -36,12 +36,14 @@ final class QueueClusterTests: XCTestCase {
         return (cluster, captures)
     }
 
-    /// `raftcast ingest FILE --config … --name NAME ARGUMENTS` in the background, stopped by a teardown block.
-    private func startIngest(_ item: Item, name: String, _ arguments: [String] = [], cluster: LocalCluster) throws -> BackgroundProcess {
+    /// `raftcast ingest FILE --config … --name NAME ARGUMENTS` in the background, stopped by a teardown block of `test`.
+    static func startIngest(
+        _ item: Item, name: String, _ arguments: [String] = [], cluster: LocalCluster, in test: XCTestCase
+    ) throws -> BackgroundProcess {
         let ingest = try BackgroundProcess(
             try RaftcastExecutable.path(), ["ingest", item.path, "--config", cluster.configPath, "--name", name] + arguments,
             log: cluster.directory.appendingPathComponent("ingest-\(name).log").path)
-        addTeardownBlock { ingest.stop() }
+        test.addTeardownBlock { ingest.stop() }
         return ingest
     }
 
@@ -55,7 +57,7 @@ final class QueueClusterTests: XCTestCase {
 
     /// Waits until every one of `nodes` has played the whole programme: nothing playing or upcoming, the
     /// engine idle. Returns each node's `/v1/playback` then.
-    private func waitForPlayedOut(_ cluster: LocalCluster, _ nodes: [String], timeout: Duration) throws -> [String: [String: Any]] {
+    static func waitForPlayedOut(_ cluster: LocalCluster, _ nodes: [String], timeout: Duration) throws -> [String: [String: Any]] {
         try cluster.waitFor("\(nodes) played the programme out", timeout: timeout) { () -> [String: [String: Any]]? in
             var reports: [String: [String: Any]] = [:]
             for node in nodes {
@@ -69,7 +71,7 @@ final class QueueClusterTests: XCTestCase {
     }
 
     /// Stops `nodes` with SIGTERM (their captures are closed) and reads their captures.
-    private func stopAndReadCaptures(_ cluster: LocalCluster, _ nodes: [String], captures: URL) throws -> [String: Data] {
+    static func stopAndReadCaptures(_ cluster: LocalCluster, _ nodes: [String], captures: URL) throws -> [String: Data] {
         var result: [String: Data] = [:]
         for node in nodes {
             let status = cluster.terminate(node, timeout: .seconds(10))
@@ -80,7 +82,7 @@ final class QueueClusterTests: XCTestCase {
     }
 
     /// Each capture is silence, then exactly `reference` (no frame inserted, dropped or changed), then silence.
-    private func assertPlays(
+    static func assertPlays(
         _ captures: [String: Data], exactly reference: Data, _ what: String, context: @autoclosure () -> String,
         file: StaticString = #filePath, line: UInt = #line
     ) {
@@ -111,13 +113,13 @@ final class QueueClusterTests: XCTestCase {
         let b = try Self.itemB()
         let (cluster, captures) = try startCluster()
 
-        let ingestA = try startIngest(a, name: "queue-a", cluster: cluster)
+        let ingestA = try Self.startIngest(a, name: "queue-a", cluster: cluster, in: self)
         let leader = try cluster.waitForLeader(among: cluster.ids)
         _ = try cluster.waitFor("A playing for 2 s", timeout: .seconds(20)) { () -> Bool? in
             guard let playing = Self.queue(cluster, leader)?.playing, playing.name == "queue-a" else { return nil }
             return (playing.positionSeconds ?? 0) >= 2 ? true : nil
         }
-        let ingestB = try startIngest(b, name: "queue-b", cluster: cluster)
+        let ingestB = try Self.startIngest(b, name: "queue-b", cluster: cluster, in: self)
         _ = try cluster.waitFor("every node queues B behind A", timeout: .seconds(10)) { () -> Bool? in
             cluster.ids.allSatisfy { node in
                 guard let queue = Self.queue(cluster, node) else { return false }
@@ -139,14 +141,14 @@ final class QueueClusterTests: XCTestCase {
 
         XCTAssertEqual(ingestA.wait(timeout: .seconds(40)), 0, "A: \(ingestA.output)\n\(cluster.logTails())")
         XCTAssertEqual(ingestB.wait(timeout: .seconds(40)), 0, "B: \(ingestB.output)\n\(cluster.logTails())")
-        let reports = try waitForPlayedOut(cluster, survivors, timeout: .seconds(40))
+        let reports = try Self.waitForPlayedOut(cluster, survivors, timeout: .seconds(40))
         for (node, playback) in reports {
             XCTAssertEqual(playback["hard_resyncs"] as? Int, 0, node)
             XCTAssertEqual(playback["stalled_samples"] as? Int, 0, node)
             XCTAssertEqual(playback["drift_correction_frames"] as? Int, 0, node)
         }
-        let played = try stopAndReadCaptures(cluster, survivors, captures: captures)
-        assertPlays(
+        let played = try Self.stopAndReadCaptures(cluster, survivors, captures: captures)
+        Self.assertPlays(
             played, exactly: a.reference + b.reference, "A then B (\(killed) killed, \(successor) took over)",
             context: cluster.logTails(lines: 30))
     }
@@ -179,7 +181,7 @@ final class QueueClusterTests: XCTestCase {
         let run = try RaftcastExecutable.run(["ingest", a.path, "--config", cluster.configPath, "--name", "queue-a", "--fast"], timeout: 60)
         XCTAssertEqual(run.status, 0, "A: \(run.stderrText)\n\(cluster.logTails())")
         _ = try waitForAPlaying(cluster, seconds: 3, upcoming: [])
-        let ingestB = try startIngest(b, name: "queue-b", ["--now", "--fast"], cluster: cluster)
+        let ingestB = try Self.startIngest(b, name: "queue-b", ["--now", "--fast"], cluster: cluster, in: self)
         try assertCutThenB(cluster, captures: captures, a: a, b: b)
         XCTAssertEqual(ingestB.wait(timeout: .seconds(5)), 0, "B: \(ingestB.output)")
     }
@@ -230,13 +232,13 @@ final class QueueClusterTests: XCTestCase {
             boundaries.contains { Double(cut) >= $0 - 0.03 && Double(cut) < $0 + 1 },
             "cut after \(cut) samples, not at a fragment boundary \(boundaries)")
 
-        let reports = try waitForPlayedOut(cluster, cluster.ids, timeout: .seconds(40))
+        let reports = try Self.waitForPlayedOut(cluster, cluster.ids, timeout: .seconds(40))
         for (node, playback) in reports {
             XCTAssertEqual(playback["hard_resyncs"] as? Int, 0, node)
             XCTAssertEqual(playback["drift_correction_frames"] as? Int, 0, node)
         }
-        let played = try stopAndReadCaptures(cluster, cluster.ids, captures: captures)
-        assertPlays(played, exactly: a.reference.prefix(cut * 4) + b.reference, "A cut after \(cut) samples, then B", context: cluster.logTails(lines: 30))
+        let played = try Self.stopAndReadCaptures(cluster, cluster.ids, captures: captures)
+        Self.assertPlays(played, exactly: a.reference.prefix(cut * 4) + b.reference, "A cut after \(cut) samples, then B", context: cluster.logTails(lines: 30))
         // The captures, compared with each other: the same sound, A's part the length of the catalogue's cut.
         let sounds = played.mapValues(Self.sound)
         let aFrames = Self.frames(a.reference)

@@ -28,6 +28,31 @@ final class CoreMembershipTests: XCTestCase {
         XCTAssertEqual(cluster[1].role, .leader, "campaign is a no-op on the leader")
     }
 
+    func testLearnerForgetsALeaderItHasNotHeardFromForAnElectionTimeout() throws {
+        var cluster = try CoreCluster(voters: [1, 2, 3], learners: [4])
+        cluster.elect(1)
+        cluster.stabilize()
+        XCTAssertEqual(cluster[4].status.leader, 1)
+        // Heartbeats keep the leader known, however long.
+        for _ in 0..<40 {
+            cluster.tick()
+            cluster.stabilize()
+        }
+        XCTAssertEqual(cluster[4].status.leader, 1)
+        // The leader and a second voter die: no quorum, no election can win; the learner says it has no leader
+        // within two election timeouts (the randomized timeout's upper bound), and still does not campaign.
+        cluster.isolated = [1, 2]
+        cluster.sent = []
+        cluster.tick(2 * Config(id: 4).electionTick, only: [4])
+        XCTAssertEqual(cluster[4].status.leader, .none)
+        XCTAssertEqual(cluster[4].role, .learner)
+        XCTAssertTrue(cluster.sent.allSatisfy { $0.from != 4 })
+        // A leader's next message makes it known again.
+        cluster.isolated = []
+        cluster.tick(Config(id: 1).heartbeatTick, only: [1])
+        XCTAssertEqual(cluster[4].status.leader, 1)
+    }
+
     func testLearnerVoteIsNotCountedByACandidate() throws {
         var cluster = try CoreCluster(voters: [1, 2, 3], learners: [4])
         cluster.filter = { m in m.from != 3 && m.to != 3 && m.from != 2 && m.to != 2 }

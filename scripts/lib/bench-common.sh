@@ -7,7 +7,9 @@
 #   bench_ports 30000 20                       # sets BASE: BASE..BASE+20 are free on 127.0.0.1
 #   bench_cluster_yaml NAME N [AUDIO...]       # writes $WORK/cluster.yaml + secret: node i has raft BASE+i,
 #                                              # http BASE+10+i, audio AUDIO[i-1] (default none); the lines of
-#                                              # the array BENCH_CLUSTER_SETTINGS ("key: value") go to `cluster:`
+#                                              # the array BENCH_CLUSTER_SETTINGS ("key: value") go to `cluster:`;
+#                                              # BENCH_HTTP_OFFSET=K: http BASE+K+i (more than 9 nodes);
+#                                              # BENCH_VOTERS=V: nodes after the V-th are `role: listener`
 #   bench_admin_token                          # prints the admin token of $WORK/cluster.secret
 
 # Every release build in scripts/ (and the Dockerfile) links the Swift runtime and Foundation statically:
@@ -61,9 +63,10 @@ bench_cluster_yaml() {
       [[ $# -gt 0 ]] && shift
       echo "  - id: n$i"
       echo "    raft: 127.0.0.1:$((BASE + i))"
-      echo "    http: 127.0.0.1:$((BASE + 10 + i))"
+      echo "    http: 127.0.0.1:$((BASE + ${BENCH_HTTP_OFFSET:-10} + i))"
       echo "    audio: \"$audio\""
       echo "    data_dir: data/n$i"
+      if [[ -n "${BENCH_VOTERS:-}" && $i -gt $BENCH_VOTERS ]]; then echo "    role: listener"; fi
     done
   } >"$WORK/cluster.yaml"
 }
