@@ -1,6 +1,10 @@
 /// Single-server membership changes, applied when the caller applies the
 /// committed entry (etcd-io/raft's design; see docs/raft.md).
 extension RaftNode {
+    /// True while a membership change is proposed and not yet applied (or a new leader's first entry is
+    /// not yet applied): ``proposeConfChange(_:)`` would throw ``ProposalError/confChangePending``.
+    public var hasPendingConfChange: Bool { pendingConfIndex > raftLog.applied }
+
     /// Why `change` cannot be proposed against the membership in force, or nil.
     func confChangeProblem(_ change: ConfChange) -> String? {
         let node = change.node

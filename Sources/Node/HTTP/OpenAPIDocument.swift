@@ -79,6 +79,126 @@ paths:
                 $ref: "#/components/schemas/MemberList"
         "401":
           $ref: "#/components/responses/Unauthorized"
+    post:
+      tags: [cluster]
+      operationId: addMember
+      summary: Add a member, a listener unless `role` is `voter` (what `raftcast members add` does).
+      description: |
+        One membership change through the log: every node learns the member's addresses, dials it and
+        accepts its connections. Refused (409) when the id, its Raft id or an address is taken, when another
+        change is in progress, or when a voter would leave fewer reachable voters than a majority of the
+        enlarged voter set. The new node is started with a cluster.yaml naming it (docs/members.md).
+      security:
+        - bearerAuth: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/MemberAddRequest"
+      responses:
+        "201":
+          description: The change is applied on the leader; the member as it lists it.
+          headers:
+            Location:
+              description: "`/v1/members/<id>`."
+              required: true
+              schema:
+                type: string
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Member"
+        "307":
+          $ref: "#/components/responses/RedirectToLeader"
+        "400":
+          $ref: "#/components/responses/BadMember"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "409":
+          $ref: "#/components/responses/MembershipRefused"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/members/{id}:
+    parameters:
+      - $ref: "#/components/parameters/MemberIDPath"
+    delete:
+      tags: [cluster]
+      operationId: removeMember
+      summary: Remove a member (what `raftcast members remove` does); its connections are closed.
+      description: |
+        Refused (409) for the leader itself (transfer leadership first), when another change is in progress,
+        or when the voters left that are reachable would not be a majority.
+      security:
+        - bearerAuth: []
+      responses:
+        "200":
+          description: The change is applied on the leader.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/MemberRemoved"
+        "307":
+          $ref: "#/components/responses/RedirectToLeader"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/UnknownMember"
+        "409":
+          $ref: "#/components/responses/MembershipRefused"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/members/{id}/promote:
+    parameters:
+      - $ref: "#/components/parameters/MemberIDPath"
+    post:
+      tags: [cluster]
+      operationId: promoteMember
+      summary: Make a listener a voter (what `raftcast members promote` does).
+      description: |
+        Refused (409) for a listener whose log is more than 64 entries behind the leader's or that has not
+        answered the leader within the election timeout, for a voter, when another change is in progress,
+        or when the reachable voters would not be a majority of the enlarged voter set.
+      security:
+        - bearerAuth: []
+      responses:
+        "200":
+          $ref: "#/components/responses/MemberChanged"
+        "307":
+          $ref: "#/components/responses/RedirectToLeader"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/UnknownMember"
+        "409":
+          $ref: "#/components/responses/MembershipRefused"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/members/{id}/demote:
+    parameters:
+      - $ref: "#/components/parameters/MemberIDPath"
+    post:
+      tags: [cluster]
+      operationId: demoteMember
+      summary: Make a voter a listener (what `raftcast members demote` does); it keeps playing.
+      description: |
+        Refused (409) for the leader itself (transfer leadership first), for a listener, when another change
+        is in progress, or when the reachable voters left would not be a majority.
+      security:
+        - bearerAuth: []
+      responses:
+        "200":
+          $ref: "#/components/responses/MemberChanged"
+        "307":
+          $ref: "#/components/responses/RedirectToLeader"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/UnknownMember"
+        "409":
+          $ref: "#/components/responses/MembershipRefused"
+        "503":
+          $ref: "#/components/responses/Unavailable"
   /health:
     get:
       tags: [cluster]
@@ -735,6 +855,14 @@ components:
       description: The stream id.
       schema:
         $ref: "#/components/schemas/StreamID"
+    MemberIDPath:
+      name: id
+      in: path
+      required: true
+      description: The member's id.
+      schema:
+        type: string
+        example: kitchen
     IfNoneMatch:
       name: If-None-Match
       in: header
@@ -830,6 +958,39 @@ components:
           required: true
           schema:
             type: string
+    BadMember:
+      description: |
+        `bad-request`: the body is not the JSON object documented; `bad-member`: the id, an address or the
+        role is not valid (the detail names the field first, e.g. `raft: "x" is not host:port`).
+      content:
+        application/problem+json:
+          schema:
+            $ref: "#/components/schemas/Problem"
+    MemberChanged:
+      description: The change is applied on the leader; the member as it lists it.
+      content:
+        application/json:
+          schema:
+            $ref: "#/components/schemas/Member"
+    MembershipRefused:
+      description: |
+        The leader refused the change before proposing it; the detail is the one-line reason.
+        `member-taken`: the id, its Raft id or an address is already used; `leader-would-leave`: the
+        leader would remove or demote itself (transfer leadership first); `would-lose-quorum`: after the
+        change the voters heard from recently would not be a majority; `not-caught-up`: the listener is
+        behind or silent; `already-in-role`: promote of a voter, demote of a listener;
+        `change-in-progress`: another membership change is not applied yet; `membership-refused`: the
+        Raft core refused it.
+      content:
+        application/problem+json:
+          schema:
+            $ref: "#/components/schemas/Problem"
+    UnknownMember:
+      description: "`unknown-member`: no member has this id."
+      content:
+        application/problem+json:
+          schema:
+            $ref: "#/components/schemas/Problem"
     UnknownStream:
       description: "`unknown-stream`: no stream has this id."
       content:
@@ -911,6 +1072,35 @@ components:
           minimum: 0
           nullable: true
           description: The leader's match index for the member; null unless the answering node leads.
+    MemberAddRequest:
+      type: object
+      required: [id, raft, http]
+      properties:
+        id:
+          type: string
+          pattern: "^[A-Za-z0-9._-]{1,64}$"
+          example: kitchen
+        raft:
+          type: string
+          description: Node-to-node address, `host:port` (as in cluster.yaml).
+          example: "192.168.1.17:7100"
+        http:
+          type: string
+          description: HTTP address, `host:port`.
+          example: "192.168.1.17:8100"
+        role:
+          type: string
+          enum: [voter, listener]
+          default: listener
+    MemberRemoved:
+      type: object
+      required: [id, removed]
+      properties:
+        id:
+          type: string
+        removed:
+          type: boolean
+          enum: [true]
     StreamSource:
       type: object
       description: The media file a stream was made from.

@@ -35,6 +35,8 @@ public final class RaftLoop: @unchecked Sendable {
         case message(Message)
         /// A proposal and when it gives up.
         case proposal(data: [UInt8], deadline: ContinuousClock.Instant, completion: @Sendable (ProposalOutcome) -> Void)
+        /// A membership change and when it gives up.
+        case membership(MembershipRequest, deadline: ContinuousClock.Instant, completion: @Sendable (MembershipOutcome) -> Void)
         /// An ingest to start on this leader.
         case ingest(IngestRequest, completion: @Sendable (IngestStartResult) -> Void)
         /// A fatal failure found outside the loop (a damaged log entry read for playback or HTTP).
@@ -149,6 +151,15 @@ public final class RaftLoop: @unchecked Sendable {
     public func propose(_ data: [UInt8], timeout: Duration) async -> ProposalOutcome {
         await withCheckedContinuation { continuation in
             let work = Work.proposal(data: data, deadline: ContinuousClock.now + timeout) { continuation.resume(returning: $0) }
+            if !mailbox.post(work) { continuation.resume(returning: .timedOut) }
+        }
+    }
+
+    /// Proposes the membership change `request` (checked first by ``MembershipCheck``; refused up front with a
+    /// ``MembershipRefusal``) and waits until it is applied on this node (the leader) or `timeout` passes.
+    public func proposeMembership(_ request: MembershipRequest, timeout: Duration) async -> MembershipOutcome {
+        await withCheckedContinuation { continuation in
+            let work = Work.membership(request, deadline: ContinuousClock.now + timeout) { continuation.resume(returning: $0) }
             if !mailbox.post(work) { continuation.resume(returning: .timedOut) }
         }
     }
@@ -280,6 +291,8 @@ public final class RaftLoop: @unchecked Sendable {
                     driver.step(message)
                 case let .proposal(data, deadline, completion):
                     propose(data, deadline: deadline, completion: completion, now: now)
+                case let .membership(request, deadline, completion):
+                    proposeMembership(request, deadline: deadline, completion: completion, now: now)
                 case let .ingest(request, completion):
                     ingests.append((request, completion))
                 case .fatal(let error):
@@ -324,6 +337,7 @@ public final class RaftLoop: @unchecked Sendable {
             switch work {
             case .message, .linkLost: break
             case .proposal(_, _, let completion): completion(.timedOut)
+            case .membership(_, _, let completion): completion(.timedOut)
             case .ingest(_, let completion): completion(.failed("the node is stopping"))
             case .fatal(let error): failure = failure ?? error
             }
@@ -377,6 +391,54 @@ public final class RaftLoop: @unchecked Sendable {
             }
         }
     }
+    /// Checks `request` (``MembershipCheck``) and proposes its change; `completion` hears the outcome once
+    /// the change is applied (after the iteration's publication), or at once when it is refused.
+    private func proposeMembership(
+        _ request: MembershipRequest, deadline: ContinuousClock.Instant,
+        completion: @escaping @Sendable (MembershipOutcome) -> Void, now: ContinuousClock.Instant
+    ) {
+        let status = driver.raft.status
+        let window = Duration.milliseconds(cluster.electionTimeoutMilliseconds.lowerBound)
+        let heard = Set(lastContact.filter { now - $0.value <= window }.keys)
+        let check = MembershipCheck(
+            directory: driver.members, status: status, changePending: driver.raft.hasPendingConfChange, heard: heard,
+            leaderName: status.leader == .none ? nil : memberName(status.leader))
+        let change: ConfChange
+        let record: MemberRecord
+        switch check.change(for: request) {
+        case .failure(let refusal):
+            logger.notice("membership change refused: \(request.verb) \(request.memberID): \(refusal.message)")
+            completion(.refused(refusal))
+            return
+        case .success(let proposal):
+            (change, record) = proposal
+        }
+        do {
+            let index = try driver.proposeConfChange(change)
+            logger.notice("membership change proposed: \(request.verb) \(request.memberID)", metadata: [
+                "log_index": "\(index)", "role": "\(record.role)", "raft": "\(record.raft)", "http": "\(record.http)",
+            ])
+            pending[index] = PendingProposal(term: driver.raft.term, proposed: now, deadline: deadline) { outcome in
+                switch outcome {
+                case .applied(let index, _): completion(.applied(member: record, index: index))
+                case .notLeader(let leader): completion(.refused(.notLeader(leader: leader)))
+                case .timedOut: completion(.timedOut)
+                case .refused(let reason): completion(.refused(.coreRefused(reason)))
+                }
+            }
+        } catch {
+            let refusal: MembershipRefusal
+            switch error {
+            case .notLeader(let leader): refusal = .notLeader(leader: leader.flatMap { memberName($0) })
+            case .confChangePending: refusal = .changeInProgress
+            case .invalidConfChange(let reason): refusal = .coreRefused(reason)
+            case .uncommittedSizeExceeded: refusal = .coreRefused("too many uncommitted entries; retry shortly")
+            case .leadershipTransferInProgress: refusal = .coreRefused("leadership is being transferred; retry at the new leader")
+            }
+            completion(.refused(refusal))
+        }
+    }
+
     private func handleReady() throws(NodeDriverError) {
         let send = self.send
         var unreachable: Set<NodeID> = []
