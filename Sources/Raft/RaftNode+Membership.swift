@@ -32,7 +32,16 @@ extension RaftNode {
         if role == .follower || role == .learner { role = isLearner ? .learner : .follower }
         guard role == .leader else { return }
         let members = Set(confState.members)
-        for peer in progress.keys where !members.contains(peer) { progress[peer] = nil }
+        for peer in progress.keys.sorted() where !members.contains(peer) && peer != id {
+            // Removed: one last empty append carrying the commit index, after the entries in flight to it (the
+            // same lane, in order), so that it learns — and applies — its own removal and stops. Only when
+            // replicating: otherwise its log position is unknown (it learns it is out another way).
+            if let pr = progress[peer], pr.state == .replicate, let prevTerm = try? raftLog.term(at: pr.next - 1) {
+                send(Message(type: .appendEntries, from: id, to: peer, logTerm: prevTerm, index: pr.next - 1, commit: raftLog.committed))
+            }
+            progress[peer] = nil
+        }
+        if !members.contains(id) { progress[id] = nil }
         let lastIndex = raftLog.lastIndex
         for member in confState.members {
             let learner = confState.learners.contains(member)

@@ -56,6 +56,33 @@ final class CoreMembershipTests: XCTestCase {
         XCTAssertEqual(cluster[4].role, .learner)
     }
 
+    /// The leader's last message to a member it removes carries the commit index of the removal, so the
+    /// removed node applies its own removal (and the application stops it) instead of never learning it.
+    func testARemovedMemberLearnsThatItsRemovalCommitted() throws {
+        for removed: NodeID in [2, 4] {
+            var cluster = try CoreCluster(voters: [1, 2, 3], learners: [4])
+            cluster.elect(1)
+            try cluster[1].propose(payload(1))
+            cluster.stabilize()
+            // Its acknowledgement of the change is lost: the leader commits and applies without it, so only
+            // the last message tells it the change committed.
+            cluster.filter = { $0.from != removed }
+            let index = try cluster[1].proposeConfChange(ConfChange(.remove, node: removed))
+            cluster.stabilize()
+            XCTAssertFalse(cluster[1].status.confState.members.contains(removed))
+            XCTAssertGreaterThanOrEqual(cluster[removed].status.commit, index, "node \(removed) learned the commit")
+            XCTAssertGreaterThanOrEqual(cluster[removed].status.applied, index)
+            XCTAssertFalse(cluster[removed].status.confState.members.contains(removed), "node \(removed) applied its removal")
+            // Nothing is sent to it afterwards.
+            cluster.filter = nil
+            cluster.sent = []
+            try cluster[1].propose(payload(2))
+            cluster.stabilize()
+            cluster.tick(5)
+            XCTAssertTrue(cluster.sent.allSatisfy { $0.to != removed || $0.from == removed }, "\(cluster.sent.filter { $0.to == removed })")
+        }
+    }
+
     func testInvalidConfChangesAreRefusedWithAReason() throws {
         var cluster = try CoreCluster(voters: [1, 2], learners: [3])
         cluster.elect(1)

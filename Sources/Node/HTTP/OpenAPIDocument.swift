@@ -1471,7 +1471,8 @@ components:
           description: This node's member id.
         role:
           type: string
-          enum: [follower, pre-candidate, candidate, leader, learner]
+          enum: [follower, pre-candidate, candidate, leader, learner, removed]
+          description: "`removed`: this node applied the membership change that removed it (see `notice`)."
         term:
           type: integer
           format: int64
@@ -1507,6 +1508,12 @@ components:
           type: string
           pattern: "^[0-9a-f]{16}$"
           description: Rolling FNV-1a 64 of the applied entries; replicas that applied the same log agree.
+        notice:
+          type: string
+          description: |
+            What the operator should know, when something: `removed from the cluster (removed <id> at log index
+            <n> in term <t>)` with role `removed`, or `refused by n1, n2: not a member` when peers refused this
+            node's connections in the last 10 s (it was removed while down, or is not added yet). Absent otherwise.
         peers:
           type: array
           description: Followers' progress; empty except on the leader.

@@ -52,6 +52,8 @@ public final class RaftLoop: @unchecked Sendable {
         var ingestStatuses: [StreamID: IngestStatus] = [:]
         var failure: NodeDriverError?
         var members: MemberDirectory
+        /// Set once this node applied the change that removed it: the marker's line.
+        var removed: String?
     }
 
     /// Decides the message's network fate: returns true when the transport accepted it.
@@ -78,6 +80,10 @@ public final class RaftLoop: @unchecked Sendable {
     /// The core started recovering from a log loss and the marker is still on disk.
     private lazy var logLossPending = driver.raft.pendingLogLoss != nil
     private let clusterTime: any ClusterTimeSource
+    /// This node applied its own removal: it steps no message and no tick any more (loop thread).
+    private var removed = false
+    /// The peers that refused this node recently, for the report's notice.
+    public let peerRefusals: PeerRefusals
 
     private let cluster: ClusterConfig
     private let member: ClusterConfig.Member
@@ -125,6 +131,7 @@ public final class RaftLoop: @unchecked Sendable {
             library: cluster.mediaDirectory.map(MediaLibrary.init(directory:)), uploadDirectory: uploadDirectory
         ) { [ingestLogger] message in ingestLogger.info("\(message)") }
         self.retention = RetentionCoordinator(policy: RetentionPolicy(cluster.retention))
+        self.peerRefusals = PeerRefusals(logger: logger)
     }
 
     /// Starts the loop thread.
@@ -247,8 +254,30 @@ public final class RaftLoop: @unchecked Sendable {
     /// The failure that stopped the loop, if any.
     public var failure: NodeDriverError? { published.withLockedValue { $0.failure } }
 
-    /// The status report published after the last iteration.
-    public var report: ClusterStatusReport { published.withLockedValue { $0.report } }
+    /// The status report published after the last iteration, with this node's notice: its removal (role
+    /// `removed`), or the peers refusing it.
+    public var report: ClusterStatusReport {
+        let (report, removed) = published.withLockedValue { ($0.report, $0.removed) }
+        var noticed = report
+        if let removed {
+            noticed.role = "removed"
+            noticed.notice = "removed from the cluster (\(removed))"
+        } else {
+            noticed.notice = peerRefusals.notice()
+        }
+        return noticed
+    }
+
+    /// A peer that proved the secret refused this node's connections with `reason` (any thread;
+    /// `Transport.onRefusedByPeer`): logged and shown in the report's notice (``PeerRefusals``).
+    public func refusedByPeer(_ peer: String, reason: String) {
+        peerRefusals.refused(peer: peer, reason: reason)
+    }
+
+    /// Called on the loop thread once this node has applied the change that removes it from the cluster
+    /// (log index and term of the change), before the iteration is published: record it durably and leave the
+    /// network. A throw stops the node (as a storage failure). Set before ``start()``.
+    public var onRemoved: (@Sendable (_ index: UInt64, _ term: UInt64) throws -> Void)?
 
     /// The core's status after the last iteration.
     public var status: Status { published.withLockedValue { $0.status } }
@@ -287,6 +316,7 @@ public final class RaftLoop: @unchecked Sendable {
             for work in batch {
                 switch work {
                 case .message(let message):
+                    guard !removed else { break }
                     lastContact[message.from] = now
                     driver.step(message)
                 case let .proposal(data, deadline, completion):
@@ -311,7 +341,7 @@ public final class RaftLoop: @unchecked Sendable {
                 break
             }
             if now >= nextTick {
-                driver.tick()
+                if !removed { driver.tick() }
                 nextTick = nextTick + tickInterval
                 // After a stall (e.g. a long fsync) do not fire a burst of ticks.
                 if nextTick < now { nextTick = now + tickInterval }
@@ -463,7 +493,7 @@ public final class RaftLoop: @unchecked Sendable {
             logger.debug("took snapshot", metadata: ["index": "\(snapshot.index)"])
         }
         if !outcome.catalogueChanges.isEmpty { catalogueChanged(outcome.catalogueChanges) }
-        if outcome.membersReplaced || !outcome.memberChanges.isEmpty { membersChanged(outcome) }
+        if outcome.membersReplaced || !outcome.memberChanges.isEmpty { try membersChanged(outcome) }
         if !outcome.applied.isEmpty && !pending.isEmpty {
             let now = clock.now
             for entry in outcome.applied {
@@ -504,7 +534,7 @@ public final class RaftLoop: @unchecked Sendable {
     }
 
     /// Logs what applied membership changes did to the directory and hands the new one to ``onMembersChanged``.
-    private func membersChanged(_ outcome: ReadyOutcome) {
+    private func membersChanged(_ outcome: ReadyOutcome) throws(NodeDriverError) {
         var changed = outcome.membersReplaced
         for change in outcome.memberChanges {
             switch change {
@@ -520,6 +550,7 @@ public final class RaftLoop: @unchecked Sendable {
             case .removed(let record):
                 changed = true
                 logger.notice("member removed", metadata: ["member": "\(record.id)"])
+                if record.id == member.id { try removedSelf() }
             case .ignored(let reason):
                 logger.error("committed membership change carries an unusable member record; the directory ignores it: \(reason)")
             case .unchanged:
@@ -527,6 +558,22 @@ public final class RaftLoop: @unchecked Sendable {
             }
         }
         if changed { onMembersChanged?(driver.members) }
+    }
+
+    /// This node applied its own removal: recorded durably (``onRemoved``), then it steps no message and no
+    /// tick — it neither votes nor campaigns — and reports role `removed`.
+    private func removedSelf() throws(NodeDriverError) {
+        guard !removed else { return }
+        let index = driver.state.appliedIndex, term = driver.raft.term
+        do {
+            try onRemoved?(index, term)
+        } catch {
+            throw .storage(.io("cannot record this node's removal: \(error)"))
+        }
+        removed = true
+        let line = RemovedMarker.line(member: member.id, index: index, term: term)
+        published.withLockedValue { $0.removed = line }
+        logger.warning("this node was removed from the cluster: it leaves the network, votes and campaigns no more; restarting it on this data dir is refused", metadata: ["log_index": "\(index)"])
     }
 
     /// Hands committed catalogue changes to the ingest coordinator and the subscribers; logs a stream's failure.
