@@ -6,8 +6,9 @@ import XCTest
 /// `raftcast members add/promote/demote/remove` as the real binary against real nodes on loopback: a
 /// cluster founded by n1-n3 (their cluster.yaml names only them) takes n4 as a listener, n4 is started with
 /// a cluster.yaml that names it and catches up; the refusals print their one-line reason and exit 1; with
-/// one of three voters SIGKILLed, removing a live voter is refused, removing the dead one and promoting n4
-/// restores a quorum that survives the loss of another voter.
+/// one of three voters SIGKILLed, removing a live voter (or adding a fourth) is refused, removing the dead one
+/// and adding a fresh voter (n5, started with a cluster.yaml naming it) restores a quorum that survives the
+/// loss of another voter.
 final class MembershipChangeProcessTests: XCTestCase {
     private func members(_ cluster: LocalCluster, via id: String) -> MemberList? {
         guard let response = try? cluster.http(id, "GET", "/v1/members", timeout: .seconds(2)), response.status == 200 else { return nil }
@@ -28,7 +29,7 @@ final class MembershipChangeProcessTests: XCTestCase {
     }
 
     func testAddPromoteDemoteRemoveAndTheirRefusals() throws {
-        let cluster = try LocalCluster(size: 4, debugPropose: true, nodeSettings: { $0 == "n4" ? ["role: listener"] : [] })
+        let cluster = try LocalCluster(size: 5, debugPropose: true, nodeSettings: { $0 == "n4" ? ["role: listener"] : [] })
         addTeardownBlock { cluster.shutdown() }
         try cluster.writeConfig(named: "founders.yaml", members: ["n1", "n2", "n3"])
         for id in ["n1", "n2", "n3"] { try cluster.start(id) }
@@ -42,6 +43,9 @@ final class MembershipChangeProcessTests: XCTestCase {
         for id in ["n1", "n2", "n3"] {
             XCTAssertEqual(try cluster.waitFor("\(id) lists n4") { members(cluster, via: id)?.members.first { $0.id == "n4" } }.role, "listener")
         }
+        // /v1/cluster's members (what the web app moves between) follow the directory, not the founders' file.
+        let listed = (cluster.json("n1", "/v1/cluster")?["members"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+        XCTAssertEqual(listed, ["n1", "n2", "n3", "n4"], "n5 is in cluster.yaml but not a member")
         try refused(cluster, ["promote", "n4"], "\"n4\" has not answered the leader recently")
         try refused(cluster, ["add", "n4", "--raft", "127.0.0.1:1", "--http", "127.0.0.1:2"], "\"n4\" is already a member")
         try refused(cluster, ["add", "n5", "--raft", n4Raft, "--http", "127.0.0.1:2"], "address \(n4Raft) is already used by member \"n4\"")
@@ -84,11 +88,18 @@ final class MembershipChangeProcessTests: XCTestCase {
         XCTAssertEqual(removed.status, 0, removed.stderr)
         XCTAssertEqual(removed.stdout, "removed \(dead)\n")
         XCTAssertEqual(members(cluster, via: leader)?.members.map(\.id), ["n1", "n2", "n3", "n4"].filter { $0 != dead })
-        // n4 becomes the third voter; then the other follower dies and the two left still commit.
-        let again = try raftcast(cluster, ["promote", "n4"])
-        XCTAssertEqual(again.status, 0, again.stderr)
+        // A fresh machine joins as the third voter (2 of 3 reachable: allowed) and catches up; then the other
+        // follower dies and the two voters left still commit.
+        let n5Raft = "127.0.0.1:\(cluster.raftPorts[4])", n5HTTP = "127.0.0.1:\(cluster.httpPorts[4])"
+        let fresh = try raftcast(cluster, ["add", "n5", "--raft", n5Raft, "--http", n5HTTP, "--voter"])
+        XCTAssertEqual(fresh.status, 0, fresh.stderr)
+        XCTAssertEqual(fresh.stdout, "added n5 (voter, raft \(n5Raft), http \(n5HTTP))\n")
+        try cluster.start("n5")
+        let joined = try cluster.propose(Array("n5 joined".utf8), leader: leader)
+        _ = try cluster.waitForSameState([leader, live, "n4", "n5"], atLeast: joined)
+        XCTAssertEqual(cluster.report("n5")?.role, "follower")
         cluster.kill9(live)
-        let survivors = [leader, "n4"]
+        let survivors = [leader, "n5"]
         let newLeader = try cluster.waitForLeader(among: survivors)
         let committed = try cluster.waitFor("a commit with two of three voters") { try? cluster.propose(Array("two of three".utf8), leader: newLeader) }
         _ = try cluster.waitForSameState(survivors, atLeast: committed)

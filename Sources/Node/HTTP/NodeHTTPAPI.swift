@@ -82,7 +82,8 @@ public struct NodeHTTPAPI: Sendable {
         let router = Router(options: .autoGenerateHeadEndpoints)
         let routes = RouteTable()
         // Outermost: errors and preflights carry the CORS headers too (a preflight needs no token).
-        router.add(middleware: ClusterCORSMiddleware(cluster: cluster))
+        let backend = self.backend
+        router.add(middleware: ClusterCORSMiddleware(cluster: cluster) { backend.members.members.map { "\($0.http)" } })
         router.add(middleware: ProblemMiddleware(routes: routes))
         if !cluster.openReads { router.add(middleware: ReadAccessMiddleware(secret: secret)) }
         addStreamRoutes(to: router)
@@ -94,13 +95,15 @@ public struct NodeHTTPAPI: Sendable {
         addMemberRoutes(to: router)
         addHealthRoute(to: router)
         addWebRoutes(to: router)
-        let backend = self.backend
         let metrics = self.metrics
         let secret = self.secret
-        let members = cluster.nodes.map { ClusterStatusReport.Member(id: $0.id, http: $0.http.description) }
+        let bootstrapMembers = cluster.nodes.map { ClusterStatusReport.Member(id: $0.id, http: $0.http.description) }
         router.get("v1/cluster") { _, _ -> Response in
             var report = backend.report
-            report.members = members
+            // The replicated directory's members (cluster.yaml's while it lists none).
+            let directory = backend.members.members
+            report.members = directory.isEmpty
+                ? bootstrapMembers : directory.map { ClusterStatusReport.Member(id: $0.id, http: "\($0.http)") }
             return Self.json(report)
         }
         let playback = self.playback

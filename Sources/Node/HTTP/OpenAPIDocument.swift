@@ -1525,7 +1525,7 @@ components:
           description: The node's release (`raftcast --version`); absent from nodes older than 0.7.0.
         members:
           type: array
-          description: Every member of cluster.yaml, in file order, with its `http` address (the web app moves between them); absent from older nodes.
+          description: Every member of the replicated member directory, sorted by id, with its `http` address (the web app moves between them; added and removed members count at once); absent from older nodes.
           items:
             type: object
             required: [id, http]

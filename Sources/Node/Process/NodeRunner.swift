@@ -126,7 +126,12 @@ public struct NodeRunner: Sendable {
         ) { message in
             RaftService.send(message, through: transport, to: routing.peerID(raftID: message.to))
         }
-        loop.onMembersChanged = { routing.update($0) }
+        // The transport, routing and clock sync follow the replicated directory (not cluster.yaml).
+        clockSync.setPeers(driver.members.members.map(\.id).filter { $0 != member.id })
+        loop.onMembersChanged = { directory in
+            routing.update(directory)
+            clockSync.setPeers(directory.members.map(\.id).filter { $0 != member.id })
+        }
         // Removed: recorded durably first (a restart is refused), then every connection closed.
         let dataDirectory = member.dataDirectory
         loop.onRemoved = { index, term in

@@ -62,8 +62,8 @@ public struct ClusterStatusReport: Sendable, Hashable, Codable {
     public var peers: [Peer]
     /// The node's release (``RaftcastVersion``); nil from a node older than 0.7.0.
     public var version: String?
-    /// Every member of cluster.yaml with its HTTP address (what the web app moves between); nil from
-    /// an older node.
+    /// Every member of the replicated member directory with its HTTP address, sorted by id (what the web
+    /// app moves between); nil from an older node.
     public var members: [Member]?
     /// What the operator should know about this node, when something: `removed from the cluster (…)`
     /// (with role `removed`), or `refused by n1, n2: not a member` (peers refuse its connections). Absent
