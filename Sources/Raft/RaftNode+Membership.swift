@@ -48,13 +48,14 @@ extension RaftNode {
             if progress[member] == nil {
                 var pr = Progress(
                     next: lastIndex + 1, maxInflightMessages: config.maxInflightMessages,
-                    maxInflightBytes: config.maxInflightBytes, isLearner: learner)
+                    maxInflightBytes: config.inflightBytes(learner: learner), isLearner: learner)
                 // A new member counts as active, or check-quorum could depose
                 // the leader before the member has had a chance to answer.
                 pr.recentActive = true
                 progress[member] = pr
             } else {
                 progress[member]!.isLearner = learner
+                progress[member]!.inflights.maxBytes = config.inflightBytes(learner: learner)
             }
         }
         if !confState.voters.contains(id) {

@@ -83,6 +83,31 @@ final class CoreMembershipTests: XCTestCase {
         }
     }
 
+    /// A learner's catch-up is bounded by `maxLearnerInflightBytes`, a voter's by `maxInflightBytes`; a
+    /// promotion moves the learner to the voters' bound.
+    func testALearnersInflightBytesAreBoundedApart() throws {
+        var cluster = try CoreCluster(voters: [1, 2], learners: [3]) { config in
+            config.maxSizePerMessage = 1_000
+            config.maxInflightBytes = 100_000
+            config.maxLearnerInflightBytes = 4_000
+        }
+        cluster.elect(1)
+        // Nothing delivered yet: what is in flight grows to each bound and stops.
+        for i in 0..<60 { try cluster[1].propose(payload(UInt8(i), count: 900)) }
+        while cluster.processReady(1) {}
+        let progress = cluster[1].status.progress
+        XCTAssertLessThanOrEqual(progress[3]!.inflightBytes, 4_000 + 1_000)
+        XCTAssertGreaterThan(progress[3]!.inflightBytes, 2_000)
+        XCTAssertGreaterThan(progress[2]!.inflightBytes, 20_000, "the voter is not held to the learner's bound")
+        cluster.stabilize()
+        XCTAssertEqual(cluster[1].status.progress[3]!.match, cluster[1].status.lastIndex, "it catches up, paced by its acks")
+        try cluster[1].proposeConfChange(ConfChange(.addVoter, node: 3))
+        cluster.stabilize()
+        for i in 0..<60 { try cluster[1].propose(payload(UInt8(i), count: 900)) }
+        while cluster.processReady(1) {}
+        XCTAssertGreaterThan(cluster[1].status.progress[3]!.inflightBytes, 20_000, "promoted: the voters' bound")
+    }
+
     func testInvalidConfChangesAreRefusedWithAReason() throws {
         var cluster = try CoreCluster(voters: [1, 2], learners: [3])
         cluster.elect(1)

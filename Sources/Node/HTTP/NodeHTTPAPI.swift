@@ -106,6 +106,14 @@ public struct NodeHTTPAPI: Sendable {
                 ? bootstrapMembers : directory.map { ClusterStatusReport.Member(id: $0.id, http: "\($0.http)") }
             return Self.json(report)
         }
+        // What `raftcast node --join` needs: the settings and the bootstrap members (admin token, always).
+        let bootstrap = ClusterBootstrap(cluster)
+        router.get("v1/cluster/bootstrap") { request, _ -> Response in
+            guard AdminToken.authorizes(header: request.headers[.authorization], secret: secret) else {
+                return HTTPProblem(.unauthorized, "unauthorized", "missing or wrong bearer token").response()
+            }
+            return Self.json(bootstrap)
+        }
         let playback = self.playback
         router.get("metrics") { _, _ -> Response in
             metrics.record(playback: playback?.snapshot.engine)

@@ -60,6 +60,26 @@ paths:
                 $ref: "#/components/schemas/ClusterStatusReport"
         "401":
           $ref: "#/components/responses/Unauthorized"
+  /v1/cluster/bootstrap:
+    get:
+      tags: [cluster]
+      operationId: getClusterBootstrap
+      summary: What a new machine needs to join (`raftcast node --join`); always needs the token.
+      description: |
+        The cluster's settings and its bootstrap member list (the answering node's cluster.yaml `nodes`,
+        which the first leader wrote into the log), so that a joiner's member directory replays the log from
+        index 1 to the same table as everyone's. Node-local settings (secret file, folders, audio) are not in it.
+      security:
+        - bearerAuth: []
+      responses:
+        "200":
+          description: The settings and bootstrap members.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ClusterBootstrap"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
   /v1/members:
     get:
       tags: [cluster]
@@ -1072,6 +1092,62 @@ components:
           minimum: 0
           nullable: true
           description: The leader's match index for the member; null unless the answering node leads.
+    ClusterBootstrap:
+      type: object
+      required: [name, heartbeat_ms, election_timeout_ms, fragment_seconds, playout_delay_ms, max_upload_mb, open_reads, cors_origin, retention, nodes]
+      properties:
+        name:
+          type: string
+        heartbeat_ms:
+          type: integer
+          minimum: 1
+        election_timeout_ms:
+          type: array
+          minItems: 2
+          maxItems: 2
+          items:
+            type: integer
+            minimum: 1
+        fragment_seconds:
+          type: number
+        playout_delay_ms:
+          type: integer
+          minimum: 1
+        max_upload_mb:
+          type: integer
+          minimum: 0
+        open_reads:
+          type: boolean
+        cors_origin:
+          type: string
+          nullable: true
+        retention:
+          type: object
+          required: [keep_streams, keep_hours]
+          properties:
+            keep_streams:
+              type: integer
+              minimum: 1
+              nullable: true
+              description: null is `all`.
+            keep_hours:
+              type: number
+              nullable: true
+        nodes:
+          type: array
+          items:
+            type: object
+            required: [id, raft, http, role]
+            properties:
+              id:
+                type: string
+              raft:
+                type: string
+              http:
+                type: string
+              role:
+                type: string
+                enum: [voter, listener]
     MemberAddRequest:
       type: object
       required: [id, raft, http]
