@@ -1,6 +1,7 @@
 import Foundation
 import RaftcastClient
 import TestSupport
+import Synchronization
 import XCTest
 
 /// `raftcast node --join` with real processes: a new machine given only the secret and one member's HTTP
@@ -41,6 +42,9 @@ final class NodeJoinProcessTests: XCTestCase {
                 response.status == 200 else { return nil }
             return try? JSONDecoder().decode(ClusterStatusReport.self, from: Data(response.body))
         }
+        _ = try cluster.waitFor("the leader lists the joiner") { () -> Bool? in
+            ((cluster.json(leader, "/v1/members")?["members"] as? [[String: Any]]) ?? []).contains { $0["id"] as? String == "kitchen" } ? true : nil
+        }
         let index = try cluster.propose(Array("after the join".utf8), leader: leader)
         let caughtUp = try cluster.waitFor("kitchen catches up", timeout: .seconds(30)) { () -> ClusterStatusReport? in
             guard let report = kitchen(), report.appliedIndex >= index else { return nil }
@@ -73,5 +77,46 @@ final class NodeJoinProcessTests: XCTestCase {
         }
         XCTAssertTrue(again.output.contains("exists (an earlier --join): starting with it"), again.output)
         XCTAssertEqual(kitchen()?.role, "learner")
+    }
+
+    /// When the leader's log is compacted, the joiner gets its snapshot (catalogue and member directory)
+    /// and the entries after it, and ends with the same state as everyone.
+    func testAJoinerOfACompactedLogInstallsTheLeadersSnapshot() throws {
+        let cluster = try LocalCluster(
+            size: 3, extraArguments: ["--snapshot-entries", "8", "--snapshot-keep", "2"], debugPropose: true)
+        addTeardownBlock { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try cluster.waitForLeader(among: cluster.ids)
+        for i in 0..<40 { _ = try cluster.propose(Array("entry \(i)".utf8), leader: leader) }
+        _ = try cluster.waitFor("the leader compacted its log") { (cluster.report(leader)?.snapshotIndex ?? 0) > 20 ? true : nil }
+        let ports = try LocalCluster.freePorts(2)
+        let data = cluster.directory.appendingPathComponent("late-data").path
+        let node = try BackgroundProcess(
+            try RaftcastExecutable.path(),
+            ["node", "--join", "127.0.0.1:\(cluster.httpPorts[cluster.index(of: leader)])", "--id", "late",
+             "--raft", "127.0.0.1:\(ports[0])", "--http", "127.0.0.1:\(ports[1])", "--data-dir", data,
+             "--secret-file", cluster.directory.appendingPathComponent("cluster.secret").path],
+            log: cluster.directory.appendingPathComponent("late-1.log").path)
+        addTeardownBlock { node.stop() }
+        _ = try cluster.waitFor("the leader lists the joiner") { () -> Bool? in
+            ((cluster.json(leader, "/v1/members")?["members"] as? [[String: Any]]) ?? []).contains { $0["id"] as? String == "late" } ? true : nil
+        }
+        let index = try cluster.propose(Array("after the join".utf8), leader: leader)
+        let reference = try cluster.waitForSameState(cluster.ids, atLeast: index)
+        let lastSeen = Mutex<String>("")
+        addTeardownBlock { if self.testRun?.hasSucceeded == false { print("late's log:\n" + String(node.output.suffix(6000)) + "\n" + lastSeen.withLock { $0 }) } }
+        let late = try cluster.waitFor("the joiner reaches the same state", timeout: .seconds(30)) { () -> ClusterStatusReport? in
+            guard let response = try? HTTPFetch.request(host: "127.0.0.1", port: ports[1], path: "/v1/cluster", timeout: .milliseconds(500)),
+                let report = try? JSONDecoder().decode(ClusterStatusReport.self, from: Data(response.body)) else { return nil }
+            lastSeen.withLock { $0 = "\(report) vs \(reference)" }
+            guard report.appliedIndex == reference.appliedIndex else { return nil }
+            return report
+        }
+        XCTAssertEqual(late.appliedHash, reference.appliedHash)
+        XCTAssertGreaterThan(late.snapshotIndex, 0)
+        XCTAssertTrue(node.output.contains("installed snapshot from leader"), node.output)
+        let members = try XCTUnwrap(try? HTTPFetch.request(host: "127.0.0.1", port: ports[1], path: "/v1/members"))
+        let list = try JSONDecoder().decode(MemberList.self, from: Data(members.body))
+        XCTAssertEqual(list.members.map(\.id), ["late", "n1", "n2", "n3"], "the snapshot's directory, then its own addition")
     }
 }
