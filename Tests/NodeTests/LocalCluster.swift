@@ -277,6 +277,15 @@ final class LocalCluster: @unchecked Sendable {
             headers: headers, body: data, timeout: .seconds(10))
     }
 
+    /// Proposes `data` through whichever of `nodes` leads, again after a leader change (a loaded machine may
+    /// hold an election meanwhile; a retry may commit it twice); returns its log index.
+    func commit(_ data: [UInt8], among nodes: [String], timeout: Duration = .seconds(15)) throws -> UInt64 {
+        try waitFor("a commit among \(nodes)", timeout: timeout) { () -> UInt64? in
+            guard let leader = try? waitForLeader(among: nodes, timeout: .seconds(2)) else { return nil }
+            return try? propose(data, leader: leader)
+        }
+    }
+
     /// Proposes `data` at the leader `leader` and returns the index it was applied at.
     func propose(_ data: [UInt8], leader: String) throws -> UInt64 {
         let response = try proposeRaw(data, via: leader)

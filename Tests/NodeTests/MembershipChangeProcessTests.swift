@@ -59,7 +59,7 @@ final class MembershipChangeProcessTests: XCTestCase {
 
         // n4 starts with the cluster.yaml that names it, runs as a learner and catches up.
         try cluster.start("n4")
-        let index = try cluster.propose(Array("after the join".utf8), leader: leader)
+        let index = try cluster.commit(Array("after the join".utf8), among: ["n1", "n2", "n3"])
         _ = try cluster.waitForSameState(["n1", "n2", "n3", "n4"], atLeast: index)
         XCTAssertEqual(cluster.report("n4")?.role, "learner")
         let promoted = try cluster.waitFor("n4 is promoted once caught up") { () -> ProcessRun? in
@@ -95,7 +95,7 @@ final class MembershipChangeProcessTests: XCTestCase {
         XCTAssertEqual(fresh.status, 0, fresh.stderr)
         XCTAssertEqual(fresh.stdout, "added n5 (voter, raft \(n5Raft), http \(n5HTTP))\n")
         try cluster.start("n5")
-        let joined = try cluster.propose(Array("n5 joined".utf8), leader: leader)
+        let joined = try cluster.commit(Array("n5 joined".utf8), among: [leader, live, "n5"])
         _ = try cluster.waitForSameState([leader, live, "n4", "n5"], atLeast: joined)
         XCTAssertEqual(cluster.report("n5")?.role, "follower")
         cluster.kill9(live)

@@ -14,7 +14,7 @@ final class NodeJoinProcessTests: XCTestCase {
         addTeardownBlock { cluster.shutdown() }
         try cluster.startAll()
         let leader = try cluster.waitForLeader(among: cluster.ids)
-        for i in 0..<20 { _ = try cluster.propose(Array("entry \(i)".utf8), leader: leader) }
+        for i in 0..<20 { _ = try cluster.commit(Array("entry \(i)".utf8), among: cluster.ids) }
         let ports = try LocalCluster.freePorts(2)
         let raft = "127.0.0.1:\(ports[0])", http = "127.0.0.1:\(ports[1])"
         let data = cluster.directory.appendingPathComponent("kitchen-data").path
@@ -42,10 +42,12 @@ final class NodeJoinProcessTests: XCTestCase {
                 response.status == 200 else { return nil }
             return try? JSONDecoder().decode(ClusterStatusReport.self, from: Data(response.body))
         }
-        _ = try cluster.waitFor("the leader lists the joiner") { () -> Bool? in
-            ((cluster.json(leader, "/v1/members")?["members"] as? [[String: Any]]) ?? []).contains { $0["id"] as? String == "kitchen" } ? true : nil
+        _ = try cluster.waitFor("a node lists the joiner") { () -> Bool? in
+            cluster.ids.contains { id in
+                ((cluster.json(id, "/v1/members")?["members"] as? [[String: Any]]) ?? []).contains { $0["id"] as? String == "kitchen" }
+            } ? true : nil
         }
-        let index = try cluster.propose(Array("after the join".utf8), leader: leader)
+        let index = try cluster.commit(Array("after the join".utf8), among: cluster.ids)
         let caughtUp = try cluster.waitFor("kitchen catches up", timeout: .seconds(30)) { () -> ClusterStatusReport? in
             guard let report = kitchen(), report.appliedIndex >= index else { return nil }
             return report
@@ -71,7 +73,7 @@ final class NodeJoinProcessTests: XCTestCase {
         node.stop()
         let again = try BackgroundProcess(try RaftcastExecutable.path(), arguments, log: cluster.directory.appendingPathComponent("kitchen-2.log").path)
         addTeardownBlock { again.stop() }
-        let later = try cluster.propose(Array("after the restart".utf8), leader: leader)
+        let later = try cluster.commit(Array("after the restart".utf8), among: cluster.ids)
         _ = try cluster.waitFor("kitchen rejoins", timeout: .seconds(30)) { () -> Bool? in
             (kitchen()?.appliedIndex ?? 0) >= later ? true : nil
         }
@@ -86,22 +88,26 @@ final class NodeJoinProcessTests: XCTestCase {
             size: 3, extraArguments: ["--snapshot-entries", "8", "--snapshot-keep", "2"], debugPropose: true)
         addTeardownBlock { cluster.shutdown() }
         try cluster.startAll()
-        let leader = try cluster.waitForLeader(among: cluster.ids)
-        for i in 0..<40 { _ = try cluster.propose(Array("entry \(i)".utf8), leader: leader) }
-        _ = try cluster.waitFor("the leader compacted its log") { (cluster.report(leader)?.snapshotIndex ?? 0) > 20 ? true : nil }
+        _ = try cluster.waitForLeader(among: cluster.ids)
+        for i in 0..<40 { _ = try cluster.commit(Array("entry \(i)".utf8), among: cluster.ids) }
+        _ = try cluster.waitFor("the nodes compacted their logs") {
+            cluster.ids.allSatisfy { (cluster.report($0)?.snapshotIndex ?? 0) > 20 } ? true : nil
+        }
         let ports = try LocalCluster.freePorts(2)
         let data = cluster.directory.appendingPathComponent("late-data").path
         let node = try BackgroundProcess(
             try RaftcastExecutable.path(),
-            ["node", "--join", "127.0.0.1:\(cluster.httpPorts[cluster.index(of: leader)])", "--id", "late",
+            ["node", "--join", "127.0.0.1:\(cluster.httpPorts[0])", "--id", "late",
              "--raft", "127.0.0.1:\(ports[0])", "--http", "127.0.0.1:\(ports[1])", "--data-dir", data,
              "--secret-file", cluster.directory.appendingPathComponent("cluster.secret").path],
             log: cluster.directory.appendingPathComponent("late-1.log").path)
         addTeardownBlock { node.stop() }
-        _ = try cluster.waitFor("the leader lists the joiner") { () -> Bool? in
-            ((cluster.json(leader, "/v1/members")?["members"] as? [[String: Any]]) ?? []).contains { $0["id"] as? String == "late" } ? true : nil
+        _ = try cluster.waitFor("a node lists the joiner") { () -> Bool? in
+            cluster.ids.contains { id in
+                ((cluster.json(id, "/v1/members")?["members"] as? [[String: Any]]) ?? []).contains { $0["id"] as? String == "late" }
+            } ? true : nil
         }
-        let index = try cluster.propose(Array("after the join".utf8), leader: leader)
+        let index = try cluster.commit(Array("after the join".utf8), among: cluster.ids)
         let reference = try cluster.waitForSameState(cluster.ids, atLeast: index)
         let lastSeen = Mutex<String>("")
         addTeardownBlock { if self.testRun?.hasSucceeded == false { print("late's log:\n" + String(node.output.suffix(6000)) + "\n" + lastSeen.withLock { $0 }) } }

@@ -22,7 +22,7 @@ final class RemovedMemberProcessTests: XCTestCase {
         addTeardownBlock { cluster.shutdown() }
         try cluster.startAll()
         let leader = try cluster.waitForLeader(among: ["n1", "n2", "n3"])
-        let index = try cluster.propose(Array("before".utf8), leader: leader)
+        let index = try cluster.commit(Array("before".utf8), among: ["n1", "n2", "n3"])
         _ = try cluster.waitForSameState(cluster.ids, atLeast: index)
 
         let removed = try runRaftcast(["members", "remove", "n4", "--config", cluster.configPath])
@@ -39,7 +39,7 @@ final class RemovedMemberProcessTests: XCTestCase {
         XCTAssertEqual(health.status, 503, health.text)
         XCTAssertTrue(health.text.contains("removed from the cluster"), health.text)
         // The cluster goes on without it.
-        let after = try cluster.propose(Array("after".utf8), leader: leader)
+        let after = try cluster.commit(Array("after".utf8), among: ["n1", "n2", "n3"])
         _ = try cluster.waitForSameState(["n1", "n2", "n3"], atLeast: after)
         XCTAssertLessThan(cluster.report("n4")?.appliedIndex ?? .max, after, "a removed node applies nothing more")
 
