@@ -53,7 +53,7 @@ public enum MembershipRefusal: Error, Sendable, Hashable, CustomStringConvertibl
         case let .alreadyInRole(id, role):
             "\"\(id)\" is already a \(role)"
         case .changeInProgress:
-            "another membership change is in progress; retry once it is applied"
+            "another membership change (or a new leader's first entry) is not applied yet; retry in a moment"
         case .notLeader(let leader):
             "this node does not lead" + (leader.map { "; the leader is \($0)" } ?? " and knows no leader")
         case .invalidRecord(let reason):
