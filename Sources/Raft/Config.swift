@@ -27,6 +27,15 @@ public struct Config: Sendable, Hashable {
     public var maxInflightMessages: Int = 256
     /// Maximum bytes of entries in flight per follower; 0 means no byte limit.
     public var maxInflightBytes: UInt64 = 32 << 20
+    /// Maximum bytes of entries in flight per **learner** (0: as ``maxInflightBytes``). A learner catching up
+    /// on a long log is then paced by its own acknowledgements and never has more than this queued on the
+    /// leader's link to it, so the catch-up does not crowd out the voters' replication (the commits).
+    public var maxLearnerInflightBytes: UInt64 = 4 << 20
+
+    /// The in-flight byte bound for a follower (`learner`: ``maxLearnerInflightBytes`` when set).
+    func inflightBytes(learner: Bool) -> UInt64 {
+        learner && maxLearnerInflightBytes != 0 ? maxLearnerInflightBytes : maxInflightBytes
+    }
     /// Maximum bytes of proposed but not yet committed entries at the leader;
     /// beyond it proposals fail with ``ProposalError/uncommittedSizeExceeded``.
     /// 0 means no limit.
@@ -76,6 +85,11 @@ public struct Config: Sendable, Hashable {
             throw .invalid(
                 setting: "maxInflightBytes",
                 reason: "must be 0 (no limit) or at least maxSizePerMessage (\(maxSizePerMessage)), got \(maxInflightBytes)")
+        }
+        if maxLearnerInflightBytes != 0 && maxLearnerInflightBytes < maxSizePerMessage {
+            throw .invalid(
+                setting: "maxLearnerInflightBytes",
+                reason: "must be 0 (as maxInflightBytes) or at least maxSizePerMessage (\(maxSizePerMessage)), got \(maxLearnerInflightBytes)")
         }
         if maxCommittedSizePerReady == 0 {
             throw .invalid(setting: "maxCommittedSizePerReady", reason: "must be at least 1 byte")

@@ -8,7 +8,7 @@ struct Inflights {
     private var head = 0
     let maxMessages: Int
     /// 0 means no byte limit.
-    let maxBytes: UInt64
+    var maxBytes: UInt64
     private(set) var bytes: UInt64 = 0
 
     init(maxMessages: Int, maxBytes: UInt64) {

@@ -176,7 +176,8 @@ extension RaftNode {
         for member in confState.members {
             var pr = Progress(
                 next: lastIndex + 1, maxInflightMessages: config.maxInflightMessages,
-                maxInflightBytes: config.maxInflightBytes, isLearner: confState.learners.contains(member))
+                maxInflightBytes: config.inflightBytes(learner: confState.learners.contains(member)),
+                isLearner: confState.learners.contains(member))
             if member == id {
                 pr.match = min(persisted, lastIndex)
                 pr.becomeReplicate()

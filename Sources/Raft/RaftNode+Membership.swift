@@ -1,6 +1,10 @@
 /// Single-server membership changes, applied when the caller applies the
 /// committed entry (etcd-io/raft's design; see docs/raft.md).
 extension RaftNode {
+    /// True while a membership change is proposed and not yet applied (or a new leader's first entry is
+    /// not yet applied): ``proposeConfChange(_:)`` would throw ``ProposalError/confChangePending``.
+    public var hasPendingConfChange: Bool { pendingConfIndex > raftLog.applied }
+
     /// Why `change` cannot be proposed against the membership in force, or nil.
     func confChangeProblem(_ change: ConfChange) -> String? {
         let node = change.node
@@ -28,20 +32,30 @@ extension RaftNode {
         if role == .follower || role == .learner { role = isLearner ? .learner : .follower }
         guard role == .leader else { return }
         let members = Set(confState.members)
-        for peer in progress.keys where !members.contains(peer) { progress[peer] = nil }
+        for peer in progress.keys.sorted() where !members.contains(peer) && peer != id {
+            // Removed: one last empty append carrying the commit index, after the entries in flight to it (the
+            // same lane, in order), so that it learns — and applies — its own removal and stops. Only when
+            // replicating: otherwise its log position is unknown (it learns it is out another way).
+            if let pr = progress[peer], pr.state == .replicate, let prevTerm = try? raftLog.term(at: pr.next - 1) {
+                send(Message(type: .appendEntries, from: id, to: peer, logTerm: prevTerm, index: pr.next - 1, commit: raftLog.committed))
+            }
+            progress[peer] = nil
+        }
+        if !members.contains(id) { progress[id] = nil }
         let lastIndex = raftLog.lastIndex
         for member in confState.members {
             let learner = confState.learners.contains(member)
             if progress[member] == nil {
                 var pr = Progress(
                     next: lastIndex + 1, maxInflightMessages: config.maxInflightMessages,
-                    maxInflightBytes: config.maxInflightBytes, isLearner: learner)
+                    maxInflightBytes: config.inflightBytes(learner: learner), isLearner: learner)
                 // A new member counts as active, or check-quorum could depose
                 // the leader before the member has had a chance to answer.
                 pr.recentActive = true
                 progress[member] = pr
             } else {
                 progress[member]!.isLearner = learner
+                progress[member]!.inflights.maxBytes = config.inflightBytes(learner: learner)
             }
         }
         if !confState.voters.contains(id) {

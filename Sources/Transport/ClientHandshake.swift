@@ -52,6 +52,11 @@ struct ClientHandshake {
             proof.writeBytes(Handshake.mac(label: Handshake.clientLabel, transcript: transcript, secret: secret))
             return .send(Frame(kind: .proof, body: proof))
         case .awaitingAccept:
+            if frame.kind == .refusal {
+                // Only after the server proved the secret: a stranger cannot make us believe we were removed.
+                guard frame.body.readableBytes <= Handshake.maxRefusalBytes else { return refuse(.malformed("refusal")) }
+                return refuse(.refusedByPeer(String(decoding: frame.body.readableBytesView, as: UTF8.self)))
+            }
             guard frame.kind == .accept, frame.body.readableBytes == 0 else { return refuse(.unexpectedFrame(frame.kind)) }
             state = .done
             return .established

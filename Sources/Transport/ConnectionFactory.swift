@@ -48,6 +48,8 @@ struct ConnectionFactory: Sendable {
     let handshakeThrottle: LogThrottle
     /// Told when an outbound link loses its connection (``Transport/onLinkLost(_:)``).
     var linkLoss = LinkLossNotifier()
+    /// Who hears that a peer refused this node with a reason (``Transport/onRefusedByPeer(_:)``).
+    let peerRefusals = PeerRefusalNotifier()
 
     /// A bootstrap that dials on `eventLoop`; the TCP connect must succeed within the handshake timeout.
     /// The caller's channel initializer calls ``initialize(_:as:)`` with ``Role/dialing(_:)``.

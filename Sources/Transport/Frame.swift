@@ -25,6 +25,10 @@ public struct Frame: Sendable, Hashable {
         case proof = 3
         /// Server → client: authentication done, payload frames may follow. Empty body.
         case accept = 4
+        /// Server → client, instead of ``accept``: the client proved the secret but is not a peer of the
+        /// server (never was, or was removed). Body: the reason, UTF-8, at most ``Handshake/maxRefusalBytes``
+        /// (e.g. `not a member`). The server closes the connection after it.
+        case refusal = 5
         /// Client → server: one opaque payload.
         case payload = 16
     }

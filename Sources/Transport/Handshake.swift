@@ -32,11 +32,25 @@ import NIOCore
 ///
 /// Challenge body: server nonce (32 bytes) | server MAC (32 bytes).
 /// Proof body: client MAC (32 bytes). Accept body: empty.
+///
+/// A node that is not (or no longer) one of the server's peers still gets the challenge; once its proof
+/// checks out, the server answers with a **refusal** frame instead of accept (body: the reason, UTF-8,
+/// e.g. `not a member`) and closes. So a removed member learns why it is refused — it says so instead of
+/// redialing blindly — and only a holder of the secret learns it:
+///
+/// ```
+///    | -- proof {client MAC} -----------------------------> |  checks client MAC; not a peer
+///    | <-- refusal {reason} ------------------------------- |  closes
+/// ```
 public enum Handshake {
     /// Bytes of each side's nonce.
     public static let nonceSize = 32
     /// Bytes of an HMAC-SHA256 tag.
     public static let macSize = 32
+    /// Longest refusal reason sent or read, in bytes.
+    public static let maxRefusalBytes = 200
+    /// The reason a server gives a node that is not one of its peers.
+    public static let notAMember = "not a member"
     /// Label mixed into the server's MAC.
     static let serverLabel: [UInt8] = Array("raftcast/1 server".utf8) + [0]
     /// Label mixed into the client's MAC.

@@ -18,6 +18,9 @@ public enum HandshakeRefusal: Error, Sendable, Hashable, CustomStringConvertible
     case unexpectedFrame(Frame.Kind)
     /// The handshake did not finish in time.
     case timedOut
+    /// The server (which proved the secret) refused this node with a reason (a ``Frame/Kind/refusal``
+    /// frame), e.g. `not a member`: this node is not, or no longer, one of its peers.
+    case refusedByPeer(String)
 
     public var description: String {
         switch self {
@@ -30,6 +33,7 @@ public enum HandshakeRefusal: Error, Sendable, Hashable, CustomStringConvertible
         case .malformed(let what): "malformed \(what)"
         case .unexpectedFrame(let kind): "unexpected \(kind) frame during handshake"
         case .timedOut: "handshake timed out"
+        case .refusedByPeer(let reason): "refused by the peer: \(LogText.escaped(reason))"
         }
     }
 }

@@ -239,6 +239,7 @@ final class PeerLink: @unchecked Sendable {
         redial = eventLoop.scheduleTask(in: TimeAmount(delay)) { self.dial() }
         switch reason {
         case .closed, .connectFailed: factory.linkLoss.linkLost(peer: peer, lane: lane)
+        case .refused(.refusedByPeer(let why)): factory.peerRefusals.refused(peer: peer, reason: why)
         case .refused, .closedDuringHandshake, .protocolError: break
         }
     }

@@ -94,6 +94,16 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 logger.info("closing the peer's older connection on this lane", metadata: ["peer": "\(id)", "lane": "\(lane)"])
                 replaced.close(promise: nil)
             }
+        case .refuseNotifying(let reply, let reason):
+            // The client proved the secret: tell it why, then close once the refusal is written.
+            guard !closing else { return }
+            logRefusal(reason)
+            closing = true
+            timeoutTask?.cancel()
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(reply.encoded(allocator: channel.allocator))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
         case .refuse(let reason):
             refuse(context: context, reason)
         }
@@ -111,10 +121,14 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     private func refuse(context: ChannelHandlerContext, _ reason: HandshakeRefusal) {
         guard !closing else { return }
+        logRefusal(reason)
+        close(context: context)
+    }
+
+    private func logRefusal(_ reason: HandshakeRefusal) {
         if let suppressed = throttle.permit() {
             logger.warning(Logger.Message(stringLiteral: LogThrottle.message("refused connection: \(reason)", suppressed: suppressed)))
         }
-        close(context: context)
     }
 
     private func close(context: ChannelHandlerContext) {

@@ -97,6 +97,13 @@ public final class Transport: Sendable {
         factory.linkLoss.set(handler)
     }
 
+    /// Calls `handler` (on a transport thread) whenever a peer that proved the secret refuses this node's
+    /// handshake with a reason (``HandshakeRefusal/refusedByPeer(_:)``; `not a member`: this node is not, or
+    /// no longer, one of its peers). Called again on every refused redial. Replaces the previous handler.
+    public func onRefusedByPeer(_ handler: (@Sendable (_ peer: String, _ reason: String) -> Void)?) {
+        factory.peerRefusals.set(handler)
+    }
+
     /// Binds the listening socket (if ``listen()`` has not) and starts dialing every peer.
     public func start() async throws {
         try await listen()

@@ -25,6 +25,20 @@ struct AdminOptions: ParsableArguments {
         }
     }
 
+    /// ``perform(subject:_:)`` for a membership change: a refusal of the change (404 unknown member, 409 a
+    /// conflict with the cluster's state) is its one-line reason and exit 1; the rest as ``failure(_:subject:config:)``.
+    func performChange<T>(subject: String, _ body: (AdminClient) throws(AdminClient.Failure) -> T) throws -> T {
+        let cluster = try ClusterConfigFile.load(config)
+        let client = AdminClient(cluster: cluster, timeout: .milliseconds(Int64(max(1, timeoutMs))))
+        do throws(AdminClient.Failure) {
+            return try body(client)
+        } catch .refused(let problem) where problem.status == 404 || problem.status == 409 {
+            throw CLIFailure.reportingExit(.runtime(subject, UntrustedText.escaped(problem.detail)))
+        } catch {
+            throw CLIFailure.reportingExit(Self.failure(error, subject: subject, config: config))
+        }
+    }
+
     /// The CLI failure of an admin call: 401 and other 4xx (but 409) are bad input (2), the rest runtime (1).
     static func failure(_ error: AdminClient.Failure, subject: String, config: String) -> CLIFailure {
         switch error {

@@ -1,14 +1,19 @@
 import ArgumentParser
 
-/// `raftcast members`: the cluster's members (bare: `members list`).
+/// `raftcast members`: the cluster's members (bare: `members list`) and their changes (`add`, `remove`,
+/// `promote`, `demote`).
 struct MembersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "members",
-        abstract: "Show the cluster's members: voters and listeners, their addresses and how they keep up.",
+        abstract: "Show and change the cluster's members: voters and listeners, their addresses and how they keep up.",
         discussion: """
             cluster.yaml bootstraps the membership; from then on it lives in the log (docs/node.md, \
-            "Members"). Voters form the Raft quorum; listeners receive and play everything but never vote.
+            "Members"). Voters form the Raft quorum; listeners receive and play everything but never vote. \
+            Changes go one at a time through the leader, with the admin token.
             """,
-        subcommands: [MembersListCommand.self],
+        subcommands: [
+            MembersListCommand.self, MembersAddCommand.self, MembersRemoveCommand.self, MembersPromoteCommand.self,
+            MembersDemoteCommand.self,
+        ],
         defaultSubcommand: MembersListCommand.self)
 }

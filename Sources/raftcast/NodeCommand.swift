@@ -38,10 +38,42 @@ struct NodeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("check"), help: "Check the configuration and this node's entry in it (secret file included), print a summary and exit; nothing is started.")
     var check = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Join a running cluster through this member's HTTP address (HOST:PORT): with --id, --raft, --http, --data-dir and --secret-file; writes DATA/cluster.yaml.",
+        valueName: "host:port"))
+    var join: String?
+
+    @Option(name: .long, help: "With --join: this node's node-to-node address, HOST:PORT.")
+    var raft: String?
+
+    @Option(name: .long, help: "With --join: this node's HTTP address, HOST:PORT.")
+    var http: String?
+
+    @Option(name: .customLong("data-dir"), help: "With --join: this node's data folder (cluster.yaml is written there).")
+    var dataDir: String?
+
+    @Option(name: .customLong("secret-file"), help: "With --join: the cluster's secret file.")
+    var secretFile: String?
+
+    @Option(name: .long, help: "With --join: the ALSA device to play on (default none).")
+    var audio: String?
+
     @Flag(name: .customLong("accept-log-loss"), help: "Let the node rejoin after its log lost entries it may have acknowledged (after `wal repair`); it does not vote or campaign until it has caught up.")
     var acceptLogLoss = false
 
     func run() async throws {
+        var config = self.config
+        if let join {
+            if check { throw CLIFailure.reportingExit(.badInput("--check", "does not go with --join (it would change the cluster)")) }
+            guard let id, let raft, let http, let dataDir, let secretFile else {
+                throw CLIFailure.reportingExit(.badInput("--join", "needs --id, --raft, --http, --data-dir and --secret-file"))
+            }
+            config = try NodeJoin(
+                join: join, id: id, raft: raft, http: http, dataDirectory: dataDir, secretFile: secretFile, audio: audio
+            ).configPath()
+        } else if raft != nil || http != nil || dataDir != nil || secretFile != nil || audio != nil {
+            throw CLIFailure.reportingExit(.badInput("node", "--raft, --http, --data-dir, --secret-file and --audio go with --join"))
+        }
         let cluster = try ClusterConfigFile.load(config)
         let member = try ClusterConfigFile.localMember(cluster, id: id, path: config)
         guard let level = Logger.Level(rawValue: logLevel) else {

@@ -109,7 +109,8 @@ struct StatusCommand: ParsableCommand {
             if let r = result.report {
                 let (playing, sync) = playbackCells(result.playback, streamNames: streamNames)
                 rows.append([r.id, r.role, "\(r.term)", r.leader ?? "-", "\(r.commitIndex)", "\(r.appliedIndex)",
-                             "\(r.lastLogIndex)", r.appliedHash, playing, sync, "\(result.member.http)", "-"])
+                             "\(r.lastLogIndex)", r.appliedHash, playing, sync, "\(result.member.http)",
+                             r.notice.map { UntrustedText.escaped($0) } ?? "-"])
             } else {
                 rows.append([result.member.id, "UNREACHABLE", "-", "-", "-", "-", "-", "-", "-", "-",
                              "\(result.member.http)", result.error ?? "no answer"])

@@ -30,6 +30,9 @@ final class BackendTwin: NodeBackend, @unchecked Sendable {
         var recordReads = 0
         var members = MemberDirectory()
         var memberMatchIndexes: [NodeID: UInt64]?
+        var membershipRequests: [MembershipRequest] = []
+        /// nil: apply the change to the directory and answer `.applied`.
+        var membershipAnswer: MembershipOutcome?
 
         init() {
             report = BackendTwin.report(role: "leader", leader: "n1", leaderHTTP: "127.0.0.1:8101")
@@ -109,6 +112,36 @@ final class BackendTwin: NodeBackend, @unchecked Sendable {
                 return .notLeader(leader: leader.id)
             }
             return state.proposalAnswer ?? Self.apply(data, to: &state)
+        }
+    }
+
+    /// Answers every later membership change with `answer` (nil: apply it to ``members`` and answer `.applied`).
+    func answerMembership(with answer: MembershipOutcome?) { locked { $0.membershipAnswer = answer } }
+
+    /// The membership changes received, in order.
+    var membershipRequests: [MembershipRequest] { locked { $0.membershipRequests } }
+
+    func proposeMembership(_ request: MembershipRequest, timeout: Duration) async -> MembershipOutcome {
+        locked { state in
+            state.membershipRequests.append(request)
+            if let answer = state.membershipAnswer { return answer }
+            var records = state.members.records
+            let record: MemberRecord
+            switch request {
+            case .add(let new):
+                record = new
+                records[new.id] = new
+            case .remove(let id):
+                guard let old = records.removeValue(forKey: id) else { return .refused(.unknownMember(id)) }
+                record = old
+            case .promote(let id), .demote(let id):
+                guard var member = records[id] else { return .refused(.unknownMember(id)) }
+                if case .promote = request { member.role = .voter } else { member.role = .listener }
+                records[id] = member
+                record = member
+            }
+            state.members = MemberDirectory(Array(records.values))
+            return .applied(member: record, index: 10)
         }
     }
 

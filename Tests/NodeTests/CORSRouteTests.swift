@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Node
 import RaftcastClient
+import Transport
 import XCTest
 
 /// `cluster.cors_origin` in-process: with it, a browser page of that origin may call the API (a preflight
@@ -61,6 +62,28 @@ final class CORSRouteTests: XCTestCase {
     func testWithoutTheSettingNoCORSHeaderIsSent() async throws {
         try await application(settings: []).test(.router) { client in
             try await client.execute(uri: "/v1/queue", method: .get, headers: [.origin: Self.origin]) { response in
+                XCTAssertEqual(response.status, .ok)
+                XCTAssertNil(response.headers[.accessControlAllowOrigin])
+            }
+        }
+    }
+
+    /// The member origins and `/v1/cluster`'s members follow the replicated directory: a member added
+    /// there may call at once, a member cluster.yaml names but the directory no longer lists may not.
+    func testMemberOriginsAndClusterMembersFollowTheDirectory() async throws {
+        let twin = BackendTwin()
+        let kitchen = MemberRecord(
+            id: "kitchen", raft: PeerAddress(host: "10.0.0.7", port: 7100), http: PeerAddress(host: "10.0.0.7", port: 8100), role: .listener)
+        twin.members = MemberDirectory([kitchen])
+        let api = try RouteTesting.api(twin: twin, for: self, secret: Self.secret)
+        try await Application(router: api.makeRouter()).test(.router) { client in
+            try await client.execute(uri: "/v1/cluster", method: .get, headers: [.origin: "http://10.0.0.7:8100"]) { response in
+                XCTAssertEqual(response.headers[.accessControlAllowOrigin], "http://10.0.0.7:8100")
+                let report = try JSONDecoder().decode(ClusterStatusReport.self, from: Data(buffer: response.body))
+                XCTAssertEqual(report.members, [ClusterStatusReport.Member(id: "kitchen", http: "10.0.0.7:8100")])
+            }
+            // n1 of cluster.yaml (127.0.0.1:2) is not in the directory: no CORS header for its pages.
+            try await client.execute(uri: "/v1/cluster", method: .get, headers: [.origin: "http://127.0.0.1:2"]) { response in
                 XCTAssertEqual(response.status, .ok)
                 XCTAssertNil(response.headers[.accessControlAllowOrigin])
             }

@@ -124,4 +124,25 @@ final class ClockSyncServiceTests: XCTestCase {
         XCTAssertEqual(after.droppedResponses, before.droppedResponses + 1)
         XCTAssertEqual(after.offsetNanoseconds, before.offsetNanoseconds)
     }
+
+    /// The peers follow the member directory (``ClockSyncService/setPeers(_:)``): a new leader without a
+    /// timeline asks the peers it has now; with none it defines the timeline at once.
+    func testANewLeaderAsksThePeersItWasLastGiven() {
+        for peers in [[], ["kitchen"]] {
+            let sent = Mutex<[String]>([])
+            let service = ClockSyncService(
+                node: "n1", peers: [], localClock: ManualClock(start: .seconds(10)), pollInterval: .milliseconds(50),
+                logger: Logger(label: "test"),
+                send: { peer, _ in
+                    sent.withLock { $0.append(peer) }
+                    return true
+                })
+            service.setPeers(peers)
+            XCTAssertEqual(service.peers, peers)
+            service.leadershipChanged(.init(leader: "n1", isSelf: true))
+            service.step()
+            XCTAssertEqual(sent.withLock { $0 }, peers, "probes to the peers it has")
+            XCTAssertEqual(service.status.isTimekeeper, peers.isEmpty)
+        }
+    }
 }

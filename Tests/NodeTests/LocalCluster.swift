@@ -23,6 +23,11 @@ final class LocalCluster: @unchecked Sendable {
     let extraArguments: [String]
     private(set) var processes: [String: Process] = [:]
     private var starts: [String: Int] = [:]
+    /// cluster.yaml's `cluster:` section and each node's entry, for ``writeConfig(named:members:)``.
+    private let header: String
+    private let entries: [String: String]
+    /// The configuration each node is started with when it is not cluster.yaml.
+    private var configs: [String: String] = [:]
 
     /// A cluster of `size` nodes; `clusterSettings` are extra lines of the `cluster:` section (each
     /// "key: value"), `nodeSettings(id)` extra lines of a node's entry; `timing` is heartbeat_ms and
@@ -53,18 +58,34 @@ final class LocalCluster: @unchecked Sendable {
             """
         for line in clusterSettings { yaml += "  \(line)\n" }
         yaml += "nodes:\n"
+        header = yaml
+        var entries: [String: String] = [:]
         for (i, id) in ids.enumerated() {
-            yaml += """
+            var entry = """
                   - id: \(id)
                     raft: 127.0.0.1:\(raftPorts[i])
                     http: 127.0.0.1:\(httpPorts[i])
                     data_dir: data/\(id)
 
                 """
-            for line in nodeSettings(id) { yaml += "    \(line)\n" }
+            for line in nodeSettings(id) { entry += "    \(line)\n" }
+            entries[id] = entry
+            yaml += entry
         }
+        self.entries = entries
         configPath = directory.appendingPathComponent("cluster.yaml").path
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Writes `name` (next to cluster.yaml) naming only `members` and makes it the configuration they start
+    /// with: a cluster founded by them, which the others join later (`raftcast members add`, each started
+    /// with cluster.yaml, which names it). Returns its path.
+    @discardableResult
+    func writeConfig(named name: String, members: [String]) throws -> String {
+        let path = directory.appendingPathComponent(name).path
+        try (header + members.map { entries[$0]! }.joined()).write(toFile: path, atomically: true, encoding: .utf8)
+        for id in members { configs[id] = path }
+        return path
     }
 
     /// `count` distinct free TCP ports on 127.0.0.1: all sockets are bound to
@@ -102,7 +123,7 @@ final class LocalCluster: @unchecked Sendable {
     func start(_ id: String, arguments: [String] = [], maxOpenFiles: Int? = nil, environment: [String: String] = [:]) throws {
         let process = Process()
         let executable = try RaftcastExecutable.path()
-        let nodeArguments = ["node", "--config", configPath, "--id", id] + extraArguments + arguments
+        let nodeArguments = ["node", "--config", configs[id] ?? configPath, "--id", id] + extraArguments + arguments
         if let maxOpenFiles {
             // The shell sets both limits and execs the node in its place (same process id).
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -254,6 +275,15 @@ final class LocalCluster: @unchecked Sendable {
         return try HTTPFetch.request(
             host: "127.0.0.1", port: httpPorts[index(of: id)], method: "POST", path: "/v1/debug/propose",
             headers: headers, body: data, timeout: .seconds(10))
+    }
+
+    /// Proposes `data` through whichever of `nodes` leads, again after a leader change (a loaded machine may
+    /// hold an election meanwhile; a retry may commit it twice); returns its log index.
+    func commit(_ data: [UInt8], among nodes: [String], timeout: Duration = .seconds(15)) throws -> UInt64 {
+        try waitFor("a commit among \(nodes)", timeout: timeout) { () -> UInt64? in
+            guard let leader = try? waitForLeader(among: nodes, timeout: .seconds(2)) else { return nil }
+            return try? propose(data, leader: leader)
+        }
     }
 
     /// Proposes `data` at the leader `leader` and returns the index it was applied at.

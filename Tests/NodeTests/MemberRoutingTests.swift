@@ -58,4 +58,48 @@ final class MemberRoutingTests: XCTestCase {
         XCTAssertEqual(a.send([4], to: "kitchen", lane: .control), .dropped(.peerRemoved))
         try await eventually("kitchen's connections to n1 are gone") { !routingA.isReachable("kitchen") && !routingB.isReachable("n1") }
     }
+
+    /// With a departure grace, a removed member stays routed and connected for the grace (the leader's last
+    /// message must reach it), then is dropped; ``MemberRouting/leave()`` drops every peer at once.
+    func testADepartedMemberKeepsItsRouteForTheGraceAndLeaveDropsEveryone() async throws {
+        let secret = Array("0123456789abcdef0123456789abcdef".utf8)
+        func make(_ id: String) -> Transport {
+            Transport(config: TransportConfig(
+                clusterName: "c", secret: secret, localID: id, listenAddress: PeerAddress(host: "127.0.0.1", port: 0),
+                peers: [:], backoff: BackoffPolicy(initial: .milliseconds(10), maximum: .milliseconds(100))))
+        }
+        let a = make("n1"), b = make("kitchen")
+        for transport in [a, b] {
+            try await transport.listen()
+            try await transport.start()
+        }
+        addTeardownBlock {
+            await a.shutdown()
+            await b.shutdown()
+        }
+        let unused = PeerAddress(host: "127.0.0.1", port: 1)
+        let n1 = MemberRecord(id: "n1", raft: a.listeningAddress!, http: unused, role: .voter)
+        let kitchen = MemberRecord(id: "kitchen", raft: b.listeningAddress!, http: unused, role: .listener)
+        var logger = Logger(label: "member-routing-test")
+        logger.logLevel = .critical
+        let both = MemberDirectory([n1, kitchen])
+        let routingA = MemberRouting(directory: both, transport: a, localID: "n1", logger: logger, departureGrace: .milliseconds(300))
+        let routingB = MemberRouting(directory: both, transport: b, localID: "kitchen", logger: logger)
+        try await eventually("n1 and kitchen reach each other") { routingA.isReachable("kitchen") && routingB.isReachable("n1") }
+
+        let removedAt = ContinuousClock.now
+        routingA.update(MemberDirectory([n1]))
+        XCTAssertEqual(routingA.peerID(raftID: kitchen.raftID), "kitchen", "still routed during the grace")
+        XCTAssertEqual(a.send([1], to: "kitchen", lane: .control), .queued)
+        try await eventually("dropped after the grace") { a.peers.standing(of: "kitchen") == .removed }
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - removedAt, .milliseconds(300))
+        XCTAssertNil(routingA.peerID(raftID: kitchen.raftID))
+
+        // kitchen leaves: its transport keeps no peer and routes nothing.
+        routingB.leave()
+        XCTAssertEqual(b.peers.ids, [])
+        XCTAssertNil(routingB.peerID(raftID: n1.raftID))
+        routingB.update(both)
+        XCTAssertEqual(b.peers.ids, [], "a node that left follows no directory any more")
+    }
 }

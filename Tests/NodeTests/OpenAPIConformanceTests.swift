@@ -62,18 +62,19 @@ final class OpenAPIConformanceTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stdoutText + run.stderrText)
         XCTAssertTrue(run.stdoutText.contains(" passed"), run.stdoutText)
         XCTAssertFalse(run.stdoutText.contains("FAILURES"), run.stdoutText)
-        // Sixteen GETs (cluster, members, health, streams, stream, fragments, the HLS playlist, init and media
+        // Seventeen GETs (cluster, its bootstrap, members, health, streams, stream, fragments, the HLS playlist, init and media
         // segment, the live playlist, queue, playback, openapi.yaml, metrics, the web app's page and its files)
-        // and the four POSTs (streams, queue skip, stop and move).
-        XCTAssertTrue(run.stdoutText.contains("Operations:       20 selected"), run.stdoutText)
+        // and the seven POSTs (streams, queue skip, stop and move, members add, promote and demote).
+        XCTAssertTrue(run.stdoutText.contains("Operations:       24 selected"), run.stdoutText)
 
-        // DELETE last (the example stream goes), ids of every form: 200, 400 or 404 as documented.
+        // DELETE last (the example stream goes; a member, the queue item), ids of every form: 200, 400, 404 or
+        // 409 (the leader itself) as documented.
         let deletes = try schemathesis(
             document: PythonTools.openAPIPath, port: cluster.httpPorts[0], token: cluster.token,
             methods: ["DELETE"])
         XCTAssertEqual(deletes.status, 0, deletes.stdoutText + deletes.stderrText)
         XCTAssertTrue(deletes.stdoutText.contains(" passed"), deletes.stdoutText)
-        XCTAssertTrue(deletes.stdoutText.contains("Operations:       2 selected"), deletes.stdoutText)
+        XCTAssertTrue(deletes.stdoutText.contains("Operations:       3 selected"), deletes.stdoutText)
         XCTAssertNil(cluster.json("n1", "/v1/streams/\(Self.exampleStreamID)"), "the examples phase deleted the example stream")
 
         // The events of that ingest, each against its schema.
@@ -106,8 +107,9 @@ final class OpenAPIConformanceTests: XCTestCase {
             extra: ["--max-redirects", "0", "--exclude-checks", "negative_data_rejection"])
         XCTAssertEqual(run.status, 0, run.stdoutText + run.stderrText)
         XCTAssertTrue(run.stdoutText.contains(" passed"), run.stdoutText)
-        XCTAssertTrue(run.stdoutText.contains("Operations:       6 selected"), run.stdoutText)
+        XCTAssertTrue(run.stdoutText.contains("Operations:       10 selected"), run.stdoutText)
         XCTAssertEqual(twin.proposals.count, 0, "a follower proposes nothing")
+        XCTAssertEqual(twin.membershipRequests, [])
         XCTAssertEqual(twin.ingests.count, 0)
     }
 

@@ -81,6 +81,58 @@ final class CoreMembershipTests: XCTestCase {
         XCTAssertEqual(cluster[4].role, .learner)
     }
 
+    /// The leader's last message to a member it removes carries the commit index of the removal, so the
+    /// removed node applies its own removal (and the application stops it) instead of never learning it.
+    func testARemovedMemberLearnsThatItsRemovalCommitted() throws {
+        for removed: NodeID in [2, 4] {
+            var cluster = try CoreCluster(voters: [1, 2, 3], learners: [4])
+            cluster.elect(1)
+            try cluster[1].propose(payload(1))
+            cluster.stabilize()
+            // Its acknowledgement of the change is lost: the leader commits and applies without it, so only
+            // the last message tells it the change committed.
+            cluster.filter = { $0.from != removed }
+            let index = try cluster[1].proposeConfChange(ConfChange(.remove, node: removed))
+            cluster.stabilize()
+            XCTAssertFalse(cluster[1].status.confState.members.contains(removed))
+            XCTAssertGreaterThanOrEqual(cluster[removed].status.commit, index, "node \(removed) learned the commit")
+            XCTAssertGreaterThanOrEqual(cluster[removed].status.applied, index)
+            XCTAssertFalse(cluster[removed].status.confState.members.contains(removed), "node \(removed) applied its removal")
+            // Nothing is sent to it afterwards.
+            cluster.filter = nil
+            cluster.sent = []
+            try cluster[1].propose(payload(2))
+            cluster.stabilize()
+            cluster.tick(5)
+            XCTAssertTrue(cluster.sent.allSatisfy { $0.to != removed || $0.from == removed }, "\(cluster.sent.filter { $0.to == removed })")
+        }
+    }
+
+    /// A learner's catch-up is bounded by `maxLearnerInflightBytes`, a voter's by `maxInflightBytes`; a
+    /// promotion moves the learner to the voters' bound.
+    func testALearnersInflightBytesAreBoundedApart() throws {
+        var cluster = try CoreCluster(voters: [1, 2], learners: [3]) { config in
+            config.maxSizePerMessage = 1_000
+            config.maxInflightBytes = 100_000
+            config.maxLearnerInflightBytes = 4_000
+        }
+        cluster.elect(1)
+        // Nothing delivered yet: what is in flight grows to each bound and stops.
+        for i in 0..<60 { try cluster[1].propose(payload(UInt8(i), count: 900)) }
+        while cluster.processReady(1) {}
+        let progress = cluster[1].status.progress
+        XCTAssertLessThanOrEqual(progress[3]!.inflightBytes, 4_000 + 1_000)
+        XCTAssertGreaterThan(progress[3]!.inflightBytes, 2_000)
+        XCTAssertGreaterThan(progress[2]!.inflightBytes, 20_000, "the voter is not held to the learner's bound")
+        cluster.stabilize()
+        XCTAssertEqual(cluster[1].status.progress[3]!.match, cluster[1].status.lastIndex, "it catches up, paced by its acks")
+        try cluster[1].proposeConfChange(ConfChange(.addVoter, node: 3))
+        cluster.stabilize()
+        for i in 0..<60 { try cluster[1].propose(payload(UInt8(i), count: 900)) }
+        while cluster.processReady(1) {}
+        XCTAssertGreaterThan(cluster[1].status.progress[3]!.inflightBytes, 20_000, "promoted: the voters' bound")
+    }
+
     func testInvalidConfChangesAreRefusedWithAReason() throws {
         var cluster = try CoreCluster(voters: [1, 2], learners: [3])
         cluster.elect(1)

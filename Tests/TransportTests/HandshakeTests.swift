@@ -19,6 +19,14 @@ final class HandshakeTests: XCTestCase {
                                            from: from, to: to), secret: secret ?? self.secret)
     }
 
+    /// Runs the exchange of `client` with `server` up to the server's answer to the proof.
+    func answerToProof(_ server: inout ServerHandshake, _ client: inout ClientHandshake) -> ServerHandshake.Action? {
+        guard case .send(let challenge) = server.receive(client.helloFrame), case .send(let proof) = client.receive(challenge) else {
+            return nil
+        }
+        return server.receive(proof)
+    }
+
     func testSuccessfulExchange() throws {
         var server = makeServer()
         var client = makeClient()
@@ -69,7 +77,8 @@ final class HandshakeTests: XCTestCase {
         var s1 = makeServer()
         XCTAssertEqual(s1.receive(makeClient(cluster: "other").helloFrame), .refuse(.wrongCluster("other")))
         var s2 = makeServer()
-        XCTAssertEqual(s2.receive(makeClient(from: "zz").helloFrame), .refuse(.unknownNode("zz")))
+        var stranger = makeClient(from: "zz")
+        XCTAssertEqual(answerToProof(&s2, &stranger), .refuseNotifying(ServerHandshake.refusalFrame("not a member"), .unknownNode("zz")))
         var s3 = makeServer(peers: ["a", "b"])
         XCTAssertEqual(s3.receive(makeClient(from: "b").helloFrame), .refuse(.unknownNode("b")), "own id is not a peer")
         var s4 = makeServer()
@@ -90,10 +99,18 @@ final class HandshakeTests: XCTestCase {
         }
         var removedBeforeHello = makeServer()
         XCTAssertEqual(table.withLockedValue { $0.remove("a") }, .removed(PeerAddress(host: "127.0.0.1", port: 1)))
-        XCTAssertEqual(removedBeforeHello.receive(makeClient().helloFrame), .refuse(.removedNode("a")))
+        var removed = makeClient()
+        guard case .refuseNotifying(let refusal, let reason) = answerToProof(&removedBeforeHello, &removed) else {
+            return XCTFail("a removed node that proves the secret is told why")
+        }
+        XCTAssertEqual(reason, .removedNode("a"))
+        XCTAssertEqual(refusal.kind, .refusal)
+        XCTAssertEqual(removed.receive(refusal), .refuse(.refusedByPeer("not a member")))
+        XCTAssertEqual(HandshakeRefusal.refusedByPeer("not a member").description, "refused by the peer: not a member")
         XCTAssertTrue(HandshakeRefusal.removedNode("a").description.contains("removed"))
         var neverKnown = makeServer()
-        XCTAssertEqual(neverKnown.receive(makeClient(from: "d").helloFrame), .refuse(.unknownNode("d")))
+        var unknown = makeClient(from: "d")
+        XCTAssertEqual(answerToProof(&neverKnown, &unknown), .refuseNotifying(ServerHandshake.refusalFrame("not a member"), .unknownNode("d")))
 
         var addedBeforeHello = makeServer()
         XCTAssertEqual(try table.withLockedValue { try $0.add("d", at: PeerAddress(host: "127.0.0.1", port: 2)) }, .added)
@@ -118,6 +135,25 @@ final class HandshakeTests: XCTestCase {
         var badLane = body
         badLane.setInteger(UInt8(9), at: 0)
         XCTAssertNil(ClientHello(body: badLane))
+    }
+
+    /// A refusal frame is believed only after the server proved the secret, and only when it is short.
+    func testRefusalFramesAreReadOnlyFromAnAuthenticatedServer() {
+        var early = makeClient()
+        XCTAssertEqual(early.receive(ServerHandshake.refusalFrame("not a member")), .refuse(.unexpectedFrame(.refusal)))
+        var server = makeServer(peers: [])
+        var client = makeClient()
+        guard case .send(let challenge) = server.receive(client.helloFrame), case .send = client.receive(challenge) else {
+            return XCTFail("no challenge")
+        }
+        XCTAssertEqual(
+            client.receive(Frame(kind: .refusal, body: ByteBuffer(bytes: [UInt8](repeating: 65, count: Handshake.maxRefusalBytes + 1)))),
+            .refuse(.malformed("refusal")))
+        // A stranger with the wrong secret gets no refusal reason, only the closed connection.
+        var wrongSecret = makeClient(secret: SymmetricKey(data: Array("other".utf8)))
+        var server2 = makeServer(peers: [])
+        guard case .send(let challenge2) = server2.receive(wrongSecret.helloFrame) else { return XCTFail("no challenge") }
+        XCTAssertEqual(wrongSecret.receive(challenge2), .refuse(.badServerProof))
     }
 
     func testAfterRefusalNothingIsAccepted() {

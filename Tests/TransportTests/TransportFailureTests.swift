@@ -41,6 +41,8 @@ final class TransportFailureTests: XCTestCase {
         for lane in Lane.allCases { _ = cluster["x"].send([1], to: "b", lane: lane) }
         try await waitForFailures(cluster, "x")
         XCTAssertTrue(cluster.logs["b"]!.contains("unknown node id \"x\""))
+        // x proved the secret, so b tells it why (a refusal frame) and x says so.
+        XCTAssertTrue(cluster.logs["x"]!.contains("refused by the peer: not a member"))
         XCTAssertTrue(cluster.nothingDelivered())
         await cluster.shutdown()
     }

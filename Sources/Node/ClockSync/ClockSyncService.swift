@@ -46,12 +46,20 @@ public final class ClockSyncService: ClusterClockSource, Service {
         var acceptedSamples = 0
         var answeredProbes = 0
         var reportedSteps = 0
+        /// The other members' ids.
+        var peers: [String]
     }
 
     /// This node's member id.
     public let node: String
-    /// The other members' ids (the peers a new leader without a timeline adopts it from).
-    public let peers: [String]
+    /// The other members' ids (the peers a new leader without a timeline adopts it from): the replicated
+    /// member directory's, kept current by ``setPeers(_:)``.
+    public var peers: [String] { state.withLock { $0.peers } }
+
+    /// The other members' ids from now on (the node calls it when the member directory changes).
+    public func setPeers(_ peers: [String]) {
+        state.withLock { $0.peers = peers }
+    }
     /// Local monotonic time, the clock's local side.
     public let localClock: any MonotonicClock
     /// How often the service steps when no probe is due sooner.
@@ -69,13 +77,12 @@ public final class ClockSyncService: ClusterClockSource, Service {
         send: @escaping Sender
     ) {
         self.node = node
-        self.peers = peers
         self.localClock = localClock
         self.pollInterval = pollInterval
         self.metrics = metrics
         self.logger = logger
         self.send = send
-        state = Mutex(State(client: client))
+        state = Mutex(State(client: client, peers: peers))
     }
 
     // MARK: ClusterClockSource
@@ -118,14 +125,13 @@ public final class ClockSyncService: ClusterClockSource, Service {
     @discardableResult
     public func step() -> Duration {
         let now = localClock.now
-        let peers = self.peers
         let (probe, next, change, rate) = state.withLock {
             state -> ((String, ClockSyncProbe)?, Duration, Leadership?, Double?) in
             var change: Leadership?
             let current = state.told
             if current != state.leadership {
                 state.leadership = current
-                state.client.leaderChanged(to: current.leader, isSelf: current.isSelf, at: now, peers: peers)
+                state.client.leaderChanged(to: current.leader, isSelf: current.isSelf, at: now, peers: state.peers)
                 change = current
             }
             // The rate a new leader serves the timeline at, against its own clock (ClusterClock.continuingRatePPM).

@@ -28,6 +28,9 @@ public protocol NodeBackend: Sendable {
     func ingestStatus(of stream: StreamID) -> IngestStatus?
     /// Proposes `data`; returns once it is applied on this node (the leader), refused, or `timeout` passed.
     func propose(_ data: [UInt8], timeout: Duration) async -> ProposalOutcome
+    /// Proposes the membership change `request` (checked first; refused up front with a reason); returns once
+    /// it is applied on this node (the leader), refused, or `timeout` passed.
+    func proposeMembership(_ request: MembershipRequest, timeout: Duration) async -> MembershipOutcome
     /// Starts (or resumes) ingesting `request` on this node, which must lead.
     func startIngest(_ request: IngestRequest) async -> IngestStartResult
     /// Registers `handler` for every later batch of events (it must only enqueue) and returns, atomically,

@@ -82,7 +82,8 @@ public struct NodeHTTPAPI: Sendable {
         let router = Router(options: .autoGenerateHeadEndpoints)
         let routes = RouteTable()
         // Outermost: errors and preflights carry the CORS headers too (a preflight needs no token).
-        router.add(middleware: ClusterCORSMiddleware(cluster: cluster))
+        let backend = self.backend
+        router.add(middleware: ClusterCORSMiddleware(cluster: cluster) { backend.members.members.map { "\($0.http)" } })
         router.add(middleware: ProblemMiddleware(routes: routes))
         if !cluster.openReads { router.add(middleware: ReadAccessMiddleware(secret: secret)) }
         addStreamRoutes(to: router)
@@ -94,14 +95,24 @@ public struct NodeHTTPAPI: Sendable {
         addMemberRoutes(to: router)
         addHealthRoute(to: router)
         addWebRoutes(to: router)
-        let backend = self.backend
         let metrics = self.metrics
         let secret = self.secret
-        let members = cluster.nodes.map { ClusterStatusReport.Member(id: $0.id, http: $0.http.description) }
+        let bootstrapMembers = cluster.nodes.map { ClusterStatusReport.Member(id: $0.id, http: $0.http.description) }
         router.get("v1/cluster") { _, _ -> Response in
             var report = backend.report
-            report.members = members
+            // The replicated directory's members (cluster.yaml's while it lists none).
+            let directory = backend.members.members
+            report.members = directory.isEmpty
+                ? bootstrapMembers : directory.map { ClusterStatusReport.Member(id: $0.id, http: "\($0.http)") }
             return Self.json(report)
+        }
+        // What `raftcast node --join` needs: the settings and the bootstrap members (admin token, always).
+        let bootstrap = ClusterBootstrap(cluster)
+        router.get("v1/cluster/bootstrap") { request, _ -> Response in
+            guard AdminToken.authorizes(header: request.headers[.authorization], secret: secret) else {
+                return HTTPProblem(.unauthorized, "unauthorized", "missing or wrong bearer token").response()
+            }
+            return Self.json(bootstrap)
         }
         let playback = self.playback
         router.get("metrics") { _, _ -> Response in

@@ -26,6 +26,9 @@ public struct NodeHealth: Sendable, Hashable, Encodable {
 
     /// The verdict on `report`: the healthy answer, or why the node is not healthy.
     public static func judge(_ report: ClusterStatusReport) -> Result<NodeHealth, Unhealthy> {
+        guard report.role != "removed" else {
+            return .failure(Unhealthy(reason: report.notice ?? "removed from the cluster"))
+        }
         guard let leader = report.leader else {
             return .failure(Unhealthy(reason: "no leader known (term \(report.term), role \(report.role))"))
         }

@@ -60,6 +60,26 @@ paths:
                 $ref: "#/components/schemas/ClusterStatusReport"
         "401":
           $ref: "#/components/responses/Unauthorized"
+  /v1/cluster/bootstrap:
+    get:
+      tags: [cluster]
+      operationId: getClusterBootstrap
+      summary: What a new machine needs to join (`raftcast node --join`); always needs the token.
+      description: |
+        The cluster's settings and its bootstrap member list (the answering node's cluster.yaml `nodes`,
+        which the first leader wrote into the log), so that a joiner's member directory replays the log from
+        index 1 to the same table as everyone's. Node-local settings (secret file, folders, audio) are not in it.
+      security:
+        - bearerAuth: []
+      responses:
+        "200":
+          description: The settings and bootstrap members.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ClusterBootstrap"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
   /v1/members:
     get:
       tags: [cluster]
@@ -79,6 +99,126 @@ paths:
                 $ref: "#/components/schemas/MemberList"
         "401":
           $ref: "#/components/responses/Unauthorized"
+    post:
+      tags: [cluster]
+      operationId: addMember
+      summary: Add a member, a listener unless `role` is `voter` (what `raftcast members add` does).
+      description: |
+        One membership change through the log: every node learns the member's addresses, dials it and
+        accepts its connections. Refused (409) when the id, its Raft id or an address is taken, when another
+        change is in progress, or when a voter would leave fewer reachable voters than a majority of the
+        enlarged voter set. The new node is started with a cluster.yaml naming it (docs/members.md).
+      security:
+        - bearerAuth: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/MemberAddRequest"
+      responses:
+        "201":
+          description: The change is applied on the leader; the member as it lists it.
+          headers:
+            Location:
+              description: "`/v1/members/<id>`."
+              required: true
+              schema:
+                type: string
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Member"
+        "307":
+          $ref: "#/components/responses/RedirectToLeader"
+        "400":
+          $ref: "#/components/responses/BadMember"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "409":
+          $ref: "#/components/responses/MembershipRefused"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/members/{id}:
+    parameters:
+      - $ref: "#/components/parameters/MemberIDPath"
+    delete:
+      tags: [cluster]
+      operationId: removeMember
+      summary: Remove a member (what `raftcast members remove` does); its connections are closed.
+      description: |
+        Refused (409) for the leader itself (transfer leadership first), when another change is in progress,
+        or when the voters left that are reachable would not be a majority.
+      security:
+        - bearerAuth: []
+      responses:
+        "200":
+          description: The change is applied on the leader.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/MemberRemoved"
+        "307":
+          $ref: "#/components/responses/RedirectToLeader"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/UnknownMember"
+        "409":
+          $ref: "#/components/responses/MembershipRefused"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/members/{id}/promote:
+    parameters:
+      - $ref: "#/components/parameters/MemberIDPath"
+    post:
+      tags: [cluster]
+      operationId: promoteMember
+      summary: Make a listener a voter (what `raftcast members promote` does).
+      description: |
+        Refused (409) for a listener whose log is more than 64 entries behind the leader's or that has not
+        answered the leader within the election timeout, for a voter, when another change is in progress,
+        or when the reachable voters would not be a majority of the enlarged voter set.
+      security:
+        - bearerAuth: []
+      responses:
+        "200":
+          $ref: "#/components/responses/MemberChanged"
+        "307":
+          $ref: "#/components/responses/RedirectToLeader"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/UnknownMember"
+        "409":
+          $ref: "#/components/responses/MembershipRefused"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/members/{id}/demote:
+    parameters:
+      - $ref: "#/components/parameters/MemberIDPath"
+    post:
+      tags: [cluster]
+      operationId: demoteMember
+      summary: Make a voter a listener (what `raftcast members demote` does); it keeps playing.
+      description: |
+        Refused (409) for the leader itself (transfer leadership first), for a listener, when another change
+        is in progress, or when the reachable voters left would not be a majority.
+      security:
+        - bearerAuth: []
+      responses:
+        "200":
+          $ref: "#/components/responses/MemberChanged"
+        "307":
+          $ref: "#/components/responses/RedirectToLeader"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/UnknownMember"
+        "409":
+          $ref: "#/components/responses/MembershipRefused"
+        "503":
+          $ref: "#/components/responses/Unavailable"
   /health:
     get:
       tags: [cluster]
@@ -735,6 +875,14 @@ components:
       description: The stream id.
       schema:
         $ref: "#/components/schemas/StreamID"
+    MemberIDPath:
+      name: id
+      in: path
+      required: true
+      description: The member's id.
+      schema:
+        type: string
+        example: kitchen
     IfNoneMatch:
       name: If-None-Match
       in: header
@@ -830,6 +978,39 @@ components:
           required: true
           schema:
             type: string
+    BadMember:
+      description: |
+        `bad-request`: the body is not the JSON object documented; `bad-member`: the id, an address or the
+        role is not valid (the detail names the field first, e.g. `raft: "x" is not host:port`).
+      content:
+        application/problem+json:
+          schema:
+            $ref: "#/components/schemas/Problem"
+    MemberChanged:
+      description: The change is applied on the leader; the member as it lists it.
+      content:
+        application/json:
+          schema:
+            $ref: "#/components/schemas/Member"
+    MembershipRefused:
+      description: |
+        The leader refused the change before proposing it; the detail is the one-line reason.
+        `member-taken`: the id, its Raft id or an address is already used; `leader-would-leave`: the
+        leader would remove or demote itself (transfer leadership first); `would-lose-quorum`: after the
+        change the voters heard from recently would not be a majority; `not-caught-up`: the listener is
+        behind or silent; `already-in-role`: promote of a voter, demote of a listener;
+        `change-in-progress`: another membership change is not applied yet; `membership-refused`: the
+        Raft core refused it.
+      content:
+        application/problem+json:
+          schema:
+            $ref: "#/components/schemas/Problem"
+    UnknownMember:
+      description: "`unknown-member`: no member has this id."
+      content:
+        application/problem+json:
+          schema:
+            $ref: "#/components/schemas/Problem"
     UnknownStream:
       description: "`unknown-stream`: no stream has this id."
       content:
@@ -911,6 +1092,91 @@ components:
           minimum: 0
           nullable: true
           description: The leader's match index for the member; null unless the answering node leads.
+    ClusterBootstrap:
+      type: object
+      required: [name, heartbeat_ms, election_timeout_ms, fragment_seconds, playout_delay_ms, max_upload_mb, open_reads, cors_origin, retention, nodes]
+      properties:
+        name:
+          type: string
+        heartbeat_ms:
+          type: integer
+          minimum: 1
+        election_timeout_ms:
+          type: array
+          minItems: 2
+          maxItems: 2
+          items:
+            type: integer
+            minimum: 1
+        fragment_seconds:
+          type: number
+        playout_delay_ms:
+          type: integer
+          minimum: 1
+        max_upload_mb:
+          type: integer
+          minimum: 0
+        open_reads:
+          type: boolean
+        cors_origin:
+          type: string
+          nullable: true
+        retention:
+          type: object
+          required: [keep_streams, keep_hours]
+          properties:
+            keep_streams:
+              type: integer
+              minimum: 1
+              nullable: true
+              description: null is `all`.
+            keep_hours:
+              type: number
+              nullable: true
+        nodes:
+          type: array
+          items:
+            type: object
+            required: [id, raft, http, role]
+            properties:
+              id:
+                type: string
+              raft:
+                type: string
+              http:
+                type: string
+              role:
+                type: string
+                enum: [voter, listener]
+    MemberAddRequest:
+      type: object
+      required: [id, raft, http]
+      properties:
+        id:
+          type: string
+          pattern: "^[A-Za-z0-9._-]{1,64}$"
+          example: kitchen
+        raft:
+          type: string
+          description: Node-to-node address, `host:port` (as in cluster.yaml).
+          example: "192.168.1.17:7100"
+        http:
+          type: string
+          description: HTTP address, `host:port`.
+          example: "192.168.1.17:8100"
+        role:
+          type: string
+          enum: [voter, listener]
+          default: listener
+    MemberRemoved:
+      type: object
+      required: [id, removed]
+      properties:
+        id:
+          type: string
+        removed:
+          type: boolean
+          enum: [true]
     StreamSource:
       type: object
       description: The media file a stream was made from.
@@ -1281,7 +1547,8 @@ components:
           description: This node's member id.
         role:
           type: string
-          enum: [follower, pre-candidate, candidate, leader, learner]
+          enum: [follower, pre-candidate, candidate, leader, learner, removed]
+          description: "`removed`: this node applied the membership change that removed it (see `notice`)."
         term:
           type: integer
           format: int64
@@ -1317,6 +1584,12 @@ components:
           type: string
           pattern: "^[0-9a-f]{16}$"
           description: Rolling FNV-1a 64 of the applied entries; replicas that applied the same log agree.
+        notice:
+          type: string
+          description: |
+            What the operator should know, when something: `removed from the cluster (removed <id> at log index
+            <n> in term <t>)` with role `removed`, or `refused by n1, n2: not a member` when peers refused this
+            node's connections in the last 10 s (it was removed while down, or is not added yet). Absent otherwise.
         peers:
           type: array
           description: Followers' progress; empty except on the leader.
@@ -1328,7 +1601,7 @@ components:
           description: The node's release (`raftcast --version`); absent from nodes older than 0.7.0.
         members:
           type: array
-          description: Every member of cluster.yaml, in file order, with its `http` address (the web app moves between them); absent from older nodes.
+          description: Every member of the replicated member directory, sorted by id, with its `http` address (the web app moves between them; added and removed members count at once); absent from older nodes.
           items:
             type: object
             required: [id, http]

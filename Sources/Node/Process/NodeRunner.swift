@@ -74,6 +74,11 @@ public struct NodeRunner: Sendable {
                 logger.warning("open files limit \(raised.after.soft) is below 1024, which the connection caps assume")
             }
         }
+        // A node removed from the cluster does not start on the data it had as a member.
+        if let removed = try RemovedMarker.read(in: member.dataDirectory) {
+            throw NodeStartRefusal.removed(
+                directory: (member.dataDirectory as NSString).appendingPathComponent(RemovedMarker.fileName), detail: removed)
+        }
         let walDirectory = (member.dataDirectory as NSString).appendingPathComponent("wal")
         try FileManager.default.createDirectory(atPath: walDirectory, withIntermediateDirectories: true)
         let uploadDirectory = (member.dataDirectory as NSString).appendingPathComponent("uploads")
@@ -100,7 +105,10 @@ public struct NodeRunner: Sendable {
         let metrics = NodeMetrics()
         let transport = Transport(config: cluster.transportConfig(for: member, logger: logger))
         // The transport's peers and the routing of Raft messages follow the replicated directory.
-        let routing = MemberRouting(directory: driver.members, transport: transport, localID: member.id, logger: logger)
+        // A departed member stays reachable for a moment: the leader's last message tells it it was removed.
+        let routing = MemberRouting(
+            directory: driver.members, transport: transport, localID: member.id, logger: logger,
+            departureGrace: .milliseconds(max(1_000, 2 * cluster.electionTimeoutMilliseconds.upperBound)))
         let cluster = self.cluster
         // The loop's ingest reads cluster time from clock sync; clock sync hears who leads from the loop.
         let member = self.member
@@ -118,7 +126,20 @@ public struct NodeRunner: Sendable {
         ) { message in
             RaftService.send(message, through: transport, to: routing.peerID(raftID: message.to))
         }
-        loop.onMembersChanged = { routing.update($0) }
+        // The transport, routing and clock sync follow the replicated directory (not cluster.yaml).
+        clockSync.setPeers(driver.members.members.map(\.id).filter { $0 != member.id })
+        loop.onMembersChanged = { directory in
+            routing.update(directory)
+            clockSync.setPeers(directory.members.map(\.id).filter { $0 != member.id })
+        }
+        // Removed: recorded durably first (a restart is refused), then every connection closed.
+        let dataDirectory = member.dataDirectory
+        loop.onRemoved = { index, term in
+            try RemovedMarker.record(member: member.id, index: index, term: term, in: dataDirectory)
+            routing.leave()
+        }
+        // A peer that refuses this node (not a member): it says so in its log and status.
+        transport.onRefusedByPeer { peer, reason in loop.refusedByPeer(peer, reason: reason) }
         loop.onLogLossRecovered = { try storage.clearLogLoss() }
         // A dead leader's sockets reset at once: its followers campaign without waiting out the timeout.
         transport.onLinkLost { peer, _ in loop.linkLost(peer: peer) }

@@ -35,6 +35,8 @@ public final class RaftLoop: @unchecked Sendable {
         case message(Message)
         /// A proposal and when it gives up.
         case proposal(data: [UInt8], deadline: ContinuousClock.Instant, completion: @Sendable (ProposalOutcome) -> Void)
+        /// A membership change and when it gives up.
+        case membership(MembershipRequest, deadline: ContinuousClock.Instant, completion: @Sendable (MembershipOutcome) -> Void)
         /// An ingest to start on this leader.
         case ingest(IngestRequest, completion: @Sendable (IngestStartResult) -> Void)
         /// A fatal failure found outside the loop (a damaged log entry read for playback or HTTP).
@@ -50,6 +52,8 @@ public final class RaftLoop: @unchecked Sendable {
         var ingestStatuses: [StreamID: IngestStatus] = [:]
         var failure: NodeDriverError?
         var members: MemberDirectory
+        /// Set once this node applied the change that removed it: the marker's line.
+        var removed: String?
     }
 
     /// Decides the message's network fate: returns true when the transport accepted it.
@@ -76,6 +80,10 @@ public final class RaftLoop: @unchecked Sendable {
     /// The core started recovering from a log loss and the marker is still on disk.
     private lazy var logLossPending = driver.raft.pendingLogLoss != nil
     private let clusterTime: any ClusterTimeSource
+    /// This node applied its own removal: it steps no message and no tick any more (loop thread).
+    private var removed = false
+    /// The peers that refused this node recently, for the report's notice.
+    public let peerRefusals: PeerRefusals
 
     private let cluster: ClusterConfig
     private let member: ClusterConfig.Member
@@ -123,6 +131,7 @@ public final class RaftLoop: @unchecked Sendable {
             library: cluster.mediaDirectory.map(MediaLibrary.init(directory:)), uploadDirectory: uploadDirectory
         ) { [ingestLogger] message in ingestLogger.info("\(message)") }
         self.retention = RetentionCoordinator(policy: RetentionPolicy(cluster.retention))
+        self.peerRefusals = PeerRefusals(logger: logger)
     }
 
     /// Starts the loop thread.
@@ -149,6 +158,15 @@ public final class RaftLoop: @unchecked Sendable {
     public func propose(_ data: [UInt8], timeout: Duration) async -> ProposalOutcome {
         await withCheckedContinuation { continuation in
             let work = Work.proposal(data: data, deadline: ContinuousClock.now + timeout) { continuation.resume(returning: $0) }
+            if !mailbox.post(work) { continuation.resume(returning: .timedOut) }
+        }
+    }
+
+    /// Proposes the membership change `request` (checked first by ``MembershipCheck``; refused up front with a
+    /// ``MembershipRefusal``) and waits until it is applied on this node (the leader) or `timeout` passes.
+    public func proposeMembership(_ request: MembershipRequest, timeout: Duration) async -> MembershipOutcome {
+        await withCheckedContinuation { continuation in
+            let work = Work.membership(request, deadline: ContinuousClock.now + timeout) { continuation.resume(returning: $0) }
             if !mailbox.post(work) { continuation.resume(returning: .timedOut) }
         }
     }
@@ -236,8 +254,30 @@ public final class RaftLoop: @unchecked Sendable {
     /// The failure that stopped the loop, if any.
     public var failure: NodeDriverError? { published.withLockedValue { $0.failure } }
 
-    /// The status report published after the last iteration.
-    public var report: ClusterStatusReport { published.withLockedValue { $0.report } }
+    /// The status report published after the last iteration, with this node's notice: its removal (role
+    /// `removed`), or the peers refusing it.
+    public var report: ClusterStatusReport {
+        let (report, removed) = published.withLockedValue { ($0.report, $0.removed) }
+        var noticed = report
+        if let removed {
+            noticed.role = "removed"
+            noticed.notice = "removed from the cluster (\(removed))"
+        } else {
+            noticed.notice = peerRefusals.notice()
+        }
+        return noticed
+    }
+
+    /// A peer that proved the secret refused this node's connections with `reason` (any thread;
+    /// `Transport.onRefusedByPeer`): logged and shown in the report's notice (``PeerRefusals``).
+    public func refusedByPeer(_ peer: String, reason: String) {
+        peerRefusals.refused(peer: peer, reason: reason)
+    }
+
+    /// Called on the loop thread once this node has applied the change that removes it from the cluster
+    /// (log index and term of the change), before the iteration is published: record it durably and leave the
+    /// network. A throw stops the node (as a storage failure). Set before ``start()``.
+    public var onRemoved: (@Sendable (_ index: UInt64, _ term: UInt64) throws -> Void)?
 
     /// The core's status after the last iteration.
     public var status: Status { published.withLockedValue { $0.status } }
@@ -276,10 +316,13 @@ public final class RaftLoop: @unchecked Sendable {
             for work in batch {
                 switch work {
                 case .message(let message):
+                    guard !removed else { break }
                     lastContact[message.from] = now
                     driver.step(message)
                 case let .proposal(data, deadline, completion):
                     propose(data, deadline: deadline, completion: completion, now: now)
+                case let .membership(request, deadline, completion):
+                    proposeMembership(request, deadline: deadline, completion: completion, now: now)
                 case let .ingest(request, completion):
                     ingests.append((request, completion))
                 case .fatal(let error):
@@ -298,7 +341,7 @@ public final class RaftLoop: @unchecked Sendable {
                 break
             }
             if now >= nextTick {
-                driver.tick()
+                if !removed { driver.tick() }
                 nextTick = nextTick + tickInterval
                 // After a stall (e.g. a long fsync) do not fire a burst of ticks.
                 if nextTick < now { nextTick = now + tickInterval }
@@ -324,6 +367,7 @@ public final class RaftLoop: @unchecked Sendable {
             switch work {
             case .message, .linkLost: break
             case .proposal(_, _, let completion): completion(.timedOut)
+            case .membership(_, _, let completion): completion(.timedOut)
             case .ingest(_, let completion): completion(.failed("the node is stopping"))
             case .fatal(let error): failure = failure ?? error
             }
@@ -377,6 +421,54 @@ public final class RaftLoop: @unchecked Sendable {
             }
         }
     }
+    /// Checks `request` (``MembershipCheck``) and proposes its change; `completion` hears the outcome once
+    /// the change is applied (after the iteration's publication), or at once when it is refused.
+    private func proposeMembership(
+        _ request: MembershipRequest, deadline: ContinuousClock.Instant,
+        completion: @escaping @Sendable (MembershipOutcome) -> Void, now: ContinuousClock.Instant
+    ) {
+        let status = driver.raft.status
+        let window = Duration.milliseconds(cluster.electionTimeoutMilliseconds.lowerBound)
+        let heard = Set(lastContact.filter { now - $0.value <= window }.keys)
+        let check = MembershipCheck(
+            directory: driver.members, status: status, changePending: driver.raft.hasPendingConfChange, heard: heard,
+            leaderName: status.leader == .none ? nil : memberName(status.leader))
+        let change: ConfChange
+        let record: MemberRecord
+        switch check.change(for: request) {
+        case .failure(let refusal):
+            logger.notice("membership change refused: \(request.verb) \(request.memberID): \(refusal.message)")
+            completion(.refused(refusal))
+            return
+        case .success(let proposal):
+            (change, record) = proposal
+        }
+        do {
+            let index = try driver.proposeConfChange(change)
+            logger.notice("membership change proposed: \(request.verb) \(request.memberID)", metadata: [
+                "log_index": "\(index)", "role": "\(record.role)", "raft": "\(record.raft)", "http": "\(record.http)",
+            ])
+            pending[index] = PendingProposal(term: driver.raft.term, proposed: now, deadline: deadline) { outcome in
+                switch outcome {
+                case .applied(let index, _): completion(.applied(member: record, index: index))
+                case .notLeader(let leader): completion(.refused(.notLeader(leader: leader)))
+                case .timedOut: completion(.timedOut)
+                case .refused(let reason): completion(.refused(.coreRefused(reason)))
+                }
+            }
+        } catch {
+            let refusal: MembershipRefusal
+            switch error {
+            case .notLeader(let leader): refusal = .notLeader(leader: leader.flatMap { memberName($0) })
+            case .confChangePending: refusal = .changeInProgress
+            case .invalidConfChange(let reason): refusal = .coreRefused(reason)
+            case .uncommittedSizeExceeded: refusal = .coreRefused("too many uncommitted entries; retry shortly")
+            case .leadershipTransferInProgress: refusal = .coreRefused("leadership is being transferred; retry at the new leader")
+            }
+            completion(.refused(refusal))
+        }
+    }
+
     private func handleReady() throws(NodeDriverError) {
         let send = self.send
         var unreachable: Set<NodeID> = []
@@ -401,7 +493,7 @@ public final class RaftLoop: @unchecked Sendable {
             logger.debug("took snapshot", metadata: ["index": "\(snapshot.index)"])
         }
         if !outcome.catalogueChanges.isEmpty { catalogueChanged(outcome.catalogueChanges) }
-        if outcome.membersReplaced || !outcome.memberChanges.isEmpty { membersChanged(outcome) }
+        if outcome.membersReplaced || !outcome.memberChanges.isEmpty { try membersChanged(outcome) }
         if !outcome.applied.isEmpty && !pending.isEmpty {
             let now = clock.now
             for entry in outcome.applied {
@@ -442,7 +534,7 @@ public final class RaftLoop: @unchecked Sendable {
     }
 
     /// Logs what applied membership changes did to the directory and hands the new one to ``onMembersChanged``.
-    private func membersChanged(_ outcome: ReadyOutcome) {
+    private func membersChanged(_ outcome: ReadyOutcome) throws(NodeDriverError) {
         var changed = outcome.membersReplaced
         for change in outcome.memberChanges {
             switch change {
@@ -458,6 +550,7 @@ public final class RaftLoop: @unchecked Sendable {
             case .removed(let record):
                 changed = true
                 logger.notice("member removed", metadata: ["member": "\(record.id)"])
+                if record.id == member.id { try removedSelf() }
             case .ignored(let reason):
                 logger.error("committed membership change carries an unusable member record; the directory ignores it: \(reason)")
             case .unchanged:
@@ -465,6 +558,22 @@ public final class RaftLoop: @unchecked Sendable {
             }
         }
         if changed { onMembersChanged?(driver.members) }
+    }
+
+    /// This node applied its own removal: recorded durably (``onRemoved``), then it steps no message and no
+    /// tick — it neither votes nor campaigns — and reports role `removed`.
+    private func removedSelf() throws(NodeDriverError) {
+        guard !removed else { return }
+        let index = driver.state.appliedIndex, term = driver.raft.term
+        do {
+            try onRemoved?(index, term)
+        } catch {
+            throw .storage(.io("cannot record this node's removal: \(error)"))
+        }
+        removed = true
+        let line = RemovedMarker.line(member: member.id, index: index, term: term)
+        published.withLockedValue { $0.removed = line }
+        logger.warning("this node was removed from the cluster: it leaves the network, votes and campaigns no more; restarting it on this data dir is refused", metadata: ["log_index": "\(index)"])
     }
 
     /// Hands committed catalogue changes to the ingest coordinator and the subscribers; logs a stream's failure.

@@ -17,4 +17,26 @@ extension AdminClient {
         }
         return try call("GET", "/v1/members", as: MemberList.self)
     }
+
+    /// `POST /v1/members`: adds member `id` (a listener unless `voter`); the member as the leader lists it.
+    public func addMember(_ id: String, raft: String, http: String, voter: Bool) throws(Failure) -> MemberList.Member {
+        let request = MemberAddRequest(id: id, raft: raft, http: http, role: voter ? "voter" : "listener")
+        let body = (try? JSONEncoder().encode(request)) ?? Data()
+        return try call("POST", "/v1/members", json: Array(body), as: MemberList.Member.self)
+    }
+
+    /// `DELETE /v1/members/{id}`: member `id` leaves the cluster.
+    public func removeMember(_ id: String) throws(Failure) {
+        _ = try call("DELETE", "/v1/members/\(id)", as: MemberRemoval.self)
+    }
+
+    /// `POST /v1/members/{id}/promote`: listener `id` becomes a voter.
+    public func promoteMember(_ id: String) throws(Failure) -> MemberList.Member {
+        try call("POST", "/v1/members/\(id)/promote", as: MemberList.Member.self)
+    }
+
+    /// `POST /v1/members/{id}/demote`: voter `id` becomes a listener.
+    public func demoteMember(_ id: String) throws(Failure) -> MemberList.Member {
+        try call("POST", "/v1/members/\(id)/demote", as: MemberList.Member.self)
+    }
 }

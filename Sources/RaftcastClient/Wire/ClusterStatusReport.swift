@@ -62,9 +62,13 @@ public struct ClusterStatusReport: Sendable, Hashable, Codable {
     public var peers: [Peer]
     /// The node's release (``RaftcastVersion``); nil from a node older than 0.7.0.
     public var version: String?
-    /// Every member of cluster.yaml with its HTTP address (what the web app moves between); nil from
-    /// an older node.
+    /// Every member of the replicated member directory with its HTTP address, sorted by id (what the web
+    /// app moves between); nil from an older node.
     public var members: [Member]?
+    /// What the operator should know about this node, when something: `removed from the cluster (…)`
+    /// (with role `removed`), or `refused by n1, n2: not a member` (peers refuse its connections). Absent
+    /// otherwise.
+    public var notice: String?
 
     public init(
         id: String, role: String, term: UInt64, leader: String?, leaderHTTP: String?, commitIndex: UInt64,
@@ -88,7 +92,7 @@ public struct ClusterStatusReport: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, role, term, leader, peers, version, members
+        case id, role, term, leader, peers, version, members, notice
         case leaderHTTP = "leader_http"
         case commitIndex = "commit_index"
         case appliedIndex = "applied_index"
