@@ -111,12 +111,14 @@ public struct NodeRunner: Sendable {
                 if case .queued = transport.send(payload, to: peer, lane: .control) { return true }
                 return false
             })
+        // A Ready's entries go to every follower from one encoding.
+        let encoder = RaftMessageEncoder()
         let loop = RaftLoop(
             driver: driver, cluster: cluster, member: member,
             tickInterval: .milliseconds(cluster.heartbeatMilliseconds), metrics: metrics, logger: logger,
             clusterTime: clockSync, uploadDirectory: uploadDirectory
         ) { message in
-            RaftService.send(message, through: transport, to: routing.peerID(raftID: message.to))
+            RaftService.send(message, through: transport, to: routing.peerID(raftID: message.to), encoder: encoder)
         }
         loop.onMembersChanged = { routing.update($0) }
         loop.onLogLossRecovered = { try storage.clearLogLoss() }
