@@ -65,7 +65,9 @@ let package = Package(
         ),
         .target(name: "BroadcastTesting", dependencies: ["Broadcast", "Audio", "Raft"]),
         .target(name: "Raft"),
-        .target(name: "RaftStorage", dependencies: ["Raft", "SystemIO"]),
+        // CRC-32C with the CPU's instruction (SSE4.2 / ARMv8 CRC, checked at run time): the WAL's checksums.
+        .target(name: "CCRC32C"),
+        .target(name: "RaftStorage", dependencies: ["Raft", "SystemIO", "CCRC32C"]),
         .target(name: "RaftTesting", dependencies: ["Raft", "RaftStorage"]),
         // Counts malloc calls of the benchmark executable (allocations per proposal).
         .target(name: "CAllocationCounter"),

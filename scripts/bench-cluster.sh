@@ -19,6 +19,7 @@
 # carries the load average at its start: the machine may be shared.
 #
 # CELL_MIB=N: MiB committed per cell and system (default 96, at least 64 values; --quick: 16).
+# ONLY_CELLS="262144x8 1048576x8": only those cells (value size x concurrency).
 # Installs etcd-server/etcd-client (Debian) and .venv-bench (grpcio, PyPI) when missing. Prints Markdown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -125,6 +126,11 @@ stop_etcd() { stop_pids "${ET_PIDS[@]}"; ET_PIDS=(); }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 TOTAL_MB=${CELL_MIB:-96}; [[ $QUICK -eq 1 ]] && TOTAL_MB=16
 CELLS=("65536 1" "65536 8" "262144 1" "262144 8" "1048576 1" "1048576 8")
+# ONLY_CELLS="262144x8 1048576x8": just those cells (value size x concurrency), e.g. for a before/after pair.
+if [[ -n "${ONLY_CELLS:-}" ]]; then
+  CELLS=()
+  for c in $ONLY_CELLS; do CELLS+=("${c%x*} ${c#*x}"); done
+fi
 run_raftcast() {
   "$BENCH" cluster --target raftcast --endpoints "$RC_ENDPOINTS" --secret-file "$WORK/cluster.secret" \
     --value-size "$1" --concurrency "$2" --count "$3"

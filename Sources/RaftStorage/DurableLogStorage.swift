@@ -143,6 +143,7 @@ public final class DurableLogStorage: MutableLogStorage, @unchecked Sendable {
                     out.append(try readEntry(i, location))
                 }
             }
+            if let last = out.last { cache.noteRead(through: last.index) }
             return out
         }
     }

@@ -11,6 +11,11 @@ import NIOPosix
 /// guards counters; everything that touches the channel runs on the link's
 /// event loop, in the order of the sends.
 ///
+/// A payload may come in parts (e.g. a message's own header and entries encoded once for every peer):
+/// they go out as one frame, the frame header and each part written as they are (no copy; the socket
+/// gathers them with `writev`). Writes queued on the event loop in one burst share one flush: the link
+/// flushes once its queued writes are all handed to the channel, not after every frame.
+///
 /// ```
 ///        start / backoff expired
 ///   ┌──────────────────────────────┐
@@ -70,7 +75,9 @@ final class PeerLink: @unchecked Sendable {
     private var channel: (any Channel)?
     /// The connection being dialed or authenticated, if any.
     private var attempt: (any Channel)?
-    private var pending = CircularBuffer<ByteBuffer>()
+    private var pending = CircularBuffer<[ByteBuffer]>()
+    /// Writes handed to the event loop and not yet run (event-loop confined): the last one flushes.
+    private var writesInFlight = 0
     private var redial: Scheduled<Void>?
     private var stopped = false
     /// Why messages are dropped once stopped.
@@ -104,7 +111,12 @@ final class PeerLink: @unchecked Sendable {
     /// Admits `payload` for sending, or drops it (counted) when the queue is
     /// full or the peer is unreachable.
     func send(_ payload: ByteBuffer) -> SendResult {
-        let size = payload.readableBytes
+        send(parts: [payload])
+    }
+
+    /// Admits one payload made of `parts` (sent in order as one frame), or drops it like ``send(_:)``.
+    func send(parts payload: [ByteBuffer]) -> SendResult {
+        let size = payload.reduce(0) { $0 + $1.readableBytes }
         let result: SendResult = shared.withLockedValue { s in
             let verdict: DropReason?
             switch s.state {
@@ -128,7 +140,7 @@ final class PeerLink: @unchecked Sendable {
             return .queued
         }
         if result == .queued {
-            eventLoop.execute { self.writeOrHold(payload) }
+            eventLoop.execute { self.writeOrHold(payload, size: size) }
         }
         return result
     }
@@ -203,8 +215,9 @@ final class PeerLink: @unchecked Sendable {
         }
         logger.info("connected", metadata: ["address": "\(address)", "connects": "\(connects)"])
         while let payload = pending.popFirst() {
-            write(payload, on: channel)
+            write(payload, size: payload.reduce(0) { $0 + $1.readableBytes }, on: channel)
         }
+        channel.flush()
     }
 
     /// Called by the handler when its connection ends, at most once per connection.
@@ -244,21 +257,31 @@ final class PeerLink: @unchecked Sendable {
         }
     }
 
-    private func writeOrHold(_ payload: ByteBuffer) {
+    private func writeOrHold(_ payload: [ByteBuffer], size: Int) {
         if let channel {
-            write(payload, on: channel)
+            write(payload, size: size, on: channel)
+            // Sends admitted while this write waited on the event loop run next: flush after the last.
+            eventLoop.execute { self.flushIfLast(channel) }
+            writesInFlight += 1
         } else if !stopped && status.state == .connecting {
             pending.append(payload)
         } else {
-            release(payload.readableBytes, outcome: .dropped(stopped ? stopReason : .connectionLost))
+            release(size, outcome: .dropped(stopped ? stopReason : .connectionLost))
         }
     }
 
-    private func write(_ payload: ByteBuffer, on channel: any Channel) {
-        let size = payload.readableBytes
+    /// One flush per burst: the flush task of the last write queued before it does it.
+    private func flushIfLast(_ channel: any Channel) {
+        writesInFlight -= 1
+        if writesInFlight == 0 { channel.flush() }
+    }
+
+    /// Writes the frame header and the parts (not flushed).
+    private func write(_ payload: [ByteBuffer], size: Int, on channel: any Channel) {
         channel.write(Frame.header(kind: .payload, bodySize: size, allocator: channel.allocator), promise: nil)
+        for part in payload.dropLast() { channel.write(part, promise: nil) }
         let promise = eventLoop.makePromise(of: Void.self)
-        channel.writeAndFlush(payload, promise: promise)
+        channel.write(payload.last ?? ByteBuffer(), promise: promise)
         promise.futureResult.whenComplete { result in
             switch result {
             case .success: self.release(size, outcome: .queued)
@@ -269,7 +292,7 @@ final class PeerLink: @unchecked Sendable {
 
     private func dropPending() {
         while let payload = pending.popFirst() {
-            release(payload.readableBytes, outcome: .dropped(stopped ? stopReason : .connectionLost))
+            release(payload.reduce(0) { $0 + $1.readableBytes }, outcome: .dropped(stopped ? stopReason : .connectionLost))
         }
     }
 

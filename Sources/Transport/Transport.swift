@@ -250,6 +250,15 @@ public final class Transport: Sendable {
     /// Never blocks; safe from any thread.
     @discardableResult
     public func send(_ payload: ByteBuffer, to peer: String, lane: Lane) -> SendResult {
+        send(parts: [payload], to: peer, lane: lane)
+    }
+
+    /// Queues one payload made of `parts`, in order (the peer receives their concatenation as one
+    /// payload), or drops it (see ``SendResult``). The parts are written as they are, not copied into
+    /// one buffer: a part shared by several sends (e.g. entries encoded once for every follower) is
+    /// written from the same memory to each peer. Never blocks; safe from any thread.
+    @discardableResult
+    public func send(parts: [ByteBuffer], to peer: String, lane: Lane) -> SendResult {
         let found: (link: PeerLink?, otherwise: DropReason) = state.withLockedValue { s in
             if let link = s.links[peer]?[lane] { return (link, .notRunning) }
             switch s.peers.standing(of: peer) {
@@ -259,7 +268,7 @@ public final class Transport: Sendable {
             }
         }
         guard let link = found.link else { return .dropped(found.otherwise) }
-        return link.send(payload)
+        return link.send(parts: parts)
     }
 
     /// Convenience for byte arrays (copies them once into a buffer).

@@ -290,6 +290,9 @@ final class DurabilityTests: XCTestCase {
         // The cache holds about 3 entries of 100 bytes.
         let log = try WALTest.open(fs, cacheBytes: 350)
         try log.append(WALTest.entries(1...10, size: 100))
+        // Read once (applied): from the next append on, the cache holds about its budget.
+        XCTAssertEqual(try log.entries(from: 1, to: 11, maxBytes: .max), WALTest.entries(1...10, size: 100))
+        try log.append(WALTest.entries(11...11, size: 100))
         try log.sync()
         // Damage every payload on disk: entries still served come from the cache.
         let path = WALTest.segmentPath(1)
@@ -299,10 +302,41 @@ final class DurabilityTests: XCTestCase {
         fs.setContents(of: path, to: bytes)
         XCTAssertEqual(log.stats.cachedEntries, 3)
         XCTAssertEqual(log.stats.cachedBytes, 300)
-        XCTAssertEqual(try log.entries(from: 8, to: 11, maxBytes: .max), WALTest.entries(8...10, size: 100))
-        XCTAssertThrowsError(try log.entries(from: 7, to: 8, maxBytes: .max)) { error in
+        XCTAssertEqual(try log.entries(from: 9, to: 12, maxBytes: .max), WALTest.entries(9...11, size: 100))
+        XCTAssertThrowsError(try log.entries(from: 8, to: 9, maxBytes: .max)) { error in
             guard case let .io(message) = error as? StorageError else { return XCTFail("\(error)") }
-            XCTAssertTrue(message.contains("payload CRC mismatch for entry 7"), message)
+            XCTAssertTrue(message.contains("payload CRC mismatch for entry 8"), message)
         }
+    }
+
+    /// Entries appended and not read yet (still to be applied) stay in memory beyond the budget: a burst
+    /// larger than it is applied from memory, not read back from the segment file.
+    func testEntriesNotReadYetStayCachedBeyondTheBudget() throws {
+        let fs = SimulatedFileSystem()
+        let log = try WALTest.open(fs, cacheBytes: 350)
+        try log.append(WALTest.entries(1...4, size: 100))
+        try log.append(WALTest.entries(5...8, size: 100))
+        try log.append(WALTest.entries(9...12, size: 100))
+        try log.sync()
+        XCTAssertEqual(log.stats.cachedEntries, 12)
+        XCTAssertEqual(log.stats.cachedBytes, 1200)
+        // Damage every payload on disk: all twelve still come from memory, once.
+        let path = WALTest.segmentPath(1)
+        let scan = try SegmentScanner.scan(file: fs.open(path), verifyPayloads: false)
+        var bytes = fs.contents(of: path)!
+        for record in scan.records where record.header.type == .entry { bytes[Int(record.offset) + 40] ^= 0xFF }
+        fs.setContents(of: path, to: bytes)
+        XCTAssertEqual(try log.entries(from: 1, to: 13, maxBytes: .max), WALTest.entries(1...12, size: 100))
+        // Read: the next append brings the cache back to its budget.
+        try log.append(WALTest.entries(13...13, size: 100))
+        XCTAssertEqual(log.stats.cachedEntries, 3)
+        XCTAssertEqual(log.stats.cachedBytes, 300)
+        XCTAssertThrowsError(try log.entries(from: 10, to: 11, maxBytes: .max))
+        // Entries that replace read ones (a new leader's) count as not read.
+        try log.append([Entry(term: 2, index: 12, data: [UInt8](repeating: 7, count: 100)), Entry(term: 2, index: 13, data: [1])])
+        try log.append([Entry(term: 2, index: 14, data: [UInt8](repeating: 8, count: 300))])
+        XCTAssertEqual(log.stats.cachedEntries, 3)  // 11 (read) went; 12 and 13 of term 2 stay
+        XCTAssertEqual(log.stats.cachedBytes, 401)
+        XCTAssertEqual(try log.entries(from: 12, to: 15, maxBytes: .max).map(\.term), [2, 2, 2])
     }
 }

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOEmbedded
 import XCTest
 
 @testable import Transport
@@ -70,6 +71,30 @@ final class FrameTests: XCTestCase {
         var bodies: [[UInt8]] = []
         while let frame = try Frame.decode(from: &buffer, maxBodySize: 10) { bodies.append(Array(frame.body.readableBytesView)) }
         XCTAssertEqual(bodies, [[0], [1], [2], [3], [4]])
+    }
+
+    /// The decoder in its handler, as a connection runs it: large frames arrive in uneven reads, each body
+    /// is kept (as the lane keeps it until the Raft codec has copied it out) while the next frame arrives
+    /// behind it in the same buffer; every body comes out whole and unchanged.
+    func testLargeFramesInUnevenReadsThroughTheHandler() throws {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(FrameDecoder(limit: FrameSizeLimit(maxBodySize: 4 << 20))))
+        var rng = SplitMix64(seed: 42)
+        var bodies: [[UInt8]] = []
+        var wire = ByteBuffer()
+        for i in 0..<12 {
+            let size = [1, 70_000, 1 << 20, 3 << 20, 5][i % 5] + i
+            let body = (0..<size).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            bodies.append(body)
+            Frame(kind: .payload, body: ByteBuffer(bytes: body)).write(to: &wire)
+        }
+        var kept: [Frame] = []
+        while wire.readableBytes > 0 {
+            let chunk = wire.readSlice(length: min(wire.readableBytes, Int(rng.next() % 200_000) + 1))!
+            try channel.writeInbound(chunk)
+            while let frame = try channel.readInbound(as: Frame.self) { kept.append(frame) }
+        }
+        XCTAssertEqual(kept.map { Array($0.body.readableBytesView) }, bodies)
+        XCTAssertTrue(try channel.finish().isClean)
     }
 
     /// One million random and mutated frames against the pure decoder: it

@@ -33,6 +33,41 @@ final class TransportExchangeTests: XCTestCase {
         await cluster.shutdown()
     }
 
+    /// A payload sent in parts arrives as one payload, their concatenation, in order with whole ones; a
+    /// part shared by sends to two peers reaches both intact. A burst of sends shares flushes, so every one
+    /// of them must still arrive without anything sent after it.
+    func testPayloadInPartsArrivesAsOnePayload() async throws {
+        let cluster = try await TestCluster.start(["a", "b", "c"])
+        try await eventually("every link connected") { cluster.allConnected() }
+        let shared = ByteBuffer(bytes: (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        var expected: [[UInt8]] = []
+        for i in 0..<30 {
+            let head = ByteBuffer(bytes: Array("head\(i):".utf8))
+            if i % 3 == 0 {
+                XCTAssertEqual(cluster["a"].send(Array("whole\(i)".utf8), to: "b", lane: .bulk), .queued)
+                expected.append(Array("whole\(i)".utf8))
+            } else {
+                XCTAssertEqual(cluster["a"].send(parts: [head, shared], to: "b", lane: .bulk), .queued)
+                XCTAssertEqual(cluster["a"].send(parts: [head, shared], to: "c", lane: .bulk), .queued)
+                expected.append(Array("head\(i):".utf8) + Array(shared.readableBytesView))
+            }
+        }
+        XCTAssertEqual(cluster["a"].send(parts: [], to: "b", lane: .bulk), .queued)
+        expected.append([])
+        let atB = cluster.collectors["b"]![.bulk]!
+        let atC = cluster.collectors["c"]![.bulk]!
+        try await eventually("31 payloads at b (\(atB.received.count)), 20 at c (\(atC.received.count))") {
+            atB.received.count == 31 && atC.received.count == 20
+        }
+        XCTAssertEqual(atB.payloads(from: "a"), expected)
+        XCTAssertEqual(atC.payloads(from: "a"), expected.filter { $0.starts(with: Array("head".utf8)) })
+        let status = try XCTUnwrap(cluster["a"].linkStatus(peer: "b", lane: .bulk))
+        XCTAssertEqual(status.sentMessages, 31)
+        XCTAssertEqual(status.sentBytes, expected.reduce(0) { $0 + $1.count })
+        XCTAssertEqual(status.queuedBytes, 0)
+        await cluster.shutdown()
+    }
+
     func testThreeTransportsAllPairs() async throws {
         let ids = ["n1", "n2", "n3"]
         let cluster = try await TestCluster.start(ids)

@@ -140,13 +140,14 @@ public struct NodeHTTPAPI: Sendable {
             guard backend.report.role == "leader" else {
                 return HTTPProblem(.serviceUnavailable, "no-leader", "no leader known").response()
             }
-            let body: ByteBuffer
+            let body: [UInt8]
             do {
-                body = try await request.body.collect(upTo: Self.maxProposalBytes)
+                body = try await request.body.collectBytes(
+                    upTo: Self.maxProposalBytes, declaredLength: request.headers[.contentLength])
             } catch {
                 return HTTPProblem(.contentTooLarge, "too-large", "body larger than \(Self.maxProposalBytes) bytes").response()
             }
-            switch await backend.propose(Array(buffer: body), timeout: Self.proposeTimeout) {
+            switch await backend.propose(body, timeout: Self.proposeTimeout) {
             case .applied(let index, let term):
                 return Self.json(["index": index, "term": term])
             case .notLeader:

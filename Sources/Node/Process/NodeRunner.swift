@@ -119,12 +119,14 @@ public struct NodeRunner: Sendable {
                 if case .queued = transport.send(payload, to: peer, lane: .control) { return true }
                 return false
             })
+        // A Ready's entries go to every follower from one encoding.
+        let encoder = RaftMessageEncoder()
         let loop = RaftLoop(
             driver: driver, cluster: cluster, member: member,
             tickInterval: .milliseconds(cluster.heartbeatMilliseconds), metrics: metrics, logger: logger,
             clusterTime: clockSync, uploadDirectory: uploadDirectory
         ) { message in
-            RaftService.send(message, through: transport, to: routing.peerID(raftID: message.to))
+            RaftService.send(message, through: transport, to: routing.peerID(raftID: message.to), encoder: encoder)
         }
         // The transport, routing and clock sync follow the replicated directory (not cluster.yaml).
         clockSync.setPeers(driver.members.members.map(\.id).filter { $0 != member.id })

@@ -75,6 +75,22 @@ public enum RaftMessageCodec {
 
     /// Appends `message` to `buffer`.
     public static func encode(_ message: Message, into buffer: inout ByteBuffer) {
+        encodeHeader(message, into: &buffer)
+        encodeEntries(message.entries, into: &buffer)
+        if let snapshot = message.snapshot {
+            buffer.writeInteger(snapshot.metadata.index, endianness: .little)
+            buffer.writeInteger(snapshot.metadata.term, endianness: .little)
+            for ids in [snapshot.metadata.confState.voters, snapshot.metadata.confState.learners] {
+                buffer.writeInteger(UInt32(ids.count), endianness: .little)
+                for id in ids { buffer.writeInteger(id, endianness: .little) }
+            }
+            buffer.writeInteger(UInt32(snapshot.data.count), endianness: .little)
+            buffer.writeBytes(snapshot.data)
+        }
+    }
+
+    /// Appends the fixed header of `message` (``headerSize`` bytes, up to and including the entry count).
+    static func encodeHeader(_ message: Message, into buffer: inout ByteBuffer) {
         buffer.writeInteger(version)
         buffer.writeInteger(message.type.rawValue)
         var flags: UInt8 = 0
@@ -87,22 +103,16 @@ public enum RaftMessageCodec {
             buffer.writeInteger(value, endianness: .little)
         }
         buffer.writeInteger(UInt32(message.entries.count), endianness: .little)
-        for entry in message.entries {
+    }
+
+    /// Appends the entries part (what follows the fixed header when there is no snapshot).
+    static func encodeEntries(_ entries: [Entry], into buffer: inout ByteBuffer) {
+        for entry in entries {
             buffer.writeInteger(entry.term, endianness: .little)
             buffer.writeInteger(entry.index, endianness: .little)
             buffer.writeInteger(entry.kind.rawValue)
             buffer.writeInteger(UInt32(entry.data.count), endianness: .little)
             buffer.writeBytes(entry.data)
-        }
-        if let snapshot = message.snapshot {
-            buffer.writeInteger(snapshot.metadata.index, endianness: .little)
-            buffer.writeInteger(snapshot.metadata.term, endianness: .little)
-            for ids in [snapshot.metadata.confState.voters, snapshot.metadata.confState.learners] {
-                buffer.writeInteger(UInt32(ids.count), endianness: .little)
-                for id in ids { buffer.writeInteger(id, endianness: .little) }
-            }
-            buffer.writeInteger(UInt32(snapshot.data.count), endianness: .little)
-            buffer.writeBytes(snapshot.data)
         }
     }
 

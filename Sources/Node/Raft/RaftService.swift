@@ -40,12 +40,14 @@ public final class RaftService: Service, Sendable {
     /// Sends `message` to the member `peer` (nil: not a member, nothing is sent) on its lane (votes,
     /// heartbeats and responses on the control lane; appends and snapshots on the bulk lane). The node
     /// routes by its member directory (``MemberRouting/peerID(raftID:)``).
+    /// `encoder` encodes entries sent to several peers once (``RaftMessageEncoder``).
     /// - Returns: true when the transport queued it.
-    public static func send(_ message: Message, through transport: Transport, to peer: String?) -> Bool {
+    public static func send(
+        _ message: Message, through transport: Transport, to peer: String?, encoder: RaftMessageEncoder
+    ) -> Bool {
         guard let peer else { return false }
         let lane: Lane = message.type.isControl ? .control : .bulk
-        let payload = RaftMessageCodec.encode(message)
-        if case .queued = transport.send(payload, to: peer, lane: lane) { return true }
+        if case .queued = transport.send(parts: encoder.parts(of: message), to: peer, lane: lane) { return true }
         return false
     }
 
