@@ -139,6 +139,52 @@ final class PlayoutSchedulerTests: XCTestCase {
             Self.correctionsAfterPlacing(placedBound: .microseconds(1_200), error: .microseconds(-1_500), bound: .microseconds(100)), 0)
     }
 
+    /// Plays 1 s with the clock `placedBound` uncertain and error 0 (the placement), then `chunks` chunks with
+    /// the clock `bound` uncertain and the playhead `error` off, each frame inserted or dropped moving the
+    /// playhead by one frame. Returns (frames inserted + dropped, the error left, re-placements).
+    static func replaced(
+        placedBound: Duration, error: Duration, bound: Duration, refineBelow: Duration?, chunks: Int = 1_000
+    ) -> (corrections: Int, left: Duration, replacements: Int) {
+        var scheduler = PlayoutScheduler(timeline: timeline, configuration: .init(refineBelowBound: refineBelow))
+        var left = Duration.zero
+        for (count, error, bound) in [(100, Duration.zero, placedBound), (chunks, error, bound)] {
+            for _ in 0..<count {
+                let next = scheduler.nextSample ?? 0
+                let moved = scheduler.stats.droppedFrames - scheduler.stats.insertedFrames
+                left = error - timeline.duration(ofSamples: Int64(moved))
+                _ = scheduler.next(
+                    PlayoutObservation(
+                        now: timeline.clusterTime(ofSample: next) + left, queuedFrames: 0, available: 0..<10_000_000,
+                        clockErrorBound: bound))
+            }
+        }
+        return (scheduler.stats.insertedFrames + scheduler.stats.droppedFrames, left, scheduler.stats.replacements)
+    }
+
+    /// With `refineBelowBound` set, a playhead placed on an uncertain estimate (1.2 ms) whose clock then
+    /// converges (bound 100 µs) is re-placed once: its 450 µs error is corrected down to 30 µs with about
+    /// 20 single frames, and then left alone. Off by default, and not while the bound is above the
+    /// threshold (the 0.42 ms case above).
+    func testAConvergedClockRePlacesThePlayheadWhenAsked() {
+        let refined = Self.replaced(
+            placedBound: .microseconds(1_200), error: .microseconds(-450), bound: .microseconds(100),
+            refineBelow: .microseconds(250))
+        XCTAssertEqual(refined.replacements, 1)
+        XCTAssertLessThanOrEqual(abs(refined.left.wholeNanoseconds), 30_000 + 21_000)
+        XCTAssertGreaterThanOrEqual(refined.corrections, 19)
+        XCTAssertLessThanOrEqual(refined.corrections, 22)
+        let longer = Self.replaced(
+            placedBound: .microseconds(1_200), error: .microseconds(-450), bound: .microseconds(100),
+            refineBelow: .microseconds(250), chunks: 3_000)
+        XCTAssertEqual(longer.corrections, refined.corrections, "nothing more once re-placed")
+        XCTAssertEqual(
+            Self.replaced(placedBound: .microseconds(1_200), error: .microseconds(-450), bound: .microseconds(100), refineBelow: nil)
+                .corrections, 0, "off by default")
+        XCTAssertEqual(
+            Self.replaced(placedBound: .microseconds(1_200), error: .microseconds(-450), bound: .microseconds(420),
+                          refineBelow: .microseconds(250)).corrections, 0, "not converged")
+    }
+
     func testStartsExactlyOnTime() throws {
         var simulation = PlayoutSimulation(timeline: Self.timeline, cardPPM: 0)
         simulation.run(until: .seconds(3))

@@ -55,6 +55,14 @@ public struct PlayoutScheduler: Sendable {
         public var correctionDeadBand: Duration
         /// The dead band never grows past this, however uncertain the clock.
         public var maximumDeadBand: Duration
+        /// Off (nil) by default. When set: a playhead placed while the clock was uncertain is re-placed once
+        /// the clock's bound has fallen to this or below and below its bound at the placement (the estimate
+        /// converged): the playhead's error is then the measured one within the current bound, and it is
+        /// corrected (single frames, never adjacent) down to ``refinedWithin``. Costs bit-exactness: a
+        /// follower placed on an early estimate inserts or drops the frames of its placement error once.
+        public var refineBelowBound: Duration?
+        /// A re-placement ends once the mean error is within this (and half a frame at the least).
+        public var refinedWithin: Duration
 
         /// Defaults: 50 ms queue, 10 ms chunks, hard resync above 20 ms (2 readings), 500 ppm/ms up to
         /// 500 ppm, mean of 8 readings, a dead band of 0.2 ms (or the clock's error bound now plus its
@@ -63,8 +71,11 @@ public struct PlayoutScheduler: Sendable {
             targetQueue: Duration = .milliseconds(50), chunk: Duration = .milliseconds(10),
             hardResyncThreshold: Duration = .milliseconds(20), resyncConfirmations: Int = 2,
             correctionPPMPerMillisecond: Double = 500, maximumCorrectionPPM: Double = 500, errorAveraging: Int = 8,
-            correctionDeadBand: Duration = .microseconds(200), maximumDeadBand: Duration = .milliseconds(2)
+            correctionDeadBand: Duration = .microseconds(200), maximumDeadBand: Duration = .milliseconds(2),
+            refineBelowBound: Duration? = nil, refinedWithin: Duration = .microseconds(30)
         ) {
+            self.refineBelowBound = refineBelowBound
+            self.refinedWithin = refinedWithin
             self.correctionDeadBand = correctionDeadBand
             self.maximumDeadBand = max(maximumDeadBand, correctionDeadBand)
             self.targetQueue = targetQueue
@@ -98,6 +109,8 @@ public struct PlayoutScheduler: Sendable {
     /// The clock's error bound when the playhead was last put in place (the start, a resync, or the
     /// last soft correction): the error measured now is the clock's error now minus its error then.
     private var placedWithBound: Duration = .zero
+    /// Re-placing a playhead placed on an estimate that has since converged (see ``Configuration/refineBelowBound``).
+    private var refining = false
 
     /// A scheduler for the stream on `timeline`.
     public init(timeline: StreamTimeline, configuration: Configuration = .init()) {
@@ -131,6 +144,7 @@ public struct PlayoutScheduler: Sendable {
         }
         if aligning {
             placedWithBound = observation.clockErrorBound
+            refining = false
             if let action = align(from: next, errorFrames: errorFrames, errorNanoseconds: errorNanoseconds) {
                 return action
             }
@@ -151,8 +165,20 @@ public struct PlayoutScheduler: Sendable {
         recentErrors.append(errorFrames)
         if recentErrors.count > configuration.errorAveraging { recentErrors.removeFirst() }
         let meanFrames = recentErrors.reduce(0, +) / Double(recentErrors.count)
-        let uncertainty = observation.clockErrorBound + placedWithBound
-        let deadBand = min(max(configuration.correctionDeadBand, uncertainty), configuration.maximumDeadBand)
+        let bound = observation.clockErrorBound
+        if !refining, let refineBelow = configuration.refineBelowBound, bound <= refineBelow, bound < placedWithBound {
+            refining = true
+            stats.replacements += 1
+        }
+        let uncertainty = bound + placedWithBound
+        var deadBand = min(max(configuration.correctionDeadBand, uncertainty), configuration.maximumDeadBand)
+        if refining {
+            deadBand = configuration.refinedWithin
+            if abs(meanFrames) < max(0.5, timeline.samples(in: deadBand)) {
+                refining = false
+                placedWithBound = bound
+            }
+        }
         let deadBandFrames = max(0.5, timeline.samples(in: deadBand))
         let meanMilliseconds = abs(meanFrames) < deadBandFrames ? 0 : meanFrames / Double(timeline.sampleRate) * 1e3
         let limit = configuration.maximumCorrectionPPM
@@ -165,7 +191,7 @@ public struct PlayoutScheduler: Sendable {
         case .drop: stats.droppedFrames += plan.positions.count
         case nil: break
         }
-        if plan.adjustment != nil { placedWithBound = observation.clockErrorBound }
+        if plan.adjustment != nil, !refining { placedWithBound = observation.clockErrorBound }
         nextSample = next + count
         begunPlaying = true
         stats.playedSamples += count
@@ -186,6 +212,7 @@ public struct PlayoutScheduler: Sendable {
         begunPlaying = true
         aligning = false
         placedWithBound = previous.placedWithBound
+        refining = previous.refining
         recentErrors = previous.recentErrors
         corrector = previous.corrector
         readingsOverThreshold = previous.readingsOverThreshold

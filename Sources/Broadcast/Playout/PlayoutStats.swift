@@ -14,6 +14,9 @@ public struct PlayoutStats: Hashable, Sendable {
     public var resyncSkippedSamples: Int64 = 0
     /// Hard resyncs (errors above the threshold after playback began).
     public var hardResyncs = 0
+    /// Re-placements of a playhead placed on an estimate that later converged
+    /// (``PlayoutScheduler/Configuration/refineBelowBound``).
+    public var replacements = 0
     /// The sample a mid-stream join started at; nil when playback started at the beginning.
     public var joinedAt: Int64?
 

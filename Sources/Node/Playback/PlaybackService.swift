@@ -42,6 +42,10 @@ public final class PlaybackService: Service {
     /// delays, so what it records stays exact. A sound card keeps the engine's 50 ms.
     public static let nonRealTimeQueue: Duration = .milliseconds(500)
 
+    /// Environment variable (whole µs, 1…100000) that turns on the experimental re-placement of a playhead
+    /// once the clock converged (``PlayoutScheduler/Configuration/refineBelowBound``); unset: off.
+    public static let refineEnvironmentKey = "RAFTCAST_PLAYHEAD_REFINE_US"
+
     /// This member's id.
     public let node: String
     /// The ALSA device name; nil for `audio: none`.
@@ -135,6 +139,16 @@ public final class PlaybackService: Service {
         var configuration = self.configuration
         if !opened.sink.pacesInRealTime {
             configuration.playout.targetQueue = max(configuration.playout.targetQueue, Self.nonRealTimeQueue)
+        }
+        if let text = ProcessInfo.processInfo.environment[Self.refineEnvironmentKey] {
+            // Experimental (docs/playback-sync.md, "Measuring sync from outside"): re-place the playhead once
+            // the clock's bound is at most this many µs.
+            if let microseconds = Int(text), (1...100_000).contains(microseconds) {
+                configuration.playout.refineBelowBound = .microseconds(microseconds)
+                logger.notice("playback: playhead re-placed once the clock's bound is at most \(microseconds) µs")
+            } else {
+                logger.warning("playback: \(Self.refineEnvironmentKey) ignored: not a whole number of µs in 1…100000")
+            }
         }
         let engine: PlaybackEngine
         do {
