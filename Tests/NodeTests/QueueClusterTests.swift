@@ -84,7 +84,7 @@ final class QueueClusterTests: XCTestCase {
     /// Each capture is silence, then exactly `reference` (no frame inserted, dropped or changed), then silence.
     static func assertPlays(
         _ captures: [String: Data], exactly reference: Data, _ what: String, context: @autoclosure () -> String,
-        file: StaticString = #filePath, line: UInt = #line
+        allowingCorrections maxCorrections: Int = 0, file: StaticString = #filePath, line: UInt = #line
     ) {
         for (node, capture) in captures.sorted(by: { $0.key < $1.key }) {
             let alignment = PCMAlignment(capture: capture, reference: reference)
@@ -95,8 +95,8 @@ final class QueueClusterTests: XCTestCase {
                 alignment.breakFrame,
                 "\(node): \(what): differs from frame \(alignment.breakFrame ?? -1) of \(frames) on (capture \(capture.count / 4) frames)\n\(context())",
                 file: file, line: line)
-            XCTAssertEqual(
-                alignment.corrections, 0,
+            XCTAssertLessThanOrEqual(
+                alignment.corrections, maxCorrections,
                 "\(node): \(what): frames inserted before \(alignment.insertedBefore.prefix(5)), dropped \(alignment.dropped.prefix(5))",
                 file: file, line: line)
             XCTAssertTrue(alignment.silentAfter, "\(node): sound after the last item", file: file, line: line)

@@ -189,10 +189,14 @@ public final class PlaybackEngine {
             let heard = now + stream.timeline.duration(ofSamples: Int64(queued))
             let next = stream.scheduler.nextSample
             let need = next ?? max(0, stream.timeline.nearestSample(at: heard))
+            let decodedBefore = stream.fragmentsDecoded
             stream.decode(
                 need: need, horizon: Int64(stream.timeline.samples(in: configuration.decodeAhead).rounded(.up)),
                 playing: next != nil)
             if dropIfFailed(stream) { continue }
+            // A playhead not placed yet is placed on a fresh reading: decoding (a join's pre-roll and its
+            // fragments) takes milliseconds, and a join computed on the time before it starts that late.
+            if next == nil, stream.fragmentsDecoded != decodedBefore { continue }
             noteBuffers()
             if queued == 0, streamsWritten.contains(stream.id) { underruns += 1 }
             let action = stream.scheduler.next(

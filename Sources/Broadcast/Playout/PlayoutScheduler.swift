@@ -242,6 +242,10 @@ public struct PlayoutScheduler: Sendable {
         nextSample = position
         stats.joinedAt = position
         placedWithBound = observation.clockErrorBound
+        // The join is checked on the next observation like a start: the time its skip and the decoding
+        // after it take (tenths of a millisecond on a loaded machine) would otherwise stay as a placement
+        // error inside the dead band for the whole stream.
+        aligning = true
         return .skip(from: 0, to: position, reason: .join)
     }
 
