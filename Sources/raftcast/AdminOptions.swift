@@ -12,12 +12,13 @@ struct AdminOptions: ParsableArguments {
     @Option(name: .customLong("timeout-ms"), help: "How long to wait for each node's answer (a write waits for its commit).")
     var timeoutMs: Int = 10_000
 
-    /// Runs `body` with a client of the cluster file. Exit 1 when no node answered, no leader, no quorum
+    /// Runs `body` with a client of the cluster's current members, found through the cluster file's
+    /// (``AdminClient/init(discovering:timeout:)``). Exit 1 when no node answered, no leader, no quorum
     /// or a refused queue decision (409); exit 2 for a bad cluster file, a refused token, a bad request
     /// or an unknown stream (4xx). `subject` names what the error line is about.
     func perform<T>(subject: String? = nil, _ body: (AdminClient) throws(AdminClient.Failure) -> T) throws -> T {
         let cluster = try ClusterConfigFile.load(config)
-        let client = AdminClient(cluster: cluster, timeout: .milliseconds(Int64(max(1, timeoutMs))))
+        let client = AdminClient(discovering: cluster, timeout: .milliseconds(Int64(max(1, timeoutMs))))
         do {
             return try body(client)
         } catch {
@@ -29,7 +30,7 @@ struct AdminOptions: ParsableArguments {
     /// conflict with the cluster's state) is its one-line reason and exit 1; the rest as ``failure(_:subject:config:)``.
     func performChange<T>(subject: String, _ body: (AdminClient) throws(AdminClient.Failure) -> T) throws -> T {
         let cluster = try ClusterConfigFile.load(config)
-        let client = AdminClient(cluster: cluster, timeout: .milliseconds(Int64(max(1, timeoutMs))))
+        let client = AdminClient(discovering: cluster, timeout: .milliseconds(Int64(max(1, timeoutMs))))
         do throws(AdminClient.Failure) {
             return try body(client)
         } catch .refused(let problem) where problem.status == 404 || problem.status == 409 {

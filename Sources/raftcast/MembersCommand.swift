@@ -9,7 +9,9 @@ struct MembersCommand: ParsableCommand {
         discussion: """
             cluster.yaml bootstraps the membership; from then on it lives in the log (docs/node.md, \
             "Members"). Voters form the Raft quorum; listeners receive and play everything but never vote. \
-            Changes go one at a time through the leader, with the admin token.
+            Changes go one at a time through the leader, with the admin token. Like every command that talks \
+            to the cluster, it finds the current members through the nodes of the cluster file: one of them \
+            must be a live member (docs/members.md, "How the CLI finds the cluster").
             """,
         subcommands: [
             MembersListCommand.self, MembersAddCommand.self, MembersRemoveCommand.self, MembersPromoteCommand.self,

@@ -114,7 +114,7 @@ final class IngestCommandTests: XCTestCase {
         XCTAssertTrue(
             result.stderr.hasSuffix(
                 "error: \(config): no progress within 1.5 s: no node answered (3 tried): n1 (127.0.0.1:1): cannot connect to "
-                    + "127.0.0.1:1: Connection refused\n"), result.stderr)
+                    + "127.0.0.1:1: Connection refused; also tried n2 (127.0.0.1:2), n3 (127.0.0.1:3)\n"), result.stderr)
         XCTAssertEqual(result.stdout, "")
         XCTAssertGreaterThanOrEqual(took, .milliseconds(1500))
         XCTAssertLessThan(took, .seconds(10))

@@ -1,9 +1,10 @@
 import Foundation
 
-/// The client side of the cluster's admin calls (`raftcast queue`, `skip`, `stop`, `streams`): sends one
-/// request with the admin token to the members of cluster.yaml in their order, follows a follower's 307
-/// to the leader, and moves on to the next member when one does not answer or knows no leader. Blocking
-/// (``HTTPFetch``); one request at a time.
+/// The client side of the cluster's admin calls (`raftcast queue`, `skip`, `stop`, `streams`, `members`):
+/// sends one request with the admin token to ``targets`` in their order (cluster.yaml's, or with
+/// ``init(discovering:timeout:)`` the cluster's current members, leader first: ``ClusterDirectory``), follows
+/// a follower's 307 to the leader, and moves on to the next member when one does not answer or knows no
+/// leader. Blocking (``HTTPFetch``); one request at a time.
 ///
 /// A write is never sent twice once a node has received it: when the connection breaks after the
 /// request went out (the node may have proposed it), the call fails instead of trying the next member,
@@ -34,6 +35,8 @@ public struct AdminClient: Sendable {
     static let tryNextSlugs: Set<String> = ["no-leader", "unsynchronized"]
 
     public let cluster: ClusterConfig
+    /// The members a request tries, in order.
+    public var targets: [ClusterConfig.Member]
     /// Bound of each request (connect, send, answer); writes wait for a commit (up to 5 s on the server).
     public var timeout: Duration
     let token: String
@@ -41,8 +44,23 @@ public struct AdminClient: Sendable {
     /// A client of `cluster` (its secret makes the token), each request bounded by `timeout`.
     public init(cluster: ClusterConfig, timeout: Duration = .seconds(10)) {
         self.cluster = cluster
+        self.targets = cluster.nodes
         self.timeout = timeout
         self.token = AdminToken.token(secret: cluster.secret)
+    }
+
+    /// Longest wait for each member's answer while the directory is found.
+    public static let discoveryTimeout: Duration = .seconds(2)
+
+    /// A client of the cluster's current members: ``ClusterDirectory/discover(seeds:secret:timeout:playback:)``
+    /// through cluster.yaml's members (each within `timeout`, at most ``discoveryTimeout``), the leader
+    /// first. When no node lists the members (none answers, a refused token), cluster.yaml's members in
+    /// their order, as ``init(cluster:timeout:)``: the call then fails as it would have.
+    public init(discovering cluster: ClusterConfig, timeout: Duration = .seconds(10)) {
+        self.init(cluster: cluster, timeout: timeout)
+        let directory = ClusterDirectory.discover(
+            seeds: cluster.nodes, secret: cluster.secret, timeout: min(timeout, Self.discoveryTimeout))
+        if directory.listedBy != nil { targets = directory.targets }
     }
 
     /// Sends `method path` (with `body` as JSON) and returns the first answer that is neither a redirect
@@ -53,7 +71,7 @@ public struct AdminClient: Sendable {
         if body != nil { headers["Content-Type"] = "application/json" }
         var tried: [(member: ClusterConfig.Member, error: String)] = []
         var lastRefusal: HTTPProblem?
-        members: for member in cluster.nodes {
+        members: for member in targets {
             var target = HTTPLocation(host: member.http.host, port: member.http.port, path: path)
             for _ in 0...Self.maxRedirects {
                 let response: HTTPFetch.Response

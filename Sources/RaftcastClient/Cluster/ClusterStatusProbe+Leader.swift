@@ -17,6 +17,12 @@ extension ClusterStatusProbe {
 
     /// The leader named by `results` (see ``leader(of:timeout:secret:)``).
     public static func leader(in results: [Result], cluster: ClusterConfig) -> Leader? {
+        leader(in: results, members: cluster.nodes)
+    }
+
+    /// The leader named by `results`, its HTTP address from `members` (cluster.yaml's, or the cluster's
+    /// directory: ``ClusterDirectory``) when they list it, else the `leader_http` it reported.
+    public static func leader(in results: [Result], members: [ClusterConfig.Member]) -> Leader? {
         let reports = results.compactMap { result in result.report.map { (result.member, $0) } }
         if let (member, report) = reports.filter({ $0.1.role == "leader" }).max(by: { $0.1.term < $1.1.term }) {
             return Leader(id: member.id, http: HTTPLocation(host: member.http.host, port: member.http.port, path: "/"),
@@ -25,7 +31,7 @@ extension ClusterStatusProbe {
         guard let (_, report) = reports.filter({ $0.1.leader != nil }).max(by: { $0.1.term < $1.1.term }),
               let id = report.leader
         else { return nil }
-        if let member = cluster.member(id: id) {
+        if let member = members.first(where: { $0.id == id }) {
             return Leader(id: id, http: HTTPLocation(host: member.http.host, port: member.http.port, path: "/"),
                           term: report.term)
         }

@@ -43,17 +43,25 @@ public enum ClusterStatusProbe {
     /// Probes every member concurrently (one thread each; the calls block). With `secret`, requests carry the
     /// admin token (needed when `open_reads` is false).
     public static func probe(_ cluster: ClusterConfig, timeout: Duration, secret: [UInt8]? = nil) -> [Result] {
-        let results = NIOLockedValueBox([Result?](repeating: nil, count: cluster.nodes.count))
-        DispatchQueue.concurrentPerform(iterations: cluster.nodes.count) { i in
-            let member = cluster.nodes[i]
-            let result = probe(member, timeout: timeout, secret: secret)
+        probe(cluster.nodes, timeout: timeout, secret: secret)
+    }
+
+    /// Probes `members` concurrently, results in their order; without `playback`, only `GET /v1/cluster`.
+    public static func probe(
+        _ members: [ClusterConfig.Member], timeout: Duration, secret: [UInt8]? = nil, playback: Bool = true
+    ) -> [Result] {
+        let results = NIOLockedValueBox([Result?](repeating: nil, count: members.count))
+        DispatchQueue.concurrentPerform(iterations: members.count) { i in
+            let result = probe(members[i], timeout: timeout, secret: secret, playback: playback)
             results.withLockedValue { $0[i] = result }
         }
         return results.withLockedValue { $0.compactMap { $0 } }
     }
 
-    /// Probes one member: its cluster view, then what it plays.
-    public static func probe(_ member: ClusterConfig.Member, timeout: Duration, secret: [UInt8]? = nil) -> Result {
+    /// Probes one member: its cluster view, then (with `playback`) what it plays.
+    public static func probe(
+        _ member: ClusterConfig.Member, timeout: Duration, secret: [UInt8]? = nil, playback: Bool = true
+    ) -> Result {
         let headers = secret.map { ["Authorization": "Bearer \(AdminToken.token(secret: $0))"] } ?? [:]
         do {
             let response = try HTTPFetch.request(
@@ -63,11 +71,11 @@ public enum ClusterStatusProbe {
             }
             let report = try JSONDecoder().decode(ClusterStatusReport.self, from: Data(response.body))
             var result = Result(member: member, report: report, error: nil)
-            if let playback = try? HTTPFetch.request(
+            if playback, let answer = try? HTTPFetch.request(
                 host: member.http.host, port: member.http.port, path: "/v1/playback", headers: headers, timeout: timeout),
-                playback.status == 200
+                answer.status == 200
             {
-                result.playback = try? JSONDecoder().decode(Playback.self, from: Data(playback.body))
+                result.playback = try? JSONDecoder().decode(Playback.self, from: Data(answer.body))
             }
             return result
         } catch {

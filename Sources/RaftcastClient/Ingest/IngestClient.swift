@@ -1,6 +1,7 @@
 import Foundation
 
-/// The client side of `raftcast ingest`: finds the leader through any node of cluster.yaml, POSTs the
+/// The client side of `raftcast ingest`: finds the leader through any node of cluster.yaml (and, once a node
+/// has listed them, of the cluster's current members: ``ClusterDirectory``), POSTs the
 /// stream (uploading the file, or naming a library file) to `/v1/streams` and follows 307s, then polls
 /// `GET /v1/streams/{id}` until the stream has ended with every fragment committed.
 ///
@@ -148,6 +149,7 @@ public final class IngestClient {
         var posts = 0
         var mostCommitted = -1
         var failuresInARow = 0
+        var known: [ClusterConfig.Member] = []
         func retry(_ reason: String) {
             lastFailure = reason
             onEvent(.retrying(reason: reason))
@@ -159,9 +161,12 @@ public final class IngestClient {
                 throw .unavailable("no progress within \(Self.seconds(attemptTimeout)) s: \(lastFailure)")
             }
             let probeTimeout = min(Duration.seconds(1), max(.milliseconds(100), deadline - now()))
-            let results = ClusterStatusProbe.probe(cluster, timeout: probeTimeout, secret: cluster.secret)
-            guard let leader = ClusterStatusProbe.leader(in: results, cluster: cluster) else {
-                retry(Self.noLeaderReason(results))
+            // The members the cluster listed last time first, then the file's (members may come and go meanwhile).
+            let seeds = known + cluster.nodes.filter { node in !known.contains { $0.id == node.id && $0.http == node.http } }
+            let directory = ClusterDirectory.discover(seeds: seeds, secret: cluster.secret, timeout: probeTimeout)
+            if directory.listedBy != nil { known = directory.members }
+            guard let leader = directory.leader else {
+                retry(Self.noLeaderReason(directory.seedResults))
                 continue
             }
             onEvent(.leader(leader))
