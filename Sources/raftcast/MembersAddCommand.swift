@@ -8,7 +8,9 @@ struct MembersAddCommand: ParsableCommand {
         abstract: "Add a member: a listener (plays, never votes), or a voter with --voter.",
         discussion: """
             The change is committed through the log; every member learns the new member's addresses and \
-            accepts its connections. Start the new node with a cluster.yaml that names it (docs/members.md). \
+            accepts its connections. Start the new node with `raftcast node --join MEMBER --id ID` and the same \
+            addresses (it joins as what was added: a voter with --voter), or with a cluster.yaml that names it \
+            (docs/members.md). \
             Prints `added ID (ROLE, raft RAFT, http HTTP)`.
 
             Exit status: 0 added; 1 refused (the id or an address is taken, the change would lose the \

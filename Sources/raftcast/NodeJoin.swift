@@ -7,7 +7,8 @@ import RaftcastClient
 /// 1. `GET /v1/cluster/bootstrap` from the member (admin token): the settings and bootstrap members;
 /// 2. `DATA/cluster.yaml.joining`: those, and this node (`role: listener`, `data_dir: .`), checked like any
 ///    cluster.yaml;
-/// 3. `POST /v1/members` (following the member's 307 to the leader): the change commits on every node;
+/// 3. `POST /v1/members` (following the member's 307 to the leader): the change commits on every node (a member
+///    already added with the same addresses — `raftcast members add ID … [--voter]` first — is taken as done);
 /// 4. the file is renamed `DATA/cluster.yaml`, which later starts need (`raftcast node --config
 ///    DATA/cluster.yaml --id ID`, or `--join` again: an existing file is used as is).
 ///
@@ -89,23 +90,30 @@ struct NodeJoin {
             added = answer
             break
         }
-        guard let added, added.status == 201 || alreadyAdded(added, via: target, headers: headers) else {
-            throw CLIFailure.reportingExit(added.map { Self.refusal($0, subject: id) } ?? .runtime(id, "too many redirects"))
+        guard let added else { throw CLIFailure.reportingExit(.runtime(id, "too many redirects")) }
+        var role = "listener"
+        if added.status != 201 {
+            guard let listed = alreadyAdded(added, via: target, headers: headers) else {
+                throw CLIFailure.reportingExit(Self.refusal(added, subject: id))
+            }
+            role = listed.role == "voter" ? "voter" : "listener"
         }
 
         // 4. Kept for later starts.
         try FileManager.default.moveItem(atPath: joining, toPath: path)
-        Terminal.standardError.writeLine("note: joined the cluster \(UntrustedText.escaped(bootstrap.name)) as listener \(id); wrote \(path)")
+        Terminal.standardError.writeLine("note: joined the cluster \(UntrustedText.escaped(bootstrap.name)) as \(role) \(id); wrote \(path)")
         return path
     }
 
-    /// An earlier `--join` added this very member (same addresses) but stopped before writing the file.
-    private func alreadyAdded(_ answer: HTTPFetch.Response, via target: HTTPLocation, headers: [String: String]) -> Bool {
+    /// The member as the cluster lists it when it was added already with these very addresses: by an earlier
+    /// `--join` that stopped before writing the file, or by `raftcast members add ID … [--voter]` before this
+    /// start (a voter then: it joins as a learner and votes once it applies its own addition).
+    private func alreadyAdded(_ answer: HTTPFetch.Response, via target: HTTPLocation, headers: [String: String]) -> MemberList.Member? {
         guard answer.status == 409, HTTPProblem(response: answer)?.slug == "member-taken",
             let listed = try? HTTPFetch.request(host: target.host, port: target.port, path: "/v1/members", headers: headers, timeout: timeout),
             let list = try? JSONDecoder().decode(MemberList.self, from: Data(listed.body))
-        else { return false }
-        return list.members.contains { $0.id == id && $0.raft == raft && $0.http == http }
+        else { return nil }
+        return list.members.first { $0.id == id && $0.raft == raft && $0.http == http }
     }
 
     /// The CLI failure of an answer that is not the one hoped for: 401 and 400 are bad input (2), the rest 1.

@@ -110,7 +110,7 @@ final class NodeJoinProcessTests: XCTestCase {
         let index = try cluster.commit(Array("after the join".utf8), among: cluster.ids)
         let reference = try cluster.waitForSameState(cluster.ids, atLeast: index)
         let lastSeen = Mutex<String>("")
-        addTeardownBlock { if self.testRun?.hasSucceeded == false { print("late's log:\n" + String(node.output.suffix(6000)) + "\n" + lastSeen.withLock { $0 }) } }
+        addTeardownBlock { if (self.testRun?.totalFailureCount ?? 0) > 0 { print("late's log:\n" + String(node.output.suffix(6000)) + "\n" + lastSeen.withLock { $0 }) } }
         let late = try cluster.waitFor("the joiner reaches the same state", timeout: .seconds(30)) { () -> ClusterStatusReport? in
             guard let response = try? HTTPFetch.request(host: "127.0.0.1", port: ports[1], path: "/v1/cluster", timeout: .milliseconds(500)),
                 let report = try? JSONDecoder().decode(ClusterStatusReport.self, from: Data(response.body)) else { return nil }
