@@ -35,6 +35,17 @@ final class RemovedMemberProcessTests: XCTestCase {
         let marker = cluster.directory.appendingPathComponent("data/n4/removed").path
         XCTAssertTrue(FileManager.default.fileExists(atPath: marker))
         XCTAssertEqual(members(cluster, via: leader), ["n1", "n2", "n3"])
+        // The others redial n4 during their departure grace and n4, gone, refuses them: that is about n4,
+        // not them, so no member shows "refused by n4" (watched over the grace, 3 s, every 100 ms).
+        let watchUntil = ContinuousClock.now + .seconds(3)
+        var refusalNotices: Set<String> = []
+        while ContinuousClock.now < watchUntil {
+            for id in ["n1", "n2", "n3"] {
+                if let notice = cluster.report(id)?.notice, notice.contains("refused by") { refusalNotices.insert("\(id): \(notice)") }
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        XCTAssertEqual(refusalNotices, [], "a member showed the removed node's refusal as its own")
         let health = try cluster.http("n4", "GET", "/health")
         XCTAssertEqual(health.status, 503, health.text)
         XCTAssertTrue(health.text.contains("removed from the cluster"), health.text)

@@ -269,8 +269,12 @@ public final class RaftLoop: @unchecked Sendable {
     }
 
     /// A peer that proved the secret refused this node's connections with `reason` (any thread;
-    /// `Transport.onRefusedByPeer`): logged and shown in the report's notice (``PeerRefusals``).
+    /// `Transport.onRefusedByPeer`): logged and shown in the report's notice (``PeerRefusals``) — unless
+    /// this node's directory no longer lists that peer: a member removed while running refuses everyone
+    /// once it has left, while the others still dial it during the departure grace, and that refusal is
+    /// about the peer, not this node.
     public func refusedByPeer(_ peer: String, reason: String) {
+        guard members.member(id: peer) != nil else { return }
         peerRefusals.refused(peer: peer, reason: reason)
     }
 
