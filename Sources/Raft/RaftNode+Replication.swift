@@ -43,8 +43,9 @@ extension RaftNode {
         return unsent < config.learnerBatchBytes
     }
 
-    /// Tick: sends every learner whose entries were held back (``defersAppend(to:)``) what it lacks, as far
-    /// as its in-flight limits allow.
+    /// Tick: sends every learner whose entries were held back (``defersAppend(to:)``) the committed ones it
+    /// lacks, as far as its in-flight limits allow. Committed only: the learner then applies the whole batch
+    /// at once and needs no commit-only append after it (entries not committed yet go with the next tick).
     /// - Returns: the learners that were sent an append (they need no heartbeat in this tick).
     mutating func flushLearnerBatches() -> Set<NodeID> {
         guard config.learnerBatchBytes > 0 else { return [] }
@@ -53,7 +54,7 @@ extension RaftNode {
             guard defersAppend(to: peer), let unsent = progress[peer]!.unsentBytes, unsent > 0 else { continue }
             var rounds = 0
             while rounds < config.maxInflightMessages
-                && maybeSendAppend(to: peer, sendIfEmpty: false, batching: false)
+                && maybeSendAppend(to: peer, sendIfEmpty: false, batching: false, through: raftLog.committed)
             {
                 rounds += 1
             }
@@ -70,9 +71,12 @@ extension RaftNode {
     /// Sends the next batch of entries to `peer`, at most ``Config/maxSizePerMessage``
     /// bytes, unless its progress is paused. Falls back to the storage's
     /// snapshot when the entries it needs were compacted away. With `batching`, nothing is sent to a learner
-    /// whose entries are held back until the next tick (``defersAppend(to:)``).
+    /// whose entries are held back until the next tick (``defersAppend(to:)``). Entries after `through`
+    /// (default: the end of the log) are not sent.
     /// - Returns: whether a message was sent.
-    mutating func maybeSendAppend(to peer: NodeID, sendIfEmpty: Bool, batching: Bool = true) -> Bool {
+    mutating func maybeSendAppend(
+        to peer: NodeID, sendIfEmpty: Bool, batching: Bool = true, through: UInt64 = .max
+    ) -> Bool {
         guard peer != id, let pr = progress[peer], !pr.isPaused else { return false }
         if batching && defersAppend(to: peer) { return false }
         let prevIndex = pr.next - 1
@@ -80,7 +84,8 @@ extension RaftNode {
         var entries: [Entry] = []
         if pr.next <= raftLog.lastIndex {
             do {
-                entries = try raftLog.entries(from: pr.next, maxBytes: config.maxSizePerMessage)
+                entries = try raftLog.entries(
+                    from: pr.next, to: min(through, raftLog.lastIndex) + 1, maxBytes: config.maxSizePerMessage)
             } catch {
                 // Compacted meanwhile: a snapshot instead. A damaged log stops the node.
                 noteReadFailure(error)
