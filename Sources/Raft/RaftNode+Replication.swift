@@ -183,7 +183,17 @@ extension RaftNode {
             if progress[m.from]!.state == .replicate && progress[m.from]!.inflights.isFull {
                 progress[m.from]!.inflights.freeFirstOne()
             }
-            if progress[m.from]!.match < raftLog.lastIndex { sendAppend(to: m.from) }
+            if progress[m.from]!.match < raftLog.lastIndex {
+                if !defersAppend(to: m.from) {
+                    sendAppend(to: m.from)
+                } else if progress[m.from]!.match + 1 < progress[m.from]!.next {
+                    // A batched learner: an append it was sent and has not answered by the time the answer to
+                    // a later heartbeat comes (the same link, in order) was lost. Send from where it stopped:
+                    // the committed entries after it, or an empty append that it rejects, which moves the
+                    // leader back to its match (entries not committed yet wait for the tick, as before).
+                    _ = maybeSendAppend(to: m.from, sendIfEmpty: true, batching: false, through: raftLog.committed)
+                }
+            }
         default:
             break
         }

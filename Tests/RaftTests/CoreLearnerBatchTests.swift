@@ -90,6 +90,24 @@ final class CoreLearnerBatchTests: XCTestCase {
         }
     }
 
+    /// Found by the simulator (seed 634 of scripts/simulate.sh): a learner whose batch was lost, with nothing
+    /// new committed for it after, was never sent anything again — the heartbeat's answer would resend it for a
+    /// voter, and was held back for a batched learner.
+    func testABatchLostOnTheWayIsSentAgainAfterTheNextHeartbeatAnswer() throws {
+        var cluster = try steadyCluster()
+        try cluster[1].propose(payload(1))
+        cluster.stabilize()
+        cluster.filter = { !($0.to == 4 && $0.type == .appendEntries) }
+        cluster.tick(1, only: [1])
+        XCTAssertEqual(cluster.applied[4], [])
+        XCTAssertEqual(cluster.applied[5], [payload(1)])
+        cluster.filter = nil
+        // Nothing new to send at the next tick: a heartbeat, whose answer shows that the batch was lost.
+        cluster.tick(1, only: [1])
+        XCTAssertEqual(cluster.applied[4], [payload(1)])
+        XCTAssertEqual(cluster[1].status.progress[4]?.match, cluster[1].status.lastIndex)
+    }
+
     func testABatchOverTheByteThresholdLeavesAtOnce() throws {
         let entry = payload(7, count: 200)
         let perEntry = Entry(term: 1, index: 1, data: entry).accountedSize
