@@ -19,6 +19,8 @@
 #   of the leader during each cell's commit phase, one file per cell; PIN=1: the voters and the load
 #   generator on CPU 0, the listeners on CPU 1 (`taskset`), so that the listeners' own work does not take
 #   the voters' core: an estimate of listeners on machines of their own (the disk is still shared).
+#   RAFTCAST_LEARNER_BATCH_BYTES=0 (inherited by the nodes): learners are sent every entry at once, as before
+#   their appends were batched per tick (Config.learnerBatchBytes): the "before" of BENCHMARKS.md "Listeners".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 QUICK=0

@@ -32,6 +32,17 @@ public struct Config: Sendable, Hashable {
     /// leader's link to it, so the catch-up does not crowd out the voters' replication (the commits).
     public var maxLearnerInflightBytes: UInt64 = 4 << 20
 
+    /// Learners (listeners) receive new entries in batches. While a learner is in step with the log, the
+    /// leader holds back the entries proposed after the last append it sent it until its next ``tick()``,
+    /// and then sends the committed ones in one append (which replaces the tick's heartbeat); more than this
+    /// many bytes (``Entry/accountedSize``) held back are sent at once. The learner writes, syncs, answers and
+    /// applies once per batch instead of once per entry, and the leader sends one message per learner and
+    /// tick instead of one per entry. Voters are not affected (they are sent every entry at once: the commits
+    /// wait for them), nor is a learner that is catching up (it is sent as fast as its acknowledgements
+    /// allow). A learner therefore receives and applies an entry at most one tick after the voters committed
+    /// it, plus one append's trip. 0: learners are sent every entry at once, like voters.
+    public var learnerBatchBytes: UInt64 = 256 << 10
+
     /// The in-flight byte bound for a follower (`learner`: ``maxLearnerInflightBytes`` when set).
     func inflightBytes(learner: Bool) -> UInt64 {
         learner && maxLearnerInflightBytes != 0 ? maxLearnerInflightBytes : maxInflightBytes

@@ -13,6 +13,11 @@ struct Progress {
     var isLearner: Bool
     /// The highest commit index told to the member (in an append or heartbeat).
     var commitSent: UInt64 = 0
+    /// Bytes (``Entry/accountedSize``) of the leader's entries from `next` to the end of its log — appended
+    /// but not yet sent to the member — when known: nil from a reset of `next` until an append reaches the
+    /// end of the log. A learner's appends are batched only while it is known (see
+    /// ``Config/learnerBatchBytes``).
+    var unsentBytes: UInt64?
 
     init(next: UInt64, maxInflightMessages: Int, maxInflightBytes: UInt64, isLearner: Bool) {
         self.next = next
@@ -52,6 +57,7 @@ struct Progress {
 
     private mutating func resetState(_ newState: ProgressState) {
         probeSent = false
+        unsentBytes = nil
         pendingSnapshot = 0
         state = newState
         inflights.reset()
@@ -65,17 +71,35 @@ struct Progress {
             updated = true
             probeSent = false
         }
-        next = max(next, index + 1)
+        if index + 1 > next {
+            next = index + 1
+            unsentBytes = nil
+        }
         return updated
     }
 
-    /// An append ending before `lastIndex`+1 with `count` entries and `bytes` was sent.
-    mutating func sentEntries(count: Int, bytes: UInt64, lastIndex: UInt64) {
+    /// The leader appended the entry at `index`, of `bytes`, to its log (at or beyond `next`).
+    mutating func appended(bytes: UInt64, index: UInt64) {
+        if next == index {
+            unsentBytes = bytes  // everything before it was sent
+        } else if let unsent = unsentBytes {
+            unsentBytes = unsent + bytes
+        }
+    }
+
+    /// An append ending before `lastIndex`+1 with `count` entries and `bytes` was sent; the leader's log
+    /// ends at `logLastIndex`.
+    mutating func sentEntries(count: Int, bytes: UInt64, lastIndex: UInt64, logLastIndex: UInt64) {
         switch state {
         case .replicate:
             if count > 0 {
                 next = lastIndex + 1
                 inflights.add(index: lastIndex, bytes: bytes)
+                if lastIndex >= logLastIndex {
+                    unsentBytes = 0
+                } else if let unsent = unsentBytes {
+                    unsentBytes = unsent - min(unsent, bytes)
+                }
             }
         case .probe:
             probeSent = true
@@ -90,10 +114,12 @@ struct Progress {
         if state == .replicate {
             if rejected <= match { return false }
             next = match + 1
+            unsentBytes = nil
             return true
         }
         if next == 0 || next - 1 != rejected { return false }
         next = max(min(rejected, matchHint + 1), match + 1)
+        unsentBytes = nil
         probeSent = false
         return true
     }

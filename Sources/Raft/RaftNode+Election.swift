@@ -37,9 +37,11 @@ extension RaftNode {
             }
             if leadTransferee != .none { leadTransferee = .none }
         }
+        // The learners' batches of entries (see Config.learnerBatchBytes), which also tell them the commit index.
+        let flushed = flushLearnerBatches()
         if heartbeatElapsed >= config.heartbeatTick {
             heartbeatElapsed = 0
-            broadcastHeartbeat()
+            broadcastHeartbeat(skipping: flushed)
         }
     }
 

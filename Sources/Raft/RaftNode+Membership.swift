@@ -33,6 +33,13 @@ extension RaftNode {
         guard role == .leader else { return }
         let members = Set(confState.members)
         for peer in progress.keys.sorted() where !members.contains(peer) && peer != id {
+            // A learner's entries held back (see Config.learnerBatchBytes) go first: they hold its removal.
+            var rounds = 0
+            while rounds < config.maxInflightMessages && defersAppend(to: peer)
+                && maybeSendAppend(to: peer, sendIfEmpty: false, batching: false)
+            {
+                rounds += 1
+            }
             // Removed: one last empty append carrying the commit index, after the entries in flight to it (the
             // same lane, in order), so that it learns — and applies — its own removal and stops. Only when
             // replicating: otherwise its log position is unknown (it learns it is out another way).
@@ -43,6 +50,7 @@ extension RaftNode {
         }
         if !members.contains(id) { progress[id] = nil }
         let lastIndex = raftLog.lastIndex
+        var promoted: [NodeID] = []
         for member in confState.members {
             let learner = confState.learners.contains(member)
             if progress[member] == nil {
@@ -54,6 +62,7 @@ extension RaftNode {
                 pr.recentActive = true
                 progress[member] = pr
             } else {
+                if progress[member]!.isLearner && !learner { promoted.append(member) }
                 progress[member]!.isLearner = learner
                 progress[member]!.inflights.maxBytes = config.inflightBytes(learner: learner)
             }
@@ -64,6 +73,11 @@ extension RaftNode {
             return
         }
         if leadTransferee != .none && !confState.voters.contains(leadTransferee) { leadTransferee = .none }
+        // A promoted learner may have entries held back for it (see Config.learnerBatchBytes): a voter gets them now.
+        for member in promoted where member != id {
+            var rounds = 0
+            while rounds < config.maxInflightMessages && maybeSendAppend(to: member, sendIfEmpty: false) { rounds += 1 }
+        }
         if maybeCommit() {
             sendCommitToIdleFollowers()
         } else {

@@ -28,8 +28,39 @@ extension RaftNode {
         raftLog.append([entry][...])
         // Sorted: the order of messages in a Ready is deterministic.
         for peer in progress.keys.sorted() where peer != id {
+            progress[peer]!.appended(bytes: size, index: entry.index)
             _ = maybeSendAppend(to: peer, sendIfEmpty: false)
         }
+    }
+
+    /// The leader holds back new entries for `peer` until its next tick (``flushLearnerBatches()``): a
+    /// learner in step with the log (replicating, with the bytes not yet sent to it known) that has fewer
+    /// than ``Config/learnerBatchBytes`` bytes not yet sent. See ``Config/learnerBatchBytes``.
+    func defersAppend(to peer: NodeID) -> Bool {
+        guard config.learnerBatchBytes > 0, let pr = progress[peer], pr.isLearner, pr.state == .replicate,
+            let unsent = pr.unsentBytes
+        else { return false }
+        return unsent < config.learnerBatchBytes
+    }
+
+    /// Tick: sends every learner whose entries were held back (``defersAppend(to:)``) the committed ones it
+    /// lacks, as far as its in-flight limits allow. Committed only: the learner then applies the whole batch
+    /// at once and needs no commit-only append after it (entries not committed yet go with the next tick).
+    /// - Returns: the learners that were sent an append (they need no heartbeat in this tick).
+    mutating func flushLearnerBatches() -> Set<NodeID> {
+        guard config.learnerBatchBytes > 0 else { return [] }
+        var flushed: Set<NodeID> = []
+        for peer in progress.keys.sorted() where peer != id {
+            guard defersAppend(to: peer), let unsent = progress[peer]!.unsentBytes, unsent > 0 else { continue }
+            var rounds = 0
+            while rounds < config.maxInflightMessages
+                && maybeSendAppend(to: peer, sendIfEmpty: false, batching: false, through: raftLog.committed)
+            {
+                rounds += 1
+            }
+            if rounds > 0 { flushed.insert(peer) }
+        }
+        return flushed
     }
 
     /// Sends an append (or a snapshot) to `peer` if its progress allows.
@@ -39,16 +70,22 @@ extension RaftNode {
 
     /// Sends the next batch of entries to `peer`, at most ``Config/maxSizePerMessage``
     /// bytes, unless its progress is paused. Falls back to the storage's
-    /// snapshot when the entries it needs were compacted away.
+    /// snapshot when the entries it needs were compacted away. With `batching`, nothing is sent to a learner
+    /// whose entries are held back until the next tick (``defersAppend(to:)``). Entries after `through`
+    /// (default: the end of the log) are not sent.
     /// - Returns: whether a message was sent.
-    mutating func maybeSendAppend(to peer: NodeID, sendIfEmpty: Bool) -> Bool {
+    mutating func maybeSendAppend(
+        to peer: NodeID, sendIfEmpty: Bool, batching: Bool = true, through: UInt64 = .max
+    ) -> Bool {
         guard peer != id, let pr = progress[peer], !pr.isPaused else { return false }
+        if batching && defersAppend(to: peer) { return false }
         let prevIndex = pr.next - 1
         guard let prevTerm = try? raftLog.term(at: prevIndex) else { return maybeSendSnapshot(to: peer) }
         var entries: [Entry] = []
         if pr.next <= raftLog.lastIndex {
             do {
-                entries = try raftLog.entries(from: pr.next, maxBytes: config.maxSizePerMessage)
+                entries = try raftLog.entries(
+                    from: pr.next, to: min(through, raftLog.lastIndex) + 1, maxBytes: config.maxSizePerMessage)
             } catch {
                 // Compacted meanwhile: a snapshot instead. A damaged log stops the node.
                 noteReadFailure(error)
@@ -64,7 +101,8 @@ extension RaftNode {
             Message(
                 type: .appendEntries, from: id, to: peer, logTerm: prevTerm, index: prevIndex, entries: entries,
                 commit: raftLog.committed))
-        progress[peer]!.sentEntries(count: entries.count, bytes: bytes, lastIndex: lastIndex)
+        progress[peer]!.sentEntries(
+            count: entries.count, bytes: bytes, lastIndex: lastIndex, logLastIndex: raftLog.lastIndex)
         progress[peer]!.commitSent = max(progress[peer]!.commitSent, raftLog.committed)
         return true
     }
@@ -78,12 +116,16 @@ extension RaftNode {
     /// append in flight that would carry it; followers behind or in flight
     /// learn it from their next append's answer round or the next heartbeat.
     /// This replaces etcd-io/raft's append broadcast on every commit advance,
-    /// which costs two messages per follower per acknowledgement.
+    /// which costs two messages per follower per acknowledgement. A learner
+    /// whose entries are held back (``defersAppend(to:)``) is told only when
+    /// it holds committed entries it does not know are committed, not on every
+    /// commit: its next batch carries the commit index.
     mutating func sendCommitIfIdle(to peer: NodeID) {
         guard let pr = progress[peer], pr.state == .replicate, pr.inflights.count == 0,
             pr.commitSent < raftLog.committed, pr.next == pr.match + 1,
             let prevTerm = try? raftLog.term(at: pr.match)
         else { return }
+        if defersAppend(to: peer) && pr.commitSent >= min(raftLog.committed, pr.match) { return }
         send(
             Message(
                 type: .appendEntries, from: id, to: peer, logTerm: prevTerm, index: pr.match,
@@ -104,8 +146,9 @@ extension RaftNode {
         for peer in progress.keys.sorted() where peer != id { sendAppend(to: peer) }
     }
 
-    mutating func broadcastHeartbeat() {
-        for peer in progress.keys.sorted() where peer != id {
+    /// Sends a heartbeat to every follower but those in `skipping` (sent an append in this tick).
+    mutating func broadcastHeartbeat(skipping: Set<NodeID> = []) {
+        for peer in progress.keys.sorted() where peer != id && !skipping.contains(peer) {
             // Never more than the follower is known to hold: it may lack
             // (or hold conflicting) entries beyond its match.
             let commit = min(progress[peer]!.match, raftLog.committed)
@@ -140,7 +183,17 @@ extension RaftNode {
             if progress[m.from]!.state == .replicate && progress[m.from]!.inflights.isFull {
                 progress[m.from]!.inflights.freeFirstOne()
             }
-            if progress[m.from]!.match < raftLog.lastIndex { sendAppend(to: m.from) }
+            if progress[m.from]!.match < raftLog.lastIndex {
+                if !defersAppend(to: m.from) {
+                    sendAppend(to: m.from)
+                } else if progress[m.from]!.match + 1 < progress[m.from]!.next {
+                    // A batched learner: an append it was sent and has not answered by the time the answer to
+                    // a later heartbeat comes (the same link, in order) was lost. Send from where it stopped:
+                    // the committed entries after it, or an empty append that it rejects, which moves the
+                    // leader back to its match (entries not committed yet wait for the tick, as before).
+                    _ = maybeSendAppend(to: m.from, sendIfEmpty: true, batching: false, through: raftLog.committed)
+                }
+            }
         default:
             break
         }

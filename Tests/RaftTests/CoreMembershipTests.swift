@@ -3,7 +3,9 @@ import XCTest
 
 final class CoreMembershipTests: XCTestCase {
     func testLearnerReceivesTheLogButNeverCountsOrCampaigns() throws {
-        var cluster = try CoreCluster(voters: [1, 2], learners: [3])
+        // Every entry sent at once, even uncommitted (no batching: CoreLearnerBatchTests), so that the learner's
+        // acknowledgement of an entry no quorum holds can be seen not to count.
+        var cluster = try CoreCluster(voters: [1, 2], learners: [3]) { $0.learnerBatchBytes = 0 }
         XCTAssertEqual(cluster[3].role, .learner)
         cluster.elect(1)
         try cluster[1].propose(payload(1))
@@ -115,6 +117,7 @@ final class CoreMembershipTests: XCTestCase {
             config.maxSizePerMessage = 1_000
             config.maxInflightBytes = 100_000
             config.maxLearnerInflightBytes = 4_000
+            config.learnerBatchBytes = 0  // every entry at once, as while catching up
         }
         cluster.elect(1)
         // Nothing delivered yet: what is in flight grows to each bound and stops.

@@ -48,6 +48,10 @@ public struct NodeRunner: Sendable {
     /// "Cost of playing").
     public static let logCacheBytes: UInt64 = 1 << 20
 
+    /// Environment variable (whole bytes, 0…2^30) that sets ``Config/learnerBatchBytes`` on the leader, for
+    /// benchmarks (0: learners are sent every entry at once, as before batching); unset: the core's default.
+    public static let learnerBatchEnvironmentKey = "RAFTCAST_LEARNER_BATCH_BYTES"
+
     /// The core's settings from cluster.yaml: one tick per heartbeat interval,
     /// an election timeout of `election_timeout_ms.lowerBound / heartbeat_ms`
     /// ticks (the core randomizes it up to twice that).
@@ -94,6 +98,14 @@ public struct NodeRunner: Sendable {
         if !storage.recoveryReport.isClean { logger.warning("log recovery: \(storage.recoveryReport)") }
         let seed = member.raftID ^ UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds)
         var config = Self.raftConfig(cluster: cluster, member: member, seed: seed)
+        if let text = ProcessInfo.processInfo.environment[Self.learnerBatchEnvironmentKey] {
+            if let bytes = UInt64(text), bytes <= 1 << 30 {
+                config.learnerBatchBytes = bytes
+                logger.info("raft: learner batches up to \(bytes) bytes (\(Self.learnerBatchEnvironmentKey))")
+            } else {
+                logger.warning("raft: \(Self.learnerBatchEnvironmentKey) ignored: not a whole number of bytes in 0…1073741824")
+            }
+        }
         if let loss = storage.logLoss {
             guard acceptLogLoss else { throw NodeStartRefusal.logLoss(directory: walDirectory, loss: loss) }
             // Recorded first, so that a restart before the node has caught up still knows it.
