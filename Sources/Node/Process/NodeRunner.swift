@@ -114,7 +114,9 @@ public struct NodeRunner: Sendable {
         let member = self.member
         let clockSync = ClockSyncService(
             node: member.id, peers: cluster.nodes.map(\.id).filter { $0 != member.id }, localClock: SystemMonotonicClock(),
-            pollInterval: .milliseconds(cluster.heartbeatMilliseconds), metrics: metrics, logger: logger,
+            // Steps when a probe is due (every 200 ms in a burst, then every second) and at once when leadership
+            // changes; otherwise a second at most (it refreshes the clock's metrics).
+            pollInterval: .seconds(1), metrics: metrics, logger: logger,
             send: { peer, payload in
                 if case .queued = transport.send(payload, to: peer, lane: .control) { return true }
                 return false
