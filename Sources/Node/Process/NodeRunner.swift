@@ -61,9 +61,19 @@ public struct NodeRunner: Sendable {
         return config
     }
 
+    /// Makes GMT the process's default time zone. Hummingbird's Date-header cache builds a Gregorian calendar
+    /// in the default time zone; left unset, Foundation resolves the machine's zone (/etc/localtime) through
+    /// ICU, which pages in ICU's code and zone data: 1.1 MiB of every node's resident memory (BENCHMARKS.md,
+    /// "Cost of playing"). A node's own times are all UTC (log lines, HTTP dates), and GMT is a zone
+    /// Foundation knows without ICU.
+    static func useGMTAsDefaultTimeZone() {
+        if let gmt = TimeZone(secondsFromGMT: 0) { NSTimeZone.default = gmt }
+    }
+
     /// Opens the storage and runs until a signal or a fatal error.
     public func run() async throws {
         HeapTrimService.configureAllocator()
+        Self.useGMTAsDefaultTimeZone()
         var logger = self.logger
         logger[metadataKey: "node"] = "\(member.id)"
         let watchdog = ShutdownWatchdog(grace: Self.shutdownGrace, logger: logger)
