@@ -141,6 +141,9 @@ for round in $(seq "$MEMORY_ROUNDS"); do
   for n in n1 n2 n3; do kill -9 "${NODE_PID[$n]}" 2>/dev/null || true; done
   kill -9 "$INGEST_PID" 2>/dev/null || true
   wait 2>/dev/null || true
+  # Reaped: their ids may be reused by anyone's next process, so the exit trap must not kill them again (a
+  # bench started right after this one lost a node to it: PIDs wrap within minutes on a busy machine).
+  PIDS=()
 done
 echo
 echo "| round | node | role | audio | CPU % of a core | wake-ups/s | peak RSS MiB | RSS now: shared-library pages / private anonymous MiB |"
