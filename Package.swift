@@ -3,6 +3,7 @@
 //
 // Dependencies point one way (see docs/ARCHITECTURE.md):
 //   CFFmpeg ← Media ← Audio? (no: Audio has its own PCM types)
+//   CFFmpegFormat ← Media (libavformat, loaded on first use)
 //   CALSA   ← Audio
 //   CMalloc ← Node (glibc's allocator controls)
 //   Raft ← RaftStorage, Raft ← RaftTesting
@@ -38,9 +39,10 @@ let package = Package(
     targets: [
         // System libraries: a modulemap and a shim header each. Only Media
         // imports CFFmpeg and only Audio imports CALSA.
+        // libavformat is not linked: CFFmpegFormat loads it on first use (demuxing and remuxing only).
         .systemLibrary(
             name: "CFFmpeg",
-            pkgConfig: "libavformat",
+            pkgConfig: "libavcodec",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswresample-dev"])]
         ),
         .systemLibrary(
@@ -55,7 +57,10 @@ let package = Package(
         .target(name: "BinaryCoding"),
         // Writing a whole buffer to a file descriptor: the one write(2)/pwrite(2) loop (no dependencies).
         .target(name: "SystemIO"),
-        .target(name: "Media", dependencies: ["CFFmpeg", "BinaryCoding"]),
+        // libavformat's functions that Media calls, loaded with dlopen on their first call: a node that only
+        // plays (decodes with libavcodec) never maps libavformat and the 38 libraries it pulls in.
+        .target(name: "CFFmpegFormat"),
+        .target(name: "Media", dependencies: ["CFFmpeg", "CFFmpegFormat", "BinaryCoding"]),
         .target(name: "Audio", dependencies: ["CALSA", "SystemIO"]),
         .target(
             name: "Broadcast",
@@ -178,7 +183,7 @@ let package = Package(
         // data-driven file runner, hostile clients) and by raftcast-bench's flood benchmark; not shipped.
         .target(name: "TestSupport", dependencies: ["RaftcastClient"], path: "Sources/TestSupport"),
 
-        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "CFFmpegFormat", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "TestSupport"]),
         .testTarget(name: "BroadcastTests", dependencies: ["Broadcast", "BroadcastTesting", "Audio", "Media", "Raft", "TestSupport"]),

@@ -7,7 +7,9 @@
 #      one without audio; the two playing nodes start first, so the leader (which also cuts and replicates)
 #      is one of them; CPU (% of one core) and peak RSS per node over the second half of a PLAY_SECONDS-long
 #      broadcast (steady state), MEMORY_ROUNDS times from a cold page cache, RSS every 15 s, beside
-#      `ffmpeg -re` decoding the same file to /dev/null in the same run (the reference).
+#      `ffmpeg -re` decoding the same file to /dev/null in the same run (the reference); with each node's
+#      wake-ups per second over the same half (voluntary context switches of all its threads) and the load
+#      average at the end of each round.
 #
 #   scripts/bench-broadcast.sh [--quick]      # --quick: 3 failover rounds of a 30 s broadcast, 1 memory round of 60 s
 #   FAILOVER_ROUNDS=0 PLAY_SECONDS=600 MEMORY_ROUNDS=1 scripts/bench-broadcast.sh   # memory over 10 minutes
@@ -85,6 +87,9 @@ http_of() { echo "$((BASE + 10 + ${1#n}))"; }
 role_of() { curl -s --max-time 1 "http://127.0.0.1:$(http_of "$1")/v1/cluster" | sed -n 's/.*"role" *: *"\([a-z-]*\)".*/\1/p'; }
 TICK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# Voluntary context switches of every thread of a process: each is a sleep, so each ends in a wake-up.
+wakeups() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'; }
+declare -A START_WAKEUPS
 rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 declare -A NODE_PID START
 start_node() {
@@ -111,32 +116,39 @@ for round in $(seq "$MEMORY_ROUNDS"); do
   half=$((PLAY_SECONDS / 2)); samples=""
   for t in $(seq 15 15 $((PLAY_SECONDS - 10))); do
     sleep 15
-    [[ $t -eq $((half / 15 * 15)) ]] && { for n in n1 n2 n3; do START[$n]=$(cpu_ticks "${NODE_PID[$n]}"); done; t0=$(date +%s.%N); }
+    [[ $t -eq $((half / 15 * 15)) ]] && {
+      for n in n1 n2 n3; do START[$n]=$(cpu_ticks "${NODE_PID[$n]}"); START_WAKEUPS[$n]=$(wakeups "${NODE_PID[$n]}"); done
+      t0=$(date +%s.%N)
+    }
     samples="$samples $t:$(rss_kb "${NODE_PID[n1]}")/$(rss_kb "${NODE_PID[n2]}")/$(rss_kb "${NODE_PID[n3]}")"
   done
   t1=$(date +%s.%N)
-  echo "round $round RSS KiB n1/n2/n3 at second:$samples"
+  echo "round $round RSS KiB n1/n2/n3 at second:$samples; load average $(cut -d' ' -f1-3 /proc/loadavg)"
   for n in n1 n2 n3; do
     pid=${NODE_PID[$n]}
     used=$(( $(cpu_ticks "$pid") - START[$n] ))
+    woken=$(( $(wakeups "$pid") - START_WAKEUPS[$n] ))
     hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
     file_kb=$(awk '/^Rss:/ { rss = $2 } /^Anonymous:/ { anon = $2 } END { print rss - anon }' "/proc/$pid/smaps_rollup")
     anon_kb=$(awk '/^Anonymous:/ { print $2 }' "/proc/$pid/smaps_rollup")
     audio=$([[ $n == n3 ]] && echo none || echo "file plugin")
     role=$(role_of "$n"); [[ $role == leader ]] && role="leader (also ingesting)"
     awk -v n="$n" -v r="${role:-?}" -v a="$audio" -v u="$used" -v hz="$TICK" -v t0="$t0" -v t1="$t1" -v kb="$hwm" \
-      -v f="$file_kb" -v an="$anon_kb" -v round="$round" \
-      'BEGIN { printf "%s|%s|%s|%s|%.2f|%.1f|%.1f|%.1f\n", round, n, r, a, 100 * u / hz / (t1 - t0), kb / 1024, f / 1024, an / 1024 }' \
+      -v f="$file_kb" -v an="$anon_kb" -v round="$round" -v w="$woken" \
+      'BEGIN { printf "%s|%s|%s|%s|%.2f|%.1f|%.1f|%.1f|%.0f\n", round, n, r, a, 100 * u / hz / (t1 - t0), kb / 1024, f / 1024, an / 1024, w / (t1 - t0) }' \
       >>"$WORK/cost.txt"
   done
   for n in n1 n2 n3; do kill -9 "${NODE_PID[$n]}" 2>/dev/null || true; done
   kill -9 "$INGEST_PID" 2>/dev/null || true
   wait 2>/dev/null || true
+  # Reaped: their ids may be reused by anyone's next process, so the exit trap must not kill them again (a
+  # bench started right after this one lost a node to it: PIDs wrap within minutes on a busy machine).
+  PIDS=()
 done
 echo
-echo "| round | node | role | audio | CPU % of a core | peak RSS MiB | RSS now: shared-library pages / private anonymous MiB |"
-echo "|---|---|---|---|---|---|---|"
-awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s / %s |\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$WORK/cost.txt"
+echo "| round | node | role | audio | CPU % of a core | wake-ups/s | peak RSS MiB | RSS now: shared-library pages / private anonymous MiB |"
+echo "|---|---|---|---|---|---|---|---|"
+awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s / %s |\n", $1, $2, $3, $4, $5, $9, $6, $7, $8 }' "$WORK/cost.txt"
 awk -F'|' '{ role = ($3 ~ /^leader/) ? "leader" : ($4 == "none" ? "follower, no audio" : "playing follower")
              if (!(role in max) || $6 > max[role]) max[role] = $6; sum[role] += $6; cnt[role]++ }
   END { for (r in max) printf "peak RSS, %s: mean %.1f MiB, max %.1f MiB over %d rounds\n", r, sum[r] / cnt[r], max[r], cnt[r] }' \
@@ -145,4 +157,4 @@ awk -F'|' '{ role = ($3 ~ /^leader/) ? "leader" : ($4 == "none" ? "follower, no 
   ffmpeg -nostdin -v error -re -i "$PLAY_MP3" -t 60 -f s16le -ar 48000 -ac 2 -y /dev/null
 read -r user sys wall kb <"$WORK/ffmpeg.time"
 awk -v u="$user" -v s="$sys" -v w="$wall" -v kb="$kb" \
-  'BEGIN { printf "| ffmpeg -re (reference, 60 s) | – | decode to /dev/null | %.2f | %.1f | – |\n", 100 * (u + s) / w, kb / 1024 }'
+  'BEGIN { printf "| ffmpeg -re (reference, 60 s) | – | – | decode to /dev/null | %.2f | – | %.1f | – |\n", 100 * (u + s) / w, kb / 1024 }'

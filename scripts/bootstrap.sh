@@ -45,7 +45,8 @@ PYTHON_PACKAGES=(
   openapi-spec-validator==0.9.0
   schemathesis==4.32.5
 )
-# The shared libraries a running node loads (the release binary's NEEDED entries, by package).
+# The shared libraries a running node loads (the release binary's NEEDED entries and libavformat, which it
+# loads with dlopen on first use; by package).
 RUNTIME_PACKAGES=(
   libc6 libgcc-s1 libstdc++6
   libavformat59 libavcodec59 libavutil57 libswresample4

@@ -24,7 +24,8 @@
 #   share/raftcast/media/sample.mp3                `raftcast demo`'s default media
 #
 # RUNTIME-PACKAGES is computed: each library the binary names (its NEEDED entries; apt brings in what
-# those need) is found with ldd and mapped to its package with `dpkg -S`; the list must equal the
+# those need) is found with ldd, each it loads with dlopen (the sonames in its `raftcast_dlopen` section:
+# libavformat) with `ldconfig -p`, and mapped to its package with `dpkg -S`; the list must equal the
 # Dockerfile's run stage list. Exit 2 on bad usage, 1 on failure, each with one `error:` line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -115,14 +116,19 @@ install -D -m 0644 packaging/systemd/raftcast.service "$dir/lib/systemd/system/r
 install -D -m 0644 cluster.yaml "$dir/share/doc/raftcast/cluster.yaml"
 install -D -m 0644 media/sample.mp3 "$dir/share/raftcast/media/sample.mp3"
 
-step "runtime packages (NEEDED libraries → ldd → dpkg -S)"
+step "runtime packages (NEEDED and dlopen'ed libraries → ldd / ldconfig → dpkg -S)"
 mapfile -t needed < <(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p')
 [[ ${#needed[@]} -gt 0 ]] || fail "readelf -d $bin: no NEEDED entries"
 ldd_output=$(ldd "$bin") || fail "ldd $bin failed"
+# Loaded on first use with dlopen, so not NEEDED (Sources/CFFmpegFormat): found in the loader's cache.
+mapfile -t dlopened < <(readelf -p raftcast_dlopen "$bin" 2>/dev/null | sed -n 's/^ *\[ *[0-9a-f]*\] *//p')
+ldconfig_output=$(ldconfig -p 2>/dev/null || /sbin/ldconfig -p) || fail "ldconfig -p failed"
 packages=() unpackaged=()
-for soname in "${needed[@]}"; do
-  # "libfoo.so.1 => /path (0x…)", or for the dynamic loader "/lib64/ld-linux-x86-64.so.2 (0x…)".
+for soname in "${needed[@]}" "${dlopened[@]}"; do
+  # "libfoo.so.1 => /path (0x…)", or for the dynamic loader "/lib64/ld-linux-x86-64.so.2 (0x…)";
+  # ldconfig -p: "libfoo.so.1 (libc6,x86-64) => /path".
   path=$(awk -v s="$soname" '$1 == s && $2 == "=>" { print $3; exit } $1 ~ "/" && substr($1, length($1) - length(s)) == "/" s { print $1; exit }' <<<"$ldd_output")
+  [[ -n "$path" ]] || path=$(awk -v s="$soname" '$1 == s && $(NF - 1) == "=>" { print $NF; exit }' <<<"$ldconfig_output")
   [[ -n "$path" && "$path" != "not" ]] || fail "ldd $bin: $soname not found"
   package=""
   # Merged /usr: dpkg may know the file under /lib or under /usr/lib.

@@ -1,5 +1,7 @@
 // Shim over FFmpeg 5.1 for Swift: FFmpeg's function-like and composite
 // macros do not import, so each one Swift needs gets a static inline twin.
+// libavformat's declarations are here, but the library is not linked: its functions are defined by
+// CFFmpegFormat, which loads it on first use (Sources/CFFmpegFormat/FormatLibrary.c).
 #ifndef RAFTCAST_CFFMPEG_SHIM_H
 #define RAFTCAST_CFFMPEG_SHIM_H
 

@@ -224,6 +224,41 @@ final class PlayoutSchedulerTests: XCTestCase {
         XCTAssertEqual(heardSamples, 96_000, "every sample heard once")
     }
 
+    /// A 500 ms queue topped up once it has drained by 100 ms (`refill`, what a node uses for a sink that does not
+    /// play in real time): the player waits about ten times a second instead of a hundred, writes the same 10-ms
+    /// chunks, and every sample is heard once and on time, as with the default refill of half a chunk.
+    func testARefillOfTheQueueWakesTheWriterLessOftenWithTheSameChunks() throws {
+        let timeline = StreamTimeline(start: ClusterTime(nanoseconds: 600_000_000), sampleRate: Self.rate)
+        func run(refill: Duration?) -> (waits: Int, chunks: Int, heard: Int) {
+            var simulation = PlayoutSimulation(
+                timeline: timeline, cardPPM: 0, configuration: .init(targetQueue: .milliseconds(500), refill: refill))
+            simulation.streamEnd = 4 * 48_000
+            simulation.run(until: .seconds(5))
+            XCTAssertEqual(simulation.scheduler.stats.stalledSamples, 0)
+            XCTAssertEqual(simulation.scheduler.stats.hardResyncs, 0)
+            XCTAssertEqual(simulation.card.underruns, 0)
+            var heard = 0
+            simulation.forEachHeardSample(until: .seconds(5)) { _, _, error in
+                heard += 1
+                XCTAssertLessThan(abs(error), 0.021, "within one frame")
+            }
+            // Playing: from the first chunk to the last.
+            let playing = simulation.actions.drop { if case .play = $0.action { false } else { true } }
+            let waits = playing.filter { if case .wait = $0.action { true } else { false } }.count
+            let chunks = playing.compactMap { if case .play(let chunk) = $0.action { chunk.sampleCount } else { nil } }
+            XCTAssertTrue(chunks.dropLast().allSatisfy { $0 == 480 }, "10-ms chunks")
+            return (waits, chunks.count, heard)
+        }
+        let perChunk = run(refill: nil)
+        let refilled = run(refill: .milliseconds(100))
+        XCTAssertEqual(refilled.heard, 4 * 48_000, "every sample heard once")
+        XCTAssertEqual(refilled.heard, perChunk.heard)
+        XCTAssertEqual(refilled.chunks, perChunk.chunks)
+        // 4 s of audio: about 400 wake-ups for a chunk each, about 40 for ten chunks each.
+        XCTAssertGreaterThan(perChunk.waits, 350)
+        XCTAssertLessThan(refilled.waits, 50)
+    }
+
     /// The first fragment never comes before its time: the silence stops a chunk before the start, then
     /// the stream begins and stalls like any stall (the samples whose time passed and what the queue held
     /// when the fragment came), then plays on the timeline.

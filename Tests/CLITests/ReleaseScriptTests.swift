@@ -152,8 +152,9 @@ final class ReleaseScriptTests: XCTestCase {
         return names
     }
 
-    /// RUNTIME-PACKAGES is what dpkg says of the libraries the binary names (each found with ldd), and
-    /// what bootstrap.sh's runtime list and so the Dockerfile's run stage install.
+    /// RUNTIME-PACKAGES is what dpkg says of the libraries the binary names (each found with ldd) and of
+    /// the one it loads with dlopen (libavformat, found with ldconfig), and what bootstrap.sh's runtime list
+    /// and so the Dockerfile's run stage install.
     func testRuntimePackagesAreDpkgsOwnersOfTheBinarysLibraries() throws {
         let (folder, tarball, output) = try Self.tarball()
         let root = folder.appendingPathComponent(tarball.lastPathComponent.replacingOccurrences(of: ".tar.gz", with: ""))
@@ -167,20 +168,32 @@ final class ReleaseScriptTests: XCTestCase {
             return String(line[line.index(after: open)..<close])
         }
         XCTAssertFalse(needed.isEmpty)
-        let ldd = try ToolProcess.run("ldd", [bin], timeout: 60).stdoutText
+        // Loaded with dlopen on first use (CFFmpegFormat), so not NEEDED: the sonames of its raftcast_dlopen section.
+        let dump = try ToolProcess.run("readelf", ["-p", "raftcast_dlopen", bin], timeout: 60).stdoutText
+        let dlopened = dump.split(separator: "\n").compactMap { line -> String? in
+            guard let close = line.firstIndex(of: "]") else { return nil }
+            return line[line.index(after: close)...].trimmingCharacters(in: .whitespaces)
+        }
+        XCTAssertEqual(dlopened.count, 1, dump)
+        XCTAssertTrue(dlopened.allSatisfy { $0.hasPrefix("libavformat.so.") }, dump)
+        func rows(_ text: String) -> [[String]] {
+            text.split(separator: "\n").map { line in line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
+        }
+        let ldd = rows(try ToolProcess.run("ldd", [bin], timeout: 60).stdoutText)
+        let ldconfig = rows(try ToolProcess.run("/sbin/ldconfig", ["-p"], timeout: 60).stdoutText)
         var owners: Set<String> = []
         var unpackaged: [String] = []
-        for soname in needed {
-            // "libfoo.so.1 => /path (0x…)", or for the dynamic loader "/lib64/ld-linux-x86-64.so.2 (0x…)".
-            let rows: [[String]] = ldd.split(separator: "\n").map { line in
-                line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-            }
-            let fields = try XCTUnwrap(rows.first { row in
-                guard let first = row.first else { return false }
-                if first == soname { return row.count > 2 && row[1] == "=>" }
-                return first.hasSuffix("/" + soname)
-            }, soname)
-            let path = fields[1] == "=>" ? fields[2] : fields[0]
+        for soname in needed + dlopened {
+            // ldd: "libfoo.so.1 => /path (0x…)", or for the dynamic loader "/lib64/ld-linux-x86-64.so.2 (0x…)";
+            // ldconfig -p: "libfoo.so.1 (libc6,x86-64) => /path".
+            let found = ldd.lazy.compactMap { row -> String? in
+                guard let first = row.first else { return nil }
+                if first == soname { return row.count > 2 && row[1] == "=>" ? row[2] : nil }
+                return first.hasSuffix("/" + soname) ? first : nil
+            }.first ?? ldconfig.lazy.compactMap { row -> String? in
+                row.first == soname && row.count > 2 && row[row.count - 2] == "=>" ? row[row.count - 1] : nil
+            }.first
+            let path = try XCTUnwrap(found, soname)
             let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             let candidates = [path, real, path.hasPrefix("/usr/") ? String(path.dropFirst(4)) : "/usr" + path]
             let owner = try candidates.lazy.compactMap { candidate -> String? in
@@ -193,6 +206,7 @@ final class ReleaseScriptTests: XCTestCase {
         XCTAssertEqual(listed, listed.sorted(), "sorted, one a line")
         XCTAssertEqual(Set(listed), Set(try DockerfileTests.bootstrapList("runtime")), "bootstrap.sh's runtime list (the Dockerfile's run stage)")
         XCTAssertTrue(listed.contains("libavcodec59") && listed.contains("libasound2"), "\(listed)")
+        XCTAssertTrue(listed.contains { $0.hasPrefix("libavformat") }, "\(listed)")
         // The debug build loads the Swift runtime from the toolchain: named in a warning, not in the list.
         for soname in unpackaged {
             XCTAssertTrue(output.contains("warning: ") && output.contains(soname), "\(soname) not reported: \(output)")

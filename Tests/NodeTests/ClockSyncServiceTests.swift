@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import Node
 import Synchronization
+import TestSupport
 import XCTest
 
 /// Three ``ClockSyncService``s over an in-memory control lane, each on its own `ManualClock` (raw
@@ -144,5 +145,27 @@ final class ClockSyncServiceTests: XCTestCase {
             XCTAssertEqual(sent.withLock { $0 }, peers, "probes to the peers it has")
             XCTAssertEqual(service.status.isTimekeeper, peers.isEmpty)
         }
+    }
+
+    /// The running service sleeps until its next probe (here: a poll interval of a minute and no server), and a
+    /// leadership change wakes it at once: the probe to the new leader goes out without waiting for the poll.
+    func testARunningServiceProbesANewLeaderAtOnce() async throws {
+        let sent = Mutex<[String]>([])
+        let service = ClockSyncService(
+            node: "n2", peers: ["n1"], localClock: SystemMonotonicClock(), pollInterval: .seconds(60),
+            logger: Logger(label: "test"),
+            send: { peer, _ in
+                sent.withLock { $0.append(peer) }
+                return true
+            })
+        let run = Task { try await service.run() }
+        defer { run.cancel() }
+        let clock = ContinuousClock()
+        let told = clock.now
+        service.leadershipChanged(.init(leader: "n1", isSelf: false))
+        try await eventually("a probe to the new leader") { sent.withLock { $0 }.first == "n1" ? true : nil }
+        XCTAssertLessThan(clock.now - told, .seconds(5), "not after the minute-long poll")
+        run.cancel()
+        _ = try? await run.value
     }
 }

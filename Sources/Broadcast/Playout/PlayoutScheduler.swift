@@ -9,7 +9,7 @@ import Audio
 ///  heard = now + queued / rate        when the next frame written will be heard
 ///  error = heard − due(next sample)   positive: late
 ///
-///  queue ≥ target ─────────────────▶ wait until it drains to target − chunk / 2
+///  queue ≥ target ─────────────────▶ wait until it drains to target − refill (default chunk / 2)
 ///  not started ───────────────────▶ start at the sample due at `heard` (a join: skip to it), or
 ///                                    wait / fill silence up to the first sample
 ///  |error| > threshold (confirmed) ▶ hard resync: skip the late samples, or silence while early
@@ -40,6 +40,10 @@ public struct PlayoutScheduler: Sendable {
         public var targetQueue: Duration
         /// Largest chunk written at once.
         public var chunk: Duration
+        /// How far the queue drains below ``targetQueue`` before it is topped up again (chunk by chunk, in
+        /// one wake-up); nil: half a chunk, so a wake-up writes one chunk. A deep queue (a sink that does
+        /// not play in real time) can take a larger refill: fewer wake-ups, the same chunks and corrections.
+        public var refill: Duration?
         /// Errors larger than this are fixed at once (skip or silence) rather than slewed.
         public var hardResyncThreshold: Duration
         /// Consecutive observations above the threshold before a hard resync (one glitchy delay
@@ -72,8 +76,9 @@ public struct PlayoutScheduler: Sendable {
             hardResyncThreshold: Duration = .milliseconds(20), resyncConfirmations: Int = 2,
             correctionPPMPerMillisecond: Double = 500, maximumCorrectionPPM: Double = 500, errorAveraging: Int = 8,
             correctionDeadBand: Duration = .microseconds(200), maximumDeadBand: Duration = .milliseconds(2),
-            refineBelowBound: Duration? = nil, refinedWithin: Duration = .microseconds(30)
+            refineBelowBound: Duration? = nil, refinedWithin: Duration = .microseconds(30), refill: Duration? = nil
         ) {
+            self.refill = refill
             self.refineBelowBound = refineBelowBound
             self.refinedWithin = refinedWithin
             self.correctionDeadBand = correctionDeadBand
@@ -101,6 +106,8 @@ public struct PlayoutScheduler: Sendable {
 
     private let targetFrames: Int
     private let chunkFrames: Int
+    /// The queue is topped up once it has drained to this.
+    private let refillBelowFrames: Int
     private var corrector = DriftCorrector()
     private var aligning = false
     private var begunPlaying = false
@@ -118,14 +125,16 @@ public struct PlayoutScheduler: Sendable {
         self.configuration = configuration
         targetFrames = max(Int(timeline.samples(in: configuration.targetQueue)), 1)
         chunkFrames = max(Int(timeline.samples(in: configuration.chunk)), 1)
+        let refillFrames = configuration.refill.map { Int(timeline.samples(in: $0)) } ?? chunkFrames / 2
+        refillBelowFrames = max(targetFrames - min(max(refillFrames, 0), targetFrames), 0)
     }
 
     /// The next thing to do, given what the player observes now.
     public mutating func next(_ observation: PlayoutObservation) -> PlayoutAction {
         if let end = observation.streamEnd, let next = nextSample, next >= end { return .finished }
         if observation.queuedFrames >= targetFrames {
-            let drainTo = max(targetFrames - chunkFrames / 2, 0)
-            return .wait(until: observation.now + timeline.duration(ofSamples: Int64(observation.queuedFrames - drainTo)))
+            return .wait(
+                until: observation.now + timeline.duration(ofSamples: Int64(observation.queuedFrames - refillBelowFrames)))
         }
         let heard = observation.now + timeline.duration(ofSamples: Int64(observation.queuedFrames))
         guard let next = nextSample else { return start(observation, heard: heard) }

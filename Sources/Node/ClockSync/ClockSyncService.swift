@@ -9,8 +9,8 @@ import Synchronization
 /// ``ClusterTimeSource``.
 ///
 /// A thin shell around ``ClockSyncClient``, which decides everything:
-/// - each ``step()`` (every ``pollInterval``, or sooner when a probe is due) reads who leads from
-///   Raft, tells the client when that changed (follow the new leader and restart the burst; lead
+/// - each ``step()`` (when a probe is due, at once when leadership changed, at the latest every
+///   ``pollInterval``) reads who leads from Raft, tells the client when that changed (follow the new leader and restart the burst; lead
 ///   and serve the timeline carried forward, or adopt it from a peer first), and sends the probe due;
 /// - ``receive(_:from:)`` (called by ``RaftService`` for control-lane payloads that start with
 ///   ``ClockSyncCodec/format``) answers probes with this node's cluster clock (any synchronized node
@@ -62,12 +62,15 @@ public final class ClockSyncService: ClusterClockSource, Service {
     }
     /// Local monotonic time, the clock's local side.
     public let localClock: any MonotonicClock
-    /// How often the service steps when no probe is due sooner.
+    /// The longest wait between two steps when no probe is due sooner (a leadership change wakes the
+    /// service at once; the steps in between only refresh the metrics).
     public let pollInterval: Duration
     private let send: Sender
     private let metrics: NodeMetrics?
     private let logger: Logger
     private let state: Mutex<State>
+    /// Cuts the run loop's sleep short when leadership changes.
+    private let wakeup = AsyncWakeup()
 
     /// A service for member `node` among `peers`, sending through `send`; who leads comes from
     /// ``leadershipChanged(_:)`` (the node subscribes it to the Raft loop's leader events).
@@ -115,9 +118,13 @@ public final class ClockSyncService: ClusterClockSource, Service {
     // MARK: Driving
 
     /// Who leads now (from the Raft loop's `leaderChanged` events, any thread); the next ``step()``
-    /// hands a change to the client.
+    /// hands a change to the client, and ``run()`` steps at once.
     public func leadershipChanged(_ leadership: Leadership) {
-        state.withLock { $0.told = leadership }
+        let changed = state.withLock { state in
+            defer { state.told = leadership }
+            return state.told != leadership
+        }
+        if changed { wakeup.signal() }
     }
 
     /// Tells the client when leadership changed, sends the probe due, updates the metrics.
@@ -193,8 +200,7 @@ public final class ClockSyncService: ClusterClockSource, Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let next = self.step()
-                let delay = max(.zero, next - self.localClock.now)
-                try? await Task.sleep(for: delay)
+                await self.wakeup.sleep(for: max(.zero, next - self.localClock.now))
             }
         }
     }

@@ -42,6 +42,11 @@ public final class PlaybackService: Service {
     /// delays, so what it records stays exact. A sound card keeps the engine's 50 ms.
     public static let nonRealTimeQueue: Duration = .milliseconds(500)
 
+    /// How far that queue drains before it is topped up: the playback thread wakes about every 100 ms
+    /// and writes ten 10-ms chunks, instead of waking for each chunk (100 times a second). The chunks, and
+    /// so the drift corrections and the play log, are the same.
+    public static let nonRealTimeRefill: Duration = .milliseconds(100)
+
     /// Environment variable (whole µs, 1…100000) that turns on the experimental re-placement of a playhead
     /// once the clock converged (``PlayoutScheduler/Configuration/refineBelowBound``); unset: off.
     public static let refineEnvironmentKey = "RAFTCAST_PLAYHEAD_REFINE_US"
@@ -139,6 +144,7 @@ public final class PlaybackService: Service {
         var configuration = self.configuration
         if !opened.sink.pacesInRealTime {
             configuration.playout.targetQueue = max(configuration.playout.targetQueue, Self.nonRealTimeQueue)
+            configuration.playout.refill = configuration.playout.refill ?? Self.nonRealTimeRefill
         }
         if let text = ProcessInfo.processInfo.environment[Self.refineEnvironmentKey] {
             // Experimental (docs/playback-sync.md, "Measuring sync from outside"): re-place the playhead once

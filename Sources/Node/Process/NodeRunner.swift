@@ -65,9 +65,19 @@ public struct NodeRunner: Sendable {
         return config
     }
 
+    /// Makes GMT the process's default time zone. Hummingbird's Date-header cache builds a Gregorian calendar
+    /// in the default time zone; left unset, Foundation resolves the machine's zone (/etc/localtime) through
+    /// ICU, which pages in ICU's code and zone data: 1.1 MiB of every node's resident memory (BENCHMARKS.md,
+    /// "Cost of playing"). A node's own times are all UTC (log lines, HTTP dates), and GMT is a zone
+    /// Foundation knows without ICU.
+    static func useGMTAsDefaultTimeZone() {
+        if let gmt = TimeZone(secondsFromGMT: 0) { NSTimeZone.default = gmt }
+    }
+
     /// Opens the storage and runs until a signal or a fatal error.
     public func run() async throws {
         HeapTrimService.configureAllocator()
+        Self.useGMTAsDefaultTimeZone()
         var logger = self.logger
         logger[metadataKey: "node"] = "\(member.id)"
         let watchdog = ShutdownWatchdog(grace: Self.shutdownGrace, logger: logger)
@@ -126,7 +136,9 @@ public struct NodeRunner: Sendable {
         let member = self.member
         let clockSync = ClockSyncService(
             node: member.id, peers: cluster.nodes.map(\.id).filter { $0 != member.id }, localClock: SystemMonotonicClock(),
-            pollInterval: .milliseconds(cluster.heartbeatMilliseconds), metrics: metrics, logger: logger,
+            // Steps when a probe is due (every 200 ms in a burst, then every second) and at once when leadership
+            // changes; otherwise a second at most (it refreshes the clock's metrics).
+            pollInterval: .seconds(1), metrics: metrics, logger: logger,
             send: { peer, payload in
                 if case .queued = transport.send(payload, to: peer, lane: .control) { return true }
                 return false
