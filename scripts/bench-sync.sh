@@ -20,6 +20,9 @@ SECONDS_PLAYED=${SECONDS_PLAYED:-20}
 source scripts/lib/bench-common.sh
 bench_binaries raftcast
 RAFTCAST="$BIN/raftcast"
+# The capture times a frame by when it was written: the nodes write their file: devices chunk by chunk, as a
+# sound card is written, not in the 100-ms top-ups they use for such a sink by default.
+export RAFTCAST_FILE_SINK_REFILL_MS="${RAFTCAST_FILE_SINK_REFILL_MS:-0}"
 bench_workdir sync
 CAPTURE="python3 scripts/lib/sync_capture.py"
 

@@ -47,6 +47,11 @@ public final class PlaybackService: Service {
     /// so the drift corrections and the play log, are the same.
     public static let nonRealTimeRefill: Duration = .milliseconds(100)
 
+    /// Environment variable (whole ms, 0…400) that replaces ``nonRealTimeRefill``; 0 writes a sink that does
+    /// not play in real time chunk by chunk, as a sound card is written. `scripts/bench-sync.sh` sets 0: its
+    /// capture times each frame by when it was written (docs/playback-sync.md, "Measuring sync from outside").
+    public static let refillEnvironmentKey = "RAFTCAST_FILE_SINK_REFILL_MS"
+
     /// Environment variable (whole µs, 1…100000) that turns on the experimental re-placement of a playhead
     /// once the clock converged (``PlayoutScheduler/Configuration/refineBelowBound``); unset: off.
     public static let refineEnvironmentKey = "RAFTCAST_PLAYHEAD_REFINE_US"
@@ -145,6 +150,14 @@ public final class PlaybackService: Service {
         if !opened.sink.pacesInRealTime {
             configuration.playout.targetQueue = max(configuration.playout.targetQueue, Self.nonRealTimeQueue)
             configuration.playout.refill = configuration.playout.refill ?? Self.nonRealTimeRefill
+            if let text = ProcessInfo.processInfo.environment[Self.refillEnvironmentKey] {
+                if let milliseconds = Int(text), (0...400).contains(milliseconds) {
+                    configuration.playout.refill = milliseconds == 0 ? nil : .milliseconds(milliseconds)
+                    logger.notice("playback: a sink that does not play in real time is topped up after \(milliseconds) ms drained")
+                } else {
+                    logger.warning("playback: \(Self.refillEnvironmentKey) ignored: not a whole number of ms in 0…400")
+                }
+            }
         }
         if let text = ProcessInfo.processInfo.environment[Self.refineEnvironmentKey] {
             // Experimental (docs/playback-sync.md, "Measuring sync from outside"): re-place the playhead once
