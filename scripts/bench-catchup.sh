@@ -20,19 +20,13 @@
 #   LOG_MIB=256 scripts/bench-catchup.sh      a smaller log; BIN_DIR=<folder with raftcast, raftcast-bench> skips the build
 set -euo pipefail
 cd "$(dirname "$0")/.."
-QUICK=0
-for arg in "$@"; do
-  case "$arg" in
-    --quick) QUICK=1 ;;
-    *) echo "error: unknown argument '$arg' (see the header of $0)" >&2; exit 2 ;;
-  esac
-done
+source scripts/lib/bench-common.sh
+bench_quick_flag "$@"
 LOG_MIB=${LOG_MIB:-1024} PLAY_SECONDS=${PLAY_SECONDS:-150} LEAD_SECONDS=${LEAD_SECONDS:-5}
 [[ $QUICK -eq 1 ]] && { LOG_MIB=64 PLAY_SECONDS=40; }
 [[ $LOG_MIB =~ ^[1-9][0-9]*$ && $PLAY_SECONDS =~ ^[1-9][0-9]*$ && $LEAD_SECONDS =~ ^[0-9]+$ ]] ||
   { echo "error: LOG_MIB, PLAY_SECONDS and LEAD_SECONDS must be whole numbers (LOG_MIB, PLAY_SECONDS > 0)" >&2; exit 2; }
 
-source scripts/lib/bench-common.sh
 bench_binaries raftcast raftcast-bench
 RAFTCAST="$BIN/raftcast"
 BENCH="$BIN/raftcast-bench"

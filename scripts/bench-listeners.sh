@@ -23,19 +23,13 @@
 #   their appends were batched per tick (Config.learnerBatchBytes): the "before" of BENCHMARKS.md "Listeners".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-QUICK=0
-for arg in "$@"; do
-  case "$arg" in
-    --quick) QUICK=1 ;;
-    *) echo "error: unknown argument '$arg' (see the header of $0)" >&2; exit 2 ;;
-  esac
-done
+source scripts/lib/bench-common.sh
+bench_quick_flag "$@"
 PASSES=${PASSES:-2} COUNT=${COUNT:-1000} ROUNDS=${ROUNDS:-10}
 [[ $QUICK -eq 1 ]] && { PASSES=1 COUNT=300 ROUNDS=3; }
 LISTENER_COUNTS=(0 5 20)
 VOTERS=3
 
-source scripts/lib/bench-common.sh
 bench_binaries raftcast raftcast-bench
 RAFTCAST="$BIN/raftcast"
 BENCH="$BIN/raftcast-bench"

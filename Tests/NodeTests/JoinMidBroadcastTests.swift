@@ -36,6 +36,15 @@ final class JoinMidBroadcastTests: XCTestCase {
             get("/v1/members").flatMap { try? JSONDecoder().decode(MemberList.self, from: Data($0.body)) }?.members.map(\.id)
         }
         func playLog() -> [PlayLogRecord] { (try? PlayLog.read(path: dataDirectory + "/" + PlayLog.fileName)) ?? [] }
+        /// Waits (20 s at most) until the joiner's queue is empty and its player idle; its `/v1/playback` then.
+        func waitForPlayedOut(_ cluster: LocalCluster) throws -> [String: Any] {
+            try cluster.waitFor("\(id) played the item out", timeout: .seconds(20)) { () -> [String: Any]? in
+                guard let queue = queue(), queue.playing == nil, queue.upcoming.isEmpty,
+                    let playback = playback(), playback["state"] as? String == "idle"
+                else { return nil }
+                return playback
+            }
+        }
     }
 
     private func playLog(_ cluster: LocalCluster, _ node: String) -> [PlayLogRecord] {
@@ -121,12 +130,7 @@ final class JoinMidBroadcastTests: XCTestCase {
 
         XCTAssertEqual(ingest.wait(timeout: .seconds(40)), 0, "ingest: \(ingest.output)\n\(cluster.logTails())")
         let reports = try QueueClusterTests.waitForPlayedOut(cluster, survivors, timeout: .seconds(40))
-        let joinerPlayback = try cluster.waitFor("n6 played the item out", timeout: .seconds(20)) { () -> [String: Any]? in
-            guard let queue = joiner.queue(), queue.playing == nil, queue.upcoming.isEmpty,
-                let playback = joiner.playback(), playback["state"] as? String == "idle"
-            else { return nil }
-            return playback
-        }
+        let joinerPlayback = try joiner.waitForPlayedOut(cluster)
         for (node, playback) in reports.merging(["n6": joinerPlayback], uniquingKeysWith: { a, _ in a }) {
             XCTAssertEqual(playback["hard_resyncs"] as? Int, 0, node)
             XCTAssertEqual(playback["stalled_samples"] as? Int, 0, node)

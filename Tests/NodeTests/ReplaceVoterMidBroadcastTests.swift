@@ -103,12 +103,7 @@ final class ReplaceVoterMidBroadcastTests: XCTestCase {
 
         XCTAssertEqual(ingest.wait(timeout: .seconds(40)), 0, "ingest: \(ingest.output)\n\(cluster.logTails())")
         let reports = try QueueClusterTests.waitForPlayedOut(cluster, [founder], timeout: .seconds(40))
-        let joinerPlayback = try cluster.waitFor("n4 played the item out", timeout: .seconds(20)) { () -> [String: Any]? in
-            guard let queue = joiner.queue(), queue.playing == nil, queue.upcoming.isEmpty,
-                let playback = joiner.playback(), playback["state"] as? String == "idle"
-            else { return nil }
-            return playback
-        }
+        let joinerPlayback = try joiner.waitForPlayedOut(cluster)
         for (node, playback) in reports.merging(["n4": joinerPlayback], uniquingKeysWith: { a, _ in a }) {
             XCTAssertEqual(playback["hard_resyncs"] as? Int, 0, node)
             XCTAssertEqual(playback["stalled_samples"] as? Int, 0, node)

@@ -11,6 +11,7 @@
 #                                              # BENCH_HTTP_OFFSET=K: http BASE+K+i (more than 9 nodes);
 #                                              # BENCH_VOTERS=V: nodes after the V-th are `role: listener`
 #   bench_admin_token                          # prints the admin token of $WORK/cluster.secret
+#   bench_quick_flag "$@"                      # sets QUICK=1 for --quick, 0 without; any other argument: exit 2
 
 # Every release build in scripts/ (and the Dockerfile) links the Swift runtime and Foundation statically:
 # it is what `scripts/run.sh` runs (5 MiB less resident per node than the shared runtime), and one set of
@@ -23,6 +24,17 @@ bench_binaries() {
   local product
   for product in "$@"; do swift build -c release --static-swift-stdlib --product "$product" >/dev/null; done
   BIN=$(swift build -c release --show-bin-path)
+}
+
+bench_quick_flag() {
+  QUICK=0
+  local arg
+  for arg in "$@"; do
+    case "$arg" in
+      --quick) QUICK=1 ;;
+      *) echo "error: unknown argument '$arg' (see the header of $0)" >&2; exit 2 ;;
+    esac
+  done
 }
 
 PIDS=()

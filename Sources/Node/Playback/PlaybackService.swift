@@ -150,24 +150,18 @@ public final class PlaybackService: Service {
         if !opened.sink.pacesInRealTime {
             configuration.playout.targetQueue = max(configuration.playout.targetQueue, Self.nonRealTimeQueue)
             configuration.playout.refill = configuration.playout.refill ?? Self.nonRealTimeRefill
-            if let text = ProcessInfo.processInfo.environment[Self.refillEnvironmentKey] {
-                if let milliseconds = Int(text), (0...400).contains(milliseconds) {
-                    configuration.playout.refill = milliseconds == 0 ? nil : .milliseconds(milliseconds)
-                    logger.notice("playback: a sink that does not play in real time is topped up after \(milliseconds) ms drained")
-                } else {
-                    logger.warning("playback: \(Self.refillEnvironmentKey) ignored: not a whole number of ms in 0…400")
-                }
+            if let milliseconds = TuningEnvironment.wholeNumber(
+                Self.refillEnvironmentKey, in: 0...400, unit: "ms", subsystem: "playback", logger: logger) {
+                configuration.playout.refill = milliseconds == 0 ? nil : .milliseconds(milliseconds)
+                logger.notice("playback: a sink that does not play in real time is topped up after \(milliseconds) ms drained")
             }
         }
-        if let text = ProcessInfo.processInfo.environment[Self.refineEnvironmentKey] {
-            // Experimental (docs/playback-sync.md, "Measuring sync from outside"): re-place the playhead once
-            // the clock's bound is at most this many µs.
-            if let microseconds = Int(text), (1...100_000).contains(microseconds) {
-                configuration.playout.refineBelowBound = .microseconds(microseconds)
-                logger.notice("playback: playhead re-placed once the clock's bound is at most \(microseconds) µs")
-            } else {
-                logger.warning("playback: \(Self.refineEnvironmentKey) ignored: not a whole number of µs in 1…100000")
-            }
+        // Experimental (docs/playback-sync.md, "Measuring sync from outside"): re-place the playhead once the
+        // clock's bound is at most this many µs.
+        if let microseconds = TuningEnvironment.wholeNumber(
+            Self.refineEnvironmentKey, in: 1...100_000, unit: "µs", subsystem: "playback", logger: logger) {
+            configuration.playout.refineBelowBound = .microseconds(microseconds)
+            logger.notice("playback: playhead re-placed once the clock's bound is at most \(microseconds) µs")
         }
         let engine: PlaybackEngine
         do {

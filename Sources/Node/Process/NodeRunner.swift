@@ -108,13 +108,10 @@ public struct NodeRunner: Sendable {
         if !storage.recoveryReport.isClean { logger.warning("log recovery: \(storage.recoveryReport)") }
         let seed = member.raftID ^ UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds)
         var config = Self.raftConfig(cluster: cluster, member: member, seed: seed)
-        if let text = ProcessInfo.processInfo.environment[Self.learnerBatchEnvironmentKey] {
-            if let bytes = UInt64(text), bytes <= 1 << 30 {
-                config.learnerBatchBytes = bytes
-                logger.info("raft: learner batches up to \(bytes) bytes (\(Self.learnerBatchEnvironmentKey))")
-            } else {
-                logger.warning("raft: \(Self.learnerBatchEnvironmentKey) ignored: not a whole number of bytes in 0…1073741824")
-            }
+        if let bytes = TuningEnvironment.wholeNumber(
+            Self.learnerBatchEnvironmentKey, in: 0...(1 << 30), unit: "bytes", subsystem: "raft", logger: logger) {
+            config.learnerBatchBytes = UInt64(bytes)
+            logger.info("raft: learner batches up to \(bytes) bytes (\(Self.learnerBatchEnvironmentKey))")
         }
         if let loss = storage.logLoss {
             guard acceptLogLoss else { throw NodeStartRefusal.logLoss(directory: walDirectory, loss: loss) }
