@@ -34,12 +34,7 @@ extension RaftNode {
         let members = Set(confState.members)
         for peer in progress.keys.sorted() where !members.contains(peer) && peer != id {
             // A learner's entries held back (see Config.learnerBatchBytes) go first: they hold its removal.
-            var rounds = 0
-            while rounds < config.maxInflightMessages && defersAppend(to: peer)
-                && maybeSendAppend(to: peer, sendIfEmpty: false, batching: false)
-            {
-                rounds += 1
-            }
+            if defersAppend(to: peer) { sendDueAppends(to: peer, batching: false) }
             // Removed: one last empty append carrying the commit index, after the entries in flight to it (the
             // same lane, in order), so that it learns — and applies — its own removal and stops. Only when
             // replicating: otherwise its log position is unknown (it learns it is out another way).
@@ -74,10 +69,7 @@ extension RaftNode {
         }
         if leadTransferee != .none && !confState.voters.contains(leadTransferee) { leadTransferee = .none }
         // A promoted learner may have entries held back for it (see Config.learnerBatchBytes): a voter gets them now.
-        for member in promoted where member != id {
-            var rounds = 0
-            while rounds < config.maxInflightMessages && maybeSendAppend(to: member, sendIfEmpty: false) { rounds += 1 }
-        }
+        for member in promoted where member != id { sendDueAppends(to: member) }
         if maybeCommit() {
             sendCommitToIdleFollowers()
         } else {

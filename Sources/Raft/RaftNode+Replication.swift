@@ -52,15 +52,23 @@ extension RaftNode {
         var flushed: Set<NodeID> = []
         for peer in progress.keys.sorted() where peer != id {
             guard defersAppend(to: peer), let unsent = progress[peer]!.unsentBytes, unsent > 0 else { continue }
-            var rounds = 0
-            while rounds < config.maxInflightMessages
-                && maybeSendAppend(to: peer, sendIfEmpty: false, batching: false, through: raftLog.committed)
-            {
-                rounds += 1
-            }
-            if rounds > 0 { flushed.insert(peer) }
+            if sendDueAppends(to: peer, batching: false, through: raftLog.committed) > 0 { flushed.insert(peer) }
         }
         return flushed
+    }
+
+    /// Sends `peer` the appends due (``maybeSendAppend(to:sendIfEmpty:batching:through:)``, nothing empty)
+    /// until none is or its in-flight limits stop it, at most ``Config/maxInflightMessages``.
+    /// - Returns: how many were sent.
+    @discardableResult
+    mutating func sendDueAppends(to peer: NodeID, batching: Bool = true, through: UInt64 = .max) -> Int {
+        var rounds = 0
+        while rounds < config.maxInflightMessages
+            && maybeSendAppend(to: peer, sendIfEmpty: false, batching: batching, through: through)
+        {
+            rounds += 1
+        }
+        return rounds
     }
 
     /// Sends an append (or a snapshot) to `peer` if its progress allows.
