@@ -12,6 +12,9 @@
 //   raftcast (CLI) ← everything above
 import PackageDescription
 
+/// The directory of this manifest (the release link reads Sources/raftcast/link-order.txt from it).
+let packageDirectory = String(#filePath.dropLast("/Package.swift".count))
+
 let package = Package(
     name: "raftcast",
     platforms: [.macOS(.v14)],
@@ -133,6 +136,7 @@ let package = Package(
                 "Media", "Audio", "Raft", "RaftStorage", "Node", "RaftcastClient", "Broadcast", "Demo", "SystemIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            exclude: ["link-order.txt"],
             // Release: link with the toolchain's lld and pack the relative relocations (DT_RELR, glibc
             // ≥ 2.36). A position-independent raftcast otherwise carries 2.8 MB of them, which the
             // loader reads and applies at every start: with the pages they dirty, about 4 MiB of every
@@ -144,7 +148,11 @@ let package = Package(
             // (Swift finds types through its metadata sections; crash backtraces read `.symtab`).
             linkerSettings: [
                 .unsafeFlags(
-                    ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+                    [
+                        "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic",
+                        "-Xlinker", "--symbol-ordering-file=\(packageDirectory)/Sources/raftcast/link-order.txt",
+                        "-Xlinker", "--no-warn-symbol-ordering",
+                    ],
                     .when(configuration: .release))
             ]
         ),

@@ -17,10 +17,16 @@ final class DemoFailoverTests: XCTestCase {
         try runFailover(kind: "mp4-bframes", file: "failover.mp4")
     }
 
-    private func runFailover(kind: String, file: String) throws {
-        let media = try ScriptMedia.make(kind: kind, seconds: 20, name: file)
+    /// An 8-second file is committed within about a second, long before the kill at 4 s: the leader
+    /// is still killed while the broadcast plays out of the log, and the takeover is still inaudible.
+    func testShortMediaCommittedBeforeTheKillStillFailsOver() throws {
+        try runFailover(kind: "mp4-bframes", file: "failover-short.mp4", seconds: 8, killAfter: 4)
+    }
+
+    private func runFailover(kind: String, file: String, seconds: Int = 20, killAfter: Int = 6) throws {
+        let media = try ScriptMedia.make(kind: kind, seconds: seconds, name: file)
         let reference = try ToolProcess.ffmpegPCM(media)
-        let run = try RaftcastExecutable.run(["demo", "--media", media, "--kill-after", "6"], timeout: 120)
+        let run = try RaftcastExecutable.run(["demo", "--media", media, "--kill-after", "\(killAfter)"], timeout: 120)
         let work = try XCTUnwrap(DemoOutput.workFolder(run.stdoutText), run.stdoutText + run.stderrText)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: work) }
         let context = run.stdoutText + run.stderrText + DemoOutput.logTails(work)
