@@ -43,9 +43,14 @@ bench_workdir() {
   WORK=$(mktemp -d "/tmp/raftcast-bench-$1.XXXXXX")
   trap bench_cleanup EXIT
 }
+# The parent PID of a process (field 4 of /proc/PID/stat, read after the command name, which may hold spaces).
+parent_of() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f2; }
 bench_cleanup() {
   local pid
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    # Only a process that is still this script's child: once reaped, its number may be anyone's now.
+    [[ "$(parent_of "$pid")" == "$$" ]] && { kill -9 "$pid" 2>/dev/null || true; }
+  done
   wait 2>/dev/null || true
   rm -rf "$WORK"
 }
