@@ -132,6 +132,9 @@ public final class PlaybackService: Service {
 
     private func play() {
         guard let device = audioDevice else { return }
+        // Chunks go out when due: a sleep may end 1 µs late instead of the default 50 µs (what a sink
+        // that does not play in real time hears; a sound card plays by its own clock either way).
+        SystemMonotonicClock.setTimerSlackOfThisThread(.microseconds(1))
         let opened: AudioOutput.Opened
         do {
             opened = try AudioOutput.open(device: device, fallbackWAV: fallbackWAVPath)
