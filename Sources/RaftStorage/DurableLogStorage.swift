@@ -55,6 +55,8 @@ public final class DurableLogStorage: MutableLogStorage, @unchecked Sendable {
     let directoryLock: FileLock?
     /// The log-loss marker found at open or recorded since (see ``logLoss``).
     var markedLogLoss: LogLoss?
+    /// Closes removed segments' handles beside the write path (see ``Options/closesRemovedSegmentsInBackground``).
+    let retiredFiles = RetiredFileCloser()
 
     /// Opens (creating if needed) the log in `directory`, recovering from a crash:
     /// a torn record at the tail is cut off and reported in ``recoveryReport``;
@@ -91,15 +93,22 @@ public final class DurableLogStorage: MutableLogStorage, @unchecked Sendable {
         for file in segmentFiles.values { file.close() }
     }
 
-    /// Closes the files and releases the directory lock; every later write fails.
-    /// (Dropping the storage does the same.)
+    /// Closes the files (removed segments' too, once their background close is done) and releases the
+    /// directory lock; every later write fails. (Dropping the storage does the same, without the wait.)
     public func close() {
         lock.withLock {
             for file in segmentFiles.values { file.close() }
             segmentFiles.removeAll()
             failure = failure ?? "closed"
+            retiredFiles.waitUntilIdle()
             directoryLock?.unlock()
         }
+    }
+
+    /// Waits until the handles of removed segments are closed (they are closed in the background
+    /// when ``Options/closesRemovedSegmentsInBackground`` is set).
+    public func waitForRetiredSegments() {
+        retiredFiles.waitUntilIdle()
     }
 
     /// Path of segment `sequence`.
