@@ -12,9 +12,13 @@ final class PayloadStamping: Sendable {
     }
 
     /// The stamper's ``PayloadStamper/stampOutgoing(_:to:lane:)`` for a single-part payload (parts: false).
+    /// The array and the bytes are copied only when the stamper changes them.
     func stampOutgoing(_ payload: inout [ByteBuffer], to peer: String, lane: Lane) -> Bool {
         guard payload.count == 1, let stamper = stamper.withLockedValue({ $0 }) else { return false }
-        return stamper.stampOutgoing(&payload[0], to: peer, lane: lane)
+        var part = payload[0]
+        guard stamper.stampOutgoing(&part, to: peer, lane: lane) else { return false }
+        payload[0] = part
+        return true
     }
 
     /// The stamper's ``PayloadStamper/stampIncoming(_:from:lane:)`` (nil without a stamper).
