@@ -1,4 +1,5 @@
 import Audio
+import Foundation
 import Broadcast
 
 /// A machine's raw monotonic clock as a function of true (simulated) time:
@@ -28,7 +29,10 @@ public struct RawClock: Hashable, Sendable {
 }
 
 /// One-way network delays: uniform in `minimum...maximum`, plus `extraInbound` on the way back
-/// (asymmetry), plus with probability `spikeProbability` a queueing spike in `spike`.
+/// (asymmetry), plus with probability `tailProbability` an exponentially distributed wait of mean `tailMean`
+/// (each way on its own: a thread that was not running when the packet came, as on a loaded host's
+/// loopback — the asymmetry differs from exchange to exchange), plus with probability `spikeProbability`
+/// a queueing spike in `spike`.
 public struct DelayModel: Hashable, Sendable {
     /// The shortest one-way delay.
     public var minimum: Duration
@@ -40,12 +44,19 @@ public struct DelayModel: Hashable, Sendable {
     public var spikeProbability: Double
     /// How long a queued packet waits, in seconds.
     public var spike: ClosedRange<Double>
+    /// The probability that a packet waits for a thread (the exponential tail).
+    public var tailProbability: Double
+    /// The mean of that wait.
+    public var tailMean: Duration
 
-    /// Defaults: 0.1–2 ms each way, symmetric, no spikes; spikes of 20–50 ms when enabled.
+    /// Defaults: 0.1–2 ms each way, symmetric, no tail, no spikes; spikes of 20–50 ms when enabled.
     public init(
         minimum: Duration = .microseconds(100), maximum: Duration = .milliseconds(2), extraInbound: Duration = .zero,
-        spikeProbability: Double = 0, spike: ClosedRange<Double> = 0.020...0.050
+        spikeProbability: Double = 0, spike: ClosedRange<Double> = 0.020...0.050, tailProbability: Double = 0,
+        tailMean: Duration = .zero
     ) {
+        self.tailProbability = tailProbability
+        self.tailMean = tailMean
         self.minimum = minimum
         self.maximum = maximum
         self.extraInbound = extraInbound
@@ -59,6 +70,9 @@ public struct DelayModel: Hashable, Sendable {
         let high = maximum.nanosecondsDouble
         var ns = Double.random(in: low...high, using: &random)
         if inbound { ns += extraInbound.nanosecondsDouble }
+        if tailProbability > 0, Double.random(in: 0..<1, using: &random) < tailProbability {
+            ns += -log(1 - Double.random(in: 0..<1, using: &random)) * tailMean.nanosecondsDouble
+        }
         if spikeProbability > 0, Double.random(in: 0..<1, using: &random) < spikeProbability {
             ns += Double.random(in: spike, using: &random) * 1e9
         }

@@ -70,6 +70,8 @@ struct ClockSyncBenchCommand: ParsableCommand {
         for (name, delays) in [
             ("symmetric 0.1-2 ms jitter", DelayModel()),
             ("+0.6 ms return path, 10% spikes 20-50 ms", DelayModel(extraInbound: .microseconds(600), spikeProbability: 0.1)),
+            ("loopback: 20-40 us, 30% thread waits of 80 us mean each way (asymmetric)",
+             DelayModel(minimum: .microseconds(20), maximum: .microseconds(40), tailProbability: 0.3, tailMean: .microseconds(80))),
         ] {
             var ours = Errors()
             var ntp = Errors()

@@ -50,6 +50,8 @@ struct ConnectionFactory: Sendable {
     var linkLoss = LinkLossNotifier()
     /// Who hears that a peer refused this node with a reason (``Transport/onRefusedByPeer(_:)``).
     let peerRefusals = PeerRefusalNotifier()
+    /// Stamps payloads where they meet the socket (``Transport/setPayloadStamper(_:)``).
+    let stamping = PayloadStamping()
 
     /// A bootstrap that dials on `eventLoop`; the TCP connect must succeed within the handshake timeout.
     /// The caller's channel initializer calls ``initialize(_:as:)`` with ``Role/dialing(_:)``.
@@ -107,7 +109,7 @@ struct ConnectionFactory: Sendable {
                 decoder,
                 ServerConnectionHandler(handshake: handshake, limit: limit, maxFrameSize: config.maxFrameSize,
                                         timeout: config.handshakeTimeout, lanes: lanes, logger: config.logger,
-                                        gate: gate, throttle: handshakeThrottle))
+                                        gate: gate, throttle: handshakeThrottle, stamping: stamping))
         }
     }
 }

@@ -276,8 +276,11 @@ final class PeerLink: @unchecked Sendable {
         if writesInFlight == 0 { channel.flush() }
     }
 
-    /// Writes the frame header and the parts (not flushed).
+    /// Writes the frame header and the parts (not flushed, unless the transport's ``PayloadStamper`` stamped
+    /// the payload: then its stamp is taken right before the write and the bytes go out at once).
     private func write(_ payload: [ByteBuffer], size: Int, on channel: any Channel) {
+        var payload = payload
+        let stamped = factory.stamping.stampOutgoing(&payload, to: peer, lane: lane)
         channel.write(Frame.header(kind: .payload, bodySize: size, allocator: channel.allocator), promise: nil)
         for part in payload.dropLast() { channel.write(part, promise: nil) }
         let promise = eventLoop.makePromise(of: Void.self)
@@ -288,6 +291,7 @@ final class PeerLink: @unchecked Sendable {
             case .failure: self.release(size, outcome: .dropped(.connectionLost))
             }
         }
+        if stamped { channel.flush() }
     }
 
     private func dropPending() {

@@ -21,9 +21,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var closing = false
     private let gate: ConnectionGate?
     private let throttle: LogThrottle
+    private let stamping: PayloadStamping?
 
     init(handshake: ServerHandshake, limit: FrameSizeLimit, maxFrameSize: Int, timeout: Duration,
-         lanes: [Lane: InboundLane], logger: Logger, gate: ConnectionGate? = nil, throttle: LogThrottle = LogThrottle()) {
+         lanes: [Lane: InboundLane], logger: Logger, gate: ConnectionGate? = nil, throttle: LogThrottle = LogThrottle(),
+         stamping: PayloadStamping? = nil) {
         self.handshake = handshake
         self.limit = limit
         self.maxFrameSize = maxFrameSize
@@ -32,6 +34,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         self.logger = logger
         self.gate = gate
         self.throttle = throttle
+        self.stamping = stamping
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -66,7 +69,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 close(context: context)
                 return
             }
-            lanes[peer.lane]?.deliver(InboundMessage(from: peer.id, lane: peer.lane, payload: frame.body),
+            // Stamped here, before the hop to the lane's consumer (``PayloadStamper``).
+            let stamp = stamping?.stampIncoming(frame.body, from: peer.id, lane: peer.lane)
+            lanes[peer.lane]?.deliver(InboundMessage(from: peer.id, lane: peer.lane, payload: frame.body, stamp: stamp),
                                       from: context.channel)
             return
         }

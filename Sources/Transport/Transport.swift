@@ -90,6 +90,11 @@ public final class Transport: Sendable {
         ]
     }
 
+    /// Sets the stamper called for every payload where it meets the socket (``PayloadStamper``; nil: none).
+    public func setPayloadStamper(_ stamper: (any PayloadStamper)?) {
+        factory.stamping.set(stamper)
+    }
+
     /// Calls `handler` (on a transport thread) whenever an outbound link loses its connection or a dial
     /// fails: the peer's process may be gone (its sockets reset, its port refuses). Cheap and idempotent,
     /// please: it is called again on every failed redial. Replaces the previous handler.

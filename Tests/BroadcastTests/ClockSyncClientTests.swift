@@ -56,6 +56,28 @@ final class ClockSyncClientTests: XCTestCase {
         XCTAssertFalse(sync.clock.isSynchronized)
     }
 
+    /// The transport rewrites t0 when the probe is written, so the echo may be later than when the probe was
+    /// made — but not before it, and not after the answer arrived.
+    func testAnEchoedSendTimeBetweenTheProbeAndTheArrivalIsUsed() throws {
+        var sync = ClockSyncClient()
+        sync.leaderChanged(to: "n1", isSelf: false, at: .zero)
+        let (_, first) = try XCTUnwrap(sync.probeIfDue(at: .seconds(1)))
+        var written = first
+        written.clientSend = .seconds(1) + .microseconds(70)  // stamped on the event loop, 70 µs later
+        let (answer, arrival) = Self.answer(written, offset: .seconds(5))
+        XCTAssertEqual(sync.receive(answer, from: "n1", at: arrival), .waiting)
+        let sample = try XCTUnwrap(sync.clock.filter.samples.last)
+        XCTAssertEqual(sample.clientSend, written.clientSend)
+        XCTAssertEqual(sample.delayNanoseconds, 200_000)
+
+        let (_, second) = try XCTUnwrap(sync.probeIfDue(at: .seconds(1) + .milliseconds(200)))
+        var afterArrival = Self.answer(second, offset: .seconds(5)).0
+        afterArrival.clientSend = second.clientSend + .microseconds(300)
+        XCTAssertNil(sync.receive(afterArrival, from: "n1", at: second.clientSend + .microseconds(200)), "t0 after t3")
+        XCTAssertEqual(sync.droppedResponses, 1)
+        XCTAssertEqual(sync.clock.filter.samples.count, 1)
+    }
+
     func testLeadershipAndHoldover() throws {
         var sync = ClockSyncClient()
         sync.leaderChanged(to: "n1", isSelf: false, at: .zero)

@@ -63,6 +63,42 @@ final class ClockSyncFilterTests: XCTestCase {
         XCTAssertLessThan(estimate.errorBoundNanoseconds, 200_000)
     }
 
+    /// Loopback-scale delays (issue 18): one exchange in four is clean (20 µs each way), the others waited
+    /// 160 µs on the way out (+80 µs off, 200 µs delay). Weighing samples by their delay above the window's
+    /// minimum puts the estimate near the clean ones; weighed almost alike (a floor of 100 × the minimum
+    /// delay, as the fixed 0.5 ms floor did before), the estimate sits at the intersection's edge, 20 µs and
+    /// more off.
+    func testTheTightestSamplesOutweighAsymmetricOnesAtLoopbackScale() {
+        func estimate(_ configuration: ClockSyncFilter.Configuration) -> ClockEstimate? {
+            var filter = ClockSyncFilter(configuration: configuration)
+            for index in 0..<40 {
+                let out: Duration = index % 4 == 0 ? .microseconds(20) : .microseconds(180)
+                filter.add(Self.sample(at: .milliseconds(250 * index), offset: .seconds(1), out: out, back: .microseconds(20)))
+            }
+            XCTAssertEqual(filter.samples.last!.offsetNanoseconds, 1e9 + 80_000, accuracy: 1, "the newest is biased")
+            return filter.estimate
+        }
+        let tight = try! XCTUnwrap(estimate(.init()))
+        let error = abs(tight.offsetNanoseconds - 1e9)
+        XCTAssertLessThan(error, 12_000, "\(error) ns")
+        XCTAssertLessThanOrEqual(error, tight.errorBoundNanoseconds)
+        XCTAssertLessThan(abs(tight.driftPPM), 2)
+        let even = try! XCTUnwrap(estimate(.init(weightFloorFraction: 100)))
+        XCTAssertGreaterThan(abs(even.offsetNanoseconds - 1e9), 20_000)
+    }
+
+    /// The weights' floor keeps them finite when the minimum delay is 0 (exact exchanges): the estimate is exact.
+    func testZeroDelaysKeepTheWeightsFinite() {
+        var filter = ClockSyncFilter()
+        for index in 0..<20 {
+            filter.add(Self.sample(at: .milliseconds(200 * index), offset: .seconds(3), out: .zero, back: .zero))
+        }
+        let estimate = try! XCTUnwrap(filter.estimate)
+        XCTAssertEqual(estimate.offsetNanoseconds, 3e9, accuracy: 1)
+        XCTAssertEqual(estimate.driftPPM, 0, accuracy: 1e-6)
+        XCTAssertTrue(estimate.driftIsMeasured)
+    }
+
     func testTheBoundCoversAConstantAsymmetry() {
         var filter = ClockSyncFilter()
         // 1.9 ms out, 0.1 ms back: every sample is 0.9 ms off, and says so through its delay.

@@ -87,6 +87,40 @@ final class ClockSyncCodecTests: XCTestCase {
         XCTAssertEqual(refusal(response), .timeOutOfRange(field: "serverReceive", nanoseconds: Int64.min))
     }
 
+    /// The transport's stamps (``ClockSyncService``'s ``PayloadStamper``) overwrite t0 of a probe and t2 of a
+    /// response in place, and nothing else: not the other kind, not a buffer of another length or format, not
+    /// a time out of range, not a t2 before t1.
+    func testStampsOverwriteOnlyTheirFieldOfAnExactMessage() throws {
+        var probe = ClockSyncCodec.encode(.probe(ClockSyncProbe(id: 7, clientSend: .nanoseconds(100))))
+        XCTAssertTrue(ClockSyncCodec.stampClientSend(.nanoseconds(250), into: &probe))
+        XCTAssertEqual(try ClockSyncCodec.decode(probe), .probe(ClockSyncProbe(id: 7, clientSend: .nanoseconds(250))))
+        let original = ClockSyncResponse(
+            id: 7, clientSend: .nanoseconds(250), serverReceive: ClusterTime(nanoseconds: 1_000),
+            serverSend: ClusterTime(nanoseconds: 1_010), serverErrorBound: .nanoseconds(3))
+        var response = ClockSyncCodec.encode(.response(original))
+        XCTAssertFalse(ClockSyncCodec.stampClientSend(.nanoseconds(1), into: &response), "a response's t0 is the echo")
+        XCTAssertFalse(ClockSyncCodec.stampServerSend(ClusterTime(nanoseconds: 999), into: &response), "t2 before t1")
+        XCTAssertFalse(ClockSyncCodec.stampServerSend(ClusterTime(nanoseconds: 1 << 62), into: &response), "out of range")
+        XCTAssertFalse(ClockSyncCodec.stampServerSend(ClusterTime(nanoseconds: 2_000), into: &probe), "a probe has no t2")
+        XCTAssertEqual(try ClockSyncCodec.decode(response), .response(original))
+        XCTAssertTrue(ClockSyncCodec.stampServerSend(ClusterTime(nanoseconds: 1_500), into: &response))
+        var stamped = original
+        stamped.serverSend = ClusterTime(nanoseconds: 1_500)
+        XCTAssertEqual(try ClockSyncCodec.decode(response), .response(stamped))
+        // A message inside a larger buffer (a frame's slice) is stamped at its own offsets.
+        var framed = ByteBuffer(bytes: [9, 9, 9])
+        framed.writeImmutableBuffer(ClockSyncCodec.encode(.probe(ClockSyncProbe(id: 8, clientSend: .nanoseconds(1)))))
+        framed.moveReaderIndex(forwardBy: 3)
+        XCTAssertTrue(ClockSyncCodec.stampClientSend(.nanoseconds(42), into: &framed))
+        XCTAssertEqual(try ClockSyncCodec.decode(framed), .probe(ClockSyncProbe(id: 8, clientSend: .nanoseconds(42))))
+        // Anything else is left as it is: one byte more, another format, a Raft message's first byte.
+        for bytes in [Array(buffer: probe) + [0], [0x01] + Array(buffer: probe).dropFirst(), [UInt8]()] {
+            var buffer = ByteBuffer(bytes: bytes)
+            XCTAssertFalse(ClockSyncCodec.stampClientSend(.nanoseconds(5), into: &buffer))
+            XCTAssertEqual(Array(buffer: buffer), bytes)
+        }
+    }
+
     /// Random byte strings, and valid messages truncated, extended and with bytes flipped: decoding
     /// refuses or succeeds, never traps, and whatever it accepts turns into a sample whose
     /// arithmetic (offset, delay, consistency) does not overflow.

@@ -5,10 +5,14 @@ import NIOCore
 import Node
 import Synchronization
 import TestSupport
+import Transport
 import XCTest
 
 /// Three ``ClockSyncService``s over an in-memory control lane, each on its own `ManualClock` (raw
-/// clocks seconds apart), stepped together in 250 µs rounds with a one-round delay each way.
+/// clocks seconds apart), stepped together in 250 µs rounds with a one-round delay each way. A packet is
+/// written (and arrives) one round after it was sent; a node's service may lag its hop behind the arrival
+/// (``Network/receiveHops``), and the services may stamp the packets as the transport would
+/// (``Network/stamped``: ``ClockSyncService``'s ``PayloadStamper`` at the write and at the arrival).
 final class ClockSyncServiceTests: XCTestCase {
     /// The simulated network and the services' shared view of who leads.
     final class Network: Sendable {
@@ -16,11 +20,21 @@ final class ClockSyncServiceTests: XCTestCase {
             var from: String
             var to: String
             var payload: ByteBuffer
+            /// The receiver's arrival stamp, when stamped.
+            var stamp: Int64? = nil
+            /// Rounds until the receiving service gets it.
+            var hop = 0
         }
 
         let leader = Mutex<String?>(nil)
         let inFlight = Mutex<[Packet]>([])
+        /// Arrived, waiting for the receiving service's hop.
+        let arrived = Mutex<[Packet]>([])
         let alive = Mutex<Set<String>>([])
+        /// Rounds each node's service lags behind its socket (a busy task).
+        let receiveHops = Mutex<[String: Int]>([:])
+        /// Whether packets are stamped where they are written and where they arrive.
+        let stamped = Mutex(false)
 
         func take() -> [Packet] { inFlight.withLock { packets in defer { packets = [] }; return packets } }
     }
@@ -56,8 +70,23 @@ final class ClockSyncServiceTests: XCTestCase {
         for _ in 0..<Int(duration / round) {
             for clock in clocks.values { clock.advance(by: round) }
             let alive = network.alive.withLock { $0 }
-            for packet in network.take() where alive.contains(packet.to) {
-                services[packet.to]!.receive(packet.payload, from: packet.from)
+            let stamped = network.stamped.withLock { $0 }
+            let hops = network.receiveHops.withLock { $0 }
+            for var packet in network.take() where alive.contains(packet.to) {
+                if stamped {
+                    _ = services[packet.from]!.stampOutgoing(&packet.payload, to: packet.to, lane: .control)
+                    packet.stamp = services[packet.to]!.stampIncoming(packet.payload, from: packet.from, lane: .control)
+                }
+                packet.hop = hops[packet.to] ?? 0
+                network.arrived.withLock { $0.append(packet) }
+            }
+            let due = network.arrived.withLock { arrived -> [Network.Packet] in
+                let due = arrived.filter { $0.hop == 0 }
+                arrived = arrived.filter { $0.hop > 0 }.map { var packet = $0; packet.hop -= 1; return packet }
+                return due
+            }
+            for packet in due where alive.contains(packet.to) {
+                services[packet.to]!.receive(packet.payload, from: packet.from, arrivedAt: packet.stamp.map { Duration.nanoseconds($0) })
             }
             // What the Raft loop's leader events would tell each node.
             let leader = network.leader.withLock { $0 }
@@ -103,6 +132,31 @@ final class ClockSyncServiceTests: XCTestCase {
         XCTAssertLessThanOrEqual(abs((n3Now - after).wholeNanoseconds), bound + 1)
         XCTAssertLessThan(bound, 1_000_000)
         for id in ["n2", "n3"] { XCTAssertEqual(services[id]!.status.steps, 0, "\(id) never stepped") }
+    }
+
+    /// The leader's service lags 2 ms behind its socket (8 rounds): without stamps every probe's t1 is 2 ms
+    /// late and each follower's estimate 1 ms off (within its bound: the delay grows by as much); with the
+    /// transport's stamps (at the write and at the arrival) the lag is out of the exchange and the estimate exact.
+    func testStampsWhereTheBytesMeetTheSocketLeaveTheServicesLagOut() throws {
+        for stamped in [false, true] {
+            let network = Network()
+            network.stamped.withLock { $0 = stamped }
+            network.receiveHops.withLock { $0 = ["n1": 8] }
+            let (services, clocks) = makeServices(network)
+            network.leader.withLock { $0 = "n1" }
+            run(.seconds(8), network, services, clocks)
+            for id in ["n2", "n3"] {
+                let status = services[id]!.status
+                let error = try XCTUnwrap(status.offsetNanoseconds) - (starts["n1"]! - starts[id]!).wholeNanoseconds
+                let bound = try XCTUnwrap(status.errorBoundNanoseconds)
+                XCTAssertLessThanOrEqual(abs(error), bound, "\(id), stamped \(stamped)")
+                if stamped {
+                    XCTAssertLessThan(abs(error), 2_000, "\(id): \(error) ns")
+                } else {
+                    XCTAssertEqual(Double(error), 1_000_000, accuracy: 50_000, "\(id): \(error) ns")
+                }
+            }
+        }
     }
 
     func testUndecodableAndUnexpectedMessagesChangeNothing() throws {

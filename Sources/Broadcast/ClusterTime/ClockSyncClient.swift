@@ -10,7 +10,9 @@
 /// let response = sync.clock.answer(probe, receivedAt: t1, sentAt: t2)             // serving others
 /// ```
 /// A response is used only if it answers an outstanding probe sent to the current server, within
-/// ``responseTimeout``: answers from a previous leader, duplicates and late answers are dropped.
+/// ``responseTimeout``, and echoes a send time (t0) between the probe's making and the answer's arrival
+/// (the node's transport stamps t0 when the probe is written): answers from a previous leader, duplicates,
+/// late answers and forged send times are dropped.
 ///
 /// **A leader without a timeline adopts one first.** A node elected before it ever synchronised
 /// (restarted, then elected) would otherwise define a new timeline from its raw clock, and every
@@ -126,7 +128,8 @@ public struct ClockSyncClient: Sendable {
     public mutating func receive(_ response: ClockSyncResponse, from node: String, at now: Duration) -> ClusterClock.Update? {
         let expected = adoption.map { $0.source ?? node } ?? server
         guard let probe = outstanding.removeValue(forKey: response.id), probe.server == node, node == expected,
-            probe.sentAt == response.clientSend, now - probe.sentAt <= responseTimeout
+            // The echoed t0 may be later than when the probe was made: the transport stamps it when it is written.
+            response.clientSend >= probe.sentAt, response.clientSend <= now, now - probe.sentAt <= responseTimeout
         else {
             droppedResponses += 1
             return nil

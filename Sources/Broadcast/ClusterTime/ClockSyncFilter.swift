@@ -6,7 +6,9 @@
 /// honest intervals): low-delay samples make them narrow, delay spikes make them wide and harmless.
 /// The point estimates come from a weighted least-squares line through the window (up to
 /// ``Configuration/windowSize`` samples and ``Configuration/windowDuration``; weight
-/// `1 / (delay / 2 + 0.5 ms)²`, so delay spikes hardly count); the intervals keep them honest:
+/// `1 / ((delay − minimum delay) / 2 + floor)²`, the floor a fraction of the window's minimum delay: what an
+/// exchange waited beyond the quickest one is where its asymmetry comes from, so the quickest count most and
+/// delay spikes hardly at all, at LAN and at loopback scale); the intervals keep them honest:
 /// - **Drift**: each pair of samples at least ``Configuration/minimumPairSpacing`` apart bounds it to
 ///   `slope ± (delay₁ + delay₂) / 2 / Δt`; the line's slope is kept inside the intersection, whose
 ///   far end gives the uncertainty. If the intervals do not meet (the drift wandered), a Theil–Sen
@@ -38,12 +40,19 @@ public struct ClockSyncFilter: Sendable {
         public var maximumDriftPPM: Double
         /// The smallest uncertainty a fitted drift is given, in ppm (wander between fits).
         public var driftUncertaintyFloorPPM: Double
+        /// The fit weighs a sample by `1 / ((delay − minimum delay) / 2 + floor)²`, the floor being this
+        /// fraction of the window's minimum delay (the error a minimum-delay sample may still have)…
+        public var weightFloorFraction: Double
+        /// …and at least this (timestamps are not exact either).
+        public var weightFloorMinimum: Duration
 
-        /// Defaults: 64 samples / 120 s window, drift from pairs 0.5 s apart once samples span 1 s, ±500 ppm.
+        /// Defaults: 64 samples / 120 s window, drift from pairs 0.5 s apart once samples span 1 s, ±500 ppm,
+        /// weights' floor half the minimum delay, at least 5 µs.
         public init(
             windowSize: Int = 64, windowDuration: Duration = .seconds(120),
             minimumDriftSpan: Duration = .seconds(1), minimumPairSpacing: Duration = .milliseconds(500),
-            maximumDriftPPM: Double = 500, driftUncertaintyFloorPPM: Double = 1
+            maximumDriftPPM: Double = 500, driftUncertaintyFloorPPM: Double = 1,
+            weightFloorFraction: Double = 0.5, weightFloorMinimum: Duration = .microseconds(5)
         ) {
             self.windowSize = max(windowSize, 4)
             self.windowDuration = windowDuration
@@ -51,6 +60,8 @@ public struct ClockSyncFilter: Sendable {
             self.minimumPairSpacing = minimumPairSpacing
             self.maximumDriftPPM = maximumDriftPPM
             self.driftUncertaintyFloorPPM = driftUncertaintyFloorPPM
+            self.weightFloorFraction = max(weightFloorFraction, 0)
+            self.weightFloorMinimum = max(weightFloorMinimum, .nanoseconds(1))
         }
     }
 
@@ -217,8 +228,10 @@ public struct ClockSyncFilter: Sendable {
     }
 
     /// A weighted least-squares line of offset against local time through the window, each sample
-    /// weighted by `1 / (delay / 2 + 0.5 ms)²` (delay spikes count for almost nothing): its slope in ppm
-    /// and its value at `reference`. Nil until the samples span ``Configuration/minimumDriftSpan``.
+    /// weighted by `1 / ((delay − minimum delay) / 2 + floor)²`, `floor = max(minimum delay ×`
+    /// ``Configuration/weightFloorFraction``, ``Configuration/weightFloorMinimum``)` (delay spikes count for
+    /// almost nothing; equal delays count alike): its slope in ppm and its value at `reference`. Nil until
+    /// the samples span ``Configuration/minimumDriftSpan``.
     private func weightedFit(reference: Duration) -> (slopePPM: Double, offsetAtReference: Double)? {
         guard samples.count >= 3, let first = samples.first, let last = samples.last,
             last.midpoint - first.midpoint >= configuration.minimumDriftSpan
@@ -226,8 +239,10 @@ public struct ClockSyncFilter: Sendable {
         var sumWeights = 0.0
         var sumX = 0.0
         var sumY = 0.0
+        let minimumDelay = Double(samples.map(\.delayNanoseconds).min() ?? 0)
+        let floor = max(minimumDelay * configuration.weightFloorFraction, configuration.weightFloorMinimum.nanosecondsValue)
         let points = samples.map { sample -> (x: Double, y: Double, weight: Double) in
-            let spread = Double(sample.delayNanoseconds) / 2 + 500_000
+            let spread = (Double(sample.delayNanoseconds) - minimumDelay) / 2 + floor
             return ((sample.midpoint - reference).nanosecondsValue, sample.offsetNanoseconds, 1 / (spread * spread))
         }
         for point in points {

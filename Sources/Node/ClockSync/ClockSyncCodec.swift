@@ -106,6 +106,33 @@ public enum ClockSyncCodec {
                 serverSend: ClusterTime(nanoseconds: try time(26, "serverSend")), serverErrorBound: .nanoseconds(bound)))
     }
 
+    /// Overwrites the client's send time (t0) of an encoded probe in place, right before it is written
+    /// (``ClockSyncService``'s ``PayloadStamper``); false, and nothing changed, unless `buffer` holds exactly
+    /// one encoded probe and `time` is within the time fields' range.
+    public static func stampClientSend(_ time: Duration, into buffer: inout ByteBuffer) -> Bool {
+        stamp(time.wholeNanoseconds, at: 10, ofKind: probeKind, size: probeSize, into: &buffer)
+    }
+
+    /// Overwrites the server's send time (t2) of an encoded response in place, right before it is written;
+    /// false, and nothing changed, unless `buffer` holds exactly one encoded response, `time` is within the
+    /// time fields' range and not before the response's receive time (t1).
+    public static func stampServerSend(_ time: ClusterTime, into buffer: inout ByteBuffer) -> Bool {
+        guard let received = buffer.getInteger(at: buffer.readerIndex + 18, endianness: .little, as: Int64.self),
+            time.nanoseconds >= received
+        else { return false }
+        return stamp(time.nanoseconds, at: 26, ofKind: responseKind, size: responseSize, into: &buffer)
+    }
+
+    private static func stamp(_ nanoseconds: Int64, at offset: Int, ofKind kind: UInt8, size: Int, into buffer: inout ByteBuffer) -> Bool {
+        let start = buffer.readerIndex
+        guard buffer.readableBytes == size, buffer.getInteger(at: start, as: UInt8.self) == format,
+            buffer.getInteger(at: start + 1, as: UInt8.self) == kind,
+            nanoseconds > -maximumTimeMagnitude, nanoseconds < maximumTimeMagnitude
+        else { return false }
+        buffer.setInteger(nanoseconds, at: start + offset, endianness: .little)
+        return true
+    }
+
     /// Decodes `bytes`.
     public static func decode(_ bytes: [UInt8]) throws(ClockSyncCodecError) -> ClockSyncMessage {
         try decode(ByteBuffer(bytes: bytes))

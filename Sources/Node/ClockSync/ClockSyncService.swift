@@ -12,12 +12,15 @@ import Synchronization
 /// - each ``step()`` (when a probe is due, at once when leadership changed, at the latest every
 ///   ``pollInterval``) reads who leads from Raft, tells the client when that changed (follow the new leader and restart the burst; lead
 ///   and serve the timeline carried forward, or adopt it from a peer first), and sends the probe due;
-/// - ``receive(_:from:)`` (called by ``RaftService`` for control-lane payloads that start with
+/// - ``receive(_:from:arrivedAt:)`` (called by ``RaftService`` for control-lane payloads that start with
 ///   ``ClockSyncCodec/format``) answers probes with this node's cluster clock (any synchronized node
 ///   answers: a new leader without a timeline adopts one from a follower) and feeds responses to the
 ///   client, timestamped on arrival.
+/// - As the transport's ``PayloadStamper`` (ClockSyncService+PayloadStamper.swift) it takes the exchange's
+///   stamps where the bytes meet the socket: t0 and t2 rewritten right before the write, arrivals stamped
+///   in `channelRead`.
 ///
-/// Time comes from the injected monotonic clock; tests drive ``step()`` and ``receive(_:from:)`` on
+/// Time comes from the injected monotonic clock; tests drive ``step()`` and ``receive(_:from:arrivedAt:)`` on
 /// a `ManualClock`.
 public final class ClockSyncService: ClusterClockSource, Service {
     /// Who leads, as Raft sees it.
@@ -162,10 +165,16 @@ public final class ClockSyncService: ClusterClockSource, Service {
         return next
     }
 
-    /// Handles one clock-sync payload from `peer`: answers a probe, or feeds a response to the client.
+    /// Cluster time at local monotonic instant `local`, nil while not synchronized.
+    func clusterTime(at local: Duration) -> ClusterTime? {
+        state.withLock { $0.client.clock.clusterTime(at: local) }
+    }
+
+    /// Handles one clock-sync payload from `peer` that arrived at local `arrivedAt` (the transport's stamp,
+    /// ``stampIncoming(_:from:lane:)``; now when nil): answers a probe, or feeds a response to the client.
     /// Undecodable payloads are logged and dropped.
-    public func receive(_ payload: ByteBuffer, from peer: String) {
-        let arrival = localClock.now
+    public func receive(_ payload: ByteBuffer, from peer: String, arrivedAt: Duration? = nil) {
+        let arrival = arrivedAt ?? localClock.now
         let message: ClockSyncMessage
         do {
             message = try ClockSyncCodec.decode(payload)

@@ -1,4 +1,5 @@
 import Audio
+import Broadcast
 import Foundation
 import Hummingbird
 import Logging
@@ -51,6 +52,8 @@ public struct NodeRunner: Sendable {
     /// Environment variable (whole bytes, 0…2^30) that sets ``Config/learnerBatchBytes`` on the leader, for
     /// benchmarks (0: learners are sent every entry at once, as before batching); unset: the core's default.
     public static let learnerBatchEnvironmentKey = "RAFTCAST_LEARNER_BATCH_BYTES"
+    /// Clock sync's probe interval after the burst, in ms (benchmarks; default 1 s, `ClockSyncSchedule`).
+    public static let clockSteadyIntervalEnvironmentKey = "RAFTCAST_CLOCK_STEADY_MS"
 
     /// The core's settings from cluster.yaml: one tick per heartbeat interval,
     /// an election timeout of `election_timeout_ms.lowerBound / heartbeat_ms`
@@ -131,15 +134,23 @@ public struct NodeRunner: Sendable {
         let cluster = self.cluster
         // The loop's ingest reads cluster time from clock sync; clock sync hears who leads from the loop.
         let member = self.member
+        var clockClient = ClockSyncClient()
+        if let milliseconds = TuningEnvironment.wholeNumber(
+            Self.clockSteadyIntervalEnvironmentKey, in: 50...10_000, unit: "ms", subsystem: "clock sync", logger: logger) {
+            clockClient = ClockSyncClient(schedule: ClockSyncSchedule(steadyInterval: .milliseconds(milliseconds)))
+            logger.info("clock sync: a probe every \(milliseconds) ms after the burst (\(Self.clockSteadyIntervalEnvironmentKey))")
+        }
         let clockSync = ClockSyncService(
             node: member.id, peers: cluster.nodes.map(\.id).filter { $0 != member.id }, localClock: SystemMonotonicClock(),
             // Steps when a probe is due (every 200 ms in a burst, then every second) and at once when leadership
             // changes; otherwise a second at most (it refreshes the clock's metrics).
-            pollInterval: .seconds(1), metrics: metrics, logger: logger,
+            pollInterval: .seconds(1), client: clockClient, metrics: metrics, logger: logger,
             send: { peer, payload in
                 if case .queued = transport.send(payload, to: peer, lane: .control) { return true }
                 return false
             })
+        // Clock sync's timestamps are taken where the bytes meet the socket, on the transport's event loops.
+        transport.setPayloadStamper(clockSync)
         // A Ready's entries go to every follower from one encoding.
         let encoder = RaftMessageEncoder()
         let loop = RaftLoop(

@@ -66,7 +66,9 @@ public final class RaftService: Service, Sendable {
                 group.addTask {
                     for await message in inbound {
                         if lane == .control, let clockSync, ClockSyncCodec.isClockSync(message.payload) {
-                            clockSync.receive(message.payload, from: message.from)
+                            // Stamped on arrival by the transport (ClockSyncService's PayloadStamper).
+                            clockSync.receive(
+                                message.payload, from: message.from, arrivedAt: message.stamp.map { .nanoseconds($0) })
                             continue
                         }
                         do {
