@@ -26,20 +26,33 @@ final class ClockSyncConvergenceTests: XCTestCase {
         return (time - ideal).milliseconds
     }
 
+    /// Runs `simulation` until `end`, checking followers 1 and 2 against their reported bounds: per
+    /// time in `from`, each follower's worst |error| (ms) from then on (`worst[i][node]`), and how often an
+    /// |error| exceeded the bound.
+    static func runFollowers(
+        _ simulation: inout ClockSyncSimulation, until end: Duration, worstFrom from: [Duration]
+    ) -> (worst: [[Double]], boundViolations: Int) {
+        var worst = Array(repeating: [0.0, 0.0, 0.0], count: from.count)
+        var boundViolations = 0
+        simulation.run(until: end) { sim in
+            for node in 1...2 {
+                guard let error = Self.error(sim, node),
+                    let bound = sim.nodes[node].clock.errorBound(at: sim.local(node))
+                else { continue }
+                if abs(error) > bound.milliseconds + 1e-6 { boundViolations += 1 }
+                for (i, start) in from.enumerated() where sim.truth.now >= start {
+                    worst[i][node] = max(worst[i][node], abs(error))
+                }
+            }
+        }
+        return (worst, boundViolations)
+    }
+
     func testOffsetWithinOneMillisecondAfterFiveSecondsAndDriftWithinTenPPM() {
         for seed: UInt64 in [1, 2, 3] {
             var simulation = ClockSyncSimulation(raws: Self.raws, leader: 0, seed: seed)
-            var worstAfterFive = [0.0, 0.0, 0.0]
-            var boundViolations = 0
-            simulation.run(until: .seconds(60)) { sim in
-                for node in 1...2 {
-                    guard let error = Self.error(sim, node),
-                        let bound = sim.nodes[node].clock.errorBound(at: sim.local(node))
-                    else { continue }
-                    if abs(error) > bound.milliseconds + 1e-6 { boundViolations += 1 }
-                    if sim.truth.now >= .seconds(5) { worstAfterFive[node] = max(worstAfterFive[node], abs(error)) }
-                }
-            }
+            let (worst, boundViolations) = Self.runFollowers(&simulation, until: .seconds(60), worstFrom: [.seconds(5)])
+            let worstAfterFive = worst[0]
             for node in 1...2 {
                 XCTAssertLessThan(worstAfterFive[node], 1.0, "seed \(seed) node \(node): worst |error| ms after 5 s")
                 let estimate = simulation.nodes[node].clock.filter.estimate
@@ -74,19 +87,10 @@ final class ClockSyncConvergenceTests: XCTestCase {
             for node in 1...2 {
                 simulation.nodes[node].delays = DelayModel(extraInbound: .microseconds(600), spikeProbability: 0.1)
             }
-            var worstAfterFive = 0.0
-            var worstAfterTwenty = 0.0
-            var boundViolations = 0
-            simulation.run(until: .seconds(60)) { sim in
-                for node in 1...2 {
-                    guard let error = Self.error(sim, node),
-                        let bound = sim.nodes[node].clock.errorBound(at: sim.local(node))
-                    else { continue }
-                    if abs(error) > bound.milliseconds + 1e-6 { boundViolations += 1 }
-                    if sim.truth.now >= .seconds(5) { worstAfterFive = max(worstAfterFive, abs(error)) }
-                    if sim.truth.now >= .seconds(20) { worstAfterTwenty = max(worstAfterTwenty, abs(error)) }
-                }
-            }
+            let (worst, boundViolations) = Self.runFollowers(
+                &simulation, until: .seconds(60), worstFrom: [.seconds(5), .seconds(20)])
+            let worstAfterFive = worst[0].max() ?? 0
+            let worstAfterTwenty = worst[1].max() ?? 0
             XCTAssertLessThan(worstAfterFive, 1.5, "seed \(seed): worst |error| ms after 5 s")
             XCTAssertLessThan(worstAfterTwenty, 1.0, "seed \(seed): worst |error| ms after 20 s")
             XCTAssertEqual(boundViolations, 0, "seed \(seed)")
@@ -109,17 +113,8 @@ final class ClockSyncConvergenceTests: XCTestCase {
                 simulation.nodes[node].delays = DelayModel(
                     minimum: .microseconds(20), maximum: .microseconds(40), tailProbability: 0.3, tailMean: .microseconds(80))
             }
-            var worstAfterTwenty = 0.0
-            var boundViolations = 0
-            simulation.run(until: .seconds(60)) { sim in
-                for node in 1...2 {
-                    guard let error = Self.error(sim, node),
-                        let bound = sim.nodes[node].clock.errorBound(at: sim.local(node))
-                    else { continue }
-                    if abs(error) > bound.milliseconds + 1e-6 { boundViolations += 1 }
-                    if sim.truth.now >= .seconds(20) { worstAfterTwenty = max(worstAfterTwenty, abs(error)) }
-                }
-            }
+            let (worst, boundViolations) = Self.runFollowers(&simulation, until: .seconds(60), worstFrom: [.seconds(20)])
+            let worstAfterTwenty = worst[0].max() ?? 0
             XCTAssertLessThan(worstAfterTwenty, 0.020, "seed \(seed): worst |error| ms after 20 s")
             XCTAssertEqual(boundViolations, 0, "seed \(seed)")
             for node in 1...2 {
