@@ -87,6 +87,32 @@ final class ClockSyncFilterTests: XCTestCase {
         XCTAssertGreaterThan(abs(even.offsetNanoseconds - 1e9), 20_000)
     }
 
+    /// Before the drift is measured (the first second: where a playhead placed as the cluster comes up
+    /// stays), the point is the samples' weighted mean: three clean 40-µs exchanges 200 ms apart, then one
+    /// whose reply queued 260 µs (+130 µs biased). The intersection is [−20, +122] µs (the older samples
+    /// widen by 500 ppm × age): its middle, the estimate before, was 50 µs off; the weighted mean is
+    /// within 10 µs. With a typical drift of 5000 ppm (older samples worth nothing) it follows the newest
+    /// sample to the intersection's edge.
+    func testBeforeTheDriftIsMeasuredTheQuickestRecentSamplesWin() {
+        func estimate(_ configuration: ClockSyncFilter.Configuration) -> ClockEstimate? {
+            var filter = ClockSyncFilter(configuration: configuration)
+            for index in 0..<3 {
+                filter.add(
+                    Self.sample(at: .milliseconds(200 * index), offset: .seconds(2), out: .microseconds(20), back: .microseconds(20)))
+            }
+            filter.add(Self.sample(at: .milliseconds(600), offset: .seconds(2), out: .microseconds(280), back: .microseconds(20)))
+            XCTAssertEqual(filter.samples.last!.offsetNanoseconds, 2e9 + 130_000, accuracy: 1, "the newest is biased")
+            XCTAssertEqual(filter.estimate?.driftIsMeasured, false)
+            return filter.estimate
+        }
+        let weighted = try! XCTUnwrap(estimate(.init()))
+        let error = abs(weighted.offsetNanoseconds - 2e9)
+        XCTAssertLessThan(error, 10_000, "\(error) ns")
+        XCTAssertLessThanOrEqual(error, weighted.errorBoundNanoseconds)
+        let middle = try! XCTUnwrap(estimate(.init(typicalDriftPPM: 5000)))
+        XCTAssertGreaterThan(abs(middle.offsetNanoseconds - 2e9), 40_000)
+    }
+
     /// The weights' floor keeps them finite when the minimum delay is 0 (exact exchanges): the estimate is exact.
     func testZeroDelaysKeepTheWeightsFinite() {
         var filter = ClockSyncFilter()

@@ -15,7 +15,8 @@
 ///   fit (median of pairwise slopes). Before the samples span ``Configuration/minimumDriftSpan``
 ///   the drift is 0 ± the maximum (or the prior).
 /// - **Offset**: every sample, carried to the newest sample's midpoint, bounds it; the line's value
-///   there is kept inside the intersection (its middle before the drift is measured), and the bound
+///   there is kept inside the intersection (before the drift is measured, the samples' weighted mean,
+///   older ones counting less by ``Configuration/typicalDriftPPM``), and the bound
 ///   is the distance to the far end. If they do not meet, the median of the three tightest samples,
 ///   bounded by the widest of them.
 /// - **Reset** (leader change): samples are dropped, but the drift is kept as a prior (its uncertainty
@@ -45,15 +46,22 @@ public struct ClockSyncFilter: Sendable {
         public var weightFloorFraction: Double
         /// …and at least this (timestamps are not exact either).
         public var weightFloorMinimum: Duration
+        /// Before the drift is measured, the drift two clocks typically have, in ppm (not the largest:
+        /// ``maximumDriftPPM`` keeps bounding). The point estimate then weighs each sample, carried to the
+        /// newest at the prior drift, by `1 / (spread² + (this × age)²)`: the quickest of the last few
+        /// exchanges counts most, an older one less as the drift it cannot know yet adds up.
+        public var typicalDriftPPM: Double
 
         /// Defaults: 64 samples / 120 s window, drift from pairs 0.5 s apart once samples span 1 s, ±500 ppm,
-        /// weights' floor half the minimum delay, at least 5 µs.
+        /// weights' floor half the minimum delay, at least 5 µs, a typical drift of 50 ppm.
         public init(
             windowSize: Int = 64, windowDuration: Duration = .seconds(120),
             minimumDriftSpan: Duration = .seconds(1), minimumPairSpacing: Duration = .milliseconds(500),
             maximumDriftPPM: Double = 500, driftUncertaintyFloorPPM: Double = 1,
-            weightFloorFraction: Double = 0.5, weightFloorMinimum: Duration = .microseconds(5)
+            weightFloorFraction: Double = 0.5, weightFloorMinimum: Duration = .microseconds(5),
+            typicalDriftPPM: Double = 50
         ) {
+            self.typicalDriftPPM = max(typicalDriftPPM, 0)
             self.windowSize = max(windowSize, 4)
             self.windowDuration = windowDuration
             self.minimumDriftSpan = minimumDriftSpan
@@ -174,8 +182,12 @@ public struct ClockSyncFilter: Sendable {
         let offset: Double
         let bound: Double
         if low <= high {
-            // The weighted fit's value (when the drift is measured), kept inside the intersection.
-            let point = measured ? (line?.offsetAtReference ?? (low + high) / 2) : (low + high) / 2
+            // The weighted fit's value (when the drift is measured; before, the weighted mean of the
+            // carried offsets), kept inside the intersection.
+            let point =
+                measured
+                ? (line?.offsetAtReference ?? (low + high) / 2)
+                : (weightedMean(of: projected.map(\.offset), reference: reference) ?? (low + high) / 2)
             offset = min(max(point, low), high)
             bound = max(offset - low, high - offset)
         } else {
@@ -239,11 +251,8 @@ public struct ClockSyncFilter: Sendable {
         var sumWeights = 0.0
         var sumX = 0.0
         var sumY = 0.0
-        let minimumDelay = Double(samples.map(\.delayNanoseconds).min() ?? 0)
-        let floor = max(minimumDelay * configuration.weightFloorFraction, configuration.weightFloorMinimum.nanosecondsValue)
-        let points = samples.map { sample -> (x: Double, y: Double, weight: Double) in
-            let spread = (Double(sample.delayNanoseconds) - minimumDelay) / 2 + floor
-            return ((sample.midpoint - reference).nanosecondsValue, sample.offsetNanoseconds, 1 / (spread * spread))
+        let points = zip(samples, spreads()).map { sample, spread -> (x: Double, y: Double, weight: Double) in
+            ((sample.midpoint - reference).nanosecondsValue, sample.offsetNanoseconds, 1 / (spread * spread))
         }
         for point in points {
             sumWeights += point.weight
@@ -261,6 +270,28 @@ public struct ClockSyncFilter: Sendable {
         guard variance > 0 else { return nil }
         let slope = covariance / variance
         return (slope * 1e6, meanY - slope * meanX)
+    }
+
+    /// Per sample, how far its offset may be from the truth by its delay alone: `(delay − minimum delay) / 2
+    /// + floor` (``Configuration/weightFloorFraction``, ``Configuration/weightFloorMinimum``), in ns.
+    private func spreads() -> [Double] {
+        let minimumDelay = Double(samples.map(\.delayNanoseconds).min() ?? 0)
+        let floor = max(minimumDelay * configuration.weightFloorFraction, configuration.weightFloorMinimum.nanosecondsValue)
+        return samples.map { (Double($0.delayNanoseconds) - minimumDelay) / 2 + floor }
+    }
+
+    /// The offsets (one per sample, carried to `reference`) weighed by `1 / (spread² + (typical drift ×
+    /// age)²)`; nil when there are none.
+    private func weightedMean(of offsets: [Double], reference: Duration) -> Double? {
+        var sumWeights = 0.0
+        var sum = 0.0
+        for ((sample, spread), offset) in zip(zip(samples, spreads()), offsets) {
+            let wander = configuration.typicalDriftPPM * 1e-6 * (reference - sample.midpoint).nanosecondsValue
+            let weight = 1 / (spread * spread + wander * wander)
+            sumWeights += weight
+            sum += weight * offset
+        }
+        return sumWeights > 0 ? sum / sumWeights : nil
     }
 
     /// A Theil–Sen fit (the median of pairwise slopes) through the lower-delay half of the window.
