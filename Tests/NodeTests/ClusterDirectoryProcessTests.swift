@@ -36,9 +36,13 @@ final class ClusterDirectoryProcessTests: XCTestCase {
             log: cluster.directory.appendingPathComponent("kitchen.log").path)
         addTeardownBlock { node.stop() }
 
-        // `status` with the original cluster.yaml (n1-n3) lists kitchen too, a listener running as a learner.
-        let (rows, run) = try cluster.waitFor("status lists kitchen as a learner", timeout: .seconds(30)) { () -> ([String: [String: Any]], ProcessRun)? in
-            guard let answer = try? status(cluster.configPath), answer.1.status == 0, role(answer.0["kitchen"]) == "learner" else { return nil }
+        // `status` with the original cluster.yaml (n1-n3) lists kitchen too, a listener running as a learner
+        // (once it has heard from the leader: a learner that has just joined may not name it yet).
+        let (rows, run) = try cluster.waitFor("status lists kitchen as a learner that knows the leader", timeout: .seconds(30)) {
+            () -> ([String: [String: Any]], ProcessRun)? in
+            guard let answer = try? status(cluster.configPath), answer.1.status == 0, role(answer.0["kitchen"]) == "learner",
+                (answer.0["kitchen"]?["status"] as? [String: Any])?["leader"] as? String == leader
+            else { return nil }
             return answer
         }
         XCTAssertEqual(Set(rows.keys), ["n1", "n2", "n3", "kitchen"], run.stdout)
