@@ -111,6 +111,13 @@ for key, label in (("abs_ms", "whole stream"), ("settled_abs_ms", "settled")):
     mx = [r[key]["max"] for r in rs]
     over = sum(1 for m in mx if m > 0.1)
     print(f"{label}: runs {len(rs)}, max |offset| per run: median {sorted(mx)[len(mx)//2]:.3f} ms, worst {max(mx):.3f} ms; runs over 0.1 ms: {over}")
+# A run's inter-node offset, as the issue measures it: per pair, the median of its offsets (where each
+# follower's playhead sits for the run); the per-frame maxima above add the capture's per-write spread.
+worst = [max(abs(v['captured_ms_median']) for v in r['pairs'].values()) for r in rs]
+pairs = sorted(abs(v['captured_ms_median']) for r in rs for v in r['pairs'].values())
+print(f"pair offset (median per pair and run): pairs {len(pairs)}, median {pairs[len(pairs)//2]:.3f} ms, "
+      f"p90 {pairs[min(len(pairs) - 1, len(pairs) * 9 // 10)]:.3f} ms, max {max(pairs):.3f} ms; runs with a pair over 0.1 ms: "
+      f"{sum(1 for w in worst if w > 0.1)} of {len(rs)}")
 dev = [abs(v['captured_ms_median'] - v['logged_ms_median']) for r in rs for v in r['pairs'].values()]
 print(f"play log vs capture, per pair: |difference| median {sorted(dev)[len(dev)//2]:.3f} ms, max {max(dev):.3f} ms")
 EOF

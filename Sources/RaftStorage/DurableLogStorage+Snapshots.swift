@@ -74,6 +74,7 @@ extension DurableLogStorage {
             let obsolete = try fileSystem.list(directory).compactMap(WALFormat.segmentSequence)
                 .filter { $0 < keepFrom && $0 != activeSequence }.sorted()
             guard !obsolete.isEmpty else { return }
+            pageCache?.forget(before: keepFrom)
             for sequence in obsolete {
                 try fileSystem.remove(segmentPath(sequence))
                 guard let file = segmentFiles.removeValue(forKey: sequence) else { continue }

@@ -92,6 +92,15 @@ extension DurableLogStorage {
             throw error.storageError
         }
         unsynced = false
+        dropSyncedPages(sequence: activeSequence, through: activeOffset)
+    }
+
+    /// Segment `sequence` is synced through `end`: drops what fell behind the page-cache window.
+    func dropSyncedPages(sequence: UInt64, through end: UInt64) {
+        guard pageCache != nil else { return }
+        for range in pageCache!.synced(sequence: sequence, through: end) {
+            segmentFiles[range.sequence]?.dropCachedPages(from: range.from, to: range.to)
+        }
     }
 
     /// Payloads of at least this many bytes are written from the entry's own memory.
@@ -165,6 +174,7 @@ extension DurableLogStorage {
             RecordHeader(length: 0, type: .seal, index: next, payloadCRC: CRC32C.checksum([UInt8]())).encode(into: &seal)
             try old.write(seal, at: activeOffset)
             try old.dataSync()
+            dropSyncedPages(sequence: activeSequence, through: activeOffset + UInt64(seal.count))
             segmentFiles[next] = file
         } catch {
             failure = "segment rotation failed: \(error)"

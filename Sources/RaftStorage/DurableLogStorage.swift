@@ -49,6 +49,8 @@ public final class DurableLogStorage: MutableLogStorage, @unchecked Sendable {
     var activeOffset: UInt64
     var activeEntries: Int
     var unsynced = false
+    /// What to drop from the page cache after a sync (nil: nothing; see ``Options/pageCacheWindow``).
+    var pageCache: PageCacheTrimmer?
     /// Set after a failure that leaves the disk state unknown; every write then fails.
     var failure: String?
     /// The directory lock, held while the storage is open.
@@ -82,6 +84,7 @@ public final class DurableLogStorage: MutableLogStorage, @unchecked Sendable {
         self.activeEntries = state.activeEntries
         self.directoryLock = state.directoryLock
         self.markedLogLoss = state.logLoss
+        self.pageCache = options.pageCacheWindow.map(PageCacheTrimmer.init(window:))
         if !state.activeHasRecords {
             // A fresh segment (new log, or a crash right after a rotation): it must
             // start with the hard state and log start, like every segment.

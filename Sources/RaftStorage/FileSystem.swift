@@ -43,6 +43,10 @@ public protocol StorageFile: AnyObject, Sendable {
     func sync() throws(FileSystemError)
     /// fdatasync: data (and the size) durable.
     func dataSync() throws(FileSystemError)
+    /// Advice, never an error: the bytes in `offset ..< end` are durable and will not be read soon, so the
+    /// file system may drop them from its cache (`posix_fadvise(POSIX_FADV_DONTNEED)`; pages only partly
+    /// inside the range stay). Files without a cache ignore it.
+    func dropCachedPages(from offset: UInt64, to end: UInt64)
     /// Releases the handle. Further calls fail.
     func close()
 }

@@ -127,6 +127,11 @@ final class POSIXFile: StorageFile {
         if fdatasync(fd) != 0 { throw posixError(path) }
     }
 
+    func dropCachedPages(from offset: UInt64, to end: UInt64) {
+        guard end > offset, let start = off_t(exactly: offset), let length = off_t(exactly: end - offset) else { return }
+        _ = posix_fadvise(fd, start, length, POSIX_FADV_DONTNEED)
+    }
+
     func close() {
         Glibc.close(fd)
     }

@@ -77,5 +77,15 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
         }
     }
 
+    /// No cache to drop; counts the bytes, and a drop of bytes that are not durable as a misuse.
+    func dropCachedPages(from offset: UInt64, to end: UInt64) {
+        try? fs.locked { () throws(FileSystemError) in
+            guard end > offset else { return }
+            let durable = end <= UInt64(inode.data.count) && end <= UInt64(inode.durable.count)
+                && inode.data[Int(offset)..<Int(end)] == inode.durable[Int(offset)..<Int(end)]
+            fs.count(cacheDrop: Int(end - offset), durable: durable)
+        }
+    }
+
     func close() {}
 }

@@ -54,6 +54,12 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
         public var fileSyncs = 0
         public var directorySyncs = 0
         public var bytesRead = 0
+        /// Bytes passed to ``StorageFile/dropCachedPages(from:to:)``.
+        public var cacheDroppedBytes = 0
+        /// Calls of ``StorageFile/dropCachedPages(from:to:)`` on a range that was not durable (written
+        /// but not synced, or past the end): a misuse (a real cache would keep dirty pages, but the
+        /// caller broke its own rule), for tests to assert on.
+        public var unsyncedCacheDrops = 0
     }
 
     final class Inode {
@@ -277,6 +283,11 @@ public final class SimulatedFileSystem: FileSystem, @unchecked Sendable {
     func bump(_ keyPath: WritableKeyPath<Counters, Int>) { counters[keyPath: keyPath] += 1 }
 
     func count(bytesRead n: Int) { counters.bytesRead += n }
+
+    func count(cacheDrop n: Int, durable: Bool) {
+        counters.cacheDroppedBytes += n
+        if !durable { counters.unsyncedCacheDrops += 1 }
+    }
 
     func normalized(_ path: String) -> String {
         var p = path

@@ -74,5 +74,6 @@ private final class GatedFile: StorageFile, @unchecked Sendable {
     func truncate(to length: UInt64) throws(FileSystemError) { try file.truncate(to: length) }
     func sync() throws(FileSystemError) { try file.sync() }
     func dataSync() throws(FileSystemError) { try file.dataSync() }
+    func dropCachedPages(from offset: UInt64, to end: UInt64) { file.dropCachedPages(from: offset, to: end) }
     func close() { gate.close(file) }
 }

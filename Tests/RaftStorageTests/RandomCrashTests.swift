@@ -51,7 +51,9 @@ final class RandomCrashTests: XCTestCase {
     private func runSeed(_ seed: UInt64, faults: Bool) throws {
         var rng = SplitMix64(seed: seed)
         let fs = SimulatedFileSystem()
-        let options = DurableLogStorage.Options(segmentSize: 600, cacheBytes: UInt64(rng.next() % 2000))
+        // A page-cache window from none to more than a segment: only synced bytes may be dropped.
+        let options = DurableLogStorage.Options(segmentSize: 600, cacheBytes: UInt64(rng.next() % 2000),
+                                                pageCacheWindow: UInt64(rng.next() % 1500))
         let directory = "/seed\(seed)"
         var log = try DurableLogStorage(directory: directory, fileSystem: fs, options: options)
         var memory = MemoryStorage()
@@ -144,6 +146,8 @@ final class RandomCrashTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(recoveries, 0, "seed \(seed) never crashed")
+        XCTAssertGreaterThan(fs.operationCounts.cacheDroppedBytes, 0, "seed \(seed) never dropped cached pages")
+        XCTAssertEqual(fs.operationCounts.unsyncedCacheDrops, 0, "seed \(seed) dropped bytes that were not synced")
         if faults { XCTAssertGreaterThan(failures, 0, "seed \(seed) never failed") }
     }
 }

@@ -43,7 +43,8 @@ public struct NodeRunner: Sendable {
     /// which the leader sends to followers and every node's player reads once, at most the paced
     /// lead (6 s) plus the playout delay after they were appended. 1 MiB holds 43 s of 192 kbit/s
     /// MP3 (4 s of 2 Mbit/s video); anything older is read back from the log's segment files, which
-    /// the kernel still has in its page cache (one `pread` and a CRC check per fragment). The cache
+    /// the kernel keeps in its page cache for the last 32 MiB of the log (``DurableLogStorage/Options/pageCacheWindow``:
+    /// 23 minutes of such MP3, 2 minutes of such video) (one `pread` and a CRC check per fragment). The cache
     /// fills within the first minute of a broadcast and every node's memory stays flat after that;
     /// with 8 MiB it grew by 24 KiB/s for 6 minutes of a 192 kbit/s stream (BENCHMARKS.md,
     /// "Cost of playing").
@@ -52,6 +53,9 @@ public struct NodeRunner: Sendable {
     /// Environment variable (whole bytes, 0…2^30) that sets ``Config/learnerBatchBytes`` on the leader, for
     /// benchmarks (0: learners are sent every entry at once, as before batching); unset: the core's default.
     public static let learnerBatchEnvironmentKey = "RAFTCAST_LEARNER_BATCH_BYTES"
+    /// The log's page-cache window in MiB (benchmarks; default 32 MiB, ``DurableLogStorage/Options/pageCacheWindow``;
+    /// 1048576 keeps everything, as before the window).
+    public static let pageCacheWindowEnvironmentKey = "RAFTCAST_WAL_CACHE_WINDOW_MIB"
     /// Clock sync's probe interval after the burst, in ms (benchmarks; default 1 s, `ClockSyncSchedule`).
     public static let clockSteadyIntervalEnvironmentKey = "RAFTCAST_CLOCK_STEADY_MS"
 
@@ -105,9 +109,13 @@ public struct NodeRunner: Sendable {
         if leftovers.files > 0 {
             logger.notice("removed \(leftovers.files) upload file(s) left by an earlier run (\(leftovers.bytes) bytes)")
         }
-        let storage = try DurableLogStorage(
-            directory: walDirectory, options: .init(cacheBytes: Self.logCacheBytes),
-            confState: cluster.bootstrapConfState)
+        var storageOptions = DurableLogStorage.Options(cacheBytes: Self.logCacheBytes)
+        if let mib = TuningEnvironment.wholeNumber(
+            Self.pageCacheWindowEnvironmentKey, in: 0...(1 << 20), unit: "MiB", subsystem: "storage", logger: logger) {
+            storageOptions.pageCacheWindow = UInt64(mib) << 20
+            logger.info("storage: the log keeps \(mib) MiB behind its end in the page cache (\(Self.pageCacheWindowEnvironmentKey))")
+        }
+        let storage = try DurableLogStorage(directory: walDirectory, options: storageOptions, confState: cluster.bootstrapConfState)
         if !storage.recoveryReport.isClean { logger.warning("log recovery: \(storage.recoveryReport)") }
         let seed = member.raftID ^ UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds)
         var config = Self.raftConfig(cluster: cluster, member: member, seed: seed)
