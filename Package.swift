@@ -5,6 +5,7 @@
 //   CFFmpeg ← Media ← Audio? (no: Audio has its own PCM types)
 //   CFFmpegFormat ← Media (libavformat, loaded on first use)
 //   CALSA   ← Audio
+//   CProcessControl ← Audio, raftcast (prctl: timer slack, parent-death signal)
 //   CMalloc ← Node (glibc's allocator controls)
 //   Raft ← RaftStorage, Raft ← RaftTesting
 //   Transport (SwiftNIO, swift-crypto; knows nothing of Raft)
@@ -55,6 +56,9 @@ let package = Package(
         ),
         // glibc's <malloc.h> (mallopt, malloc_trim): only Node imports it.
         .systemLibrary(name: "CMalloc"),
+        // prctl(2), which Swift cannot call (variadic): the playback thread's timer slack (Audio) and the
+        // parent-death signal of the nodes `raftcast demo` spawns (raftcast).
+        .systemLibrary(name: "CProcessControl"),
 
         // Little-endian field writing shared by the binary formats (no dependencies).
         .target(name: "BinaryCoding"),
@@ -64,7 +68,7 @@ let package = Package(
         // plays (decodes with libavcodec) never maps libavformat and the 38 libraries it pulls in.
         .target(name: "CFFmpegFormat"),
         .target(name: "Media", dependencies: ["CFFmpeg", "CFFmpegFormat", "BinaryCoding"]),
-        .target(name: "Audio", dependencies: ["CALSA", "SystemIO"]),
+        .target(name: "Audio", dependencies: ["CALSA", "CProcessControl", "SystemIO"]),
         .target(
             name: "Broadcast",
             dependencies: [
@@ -134,6 +138,7 @@ let package = Package(
             name: "raftcast",
             dependencies: [
                 "Media", "Audio", "Raft", "RaftStorage", "Node", "RaftcastClient", "Broadcast", "Demo", "SystemIO",
+                "CProcessControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["link-order.txt"],

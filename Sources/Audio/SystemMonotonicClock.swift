@@ -1,4 +1,4 @@
-import CALSA
+import CProcessControl
 import Glibc
 
 /// The machine's monotonic clock: clock_gettime(CLOCK_MONOTONIC), and clock_nanosleep with an

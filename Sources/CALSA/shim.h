@@ -5,8 +5,8 @@
 //   - a captured error handler: ALSA's own log lines ("Unknown PCM nosuchdevice") are kept in a
 //     per-thread buffer instead of being printed to stderr, so the product prints one line of its
 //     own and can quote ALSA's reason;
-//   - the errno values the write/recover loop switches on, as plain functions;
-//   - the playback thread's timer slack (prctl is variadic too).
+//   - the errno values the write/recover loop switches on, as plain functions.
+// (The playback thread's timer slack, prctl, is in CProcessControl.)
 // snd_pcm_hw_params_alloca / sw_params_alloca are replaced in Swift by the *_malloc / *_free pairs.
 #ifndef RAFTCAST_CALSA_SHIM_H
 #define RAFTCAST_CALSA_SHIM_H
@@ -15,18 +15,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
-
-/// Sets the calling thread's timer slack: how much later than asked the kernel may end its sleeps
-/// (to batch wake-ups; 50 µs by default). Returns 0, or -1 with errno set.
-static inline int raftcast_set_timer_slack(unsigned long nanoseconds) {
-    return prctl(PR_SET_TIMERSLACK, nanoseconds, 0UL, 0UL, 0UL);
-}
-
-/// The calling thread's timer slack in nanoseconds (or -1 with errno set).
-static inline long raftcast_timer_slack(void) {
-    return (long)prctl(PR_GET_TIMERSLACK, 0UL, 0UL, 0UL, 0UL);
-}
 
 /// Size of the buffer that keeps ALSA's last error log line (per thread).
 #define RAFTCAST_ALSA_MESSAGE_CAPACITY 512

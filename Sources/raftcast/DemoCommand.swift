@@ -51,7 +51,6 @@ struct DemoCommand: ParsableCommand {
             }
         }
         let verdict = try CLIFailure.reporting { try DemoSession(options: options, executable: Self.executablePath()).run() }
-        for line in verdict.lines { Terminal.standardOutput.writeLine(line) }
         if !verdict.passed { throw ExitCode(CLIFailure.Code.runtimeFailure.rawValue) }
     }
 

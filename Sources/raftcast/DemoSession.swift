@@ -1,9 +1,8 @@
+import ArgumentParser
 import Broadcast
 import Demo
-import Dispatch
 import Foundation
 import RaftcastClient
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -17,6 +16,9 @@ import Glibc
 ///  electing ─▶ ingesting ─(kill-after)─▶ SIGKILL leader ─▶ takeover ─▶ ingesting ─(ingest exits)─▶
 ///  playing out ─(survivors idle, or bound)─▶ stopping (SIGTERM, SIGKILL after 10 s) ─▶ verdict
 /// ```
+/// SIGINT, SIGTERM or a closed output (EPIPE) stop it at the next poll, every process stopped the same
+/// way. A SIGKILL cannot be handled: every child is started with ``ExitWithParent``, so it gets SIGTERM
+/// from the kernel when the demo dies.
 final class DemoSession {
     /// The stream's name in the catalogue.
     static let streamName = "raftcast-demo"
@@ -71,17 +73,28 @@ final class DemoSession {
         }
     }
 
-    /// Runs the demo to its verdict; every process it started is stopped and reaped before it returns.
+    /// Runs the demo to its verdict and prints it; every process it started is stopped and reaped before it
+    /// returns or throws (SIGINT, SIGTERM or a closed output end it early: ``DemoInterruption``).
     func run() throws -> DemoVerdict {
-        terminal.writeLine("work folder: \(layout.directory) (cluster.yaml, node logs, play logs, WAV files; kept)")
-        terminal.writeLine(String(
-            format: "media: %@ (%.1f s); %d nodes; the leader is killed %.1f s into the broadcast",
-            options.mediaPath, options.mediaSeconds, options.nodeCount, options.killAfterSeconds))
         interruption.install()
         defer {
             stopEverything()
             interruption.uninstall()
         }
+        show("work folder: \(layout.directory) (cluster.yaml, node logs, play logs, WAV files; kept)\n")
+        show(String(
+            format: "media: %@ (%.1f s); %d nodes; the leader is killed %.1f s into the broadcast\n",
+            options.mediaPath, options.mediaSeconds, options.nodeCount, options.killAfterSeconds))
+        if let failure = interruptionFailure() { throw failure }
+        let verdict = try broadcast()
+        for line in verdict.lines { show(line + "\n") }
+        // A signal once the nodes are stopped changes nothing; a verdict nobody could read is a failure.
+        if interruption.isOutputClosed, let failure = interruptionFailure() { throw failure }
+        return verdict
+    }
+
+    /// Starts the nodes, runs the broadcast and the kill, stops everything; the verdict.
+    private func broadcast() throws -> DemoVerdict {
         for node in layout.nodes { try startNode(node) }
 
         phase = "electing"
@@ -156,6 +169,8 @@ final class DemoSession {
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
+        // The child dies with the demo, even a SIGKILLed one (`raftcast node` and `ingest` read this).
+        process.environment = ProcessInfo.processInfo.environment.merging(ExitWithParent.environment()) { $1 }
         do {
             try process.run()
         } catch {
@@ -206,7 +221,7 @@ final class DemoSession {
     private func poll(until done: () -> Bool, interval: Duration = DemoSession.pollInterval, timeout: Duration) throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if interruption.isInterrupted { throw CLIFailure.runtime("demo", "interrupted (work folder \(layout.directory))") }
+            if let failure = interruptionFailure() { throw failure }
             sample()
             render(force: false)
             if done() { return true }
@@ -282,19 +297,35 @@ final class DemoSession {
         events.append(DemoEvent(at: elapsed, text: text))
     }
 
+    /// Writes `text` to the demo's output, unless it was found closed: then nothing more is written, and
+    /// the next poll stops the demo (a reader that is gone is an interruption, like SIGINT).
+    private func show(_ text: String) {
+        guard !interruption.isOutputClosed else { return }
+        if terminal.write(text) == EPIPE { interruption.noteOutputClosed() }
+    }
+
+    /// What ends an interrupted demo (nil while it is not): one line on stderr, exit 1. A closed output
+    /// that is also stderr (`raftcast demo 2>&1 | head`) gets no line, only the exit status.
+    private func interruptionFailure() -> (any Error)? {
+        if interruption.isSignalled { return CLIFailure.runtime("demo", "interrupted (work folder \(layout.directory))") }
+        guard interruption.isOutputClosed else { return nil }
+        if terminal.isSameFile(as: .standardError) { return ExitCode(CLIFailure.Code.runtimeFailure.rawValue) }
+        return CLIFailure.runtime("demo", "standard output closed; stopped (work folder \(layout.directory))")
+    }
+
     private func render(force: Bool) {
         let snapshot = DemoSnapshot(elapsed: elapsed, phase: phase, stream: stream, nodes: samples, events: events)
         if terminal.isInteractive {
             let lines = DemoView.lines(snapshot, width: terminal.columns)
-            terminal.write(DemoView.redraw(lines, previousLineCount: drawnLines))
+            show(DemoView.redraw(lines, previousLineCount: drawnLines))
             drawnLines = lines.count
             return
         }
-        for event in events[printedEvents...] { terminal.writeLine(event.line) }
+        for event in events[printedEvents...] { show(event.line + "\n") }
         printedEvents = events.count
         let now = ContinuousClock.now
         if force || lastPlainLine.map({ now - $0 >= .seconds(1) }) ?? true {
-            terminal.writeLine(DemoView.plainLine(snapshot))
+            show(DemoView.plainLine(snapshot) + "\n")
             lastPlainLine = now
         }
     }
@@ -329,35 +360,5 @@ final class DemoSession {
     private func lastLine(of path: String) -> String? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         return text.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map(String.init)
-    }
-}
-
-/// SIGINT / SIGTERM while the demo runs: noted, so the demo stops its processes before exiting.
-/// The flag is atomic (set on a dispatch queue, read by the demo's thread); the signal sources are
-/// touched only by the demo's thread, in ``install()`` and ``uninstall()``.
-final class DemoInterruption: @unchecked Sendable {
-    private let flag = Atomic<Bool>(false)
-    private var sources: [any DispatchSourceSignal] = []
-
-    /// Whether a signal arrived.
-    var isInterrupted: Bool { flag.load(ordering: .relaxed) }
-
-    /// Routes SIGINT and SIGTERM to the flag.
-    func install() {
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [self] in flag.store(true, ordering: .relaxed) }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    /// Restores the default handlers.
-    func uninstall() {
-        sources.forEach { $0.cancel() }
-        sources.removeAll()
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
     }
 }

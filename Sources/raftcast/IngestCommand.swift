@@ -61,6 +61,7 @@ struct IngestCommand: ParsableCommand {
     var timeout: String = "30"
 
     func run() throws {
+        try ExitWithParent.applyIfAsked(ProcessInfo.processInfo.environment)
         let cluster = try ClusterConfigFile.load(config)
         let outcome: (IngestClient.Outcome, IngestProgressReporter) = try CLIFailure.reporting {
             guard let seconds = Double(timeout), seconds.isFinite, seconds > 0, seconds <= 86_400 else {

@@ -62,6 +62,8 @@ struct NodeCommand: AsyncParsableCommand {
     var acceptLogLoss = false
 
     func run() async throws {
+        // First of all: a node the demo started exits at once if the demo is already gone.
+        try ExitWithParent.applyIfAsked(ProcessInfo.processInfo.environment)
         var config = self.config
         if let join {
             if check { throw CLIFailure.reportingExit(.badInput("--check", "does not go with --join (it would change the cluster)")) }

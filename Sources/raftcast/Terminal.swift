@@ -23,14 +23,25 @@ struct Terminal {
         return Int(size.ws_col)
     }
 
-    /// Writes `text` as is.
-    func write(_ text: String) {
-        // A terminal or pipe that fails (closed, full) loses the text: nothing else to do with it.
-        _ = Array(text.utf8).withUnsafeBytes { FileDescriptorWrite.all($0, to: fileDescriptor) }
+    /// Writes `text` as is. Nil when every byte was written, else the `errno` of the failure: most
+    /// callers ignore it (a stream that fails loses the text; nothing else to do with it), `raftcast demo`
+    /// stops on `EPIPE` (its reader is gone; it ignores SIGPIPE, which would otherwise end the process).
+    @discardableResult
+    func write(_ text: String) -> Int32? {
+        Array(text.utf8).withUnsafeBytes { FileDescriptorWrite.all($0, to: fileDescriptor) }
     }
 
-    /// Writes `text` and a newline.
-    func writeLine(_ text: String) { write(text + "\n") }
+    /// Writes `text` and a newline; nil, or the `errno` of the failure.
+    @discardableResult
+    func writeLine(_ text: String) -> Int32? { write(text + "\n") }
+
+    /// Whether this stream and `other` are the same open file (the same pipe, for `cmd 2>&1 | head`).
+    func isSameFile(as other: Terminal) -> Bool {
+        var mine = stat()
+        var theirs = stat()
+        guard fstat(fileDescriptor, &mine) == 0, fstat(other.fileDescriptor, &theirs) == 0 else { return false }
+        return mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino
+    }
 
     /// Redraws a one-line status in place (interactive streams only), cut to the terminal's width so that
     /// it never wraps onto a second row the next redraw would not clear.
