@@ -22,6 +22,8 @@ public final class ClusterStatusPoller: @unchecked Sendable {
         public var roles: [String: Int] = [:]
         /// Every leader the node named.
         public var leaders: Set<String> = []
+        /// Every term at which the node answered as the leader.
+        public var leaderTerms: Set<UInt64> = []
 
         public var failureCount: Int { noAnswer + non200 + changed + overBound }
     }
@@ -104,6 +106,7 @@ public final class ClusterStatusPoller: @unchecked Sendable {
                 }
                 summary.roles[report.role, default: 0] += 1
                 if let leader = report.leader { summary.leaders.insert(leader) }
+                if report.role == "leader" { summary.leaderTerms.insert(report.term) }
                 if report.role != baseline.role || report.leader != baseline.leader || report.term != baseline.term {
                     summary.changed += 1
                     failure = "\(when): role \(report.role), leader \(report.leader ?? "none"), term \(report.term) "

@@ -177,7 +177,10 @@ final class ListenerClusterTests: XCTestCase {
         _ = assertNoListenerLed(pollers, listeners: listeners)
         let lastVoter = alone.stop()
         XCTAssertGreaterThan(lastVoter.polls, 20, "\(voter) was polled after the kill")
-        XCTAssertEqual(lastVoter.roles["leader"], nil, "\(voter) never led alone: \(lastVoter.roles)")
+        // Never elected alone: no leadership at a term after the kills (its baseline's). If leadership moved to
+        // it just before them (an election under load), it leads at that term until it finds no quorum.
+        XCTAssertTrue(lastVoter.leaderTerms.allSatisfy { $0 <= alone.baseline.term },
+                      "\(voter) never led alone: led at terms \(lastVoter.leaderTerms.sorted()), baseline \(alone.baseline.role) at term \(alone.baseline.term); \(lastVoter.roles)")
 
         let played = try QueueClusterTests.stopAndReadCaptures(cluster, [listener], captures: captures)
         let capture = try XCTUnwrap(played[listener])
@@ -194,7 +197,7 @@ final class ListenerClusterTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(heard, end - 32, "\(listener) played A's \(committed.committedFragments) committed fragments (\(end) frames)")
         let after = QueueClusterTests.frames(capture)[(offset + heard)...]
         XCTAssertTrue(after.allSatisfy { $0 == 0 }, "silence after, \(after.count) frames (no noise)")
-        XCTAssertGreaterThan(after.count, 24_000, "half a second of silence at least")
+        XCTAssertGreaterThanOrEqual(after.count, 24_000, "half a second of silence at least (the wait above: stalled_samples ≥ 24,000)")
         print("\(listener): A's \(committed.committedFragments) committed fragments bit for bit up to frame \(heard) of \(end), then \(after.count) frames of silence")
     }
 }

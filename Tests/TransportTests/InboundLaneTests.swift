@@ -26,10 +26,10 @@ final class InboundLaneTests: XCTestCase {
             }
             let delivered = DispatchSemaphore(value: 0)
             let thread = Thread {
-                // Owned by this thread only: the lane touches it from here (pause) and, when the
-                // consumer resumes or ends, from the cancelling side (resume), both through setOption,
-                // which an EmbeddedChannel applies in place.
-                let channel = EmbeddedChannel()
+                // The lane touches the channel from here (pause) and, when the consumer resumes or ends,
+                // from the cancelling side (resume), both through setOption: a channel whose loop may be
+                // used from any thread (an EmbeddedChannel may not; NIO reports each such use as misuse).
+                let channel = NIOAsyncTestingChannel()
                 for index in 0..<2_000 {
                     lane.deliver(
                         InboundMessage(from: "a", lane: .control, payload: ByteBuffer(integer: UInt32(index))),
