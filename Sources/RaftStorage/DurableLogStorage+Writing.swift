@@ -97,8 +97,7 @@ extension DurableLogStorage {
 
     /// Segment `sequence` is synced through `end`: drops what fell behind the page-cache window.
     func dropSyncedPages(sequence: UInt64, through end: UInt64) {
-        guard pageCache != nil else { return }
-        for range in pageCache!.synced(sequence: sequence, through: end) {
+        for range in pageCache?.synced(sequence: sequence, through: end) ?? [] {
             segmentFiles[range.sequence]?.dropCachedPages(from: range.from, to: range.to)
         }
     }

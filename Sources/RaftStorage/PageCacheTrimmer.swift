@@ -57,8 +57,7 @@ struct PageCacheTrimmer {
                 segments[i].droppedThrough = dropEnd
             }
         }
-        let last = segments.count - 1
-        segments = segments.enumerated().filter { $0.offset == last || $0.element.droppedThrough < $0.element.end }.map(\.element)
+        segments.removeAll { $0.sequence != sequence && $0.droppedThrough >= $0.end }
         return ranges.reversed()
     }
 

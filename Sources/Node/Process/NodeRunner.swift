@@ -42,9 +42,9 @@ public struct NodeRunner: Sendable {
     /// Payload bytes of recent log entries the node keeps in memory: the fragments just committed,
     /// which the leader sends to followers and every node's player reads once, at most the paced
     /// lead (6 s) plus the playout delay after they were appended. 1 MiB holds 43 s of 192 kbit/s
-    /// MP3 (4 s of 2 Mbit/s video); anything older is read back from the log's segment files, which
-    /// the kernel keeps in its page cache for the last 32 MiB of the log (``DurableLogStorage/Options/pageCacheWindow``:
-    /// 23 minutes of such MP3, 2 minutes of such video) (one `pread` and a CRC check per fragment). The cache
+    /// MP3 (4 s of 2 Mbit/s video); anything older is read back from the log's segment files (one `pread`
+    /// and a CRC check per fragment), which the kernel keeps in its page cache for the last 32 MiB of the
+    /// log (``DurableLogStorage/Options/pageCacheWindow``: 23 minutes of such MP3, 2 of such video). The cache
     /// fills within the first minute of a broadcast and every node's memory stays flat after that;
     /// with 8 MiB it grew by 24 KiB/s for 6 minutes of a 192 kbit/s stream (BENCHMARKS.md,
     /// "Cost of playing").
